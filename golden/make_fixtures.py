@@ -1,0 +1,1190 @@
+#!/usr/bin/env python3
+"""Build speclint's golden SavedModel fixtures with real TensorFlow.
+
+Every fixture is a tiny, real SavedModel written by TensorFlow itself
+(``tf.saved_model.save``, ``tf.compat.v1.saved_model.Builder``, Keras 3
+``Model.export`` or tf_keras).  Conforming fixtures satisfy every requirement
+of the TF Hub image contracts (docs: shared/spec/); each negative fixture
+breaks exactly one requirement and is otherwise identical to a conforming one.
+
+Usage::
+
+    python golden/make_fixtures.py [--out DIR] [--only NAME ...] [--list]
+
+Only ``DIR/<name>`` is deleted and recreated for each fixture that is built.
+The build is deterministic (fixed seeds, fixed build order, explicit names):
+re-running gives the same signatures, ops, tensor names, dtypes and shapes;
+only function-name numeric suffixes, fingerprint.pb hashes and (Keras 3's own
+doing) the order of keras3-export's variables differ between runs.  Import
+this module and call :func:`build_all` to build from tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import numpy as np
+
+# TensorFlow, Keras and numpy are imported lazily inside the builders so that
+# importing this module (e.g. to read FIXTURES or --list) costs nothing.
+
+SEED = 1234
+IMAGE_SIZE = 32
+NUM_FEATURES = 8
+NUM_CLASSES = 5
+CONV_FILTERS = 4
+ARCH = "TinyNet"  # architecture prefix for extra TF1 outputs / variable scopes
+
+# Paths that the security fixtures reference.  Nothing ever opens them: the
+# security fixtures are only traced and saved, never executed.
+SECRET_PATH = "/etc/passwd"
+LEAK_PATH = "/tmp/speclint-leak.txt"
+
+Kind = Literal["tf2", "tf1-hub", "tf1", "keras3", "tf-keras", "other"]
+OutputShape = Literal["ok", "rank3", "fixed-batch", "unknown-width"]
+Dim = int | None
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """One golden model: ``build(path)`` writes a SavedModel directory at path."""
+
+    name: str
+    description: str
+    kind: Kind
+    build: Callable[[str], None]
+
+
+# --------------------------------------------------------------------------
+# TF Hub protos (defined here; tensorflow_hub 0.16 no longer has the TF1 API).
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _HubProtos:
+    module_def: type[Any]  # fixture_hub.ModuleDef
+    module_attachment: type[Any]  # fixture_hub.ModuleAttachment
+    image_module_info: type[Any]  # fixture_hub.ImageModuleInfo
+
+
+@functools.cache
+def hub_protos() -> _HubProtos:
+    """Message classes wire-compatible with tensorflow_hub's protos."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+    fdp = descriptor_pb2.FieldDescriptorProto
+    file_proto = descriptor_pb2.FileDescriptorProto(
+        name="fixture_hub/hub.proto", package="fixture_hub", syntax="proto3"
+    )
+
+    module_def = file_proto.message_type.add(name="ModuleDef")
+    fmt = module_def.enum_type.add(name="Format")
+    fmt.value.add(name="FORMAT_UNSPECIFIED", number=0)
+    fmt.value.add(name="FORMAT_V3", number=3)
+    module_def.field.add(
+        name="format",
+        number=1,
+        label=fdp.LABEL_OPTIONAL,
+        type=fdp.TYPE_ENUM,
+        type_name=".fixture_hub.ModuleDef.Format",
+    )
+    module_def.field.add(
+        name="required_features",
+        number=2,
+        label=fdp.LABEL_REPEATED,
+        type=fdp.TYPE_STRING,
+    )
+
+    attachment = file_proto.message_type.add(name="ModuleAttachment")
+    attachment.field.add(name="key", number=1, label=fdp.LABEL_OPTIONAL, type=fdp.TYPE_STRING)
+    attachment.field.add(name="value", number=2, label=fdp.LABEL_OPTIONAL, type=fdp.TYPE_BYTES)
+
+    info = file_proto.message_type.add(name="ImageModuleInfo")
+    size = info.nested_type.add(name="InputSize")
+    size.field.add(name="height", number=1, label=fdp.LABEL_OPTIONAL, type=fdp.TYPE_INT32)
+    size.field.add(name="width", number=2, label=fdp.LABEL_OPTIONAL, type=fdp.TYPE_INT32)
+    info.field.add(
+        name="default_image_size",
+        number=1,
+        label=fdp.LABEL_OPTIONAL,
+        type=fdp.TYPE_MESSAGE,
+        type_name=".fixture_hub.ImageModuleInfo.InputSize",
+    )
+
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(file_proto)
+
+    def cls(name: str) -> type[Any]:
+        return message_factory.GetMessageClass(pool.FindMessageTypeByName(name))
+
+    return _HubProtos(
+        module_def=cls("fixture_hub.ModuleDef"),
+        module_attachment=cls("fixture_hub.ModuleAttachment"),
+        image_module_info=cls("fixture_hub.ImageModuleInfo"),
+    )
+
+
+# --------------------------------------------------------------------------
+# Shared model pieces (used by both the TF1 and the TF2 builders).
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Weights:
+    conv_kernel: np.ndarray  # [3, 3, in_channels, CONV_FILTERS]
+    conv_bias: np.ndarray  # [CONV_FILTERS]
+    dense_kernel: np.ndarray  # [CONV_FILTERS, num_outputs]
+    dense_bias: np.ndarray  # [num_outputs]
+
+
+def _init_weights(in_channels: int, num_outputs: int, *, positive: bool = False) -> _Weights:
+    """Small deterministic weights; positive=True gives |w| and zero biases."""
+    import numpy as np
+
+    rng = np.random.RandomState(SEED)
+    conv_kernel = rng.normal(0.0, 0.5, (3, 3, in_channels, CONV_FILTERS)).astype(np.float32)
+    conv_bias = rng.normal(0.0, 0.1, (CONV_FILTERS,)).astype(np.float32)
+    dense_kernel = rng.normal(0.0, 0.5, (CONV_FILTERS, num_outputs)).astype(np.float32)
+    dense_bias = rng.normal(0.0, 0.1, (num_outputs,)).astype(np.float32)
+    if positive:
+        conv_kernel, dense_kernel = np.abs(conv_kernel), np.abs(dense_kernel)
+        conv_bias, dense_bias = np.zeros_like(conv_bias), np.zeros_like(dense_bias)
+    return _Weights(conv_kernel, conv_bias, dense_kernel, dense_bias)
+
+
+def _conv_pool(tf: Any, x: Any, kernel: Any, bias: Any | None, *, nchw: bool) -> tuple[Any, Any]:
+    """3x3 conv (+ bias) + ReLU, then global average pool. Returns (activations, pooled)."""
+    fmt = "NCHW" if nchw else "NHWC"
+    if nchw:
+        x = tf.transpose(x, [0, 3, 1, 2])
+    x = tf.nn.conv2d(x, kernel, strides=1, padding="SAME", data_format=fmt)
+    if bias is not None:
+        x = tf.nn.bias_add(x, bias, data_format=fmt)
+    act = tf.nn.relu(x)
+    return act, tf.reduce_mean(act, axis=[2, 3] if nchw else [1, 2])
+
+
+@dataclass(frozen=True)
+class _Head:
+    """How the final output is post-processed (one deviation at a time)."""
+
+    num_outputs: int
+    shape: OutputShape = "ok"
+    dtype: str = "float32"
+    softmax: bool = False
+    dropout: bool = False
+    relax_batch: bool = False  # input batch is fixed; keep output batch unknown
+
+
+def _apply_head(tf: Any, out: Any, head: _Head) -> Any:
+    if head.softmax:
+        out = tf.nn.softmax(out)
+    if head.dropout:
+        out = tf.nn.dropout(out, rate=0.5, seed=SEED)
+    if head.relax_batch:
+        # A fixed-batch input would give a fixed-batch output; relax it so
+        # that only the input breaks the contract.
+        out = tf.compat.v1.placeholder_with_default(out, [None, head.num_outputs])
+    if head.shape == "rank3":
+        out = tf.expand_dims(out, axis=1)
+    elif head.shape == "fixed-batch":
+        out = tf.reshape(out, [1, head.num_outputs])
+    elif head.shape == "unknown-width":
+        out = tf.reshape(out, [tf.shape(out)[0], -1])
+    if head.dtype != "float32":
+        out = tf.cast(out, head.dtype)
+    return out
+
+
+def _cwd(path: str | None) -> contextlib.AbstractContextManager[Any]:
+    """chdir(path) for the block, or do nothing when path is None."""
+    return contextlib.chdir(path) if path is not None else contextlib.nullcontext()
+
+
+def _dir_size(path: str | Path) -> int:
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
+
+
+# --------------------------------------------------------------------------
+# TF1 Hub format modules.
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tf1Spec:
+    """Options for a TF1 Hub-format image module (defaults = conforming)."""
+
+    task: Literal["image_feature_vector", "image_classification"] = "image_feature_vector"
+    default_signature: bool = True
+    task_signature: bool = True
+    input_key: str = "images"
+    input_dtype: str = "float32"
+    input_shape: tuple[Dim, ...] = (None, IMAGE_SIZE, IMAGE_SIZE, 3)
+    sparse_input: bool = False
+    attachment: tuple[int, int] | None = (IMAGE_SIZE, IMAGE_SIZE)
+    output_key: str = "default"
+    output_dtype: str = "float32"
+    output_shape: OutputShape = "ok"
+    task_output_differs: bool = False
+    extra_outputs: bool = False
+    hub_format: int = 3
+    required_features: tuple[str, ...] = ()
+    tag_sets: tuple[tuple[str, ...], ...] = ((), ("train",))
+    nchw: bool = False
+    dropout_on_output: bool = False
+    softmax_output: bool = False
+    rescale_255: bool = False
+    as_text: bool = False
+    main_op_read_file: str | None = None
+    custom_op: str | None = None
+    asset_filename: str | None = None  # rewrite the AssetFileDef filename to this
+
+    @property
+    def num_outputs(self) -> int:
+        return NUM_FEATURES if self.task == "image_feature_vector" else NUM_CLASSES
+
+
+def build_tf1(path: str, spec: Tf1Spec) -> None:
+    """Write a TF1 Hub-format module (saved_model.pb[txt] + tfhub_module.pb)."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    build_info = v1.saved_model.utils.build_tensor_info
+    builder = v1.saved_model.Builder(path)  # creates `path`
+    graph = tf.Graph()
+    with graph.as_default():
+        v1.set_random_seed(SEED)
+        w = _init_weights(spec.input_shape[-1] or 3, spec.num_outputs)
+        images: Any
+        if spec.sparse_input:
+            images = v1.sparse_placeholder(tf.float32, list(spec.input_shape), name="images")
+            x = tf.reshape(tf.sparse.to_dense(images), [-1, *spec.input_shape[1:]])
+        else:
+            images = v1.placeholder(spec.input_dtype, list(spec.input_shape), name="images")
+            x = images
+        if x.dtype != tf.float32:
+            x = tf.cast(x, tf.float32)
+        if spec.rescale_255:
+            x = x / 255.0
+        # Two plain (ref) variables and no biases keep the text-format
+        # fixtures (two meta graphs, each with a saver subgraph) small.
+        with v1.variable_scope(ARCH, use_resource=False):
+            kernel = v1.get_variable("conv1/kernel", initializer=w.conv_kernel)
+            dense_kernel = v1.get_variable("logits/kernel", initializer=w.dense_kernel)
+            conv1, pooled = _conv_pool(tf, x, kernel, None, nchw=spec.nchw)
+            logits = tf.matmul(pooled, dense_kernel)
+        head = _Head(
+            num_outputs=spec.num_outputs,
+            shape=spec.output_shape,
+            dtype=spec.output_dtype,
+            softmax=spec.softmax_output,
+            dropout=spec.dropout_on_output,
+            relax_batch=spec.input_shape[0] is not None,
+        )
+        out = _apply_head(tf, logits, head)
+
+        inputs = {spec.input_key: build_info(images)}
+        default_sig = v1.saved_model.signature_def_utils.build_signature_def(
+            inputs=inputs, outputs={spec.output_key: build_info(out)}
+        )
+        task_outputs = {spec.output_key: build_info(pooled if spec.task_output_differs else out)}
+        if spec.extra_outputs:
+            task_outputs[f"{ARCH}/conv1"] = build_info(conv1)
+            task_outputs["conv_features"] = build_info(pooled)
+        task_sig = v1.saved_model.signature_def_utils.build_signature_def(inputs=inputs, outputs=task_outputs)
+        signatures: dict[str, Any] = {}
+        if spec.default_signature:
+            signatures["default"] = default_sig
+        if spec.task_signature:
+            signatures[spec.task] = task_sig
+
+        main_op = None
+        if spec.main_op_read_file:
+            main_op = tf.group(tf.io.read_file(spec.main_op_read_file), name="main_op")
+        # The asset source is given relative to `path` (the Builder runs with
+        # `path` as working directory), so the graph holds "labels.txt" rather
+        # than the output directory; the Builder copies it to assets/.
+        assets = None
+        if spec.asset_filename:
+            Path(path, "labels.txt").write_text("cat\ndog\n")
+            assets = [tf.constant("labels.txt", name="asset_path")]
+            v1.add_to_collection(v1.GraphKeys.ASSET_FILEPATHS, assets[0])
+
+        # One saver for all meta graphs so that they share the same graph.
+        saver = v1.train.Saver(write_version=v1.train.SaverDef.V2, allow_empty=True)
+        with _cwd(path if assets else None), v1.Session(graph=graph) as sess:
+            sess.run(v1.global_variables_initializer())
+            for i, tags in enumerate(spec.tag_sets):
+                if i == 0:
+                    builder.add_meta_graph_and_variables(
+                        sess,
+                        list(tags),
+                        signature_def_map=signatures,
+                        assets_collection=assets,
+                        main_op=main_op,
+                        strip_default_attrs=True,
+                        saver=saver,
+                    )
+                else:
+                    builder.add_meta_graph(
+                        list(tags),
+                        signature_def_map=signatures,
+                        strip_default_attrs=True,
+                        saver=saver,
+                    )
+        builder.save(as_text=spec.as_text)
+    if spec.asset_filename:
+        os.remove(os.path.join(path, "labels.txt"))
+    _postprocess_tf1(path, spec)
+
+
+def _postprocess_tf1(path: str, spec: Tf1Spec) -> None:
+    """Add the hub attachment (and any deliberate damage); write tfhub_module.pb."""
+    from google.protobuf import text_format
+    from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2
+
+    hub = hub_protos()
+    pb_path = os.path.join(path, "saved_model.pbtxt" if spec.as_text else "saved_model.pb")
+    sm = saved_model_pb2.SavedModel()
+    if spec.as_text:
+        text_format.Parse(Path(pb_path).read_text(), sm)
+    else:
+        sm.ParseFromString(Path(pb_path).read_bytes())
+
+    for mg in sm.meta_graphs:
+        if spec.attachment is not None:
+            info = hub.image_module_info()
+            info.default_image_size.height, info.default_image_size.width = spec.attachment
+            attachment = hub.module_attachment(key="image_module_info", value=info.SerializeToString())
+            mg.collection_def["hub_module_attachments"].bytes_list.value.append(attachment.SerializeToString())
+        if spec.custom_op:
+            relu = next(n for n in mg.graph_def.node if n.op == "Relu")
+            relu.op = spec.custom_op
+        if spec.asset_filename:
+            # The v1 Builder records assets in the saved_model_assets
+            # collection; newer writers use MetaGraphDef.asset_file_def.
+            for packed in mg.collection_def["saved_model_assets"].any_list.value:
+                asset = meta_graph_pb2.AssetFileDef()
+                packed.Unpack(asset)
+                asset.filename = spec.asset_filename
+                packed.Pack(asset)
+            for asset in mg.asset_file_def:
+                asset.filename = spec.asset_filename
+
+    if spec.as_text:
+        Path(pb_path).write_text(text_format.MessageToString(sm))
+    else:
+        Path(pb_path).write_bytes(sm.SerializeToString(deterministic=True))
+
+    module_def = hub.module_def(format=spec.hub_format, required_features=spec.required_features)
+    Path(path, "tfhub_module.pb").write_bytes(module_def.SerializeToString())
+
+
+# --------------------------------------------------------------------------
+# TF2 Reusable SavedModels.
+# --------------------------------------------------------------------------
+
+Probe = Literal[
+    "nondeterministic",
+    "batch-dependent",
+    "nan-on-black",
+    "width-follows-input",
+    "hidden-softmax",
+]
+Security = Literal[
+    "readfile",
+    "writefile",
+    "matchingfiles",
+    "print-to-file",
+    "pyfunc",
+    "readfile-in-cond",
+    "readfile-in-while",
+    "text-line-dataset",
+    "lookup-table-from-file",
+    "summary-writer",
+    "save-op-in-call",
+]
+
+
+@dataclass(frozen=True)
+class Tf2Spec:
+    """Options for a TF2 Reusable SavedModel (defaults = conforming feature vector)."""
+
+    num_outputs: int = NUM_FEATURES
+    input_shape: tuple[Dim, ...] = (None, IMAGE_SIZE, IMAGE_SIZE, 3)
+    input_dtype: str = "float32"
+    training: Literal["none", "bool", "int"] = "none"
+    regularization: bool = False
+    variables_attrs: bool = True
+    has_call: bool = True
+    dict_output: bool = False
+    output_dtype: str = "float32"
+    output_shape: OutputShape = "ok"
+    nchw: bool = False
+    dropout_on_output: bool = False
+    softmax_output: bool = False
+    rescale_127: bool = False
+    probe: Probe | None = None
+    security: Security | None = None
+    text: bool = False  # not an image model: tf.string [None] -> float32 [None, 4]
+
+
+def _identity_np(a: Any) -> Any:
+    return a
+
+
+def _security_op(tf: Any, kind: Security, root: Any, images: Any, out: Any) -> Any:
+    """Emit the one suspicious op (or subgraph) inside the traced __call__."""
+
+    def as_zero(t: Any) -> Any:  # keep the op on the output path, value-neutral
+        return 0.0 * tf.cast(tf.reduce_sum(t), tf.float32)
+
+    if kind == "readfile":
+        return out + as_zero(tf.strings.length(tf.io.read_file(SECRET_PATH)))
+    if kind == "writefile":
+        tf.io.write_file(LEAK_PATH, tf.strings.as_string(tf.reduce_sum(out)))
+        return out
+    if kind == "matchingfiles":
+        return out + as_zero(tf.size(tf.io.matching_files("/etc/*")))
+    if kind == "print-to-file":
+        tf.print(out, output_stream=f"file://{LEAK_PATH}")
+        return out
+    if kind == "pyfunc":
+        y = tf.numpy_function(_identity_np, [out], tf.float32, name="identity_pyfunc")
+        y.set_shape(out.shape)
+        return y
+    if kind == "readfile-in-cond":
+        v = tf.cond(
+            tf.reduce_sum(images) > 0.0,
+            lambda: tf.cast(tf.strings.length(tf.io.read_file(SECRET_PATH)), tf.float32),
+            lambda: tf.constant(0.0),
+        )
+        return out + 0.0 * v
+    if kind == "readfile-in-while":
+        _, v = tf.while_loop(
+            lambda i, acc: i < 1,
+            lambda i, acc: (
+                i + 1,
+                acc + tf.cast(tf.strings.length(tf.io.read_file(SECRET_PATH)), tf.float32),
+            ),
+            (tf.constant(0), tf.constant(0.0)),
+        )
+        return out + 0.0 * v
+    if kind == "text-line-dataset":
+        lines = tf.data.TextLineDataset(SECRET_PATH)
+        n = lines.reduce(tf.constant(0, tf.int64), lambda acc, _: acc + 1)
+        return out + as_zero(n)
+    if kind == "lookup-table-from-file":
+        return out + as_zero(root.table.lookup(tf.constant(["cat"])))
+    if kind == "summary-writer":
+        # The ops that tf.summary.create_file_writer + tf.summary.scalar emit.
+        # (create_file_writer hoists the writer out of tf.function and creates
+        # the event file at trace time; tf.summary.scalar needs TensorBoard.)
+        writer = tf.raw_ops.SummaryWriter(shared_name="speclint_summary", container="")
+        init = tf.raw_ops.CreateSummaryFileWriter(
+            writer=writer,
+            logdir="/tmp/speclint-summary",
+            max_queue=10,
+            flush_millis=120000,
+            filename_suffix=".v2",
+        )
+        with tf.control_dependencies([init]):
+            tf.raw_ops.WriteScalarSummary(
+                writer=writer,
+                step=tf.constant(0, tf.int64),
+                tag="mean_feature",
+                value=tf.reduce_mean(out),
+            )
+        return out
+    if kind == "save-op-in-call":
+        tf.raw_ops.SaveV2(
+            prefix="/tmp/speclint-save",
+            tensor_names=["features"],
+            shape_and_slices=[""],
+            tensors=[out],
+        )
+        return out
+    raise ValueError(kind)
+
+
+def build_tf2(path: str, spec: Tf2Spec) -> None:
+    """Write a TF2 SavedModel whose root object follows the Reusable SavedModel API."""
+    import tensorflow as tf
+
+    tf.random.set_seed(SEED)
+    root = tf.__internal__.tracking.AutoTrackable()
+
+    if spec.text:
+        text_kernel = tf.Variable(tf.fill([1, 4], 0.1), name="text/kernel")
+        text_bias = tf.Variable(tf.zeros([4]), name="text/bias")
+        variables = [text_kernel, text_bias]
+        trainable = list(variables)
+        input_spec = tf.TensorSpec([None], tf.string)
+
+        def forward(images: Any, training: Any) -> Any:
+            length = tf.cast(tf.strings.length(images), tf.float32)[:, None]
+            return tf.matmul(length, text_kernel) + text_bias
+    else:
+        channels = spec.input_shape[-1] or 3
+        num_dense = 2 if spec.probe == "width-follows-input" else spec.num_outputs
+        w = _init_weights(channels, num_dense, positive=spec.probe == "nan-on-black")
+        conv_kernel = tf.Variable(w.conv_kernel, name=f"{ARCH}/conv1/kernel")
+        conv_bias = tf.Variable(w.conv_bias, name=f"{ARCH}/conv1/bias")
+        dense_kernel = tf.Variable(w.dense_kernel, name=f"{ARCH}/logits/kernel")
+        dense_bias = tf.Variable(w.dense_bias, name=f"{ARCH}/logits/bias")
+        trainable = [conv_kernel, conv_bias, dense_kernel, dense_bias]
+        variables = list(trainable)
+        counter = None
+        if spec.probe == "nondeterministic":
+            counter = tf.Variable(0.0, trainable=False, name="call_counter")
+            variables.append(counter)
+        input_spec = tf.TensorSpec(spec.input_shape, spec.input_dtype)
+
+        def forward(images: Any, training: Any) -> Any:
+            x = images
+            if x.dtype != tf.float32:
+                x = tf.cast(x, tf.float32)
+            if spec.rescale_127:
+                x = x / 127.5 - 1.0
+            act, pooled = _conv_pool(tf, x, conv_kernel, conv_bias, nchw=spec.nchw)
+            if spec.probe == "width-follows-input":
+                # 1x1 projection, 16x16 average pool, flatten: 8 wide at 32x32
+                # only, but the declared shape says [None, 8] for every size.
+                proj = tf.nn.conv2d(act, dense_kernel[None, None], 1, "VALID")
+                grid = tf.nn.avg_pool2d(proj + dense_bias, 16, 16, "VALID")
+                out = tf.reshape(grid, [tf.shape(grid)[0], -1])
+                out.set_shape([None, NUM_FEATURES])
+                return out
+            if training:
+                pooled = tf.nn.dropout(pooled, rate=0.25, seed=SEED)  # internal only
+            out = tf.matmul(pooled, dense_kernel) + dense_bias
+            if counter is not None:
+                out = out + counter.assign_add(1.0)
+            elif spec.probe == "batch-dependent":
+                out = out - tf.reduce_mean(out, axis=0, keepdims=True)
+            elif spec.probe == "nan-on-black":
+                out = out / tf.reduce_sum(out, axis=1, keepdims=True)
+            elif spec.probe == "hidden-softmax":
+                e = tf.exp(out - tf.reduce_max(out, axis=1, keepdims=True))
+                out = e / tf.reduce_sum(e, axis=1, keepdims=True)
+            return out
+
+    # The lookup table's source file is given by a path relative to `path`
+    # (built with `path` as the working directory) so that the table's
+    # shared_name ("hash_table_vocab.txt_-2_-1") does not embed the output
+    # directory; saving copies the file to assets/vocab.txt.
+    table_dir = path if spec.security == "lookup-table-from-file" else None
+    if table_dir is not None:
+        os.makedirs(path)
+        Path(path, "vocab.txt").write_text("cat\ndog\nbird\n")
+        with _cwd(table_dir):
+            root.table = tf.lookup.StaticHashTable(
+                tf.lookup.TextFileInitializer(
+                    "vocab.txt",
+                    tf.string,
+                    tf.lookup.TextFileIndex.WHOLE_LINE,
+                    tf.int64,
+                    tf.lookup.TextFileIndex.LINE_NUMBER,
+                ),
+                default_value=-1,
+            )
+
+    head = _Head(
+        num_outputs=spec.num_outputs,
+        shape=spec.output_shape,
+        dtype=spec.output_dtype,
+        softmax=spec.softmax_output,
+        dropout=spec.dropout_on_output,
+        relax_batch=spec.input_shape[0] is not None,
+    )
+
+    def body(images: Any, training: Any) -> Any:
+        out = forward(images, training)
+        if spec.security is not None:
+            out = _security_op(tf, spec.security, root, images, out)
+        out = _apply_head(tf, out, head)
+        return {"features": out} if spec.dict_output else out
+
+    if spec.training == "none":
+        call = tf.function(lambda images: body(images, False), input_signature=[input_spec])
+        serving = call.get_concrete_function()
+    else:
+        off, on = (False, True) if spec.training == "bool" else (0, 1)
+
+        def call_with_training(images: Any, training: Any = off) -> Any:
+            return body(images, training)
+
+        call = tf.function(call_with_training)
+        call.get_concrete_function(input_spec, training=on)
+        serving = call.get_concrete_function(input_spec, training=off)
+
+    if spec.variables_attrs:
+        root.variables = variables
+        root.trainable_variables = trainable
+        losses = []
+        if spec.regularization:
+            kernel = trainable[0]
+            losses.append(tf.function(lambda: 1e-4 * tf.nn.l2_loss(kernel), input_signature=[]))
+        root.regularization_losses = losses
+    else:
+        root.tiny_net_weights = variables  # tracked, but not under the API names
+    if spec.has_call:
+        root.__call__ = call
+    with _cwd(table_dir):
+        tf.saved_model.save(root, path, signatures={"serving_default": serving})
+    if table_dir is not None:
+        os.remove(os.path.join(path, "vocab.txt"))
+
+
+# --------------------------------------------------------------------------
+# Keras models.
+# --------------------------------------------------------------------------
+
+
+def build_keras3_export(path: str) -> None:
+    import keras
+
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(SEED)
+    inputs = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="images")
+    x = keras.layers.Conv2D(CONV_FILTERS, 3, padding="same", activation="relu", name="conv1")(inputs)
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    outputs = keras.layers.Dense(NUM_CLASSES, name="logits")(x)
+    model = keras.Model(inputs, outputs, name="tiny_net")
+    model.export(path)  # prints to stdout; build_all redirects it
+
+
+def build_tf_keras_save(path: str, *, with_lambda: bool = False) -> None:
+    import tf_keras
+
+    tf_keras.backend.clear_session()
+    tf_keras.utils.set_random_seed(SEED)
+    inputs = tf_keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="images")
+    x = tf_keras.layers.Conv2D(CONV_FILTERS, 3, padding="same", activation="relu", name="conv1")(inputs)
+    x = tf_keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    if with_lambda:
+        # A Python lambda instead of the Dense head (keeps the model as small as
+        # tf-keras-save); keras_metadata.pb stores its marshalled bytecode.
+        outputs = tf_keras.layers.Lambda(lambda t: t * 0.5, name="scale")(x)
+    else:
+        outputs = tf_keras.layers.Dense(NUM_CLASSES, name="logits")(x)
+    model = tf_keras.Model(inputs, outputs, name="tiny_net")
+    # tf.saved_model.save(model, path) writes the same SavedModel but no
+    # keras_metadata.pb (and empty SavedUserObject.metadata); tf_keras's own
+    # SavedModel save goes through the same saver and adds keras_metadata.pb.
+    model.save(path, save_format="tf", include_optimizer=False)
+
+
+# --------------------------------------------------------------------------
+# Registry.
+# --------------------------------------------------------------------------
+
+FIXTURES: dict[str, Fixture] = {}
+
+
+def _register(name: str, kind: Kind, description: str, build: Callable[[str], None]) -> None:
+    assert name not in FIXTURES, name
+    FIXTURES[name] = Fixture(name=name, description=description, kind=kind, build=build)
+
+
+def _tf1(name: str, description: str, **options: Any) -> None:
+    spec = Tf1Spec(**options)
+    _register(name, "tf1-hub", description, functools.partial(build_tf1, spec=spec))
+
+
+def _tf2(name: str, description: str, **options: Any) -> None:
+    spec = Tf2Spec(**options)
+    _register(name, "tf2", description, functools.partial(build_tf2, spec=spec))
+
+
+_CLS: dict[str, Any] = {"task": "image_classification"}
+_FV_TRAINING: dict[str, Any] = {"training": "bool", "regularization": True}
+_DYN: dict[str, Any] = {"input_shape": (None, None, None, 3)}
+
+# Conforming.
+_tf2(
+    "tf2-feature-vector",
+    "Conforming TF2 image feature vector: __call__(float32 [None,32,32,3]) -> float32 [None,8], "
+    "with variables, trainable_variables and an empty regularization_losses list on the root.",
+)
+_tf2(
+    "tf2-feature-vector-training",
+    "Conforming TF2 image feature vector whose __call__ takes training=True/False (dropout on "
+    "an internal layer only when training) and has one L2 regularization loss.",
+    **_FV_TRAINING,
+)
+_tf2(
+    "tf2-feature-vector-dynamic-size",
+    "Conforming fully convolutional TF2 image feature vector: input float32 [None,None,None,3], "
+    "output float32 [None,8].",
+    **_DYN,
+)
+_tf2(
+    "tf2-classifier",
+    "Conforming TF2 image classifier: __call__(float32 [None,32,32,3]) -> float32 logits [None,5].",
+    num_outputs=NUM_CLASSES,
+)
+_tf2(
+    "tf2-classifier-training",
+    "Conforming TF2 image classifier (logits [None,5]) with training=True/False and one L2 regularization loss.",
+    num_outputs=NUM_CLASSES,
+    **_FV_TRAINING,
+)
+_register(
+    "keras3-export",
+    "keras3",
+    "Keras 3 functional model (32x32x3 -> 5 logits) exported with model.export(): root has "
+    "variables, trainable_variables, non_trainable_variables, a 'serve' endpoint and a "
+    "serving_default signature, but no __call__ and no regularization_losses (as Keras 3 "
+    "writes it, not patched).",
+    build_keras3_export,
+)
+_register(
+    "tf-keras-save",
+    "tf-keras",
+    "tf_keras functional model (32x32x3 -> 5 logits) saved as a SavedModel by tf_keras "
+    "(model.save(save_format='tf')): keras_metadata.pb, root __call__ traced for "
+    "training=True/False, variables, trainable_variables and regularization_losses.",
+    build_tf_keras_save,
+)
+_tf1(
+    "tf1-hub-feature-vector",
+    "Conforming TF1 Hub image feature vector module: signatures default and image_feature_vector "
+    "(images float32 [None,32,32,3] -> default float32 [None,8]), tag-sets [] and [train], "
+    "FORMAT_V3 tfhub_module.pb and a 32x32 image_module_info attachment.",
+)
+_tf1(
+    "tf1-hub-feature-vector-pbtxt",
+    "Same conforming TF1 Hub image feature vector module, written as saved_model.pbtxt.",
+    as_text=True,
+)
+_tf1(
+    "tf1-hub-classifier",
+    "Conforming TF1 Hub image classification module: signatures default and "
+    "image_classification (images float32 [None,32,32,3] -> default float32 logits [None,5]).",
+    **_CLS,
+)
+
+# Negative TF1 (each breaks exactly one requirement of the TF1 spec).
+_tf1(
+    "tf1-no-default-signature",
+    "TF1 Hub module with only the image_feature_vector signature: breaks 'provides a default signature'.",
+    default_signature=False,
+)
+_tf1(
+    "tf1-no-task-signature",
+    "TF1 Hub module with only the default signature: breaks 'also defines the corresponding "
+    "named signature' (image_feature_vector).",
+    task_signature=False,
+)
+_tf1(
+    "tf1-task-signature-differs",
+    "TF1 Hub module whose image_feature_vector 'default' output is the pooled conv tensor "
+    "[None,4], not the default signature's [None,8] output: breaks 'named signature corresponds "
+    "to the default signature'.",
+    task_output_differs=True,
+)
+_tf1(
+    "tf1-input-not-named-images",
+    "TF1 Hub module whose input key is 'image': breaks 'the images input is named images'.",
+    input_key="image",
+)
+_tf1("tf1-input-uint8", "TF1 Hub module with a uint8 images input: breaks 'images are float32'.", input_dtype="uint8")
+_tf1(
+    "tf1-input-fixed-batch",
+    "TF1 Hub module with images shape [1,32,32,3] (output batch kept unknown via "
+    "placeholder_with_default): breaks 'accepts any batch_size / first dimension unknown'.",
+    input_shape=(1, IMAGE_SIZE, IMAGE_SIZE, 3),
+)
+_tf1(
+    "tf1-input-four-channels",
+    "TF1 Hub module with images shape [None,32,32,4]: breaks 'last dimension is fixed to 3'.",
+    input_shape=(None, IMAGE_SIZE, IMAGE_SIZE, 4),
+)
+_tf1(
+    "tf1-input-sparse",
+    "TF1 Hub module whose images input is a sparse_placeholder (coo_sparse TensorInfo): breaks "
+    "'images are a dense 4-D tensor'.",
+    sparse_input=True,
+)
+_tf1(
+    "tf1-input-unknown-size",
+    "TF1 Hub module with images [None,None,None,3] and no image_module_info attachment: breaks "
+    "'height and width are fixed to the expected image size'.",
+    input_shape=(None, None, None, 3),
+    attachment=None,
+)
+_tf1(
+    "tf1-attachment-mismatch",
+    "TF1 Hub module (written as pbtxt) whose image_module_info says 64x64 while images is "
+    "[None,32,32,3]: breaks 'expected image size matches the input shape'.",
+    attachment=(64, 64),
+    as_text=True,
+)
+_tf1(
+    "tf1-no-default-output",
+    "TF1 Hub module whose signatures output 'features' instead of 'default': breaks 'outputs "
+    "contain a default output'.",
+    output_key="features",
+)
+_tf1(
+    "tf1-output-float64",
+    "TF1 Hub module whose default output is float64: breaks 'default output is float32'.",
+    output_dtype="float64",
+)
+_tf1(
+    "tf1-output-rank3",
+    "TF1 Hub module whose default output is [None,1,8]: breaks 'output shape is [batch_size, num_features]'.",
+    output_shape="rank3",
+)
+_tf1(
+    "tf1-output-fixed-batch",
+    "TF1 Hub module whose default output is [1,8] while images batch is unknown: breaks 'output "
+    "batch_size is not known at graph construction time'.",
+    output_shape="fixed-batch",
+)
+_tf1(
+    "tf1-output-unknown-width",
+    "TF1 Hub module whose default output is [None,None]: breaks 'num_features is a known constant'.",
+    output_shape="unknown-width",
+)
+_tf1(
+    "tf1-extra-output-unprefixed",
+    f"TF1 Hub module whose image_feature_vector has extra outputs '{ARCH}/conv1' (prefixed) and "
+    "'conv_features' (no architecture prefix): breaks the recommendation to prefix "
+    "architecture-dependent output keys.",
+    extra_outputs=True,
+)
+_tf1(
+    "tf1-hub-format-unspecified",
+    "TF1 Hub module whose tfhub_module.pb has format FORMAT_UNSPECIFIED (0): breaks 'TF1 Hub format V3'.",
+    hub_format=0,
+)
+_tf1(
+    "tf1-hub-unknown-feature",
+    "TF1 Hub module whose tfhub_module.pb requires the unknown feature 'future-feature': breaks "
+    "'module requires no unsupported features'.",
+    required_features=("future-feature",),
+)
+_tf1(
+    "tf1-no-default-tag-set",
+    "TF1 Hub module with only the tag-set [serve]: breaks 'has a meta graph with the default (empty) tag-set'.",
+    tag_sets=(("serve",),),
+)
+_tf1(
+    "tf1-nchw",
+    "TF1 Hub module whose graph has a Conv2D with data_format NCHW: breaks 'modules use the "
+    "channels_last (NHWC) layout'.",
+    nchw=True,
+)
+_tf1(
+    "tf1-dropout-on-output",
+    "TF1 Hub module applying tf.nn.dropout(rate=0.5) to the default output: breaks 'the module "
+    "does not perform dropout on the actual outputs'.",
+    dropout_on_output=True,
+)
+_tf1(
+    "tf1-softmax-output",
+    "TF1 Hub classifier whose default output is tf.nn.softmax(logits): breaks 'outputs are logits (linear scores)'.",
+    softmax_output=True,
+    **_CLS,
+)
+_tf1(
+    "tf1-rescale-255",
+    "TF1 Hub module dividing images by 255.0 right after the placeholder: breaks 'input values "
+    "are normalized to [0, 1]' (it expects [0, 255]).",
+    rescale_255=True,
+)
+
+# Negative TF2 (each breaks exactly one requirement of the TF2 spec).
+_tf2(
+    "tf2-no-call",
+    "TF2 SavedModel whose root has no __call__, only a serving_default signature: breaks 'root "
+    "object has a __call__ method'.",
+    has_call=False,
+)
+_tf2(
+    "tf2-input-uint8", "TF2 model whose __call__ takes uint8 images: breaks 'images are float32'.", input_dtype="uint8"
+)
+_tf2(
+    "tf2-input-fixed-batch",
+    "TF2 model whose __call__ takes [1,32,32,3] (output batch kept unknown via "
+    "placeholder_with_default): breaks 'accepts any batch_size'.",
+    input_shape=(1, IMAGE_SIZE, IMAGE_SIZE, 3),
+)
+_tf2(
+    "tf2-input-one-channel",
+    "TF2 model whose __call__ takes [None,32,32,1]: breaks 'last dimension is fixed to 3'.",
+    input_shape=(None, IMAGE_SIZE, IMAGE_SIZE, 1),
+)
+_tf2(
+    "tf2-dict-output",
+    "TF2 model whose __call__ returns {'features': t}: breaks 'output is a single tensor'.",
+    dict_output=True,
+)
+_tf2(
+    "tf2-output-float64",
+    "TF2 model whose __call__ returns float64 [None,8]: breaks 'output is float32'.",
+    output_dtype="float64",
+)
+_tf2(
+    "tf2-output-rank3",
+    "TF2 model whose __call__ returns [None,1,8]: breaks 'output shape is [batch_size, num_features]'.",
+    output_shape="rank3",
+)
+_tf2(
+    "tf2-output-fixed-batch",
+    "TF2 model whose __call__ returns [1,8] for input batch None: breaks 'output batch_size is "
+    "the same as the input's'.",
+    output_shape="fixed-batch",
+)
+_tf2(
+    "tf2-output-unknown-width",
+    "TF2 model whose __call__ returns [None,None]: breaks 'num_features is a constant'.",
+    output_shape="unknown-width",
+)
+_tf2(
+    "tf2-no-variables-attrs",
+    "TF2 model with __call__ but no variables / trainable_variables / regularization_losses "
+    "attributes on the root: breaks 'Reusable SavedModel provides obj.variables'.",
+    variables_attrs=False,
+)
+_tf2(
+    "tf2-training-not-bool",
+    "TF2 model whose __call__ training argument is traced with the integers 0 and 1: breaks "
+    "'training is a Python bool'.",
+    training="int",
+    regularization=True,
+)
+_tf2(
+    "tf2-nchw",
+    "TF2 model whose __call__ uses a Conv2D with data_format NCHW: breaks 'use channels_last (NHWC) throughout'.",
+    nchw=True,
+)
+_tf2(
+    "tf2-dropout-on-output",
+    "TF2 model applying tf.nn.dropout(rate=0.5) to its output at inference: breaks 'the model "
+    "does not perform dropout on the actual outputs'.",
+    dropout_on_output=True,
+)
+_tf2(
+    "tf2-softmax-output",
+    "TF2 classifier returning tf.nn.softmax(logits): breaks 'output is logits'.",
+    num_outputs=NUM_CLASSES,
+    softmax_output=True,
+)
+_tf2(
+    "tf2-rescale-127",
+    "TF2 model computing images / 127.5 - 1 inside __call__: breaks 'input values are "
+    "normalized to [0, 1]' (it expects [0, 255]).",
+    rescale_127=True,
+)
+
+# Execution probes (pass every static check; break one runtime behaviour).
+_tf2(
+    "probe-nondeterministic",
+    "TF2 feature vector adding a tf.Variable counter that __call__ increments (assign_add): the "
+    "same input twice gives different outputs.",
+    probe="nondeterministic",
+)
+_tf2(
+    "probe-batch-dependent",
+    "TF2 feature vector subtracting the batch mean of the features: an example's output depends "
+    "on the other examples in the batch.",
+    probe="batch-dependent",
+)
+_tf2(
+    "probe-nan-on-black",
+    "TF2 feature vector dividing features by their per-row sum (non-negative weights, zero "
+    "biases): an all-black image gives NaN.",
+    probe="nan-on-black",
+)
+_tf2(
+    "probe-width-follows-input",
+    "TF2 feature vector with input [None,None,None,3] declaring output [None,8] via set_shape, "
+    "but the real width is (h/16)*(w/16)*2, so it changes with the input size.",
+    probe="width-follows-input",
+    **_DYN,
+)
+_tf2(
+    "probe-hidden-softmax",
+    "TF2 classifier computing softmax by hand (exp / reduce_sum, no Softmax op): outputs are "
+    "probabilities summing to 1, not logits.",
+    probe="hidden-softmax",
+    num_outputs=NUM_CLASSES,
+)
+
+# Not an image model.
+_tf2(
+    "text-model",
+    "TF2 Reusable SavedModel whose __call__ maps tf.string [None] to float32 [None,4] "
+    "(tf.strings.length + dense): not an image model.",
+    text=True,
+)
+
+# Security fixtures (only saved, never executed).
+
+
+def _sec2(name: str, kind: Security, what: str) -> None:
+    _tf2(name, f"Security fixture, otherwise a conforming TF2 feature vector: {what}", security=kind)
+
+
+_sec2("sec-readfile", "readfile", f"__call__ reads {SECRET_PATH} with tf.io.read_file (ReadFile).")
+_sec2("sec-writefile", "writefile", f"__call__ writes {LEAK_PATH} with tf.io.write_file (WriteFile).")
+_sec2("sec-matchingfiles", "matchingfiles", "__call__ lists /etc/* with tf.io.matching_files (MatchingFiles).")
+_sec2(
+    "sec-print-to-file",
+    "print-to-file",
+    f"__call__ runs tf.print(..., output_stream='file://{LEAK_PATH}') (PrintV2 to a file).",
+)
+_sec2(
+    "sec-pyfunc",
+    "pyfunc",
+    "__call__ calls a Python function through tf.numpy_function (PyFunc op); not callable "
+    "after loading without that Python function.",
+)
+_sec2(
+    "sec-readfile-in-cond", "readfile-in-cond", f"__call__ reads {SECRET_PATH} only inside a tf.cond branch function."
+)
+_sec2(
+    "sec-readfile-in-while",
+    "readfile-in-while",
+    f"__call__ reads {SECRET_PATH} only inside a tf.while_loop body function.",
+)
+_sec2(
+    "sec-text-line-dataset",
+    "text-line-dataset",
+    f"__call__ builds tf.data.TextLineDataset('{SECRET_PATH}') and reduces it.",
+)
+_sec2(
+    "sec-lookup-table-from-file",
+    "lookup-table-from-file",
+    "root has a tf.lookup.StaticHashTable initialized by TextFileInitializer from "
+    "assets/vocab.txt, looked up in __call__.",
+)
+_sec2(
+    "sec-summary-writer",
+    "summary-writer",
+    "__call__ creates a summary file writer on /tmp/speclint-summary and writes a scalar "
+    "summary (SummaryWriter, CreateSummaryFileWriter, WriteScalarSummary).",
+)
+_sec2("sec-save-op-in-call", "save-op-in-call", "__call__ runs a raw tf.raw_ops.SaveV2 writing /tmp/speclint-save.")
+_tf1(
+    "sec-init-op-readfile",
+    f"Security fixture, otherwise a conforming TF1 Hub module: its main_op (init op) reads "
+    f"{SECRET_PATH} with tf.io.read_file.",
+    main_op_read_file=SECRET_PATH,
+)
+_tf1(
+    "sec-custom-op",
+    "Security fixture, otherwise a conforming TF1 Hub module: one GraphDef node (the ReLU) has "
+    "op 'SpeclintNotARealOp', which no TensorFlow registers.",
+    custom_op="SpeclintNotARealOp",
+)
+_register(
+    "sec-keras-lambda",
+    "tf-keras",
+    "Security fixture: tf_keras model (conv, pool, then Lambda(lambda t: t * 0.5) giving "
+    "features [None,4]) saved by tf_keras, so keras_metadata.pb holds the lambda's "
+    "marshalled Python bytecode.",
+    functools.partial(build_tf_keras_save, with_lambda=True),
+)
+_tf1(
+    "sec-asset-escape",
+    "Security fixture, otherwise a conforming TF1 Hub module: its AssetFileDef filename is "
+    "'../../etc/passwd', escaping the assets/ directory.",
+    asset_filename="../../etc/passwd",
+)
+
+
+# --------------------------------------------------------------------------
+# Driver.
+# --------------------------------------------------------------------------
+
+
+def build_all(
+    out_dir: str | Path | None = None,
+    only: Iterable[str] | None = None,
+    *,
+    echo: bool = False,
+) -> dict[str, int]:
+    """Build fixtures (all, or the names in ``only``) under ``out_dir``.
+
+    Builds in registry order in this process.  Deletes and recreates only
+    ``out_dir/<name>`` for each built fixture.  Returns {name: size in bytes};
+    with echo=True prints "<name> <size>" for each fixture to stdout.
+    """
+    out = Path(out_dir) if out_dir is not None else Path(__file__).resolve().parent / "models"
+    if isinstance(only, str):
+        only = [only]
+    wanted = set(FIXTURES) if only is None else set(only)
+    unknown = sorted(wanted - set(FIXTURES))
+    if unknown:
+        raise KeyError(f"unknown fixture name(s): {', '.join(unknown)}")
+    out.mkdir(parents=True, exist_ok=True)
+    stdout = sys.stdout
+    sizes: dict[str, int] = {}
+    for name, fixture in FIXTURES.items():
+        if name not in wanted:
+            continue
+        path = out / name
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif path.exists():
+            shutil.rmtree(path)
+        # Keras and TF print progress to stdout; keep stdout for our lines.
+        with contextlib.redirect_stdout(sys.stderr):
+            fixture.build(str(path))
+        sizes[name] = _dir_size(path)
+        if echo:
+            print(f"{name} {sizes[name]}", file=stdout, flush=True)
+    return sizes
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Build speclint's golden SavedModel fixtures.")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parent / "models",
+        help="output directory (default: golden/models next to this script)",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        action="extend",
+        metavar="NAME",
+        help="build only these fixtures (repeatable)",
+    )
+    parser.add_argument("--list", action="store_true", help="list fixtures (name, kind, description) and exit")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    if args.list:
+        for f in FIXTURES.values():
+            print(f"{f.name}\t{f.kind}\t{f.description}")
+        return 0
+    try:
+        build_all(args.out, args.only, echo=True)
+    except KeyError as e:
+        print(f"error: {e.args[0]}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Command-line parsing only: each command hands its options to a module that does the work.
+
+``speclint PATH...`` is ``speclint check PATH...``; ``show``, ``rules`` and ``rule`` are the
+other commands. argparse rather than click: the pre-commit hook must answer in a fraction
+of a second, and click alone costs about 30 ms of start-up here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from speclint import __version__
+from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError, display_path
+
+PROFILE_NAMES = (
+    "tf1-image-feature-vector",
+    "tf1-image-classification",
+    "tf2-image-feature-vector",
+    "tf2-image-classification",
+)
+FAIL_LEVELS = ("info", "warning", "error")
+
+COMMANDS = ("check", "show", "rules", "rule")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 2 with one line, like every other error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise SpeclintError(f"usage: {message} (see `{self.prog} --help`)")
+
+
+def _add_read_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="model directory, tree of models, or a model file")
+    parser.add_argument(
+        "--max-file-size",
+        type=int,
+        default=None,
+        metavar="BYTES",
+        help="refuse model files larger than this (default 1 GiB; protobuf's own limit is 2 GiB)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="speclint", description="Check TensorFlow image SavedModels against the TF Hub image contracts.")
+    parser.add_argument("--version", action="version", version=f"speclint {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    check = commands.add_parser("check", help="check models against the spec (the default command)")
+    _add_read_options(check)
+    check.add_argument("--format", choices=("text", "json", "github", "sarif"), help="default: github under GitHub Actions, else text")
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
+    check.add_argument("--profile", help="auto (default) or one of: " + ", ".join(PROFILE_NAMES))
+    check.add_argument("--select", type=_code_list, metavar="CODES", help="comma-separated rule codes or prefixes to report (default ALL)")
+    check.add_argument("--ignore", type=_code_list, metavar="CODES", help="comma-separated rule codes or prefixes to leave out")
+    check.add_argument("--fail-level", choices=FAIL_LEVELS, help="exit 1 when a finding is at least this severe (default warning)")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--rules", action="append", metavar="DIR", default=[], help="add an organisation's rule pack (repeatable)")
+    check.add_argument("--config", metavar="FILE", help="pyproject.toml to read [tool.speclint] from (default: found by walking up)")
+    check.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="lint N models in parallel (processes)")
+    check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    execute = check.add_argument_group("execution stage (needs TensorFlow: pip install 'speclint[execute]')")
+    execute.add_argument("--execute", action="store_true", help="also load each model with TensorFlow and run numerical probes")
+    execute.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto", help="where probes run (auto: GPU if TensorFlow sees one)")
+    execute.add_argument("--allow-unsafe", action="store_true", help="execute models even when they contain dangerous ops")
+    execute.add_argument("--probe-timeout", type=float, default=None, metavar="SECONDS", help="time limit per model")
+
+    show = commands.add_parser("show", help="print what each model declares (the facts document)")
+    _add_read_options(show)
+    show.add_argument("--format", choices=("text", "json"), default="text")
+
+    rules = commands.add_parser("rules", help="list every rule")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.add_argument("--rules", action="append", metavar="DIR", default=[], help="include a rule pack")
+
+    rule = commands.add_parser("rule", help="explain one rule")
+    rule.add_argument("code", metavar="CODE")
+    rule.add_argument("--rules", action="append", metavar="DIR", default=[], help="include a rule pack")
+    return parser
+
+
+def _code_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] not in COMMANDS and not args_list[0].startswith("-"):
+        args_list.insert(0, "check")
+    try:
+        args = build_parser().parse_args(args_list)
+        if args.command == "show":
+            return _show(args)
+        if args.command == "check":
+            from speclint.check import run_check
+
+            return run_check(args)
+        if args.command in ("rules", "rule"):
+            from speclint.explain import run_explain
+
+            return run_explain(args)
+        if args.command is None:
+            build_parser().print_help()
+            return EXIT_ERROR
+        raise SpeclintError(f"unknown command {args.command!r}")
+    except SpeclintError as exc:
+        print(f"speclint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("speclint: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as exc:  # a bug in speclint: still one line, never a traceback (SPECLINT_DEBUG=1 shows it)
+        if os.environ.get("SPECLINT_DEBUG"):
+            raise
+        print(f"speclint: internal error: {type(exc).__name__}: {exc} (set SPECLINT_DEBUG=1 for details)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def read_all(paths: list[str], max_file_size: int | None) -> tuple[list[dict[str, object]], list[str]]:
+    """Discover and read every model; problems come back as one-line messages."""
+    from speclint.discover import discover
+    from speclint.read import read_model
+    from speclint.read.loading import DEFAULT_MAX_BYTES
+
+    found = discover(paths)
+    documents = [read_model(model, max_file_size or DEFAULT_MAX_BYTES) for model in found.models]
+    problems = list(found.errors)
+    for facts in documents:
+        for error in facts["errors"]:  # type: ignore[attr-defined]
+            problems.append(f"{display_path(str(facts['path']))}/{error['file']}: {error['message']}")
+    return documents, problems
+
+
+def _show(args: argparse.Namespace) -> int:
+    documents, problems = read_all(args.paths, args.max_file_size)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(documents, indent=2, sort_keys=False) + "\n")
+    else:
+        from speclint.show import render
+
+        sys.stdout.write("\n".join(render(facts) for facts in documents))
+    for problem in problems:
+        print(f"speclint: error: {problem}", file=sys.stderr)
+    readable = [facts for facts in documents if facts["meta_graphs"]]
+    if not readable:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if problems else EXIT_CLEAN
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,16 @@
+"""Exit codes and the one exception type that carries a user-facing, one-line message."""
+
+from __future__ import annotations
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2  # usage, configuration, unreadable input, internal error
+
+
+class SpeclintError(Exception):
+    """An error the user can act on: printed as one line, never as a traceback."""
+
+
+def display_path(path: str) -> str:
+    """A path as a user can read it, even when its bytes are not valid UTF-8."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

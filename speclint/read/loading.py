@@ -1,0 +1,146 @@
+"""Read a SavedModel file (binary or text format) into speclint's messages, or say why not.
+
+Every failure becomes a ``ReadError`` whose message names the problem in one line; the
+caller attaches the file name. The checks before parsing recognise what people really
+commit instead of a SavedModel: Git LFS pointers, notes, GraphDefs, label maps.
+"""
+
+from __future__ import annotations
+
+import os
+
+from google.protobuf import message as pb_message
+from google.protobuf import text_format
+
+from speclint.proto import messages
+
+DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB; configurable with --max-file-size
+PROTOBUF_LIMIT = (1 << 31) - 1  # protobuf cannot parse a message of 2 GiB or more
+LFS_PREFIX = b"version https://git-lfs.github.com/spec/"
+
+
+class ReadError(Exception):
+    """A file that cannot be read as what its name promises; the message is one line."""
+
+
+def read_bytes(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Read a whole file after checking its size, so a huge file fails before any allocation."""
+    try:
+        size = os.stat(path).st_size
+        if size > PROTOBUF_LIMIT:
+            raise ReadError(f"file is {size} bytes, above protobuf's 2 GiB message limit")
+        if size > max_bytes:
+            raise ReadError(f"file is {size} bytes, above the size cap of {max_bytes} bytes (--max-file-size)")
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except PermissionError:
+        raise ReadError("permission denied") from None
+    except IsADirectoryError:
+        raise ReadError("is a directory, not a file") from None
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise ReadError(f"file grew above the size cap of {max_bytes} bytes while being read")
+    return data
+
+
+def describe_non_proto(data: bytes) -> str | None:
+    """Name what a file is when it is plainly not a serialized proto (LFS pointer, text...)."""
+    if not data:
+        return "file is empty"
+    if data.startswith(LFS_PREFIX):
+        return "is a Git LFS pointer file, not the model itself (run `git lfs pull`)"
+    return None
+
+
+def parse_binary(data: bytes, message: pb_message.Message) -> None:
+    """Parse wire-format bytes; protobuf's own error text is kept after a plain explanation."""
+    try:
+        message.ParseFromString(data)
+    except (pb_message.DecodeError, RecursionError, ValueError) as exc:
+        raise ReadError(f"not a valid {message.DESCRIPTOR.name} protocol buffer ({_short(exc)})") from None
+
+
+def load_saved_model(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> messages.Message:
+    """Load ``saved_model.pb`` or ``saved_model.pbtxt`` and check it holds at least one MetaGraphDef."""
+    data = read_bytes(path, max_bytes)
+    problem = describe_non_proto(data)
+    if problem:
+        raise ReadError(problem)
+    saved_model = messages.SavedModel()
+    if path.endswith(".pbtxt"):
+        _parse_text(data, saved_model)
+    else:
+        if _looks_like_text(data):
+            raise ReadError(f"is a {len(data)}-byte text file, not a binary SavedModel: {_first_line(data)!r}")
+        parse_binary(data, saved_model)
+        if not saved_model.meta_graphs:
+            raise ReadError(_what_else_binary(data))
+    return saved_model
+
+
+def _parse_text(data: bytes, saved_model: messages.Message) -> None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReadError(f"not UTF-8 text (byte {exc.start}), so not a text-format SavedModel") from None
+    stripped = text.lstrip()
+    if not stripped:
+        raise ReadError("file holds only whitespace")
+    other = _what_else_text(stripped)  # decided from the first token, before a slow full parse
+    if other:
+        raise ReadError(f"not a text-format SavedModel: {other}")
+    try:
+        text_format.Parse(
+            text,
+            saved_model,
+            allow_unknown_extension=True,
+            allow_unknown_field=True,
+            descriptor_pool=messages.POOL,
+        )
+    except (text_format.ParseError, RecursionError, ValueError) as exc:
+        raise ReadError(f"not a text-format SavedModel ({_short(exc)})") from None
+    if not saved_model.meta_graphs:
+        raise ReadError("text-format SavedModel holds no meta_graphs")
+
+
+def _what_else_text(text: str) -> str | None:
+    first = text[:64].split(None, 1)[0] if text[:64].split() else ""
+    if first.startswith(("node", "versions", "library")):
+        return "it is a GraphDef (top-level `node`/`versions`), not a SavedModel with `meta_graphs`"
+    if first.startswith("item"):
+        return "it looks like a label map (top-level `item` entries), not a SavedModel"
+    return None
+
+
+def _what_else_binary(data: bytes) -> str:
+    graph = messages.GraphDef()
+    try:
+        graph.ParseFromString(data)
+        if graph.node and all(node.op for node in graph.node):
+            return "it is a frozen GraphDef, not a SavedModel (no MetaGraphDef)"
+    except (pb_message.DecodeError, RecursionError, ValueError):
+        pass
+    return "not a SavedModel: it holds no MetaGraphDef"
+
+
+def _looks_like_text(data: bytes) -> bool:
+    sample = data[:512]
+    if b"\x00" in sample:
+        return False
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in sample)
+    return printable == len(sample)
+
+
+def _first_line(data: bytes) -> str:
+    line = data.decode("utf-8", "replace").strip().splitlines()[0] if data.strip() else ""
+    return line[:60] + ("..." if len(line) > 60 else "")
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:160]

@@ -1,0 +1,35 @@
+"""Machine-readable report, described by ``schemas/report.schema.json``."""
+
+from __future__ import annotations
+
+import json
+
+from speclint.report import ReportContext
+from speclint.rules.ruleset import ModelResult
+
+REPORT_VERSION = 1
+
+
+def document(results: list[ModelResult], context: ReportContext) -> dict[str, object]:
+    return {
+        "report_version": REPORT_VERSION,
+        "tool": {"name": "speclint", "version": context.version},
+        "models": [
+            {
+                "path": result.path,
+                "format": result.format,
+                "profile": result.profile,
+                "profile_reason": result.profile_reason,
+                "findings": [finding.to_json() for finding in result.findings],
+            }
+            for result in results
+        ],
+        "summary": {
+            severity: sum(1 for r in results for f in r.findings if f.severity == severity)
+            for severity in ("error", "warning", "info")
+        },
+    }
+
+
+def render(results: list[ModelResult], context: ReportContext) -> str:
+    return json.dumps(document(results, context), indent=2) + "\n"

@@ -1,0 +1,36 @@
+"""Human-readable report: one line per finding, ruff-style, colour only on a terminal."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from speclint.report import ReportContext
+from speclint.rules.ruleset import ModelResult
+
+COLORS = {"error": "31", "warning": "33", "info": "36", "path": "1", "dim": "2"}
+
+
+def _paint(text: str, what: str, color: bool) -> str:
+    return f"\033[{COLORS[what]}m{text}\033[0m" if color else text
+
+
+def render(results: list[ModelResult], context: ReportContext) -> str:
+    lines: list[str] = []
+    counts: Counter[str] = Counter()
+    for result in results:
+        profile = result.profile or "none"
+        lines.append(_paint(f"{result.path}", "path", context.color) + f" [{profile}] {result.profile_reason}")
+        for finding in result.findings:
+            counts[finding.severity] += 1
+            severity = _paint(finding.severity, finding.severity, context.color)
+            lines.append(f"  {finding.code} {severity} {finding.where}: {finding.message}")
+            lines.append(_paint(f"      {finding.name} - {finding.spec_url}", "dim", context.color))
+    total = sum(counts.values())
+    summary = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s])
+    models = len(results)
+    lines.append(
+        f"Found {total} finding{'s' if total != 1 else ''} ({summary}) in {models} model{'s' if models != 1 else ''}."
+        if total
+        else f"All checks passed ({models} model{'s' if models != 1 else ''})."
+    )
+    return "\n".join(lines) + "\n"

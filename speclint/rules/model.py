@@ -1,0 +1,73 @@
+"""What a rule is and what it finds: plain data shared by the engine and the reporters."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SEVERITIES = ("info", "warning", "error")  # ascending
+
+SPEC_URLS = {
+    "tf1": "https://www.tensorflow.org/hub/common_signatures/images",
+    "tf2": "https://www.tensorflow.org/hub/common_saved_model_apis/images",
+}
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True)
+class SpecRef:
+    """A section of one of the two spec pages, with the sentence the rule enforces."""
+
+    document: str  # "tf1" | "tf2"
+    section: str  # "#input", "#feature-vector", "#classification"
+    quote: str
+
+    @property
+    def url(self) -> str:
+        return SPEC_URLS[self.document] + self.section
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule file of ``schemas/rules``: metadata, a target in the facts, a JSON Schema."""
+
+    code: str
+    name: str
+    severity: str
+    since: str
+    summary: str
+    message: str
+    why: str
+    spec: tuple[SpecRef, ...]
+    target: str
+    schema: dict[str, Any]
+    when: dict[str, Any] | None = None
+    found: str | None = None
+    examples: dict[str, str] = field(default_factory=dict)
+    gate: bool = False
+    source: str = ""  # the file it came from
+
+    def spec_for(self, model_format: str | None) -> SpecRef:
+        """The spec section for this model's format (TF2 page for TF2 models, else TF1)."""
+        wanted = "tf2" if model_format == "tf2" else "tf1"
+        return next((ref for ref in self.spec if ref.document == wanted), self.spec[0])
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One broken promise in one model. Field order is the sort order of every report."""
+
+    path: str
+    code: str
+    where: str
+    name: str
+    severity: str
+    message: str
+    pointer: str
+    spec_url: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,77 @@
+"""The rules of one run: loaded and compiled once, then applied model by model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from speclint.errors import SpeclintError
+from speclint.rules import profiles as profile_choice
+from speclint.rules.engine import CompiledRule
+from speclint.rules.loader import load_profiles, load_rules
+from speclint.rules.model import Finding, Rule
+
+
+@dataclass
+class ModelResult:
+    """One model's verdict: the profile it was held to, why, and what it broke."""
+
+    path: str
+    format: str | None
+    profile: str | None
+    profile_reason: str
+    findings: list[Finding] = field(default_factory=list)
+
+
+def matches(code: str, selectors: list[str]) -> bool:
+    """Ruff-style selection: ``SL1`` selects SL100-SL199, ``ALL`` everything."""
+    return any(selector == "ALL" or code.startswith(selector) for selector in selectors)
+
+
+class RuleSet:
+    def __init__(self, extra_rule_dirs: list[str] | None = None) -> None:
+        self.rules: dict[str, Rule] = load_rules(extra_rule_dirs)
+        self.profiles = load_profiles()
+        self.builtin_prefix = "SL"
+        self._compiled: dict[str, CompiledRule] = {}
+        for name, profile in self.profiles.items():
+            for selector in profile["rules"]:  # a full code must exist; a prefix may match none yet
+                if len(selector) == 5 and selector not in self.rules:
+                    raise SpeclintError(f"profile {name}: rule {selector} does not exist")
+
+    def compiled(self, code: str) -> CompiledRule:
+        if code not in self._compiled:
+            self._compiled[code] = CompiledRule(self.rules[code])
+        return self._compiled[code]
+
+    def codes_for(self, profile: str) -> list[str]:
+        """The profile's built-in rules plus every rule of a user rule pack."""
+        selectors = self.profiles[profile]["rules"]
+        return [
+            code
+            for code in sorted(self.rules)
+            if matches(code, selectors) or not code.startswith(self.builtin_prefix)
+        ]
+
+    def check(
+        self,
+        facts: dict[str, Any],
+        requested_profile: str = "auto",
+        select: list[str] | None = None,
+        ignore: list[str] | None = None,
+    ) -> ModelResult:
+        choice = profile_choice.choose(facts, requested_profile)
+        gates = [code for code, rule in sorted(self.rules.items()) if rule.gate]
+        findings = [f for code in gates for f in self.compiled(code).findings(facts)]
+        unreadable = not facts["meta_graphs"]
+        if unreadable or choice.profile is None or (findings and requested_profile == "auto"):
+            reason = choice.reason if choice.profile is None or unreadable else "auto: not an image model (SL002)"
+            result = ModelResult(str(facts["path"]), facts["format"], None, reason, findings)
+        else:
+            codes = [c for c in self.codes_for(choice.profile) if c not in gates]
+            findings += [f for code in codes for f in self.compiled(code).findings(facts)]
+            result = ModelResult(str(facts["path"]), facts["format"], choice.profile, choice.reason, findings)
+        result.findings = sorted(
+            f for f in result.findings if matches(f.code, select or ["ALL"]) and not matches(f.code, ignore or [])
+        )
+        return result
