@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from speclint import __version__
@@ -81,6 +80,8 @@ def run_check(args: argparse.Namespace) -> int:
 def _read_all(models: list[str], max_bytes: int, jobs: int) -> list[dict[str, Any]]:
     if jobs <= 1 or len(models) < 2:
         return [read_model(model, max_bytes) for model in models]
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(_read, models, [max_bytes] * len(models), chunksize=max(1, len(models) // (jobs * 8))))
 

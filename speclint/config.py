@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,7 +71,7 @@ def find_pyproject(start: str) -> Path | None:
         directory = directory.parent
     for candidate in (directory, *directory.parents):
         path = candidate / "pyproject.toml"
-        if path.is_file():
+        if path.is_file() and b"tool.speclint" in path.read_bytes():
             data = _load_toml(path)
             if "speclint" in data.get("tool", {}):
                 return path
@@ -90,6 +89,8 @@ def load_config(explicit: str | None, start: str = ".") -> Config:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only when a pyproject.toml mentions speclint: start-up matters to the hook
+
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)

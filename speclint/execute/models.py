@@ -174,11 +174,23 @@ def _single_tensor(output: Any) -> Any:
     return output
 
 
+BOILERPLATE = ("Graph execution error", "Detected at node", "Detected in node", "<stack traces unavailable>", "Traceback", "File ", "[[")
+
+
 def one_line(exc: BaseException) -> str:
-    """An exception as one short line: its type and the first line of its message."""
-    text = getattr(exc, "message", None) or str(exc)
-    first = next((line.strip() for line in str(text).splitlines() if line.strip()), "")
+    """An exception as one short line: its type and the informative line of its message.
+
+    TensorFlow's runtime errors start with "Graph execution error:" and a stack; the cause is
+    the first line after that boilerplate, and the failing node is worth naming.
+    """
+    text = str(getattr(exc, "message", None) or exc)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    informative = [line for line in lines if not line.startswith(BOILERPLATE)]
+    first = informative[0] if informative else (lines[0] if lines else "")
+    node = next((line.split()[3] for line in lines if line.startswith("Detected at node") and len(line.split()) > 3), None)
+    if node and node not in first:
+        first += f" (node {node})"
     name = type(exc).__name__
-    shown = f"{name}: {first}" if first and not isinstance(exc, CallError) else first or name
+    shown = first if isinstance(exc, CallError) else f"{name}: {first}" if first else name
     shown = " ".join(shown.split())
     return shown if len(shown) <= 300 else shown[:297] + "..."

@@ -16,7 +16,7 @@ from pathlib import Path
 from google.protobuf import descriptor_pb2
 
 PROTO_DIR = Path(__file__).resolve().parent
-PROTO_FILES = ("tensorflow_subset.proto", "tensorflow_hub_subset.proto")
+PROTO_FILES = ("tensorflow_subset.proto", "tensorflow_hub_subset.proto", "keras_subset.proto")
 DESCRIPTOR_SET = PROTO_DIR / "descriptors.binpb"
 
 

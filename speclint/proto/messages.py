@@ -10,16 +10,42 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.message import Message
 
 POOL = descriptor_pool.DescriptorPool()
+DESCRIPTOR_SET = Path(__file__).resolve().parent / "descriptors.binpb"
 
-_file_set = descriptor_pb2.FileDescriptorSet.FromString(
-    (Path(__file__).resolve().parent / "descriptors.binpb").read_bytes()
-)
-for _file in _file_set.file:
-    POOL.Add(_file)
+
+def _serialized_files(file_set: bytes) -> list[bytes]:
+    """Split a FileDescriptorSet (``repeated FileDescriptorProto file = 1``) into its files.
+
+    Done by hand because importing ``descriptor_pb2`` costs ~15 ms of a hook's start-up.
+    """
+    files, position = [], 0
+    while position < len(file_set):
+        tag, position = _varint(file_set, position)
+        if tag != (1 << 3 | 2):
+            raise ValueError(f"unexpected field tag {tag} in {DESCRIPTOR_SET.name}")
+        length, position = _varint(file_set, position)
+        files.append(file_set[position : position + length])
+        position += length
+    return files
+
+
+def _varint(data: bytes, position: int) -> tuple[int, int]:
+    result, shift = 0, 0
+    while True:
+        byte = data[position]
+        position += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return result, position
+        shift += 7
+
+
+for _file in _serialized_files(DESCRIPTOR_SET.read_bytes()):
+    POOL.AddSerializedFile(_file)
 
 
 def message_class(full_name: str) -> Any:

@@ -14,7 +14,7 @@ from google.protobuf import message as pb_message
 
 from speclint.errors import display_path
 from speclint.proto import messages
-from speclint.read import contract
+from speclint.read import contract, security
 from speclint.read.files import inventory
 from speclint.read.graph import GraphIndex
 from speclint.read.hub import expected_image_size, read_module_def
@@ -58,6 +58,7 @@ def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Json:
                 meta_facts, graph = read_meta_graph(index, meta_graph)
                 facts["meta_graphs"].append(meta_facts)
                 graphs.append(graph)
+    facts["security"] = security.scan(model_dir, graphs, saved_model if files["saved_model"] else None, max_bytes)
     facts["format"] = _format(facts)
     if facts["format"] in ("tf1-hub", "tf1"):
         default = next((m for m in facts["meta_graphs"] if not m["tags"]), None)

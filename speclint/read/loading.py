@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 
 from google.protobuf import message as pb_message
-from google.protobuf import text_format
 
 from speclint.proto import messages
 
@@ -90,6 +89,8 @@ def _parse_text(data: bytes, saved_model: messages.Message) -> None:
     other = _what_else_text(stripped)  # decided from the first token, before a slow full parse
     if other:
         raise ReadError(f"not a text-format SavedModel: {other}")
+    from google.protobuf import text_format  # only text-format models pay for importing it
+
     try:
         text_format.Parse(
             text,

@@ -12,6 +12,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from speclint.explain import markdown_prose, redact_function_numbers, spec_title
 from speclint.report import ReportContext
 from speclint.report.github import model_file
 from speclint.rules.model import SPEC_URLS, Rule
@@ -35,7 +36,6 @@ FAMILIES = (  # longest prefix first; the tag lets code scanning filter by famil
     ("SL6", "security"),
     ("SL7", "probe"),
 )
-DOCUMENT_TITLES = {"tf1": "TF1 Hub format: Common Signatures for Images", "tf2": "TF2 SavedModel: Common APIs for Images"}
 
 
 def is_security(code: str) -> bool:
@@ -61,10 +61,16 @@ def help_text(rule: Rule) -> str:
 
 
 def help_markdown(rule: Rule) -> str:
-    lines = [f"**{rule.code} {rule.name}**: {rule.summary}", "", f"**Why**: {rule.why}", ""]
+    lines = [
+        f"**{rule.code} {rule.name}**: {markdown_prose(rule.summary)}",
+        "",
+        f"**Why**: {markdown_prose(rule.why)}",
+        "",
+        f"Run `speclint rule {rule.code}` for how it is checked, with a failing and a passing example.",
+        "",
+    ]
     for ref in rule.spec:
-        title = f"{DOCUMENT_TITLES.get(ref.document, ref.document)}, {ref.section}"
-        lines += [f"[{title}]({ref.url}):", "", f"> {ref.quote}", ""]
+        lines += [f"[{spec_title(ref)}]({ref.url}):", "", f"> {markdown_prose(ref.quote)}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -100,8 +106,10 @@ def artifact_uri(model_path: str) -> tuple[str, str | None]:
 
 
 def fingerprint(code: str, uri: str, where: str) -> str:
-    """Stable across runs and machines, so code scanning can track an alert over commits."""
-    return hashlib.sha256(f"{code}\0{uri}\0{where}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    """Stable across runs, machines and re-exports of the same model (TensorFlow renumbers
+    traced functions on every export), so code scanning tracks one alert over commits."""
+    key = f"{code}\0{uri}\0{redact_function_numbers(where)}"
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def document(results: list[ModelResult], context: ReportContext) -> dict[str, Any]:

@@ -31,7 +31,7 @@ def test_every_field_matches_tensorflows_own_descriptor() -> None:
 import json, sys
 import tensorflow  # registers TensorFlow's protos in the default pool
 from tensorflow.core.protobuf import saved_model_pb2, fingerprint_pb2  # noqa: F401
-from google.protobuf import descriptor_pool
+from google.protobuf import descriptor_pb2, descriptor_pool
 from speclint.proto import messages
 default = descriptor_pool.Default()
 def walk(d):
@@ -41,7 +41,7 @@ def rep(f):
     r = getattr(f, "is_repeated", None)
     return bool(r) if r is not None else f.label == f.LABEL_REPEATED
 problems, checked = [], 0
-for file in messages._file_set.file:
+for file in descriptor_pb2.FileDescriptorSet.FromString(messages.DESCRIPTOR_SET.read_bytes()).file:
     if file.package != "tensorflow":
         continue
     fd = messages.POOL.FindFileByName(file.name)

@@ -1,0 +1,192 @@
+"""The worker: a child process that imports TensorFlow once, then probes models one by one.
+
+Run as ``python -m speclint.execute.worker --device cpu``. It speaks JSON lines: jobs on
+stdin, events on the stdout it was started with. Anything else that writes to stdout
+(TensorFlow, a model's ``tf.print``) is sent to stderr instead, so it cannot break the
+protocol. Events: ``ready`` (TF imported), ``fatal`` (no TF, no GPU), ``result`` (one job).
+A model that crashes or hangs this process is the parent's business: it kills and replaces us.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import sys
+import time
+from typing import IO, Any
+
+Json = dict[str, Any]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="speclint.execute.worker")
+    parser.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
+    args = parser.parse_args(argv)
+    protocol = _protocol_stream()
+    start = time.perf_counter()
+    try:
+        import tensorflow as tf
+    except ImportError as exc:
+        _send(protocol, {"event": "fatal", "kind": "no-tensorflow", "message": f"{type(exc).__name__}: {exc}"})
+        return 3
+    import_s = time.perf_counter() - start
+    tf.get_logger().setLevel("ERROR")
+
+    from speclint.execute.device import choose
+
+    device, problem = choose(tf, args.device)
+    if device is None:
+        _send(protocol, {"event": "fatal", "kind": "device", "message": problem})
+        return 3
+    import numpy  # noqa: F401  (imported now so that the freeze below covers it)
+
+    from speclint.execute import models, probes  # noqa: F401
+
+    _collect()
+    _send(
+        protocol,
+        {
+            "event": "ready",
+            "tensorflow_version": tf.__version__,
+            "device": device,
+            "import_s": round(import_s, 6),
+            "rss_mb": rss_mb(),
+            "pid": os.getpid(),
+        },
+    )
+    for line in sys.stdin.buffer:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        probes = handle(tf, request["job"], device)
+        _send(protocol, {"event": "result", "id": request["id"], "probes": probes})
+    return 0
+
+
+def handle(tf: Any, job: Json, device: str) -> Json:
+    """Load one model, find the call that works, run every probe; never raises for a bad model."""
+    from speclint.execute import models, probes
+
+    record: Json = {
+        "status": "ok",
+        "message": None,
+        "device": device,
+        "tensorflow_version": tf.__version__,
+        "task": job.get("task"),
+        "primary": None,
+        "image_size": None,
+        "timings": {"load_s": None, "probes_s": None},
+        "memory": {"rss_mb": None},
+        "results": {},
+    }
+    start = time.perf_counter()
+    try:
+        model = models.load(tf, job, device)
+    except Exception as exc:
+        record["timings"]["load_s"] = round(time.perf_counter() - start, 6)
+        return {**record, "status": "error", "message": f"loading failed: {models.one_line(exc)}"}
+    loaded = time.perf_counter()
+    record["timings"]["load_s"] = round(loaded - start, 6)
+    try:
+        context, problem = _context(model, job, device)
+        if context is None:
+            record.update(status="error", message=problem)
+        else:
+            record.update(primary=context.primary["where"], image_size=list(context.size))
+            record["results"] = probes.run_all(context)
+    finally:
+        record["timings"]["probes_s"] = round(time.perf_counter() - loaded, 6)
+        model.close()
+        del model
+        _collect()
+        record["memory"]["rss_mb"] = rss_mb()
+    return _plain(record)
+
+
+def _context(model: Any, job: Json, device: str) -> tuple[Any, str | None]:
+    """The first consumer call and image size that work on one random image, as a probe Context."""
+    import numpy as np
+
+    from speclint.execute import probes
+    from speclint.execute.models import one_line
+
+    options = job["options"]
+    if job["image_size"]:
+        sizes = [tuple(job["image_size"])]
+    else:
+        sizes = list(dict.fromkeys([(options["free_image_size"],) * 2, (options["fallback_image_size"],) * 2]))
+    candidates = [c for c in job["calls"] if c.get("training") is not True]
+    first_problem = None
+    for size in sizes:
+        randoms = np.random.default_rng(options["seed"]).random((max(options["batch_sizes"]), *size, 3), dtype=np.float32)
+        for call in candidates:
+            try:
+                output = model.call(call, randoms[:1])
+            except Exception as exc:
+                if first_problem is None:
+                    first_problem = (
+                        f"calling {call['where']} with a float32 {probes.shape_text([1, *size, 3])} batch of "
+                        f"images in [0, 1] failed: {one_line(exc)}"
+                    )
+                continue
+            context = probes.Context(model=model, job=job, primary=call, size=size, device=device, randoms=randoms)
+            context._memo[("batch", 1)] = probes.Outcome(output, None)
+            return context, None
+    return None, first_problem or "no call to make"
+
+
+def _collect() -> None:
+    """Free the last model's reference cycles, then freeze the survivors.
+
+    A full collection walks every object, and TensorFlow brings hundreds of thousands:
+    ~0.15 s per model. Frozen objects are skipped by later collections, so each one costs
+    only what the last model allocated (~2 ms). What survives a full collection is
+    reachable, so freezing it loses nothing.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def rss_mb() -> float | None:
+    """This process's resident set size in MiB (Linux /proc), or None elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """Strict JSON: numpy scalars become Python numbers, NaN and Inf become null."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _protocol_stream() -> IO[str]:
+    """Keep the real stdout for the protocol; point fd 1 (and sys.stdout) at stderr."""
+    protocol_fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return os.fdopen(protocol_fd, "w", encoding="utf-8", buffering=1)
+
+
+def _send(stream: IO[str], event: Json) -> None:
+    stream.write(json.dumps(event, allow_nan=False) + "\n")
+    stream.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
