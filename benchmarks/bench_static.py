@@ -130,7 +130,8 @@ def main() -> int:
             show_s, show_rss = peak_rss_mb([*speclint, "show", str(model)])
             check_s, check_rss = peak_rss_mb([*speclint, str(model), "--exit-zero"])
             print(
-                f"synthetic saved_model.pb {size / 1e6:6.1f} MB: show {show_s:5.2f} s (peak RSS so far {show_rss:6.0f} MB), "
+                f"synthetic saved_model.pb {size / 1e6:6.1f} MB: "
+                f"show {show_s:5.2f} s (peak RSS so far {show_rss:6.0f} MB), "
                 f"PATH {check_s:5.2f} s (peak RSS so far {check_rss:6.0f} MB)"
             )
             shutil.rmtree(model)

@@ -14,9 +14,8 @@ Usage::
 Only ``DIR/<name>`` is deleted and recreated for each fixture that is built.
 The build is deterministic (fixed seeds, fixed build order, explicit names):
 re-running gives the same signatures, ops, tensor names, dtypes and shapes;
-only function-name numeric suffixes, fingerprint.pb hashes and (Keras 3's own
-doing) the order of keras3-export's variables differ between runs.  Import
-this module and call :func:`build_all` to build from tests.
+only function-name numeric suffixes and fingerprint.pb hashes differ between
+runs.  Import this module and call :func:`build_all` to build from tests.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ import functools
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -266,7 +265,7 @@ def build_tf1(path: str, spec: Tf1Spec) -> None:
     graph = tf.Graph()
     with graph.as_default():
         v1.set_random_seed(SEED)
-        w = _init_weights(spec.input_shape[-1] or 3, spec.num_outputs)
+        w = _init_weights((spec.input_shape[-1] or 3) if len(spec.input_shape) == 4 else 3, spec.num_outputs)
         images: Any
         if spec.sparse_input:
             images = v1.sparse_placeholder(tf.float32, list(spec.input_shape), name="images")
@@ -276,6 +275,8 @@ def build_tf1(path: str, spec: Tf1Spec) -> None:
             x = images
         if x.dtype != tf.float32:
             x = tf.cast(x, tf.float32)
+        if len(spec.input_shape) != 4:  # a flattened image input, reshaped for the conv
+            x = tf.reshape(x, [-1, IMAGE_SIZE, IMAGE_SIZE, 3])
         if spec.rescale_255:
             x = x / 255.0
         # Two plain (ref) variables and no biases keep the text-format
@@ -653,6 +654,37 @@ def build_tf2(path: str, spec: Tf2Spec) -> None:
 # --------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _stable_keras3_variable_order() -> Iterator[None]:
+    """Make Keras 3's export pick one fixed variable order.
+
+    ExportArchive lists the exported variables from a tf.function's *set* of
+    watched variables (ordered by object id), so ``_all_variables`` and the
+    restore function come out in a different order on almost every run.  We
+    sort that list by variable name while exporting; the model is otherwise
+    exactly what ``model.export`` writes.  (Private Keras API: skipped if gone.)
+    """
+    try:
+        from keras.src.export import saved_model_export_archive as archive
+    except ImportError:  # pragma: no cover - other Keras layout
+        yield
+        return
+    original = getattr(archive, "_list_variables_used_by_fns", None)
+    if original is None:  # pragma: no cover
+        yield
+        return
+
+    def by_name(fns: Any) -> tuple[list[Any], list[Any]]:
+        trainable, non_trainable = original(fns)
+        return sorted(trainable, key=lambda v: v.name), sorted(non_trainable, key=lambda v: v.name)
+
+    archive._list_variables_used_by_fns = by_name
+    try:
+        yield
+    finally:
+        archive._list_variables_used_by_fns = original
+
+
 def build_keras3_export(path: str) -> None:
     import keras
 
@@ -663,7 +695,8 @@ def build_keras3_export(path: str) -> None:
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
     outputs = keras.layers.Dense(NUM_CLASSES, name="logits")(x)
     model = keras.Model(inputs, outputs, name="tiny_net")
-    model.export(path)  # prints to stdout; build_all redirects it
+    with _stable_keras3_variable_order():
+        model.export(path)  # prints to stdout; build_all redirects it
 
 
 def build_tf_keras_save(path: str, *, with_lambda: bool = False) -> None:
@@ -676,8 +709,11 @@ def build_tf_keras_save(path: str, *, with_lambda: bool = False) -> None:
     x = tf_keras.layers.GlobalAveragePooling2D(name="pool")(x)
     if with_lambda:
         # A Python lambda instead of the Dense head (keeps the model as small as
-        # tf-keras-save); keras_metadata.pb stores its marshalled bytecode.
-        outputs = tf_keras.layers.Lambda(lambda t: t * 0.5, name="scale")(x)
+        # tf-keras-save); keras_metadata.pb stores its marshalled bytecode.  It
+        # is compiled from a fixed string so that the bytecode (file name, line
+        # numbers) does not change when this script is edited or moved.
+        scale = eval(compile("lambda t: t * 0.5", "<speclint-fixture>", "eval"))
+        outputs = tf_keras.layers.Lambda(scale, name="scale")(x)
     else:
         outputs = tf_keras.layers.Dense(NUM_CLASSES, name="logits")(x)
     model = tf_keras.Model(inputs, outputs, name="tiny_net")
@@ -1112,6 +1148,66 @@ _tf1(
 # --------------------------------------------------------------------------
 # Driver.
 # --------------------------------------------------------------------------
+
+
+def _without_module_def(path: str) -> None:
+    build_tf1(path, Tf1Spec())
+    os.remove(os.path.join(path, "tfhub_module.pb"))
+
+
+def _truncated(path: str) -> None:
+    build_tf1(path, Tf1Spec())
+    model = os.path.join(path, "saved_model.pb")
+    with open(model, "rb") as handle:
+        data = handle.read()
+    with open(model, "wb") as handle:
+        handle.write(data[: len(data) // 2])
+
+
+def build_tf2_no_image_arg(path: str) -> None:
+    """A root __call__(threshold, images) whose first argument is a Python float."""
+    import tensorflow as tf
+
+    root = tf.__internal__.tracking.AutoTrackable()
+    kernel = tf.Variable(tf.ones([3, NUM_FEATURES]) * 0.1, name=f"{ARCH}/logits/kernel")
+
+    @tf.function
+    def call(threshold: float, images: Any) -> Any:
+        pooled = tf.reduce_mean(images, axis=[1, 2])
+        return tf.nn.relu(tf.matmul(pooled, kernel) - threshold)
+
+    root.__call__ = call
+    root.__call__.get_concrete_function(0.5, tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 3], tf.float32))
+    root.variables = [kernel]
+    root.trainable_variables = [kernel]
+    root.regularization_losses = []
+    tf.saved_model.save(root, path)
+
+
+_tf1(
+    "tf1-input-rank3",
+    "TF1 module whose 'images' input is rank 3 ([None,32,96], reshaped inside) instead of 4-D.",
+    input_shape=(None, IMAGE_SIZE, IMAGE_SIZE * 3),
+    attachment=None,
+)
+_register(
+    "tf1-hub-missing-module-def",
+    "tf1",
+    "Conforming TF1 Hub module layout but without tfhub_module.pb.",
+    _without_module_def,
+)
+_register(
+    "broken-truncated",
+    "other",
+    "The conforming TF1 module with saved_model.pb cut to half its length (unreadable).",
+    _truncated,
+)
+_register(
+    "tf2-no-image-arg",
+    "tf2",
+    "TF2 root __call__(threshold, images) whose first argument is a Python float, not the images.",
+    build_tf2_no_image_arg,
+)
 
 
 def build_all(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
+import time
+from collections.abc import Callable
 from typing import Any
 
 from speclint import __version__
@@ -54,20 +57,24 @@ def run_check(args: argparse.Namespace) -> int:
     if not found.models:
         return EXIT_ERROR
     max_bytes = config.max_file_size or DEFAULT_MAX_BYTES
-    facts_list = _read_all(found.models, max_bytes, args.jobs)
-    if args.execute:
-        from speclint.execute import ExecuteOptions, execute
+    with _Progress(_progress_wanted(args, len(found.models))) as progress:
+        facts_list = _read_all(found.models, max_bytes, args.jobs, progress.stage("reading", len(found.models)))
+        if args.execute:
+            from speclint.execute import ExecuteOptions, execute
 
-        options = ExecuteOptions(device=args.device, allow_unsafe=args.allow_unsafe)
-        if args.probe_timeout:
-            options.timeout_s = args.probe_timeout
-        execute(facts_list, options)
+            on_event = progress.on_execute(len(facts_list))
+            options = ExecuteOptions(device=args.device, allow_unsafe=args.allow_unsafe, progress=on_event)
+            if args.probe_timeout:
+                options = dataclasses.replace(options, timeout_s=args.probe_timeout)  # ExecuteOptions is frozen
+            execute(facts_list, options)
     results: list[ModelResult] = []
     for facts in facts_list:
         profile, select, ignore = config.for_model(str(facts["path"]))
         results.append(ruleset.check(facts, profile, select, ignore))
     results.sort(key=lambda r: r.path)
     _write_report(results, ruleset, config, args.output)
+    if getattr(args, "sarif_output", None):
+        _write_sarif(results, ruleset, args.sarif_output)
     if not any(facts["meta_graphs"] for facts in facts_list):
         return EXIT_ERROR  # nothing could be read at all
     if args.exit_zero:
@@ -77,13 +84,26 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if failing else EXIT_CLEAN
 
 
-def _read_all(models: list[str], max_bytes: int, jobs: int) -> list[dict[str, Any]]:
+def _read_all(
+    models: list[str], max_bytes: int, jobs: int, advance: Callable[[], None] | None = None
+) -> list[dict[str, Any]]:
+    """Facts in the order of ``models`` whatever ``jobs`` is (``pool.map`` keeps the order)."""
+    done = advance or (lambda: None)
+    facts_list: list[dict[str, Any]] = []
     if jobs <= 1 or len(models) < 2:
-        return [read_model(model, max_bytes) for model in models]
+        for model in models:
+            facts_list.append(read_model(model, max_bytes))
+            done()
+        return facts_list
     from concurrent.futures import ProcessPoolExecutor
 
+    jobs = min(jobs, len(models))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(_read, models, [max_bytes] * len(models), chunksize=max(1, len(models) // (jobs * 8))))
+        chunksize = max(1, len(models) // (jobs * 8))
+        for facts in pool.map(_read, models, [max_bytes] * len(models), chunksize=chunksize):
+            facts_list.append(facts)
+            done()
+    return facts_list
 
 
 def _write_report(results: list[ModelResult], ruleset: RuleSet, config: Config, output: str | None) -> None:
@@ -101,3 +121,105 @@ def _write_report(results: list[ModelResult], ruleset: RuleSet, config: Config, 
             raise SpeclintError(f"{output}: cannot write report: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        from speclint.report.github import step_summary
+
+        try:
+            with open(summary_file, "a", encoding="utf-8") as handle:
+                handle.write(step_summary(results, context))
+        except OSError as exc:
+            print(f"speclint: warning: cannot write {summary_file}: {exc.strerror or exc}", file=sys.stderr)
+
+
+def _write_sarif(results: list[ModelResult], ruleset: RuleSet, output: str) -> None:
+    """``--sarif-output``: the SARIF report of the same run, next to the main one (GitHub Action)."""
+    from speclint.report import ReportContext, reporter
+
+    text = reporter("sarif")(results, ReportContext(rules=ruleset.rules, version=__version__))
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise SpeclintError(f"{output}: cannot write SARIF report: {exc.strerror or exc}") from None
+
+
+PROGRESS_MIN_MODELS = 20  # a smaller static run is over before a bar could help
+
+
+def _progress_wanted(args: argparse.Namespace, models: int) -> bool:
+    """A bar only for a person at a terminal, and only when the run takes a while."""
+    if getattr(args, "no_progress", False) or not sys.stderr.isatty():
+        return False
+    return models >= PROGRESS_MIN_MODELS or bool(args.execute)
+
+
+class _Progress:
+    """A rich progress bar on stderr, one task per stage; does nothing when off or without rich.
+
+    No refresh thread (``auto_refresh=False``): the reading pool forks, and a fork must not
+    inherit a lock held by a thread that does not exist in the child.
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        self._bar: Any = None
+        self._last = 0.0
+        if not enabled:
+            return
+        try:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        except ImportError:
+            return
+        self._bar = Progress(
+            TextColumn("{task.description}", markup=False),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            auto_refresh=False,
+            transient=True,
+        )
+
+    def __enter__(self) -> _Progress:
+        if self._bar is not None:
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def _refresh(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last >= 0.1:
+            self._last = now
+            self._bar.refresh()
+
+    def stage(self, description: str, total: int) -> Callable[[], None] | None:
+        if self._bar is None:
+            return None
+        task = self._bar.add_task(description, total=total)
+        self._refresh(force=True)
+
+        def advance() -> None:
+            self._bar.advance(task)
+            self._refresh()
+
+        return advance
+
+    def on_execute(self, total: int) -> Callable[[Any], None] | None:
+        """A callback for ``ExecuteOptions.progress``: one step per model run."""
+        if self._bar is None:
+            return None
+        task = self._bar.add_task("executing", total=total)
+        self._refresh(force=True)
+
+        def on_event(event: Any) -> None:
+            if event.kind == "model-started" and event.path:
+                self._bar.update(task, description=f"executing {os.path.basename(event.path)}")
+            elif event.kind == "model-finished":
+                self._bar.advance(task)
+            self._refresh(force=True)
+
+        return on_event

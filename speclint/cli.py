@@ -46,27 +46,54 @@ def _add_read_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="speclint", description="Check TensorFlow image SavedModels against the TF Hub image contracts.")
+    parser = _Parser(
+        prog="speclint", description="Check TensorFlow image SavedModels against the TF Hub image contracts."
+    )
     parser.add_argument("--version", action="version", version=f"speclint {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     check = commands.add_parser("check", help="check models against the spec (the default command)")
     _add_read_options(check)
-    check.add_argument("--format", choices=("text", "json", "github", "sarif"), help="default: github under GitHub Actions, else text")
+    check.add_argument(
+        "--format", choices=("text", "json", "github", "sarif"), help="default: github under GitHub Actions, else text"
+    )
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
+    check.add_argument("--sarif-output", metavar="FILE", help="also write a SARIF report to FILE")
     check.add_argument("--profile", help="auto (default) or one of: " + ", ".join(PROFILE_NAMES))
-    check.add_argument("--select", type=_code_list, metavar="CODES", help="comma-separated rule codes or prefixes to report (default ALL)")
-    check.add_argument("--ignore", type=_code_list, metavar="CODES", help="comma-separated rule codes or prefixes to leave out")
-    check.add_argument("--fail-level", choices=FAIL_LEVELS, help="exit 1 when a finding is at least this severe (default warning)")
+    check.add_argument(
+        "--select",
+        type=_code_list,
+        metavar="CODES",
+        help="comma-separated rule codes or prefixes to report (default ALL)",
+    )
+    check.add_argument(
+        "--ignore", type=_code_list, metavar="CODES", help="comma-separated rule codes or prefixes to leave out"
+    )
+    check.add_argument(
+        "--fail-level", choices=FAIL_LEVELS, help="exit 1 when a finding is at least this severe (default warning)"
+    )
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    check.add_argument("--rules", action="append", metavar="DIR", default=[], help="add an organisation's rule pack (repeatable)")
-    check.add_argument("--config", metavar="FILE", help="pyproject.toml to read [tool.speclint] from (default: found by walking up)")
+    check.add_argument(
+        "--rules", action="append", metavar="DIR", default=[], help="add an organisation's rule pack (repeatable)"
+    )
+    check.add_argument(
+        "--config", metavar="FILE", help="pyproject.toml to read [tool.speclint] from (default: found by walking up)"
+    )
     check.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="lint N models in parallel (processes)")
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     execute = check.add_argument_group("execution stage (needs TensorFlow: pip install 'speclint[execute]')")
-    execute.add_argument("--execute", action="store_true", help="also load each model with TensorFlow and run numerical probes")
-    execute.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto", help="where probes run (auto: GPU if TensorFlow sees one)")
-    execute.add_argument("--allow-unsafe", action="store_true", help="execute models even when they contain dangerous ops")
+    execute.add_argument(
+        "--execute", action="store_true", help="also load each model with TensorFlow and run numerical probes"
+    )
+    execute.add_argument(
+        "--device",
+        choices=("auto", "cpu", "gpu"),
+        default="auto",
+        help="where probes run (auto: GPU if TensorFlow sees one)",
+    )
+    execute.add_argument(
+        "--allow-unsafe", action="store_true", help="execute models even when they contain dangerous ops"
+    )
     execute.add_argument("--probe-timeout", type=float, default=None, metavar="SECONDS", help="time limit per model")
 
     show = commands.add_parser("show", help="print what each model declares (the facts document)")
@@ -89,8 +116,8 @@ def _code_list(text: str) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list and args_list[0] not in COMMANDS and not args_list[0].startswith("-"):
-        args_list.insert(0, "check")
+    if args_list and args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version"):
+        args_list.insert(0, "check")  # also `speclint --execute PATH`, the pre-commit entry
     try:
         args = build_parser().parse_args(args_list)
         if args.command == "show":
@@ -118,7 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug in speclint: still one line, never a traceback (SPECLINT_DEBUG=1 shows it)
         if os.environ.get("SPECLINT_DEBUG"):
             raise
-        print(f"speclint: internal error: {type(exc).__name__}: {exc} (set SPECLINT_DEBUG=1 for details)", file=sys.stderr)
+        print(
+            f"speclint: internal error: {type(exc).__name__}: {exc} (set SPECLINT_DEBUG=1 for details)", file=sys.stderr
+        )
         return EXIT_ERROR
 
 

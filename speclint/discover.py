@@ -55,7 +55,9 @@ def _discover_one(path: str, found: dict[str, str], errors: list[str]) -> int:
     if os.path.basename(path) in MODEL_FILES:
         _add(os.path.dirname(os.path.normpath(path)) or ".", found)
         return 1
-    errors.append(f"{display_path(path)}: not a SavedModel file (expected a directory or one of {', '.join(MODEL_FILES)})")
+    errors.append(
+        f"{display_path(path)}: not a SavedModel file (expected a directory or one of {', '.join(MODEL_FILES)})"
+    )
     return 0
 
 

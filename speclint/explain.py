@@ -36,11 +36,11 @@ SECTION_TITLES = {
 MAX_FINDINGS_SHOWN = 2
 # Keys of an entry point that its excerpt always shows, so a rule's {found} there adds nothing.
 SHOWN_ENTRY_KEYS = {(k,) for k in ("images", "output", "training", "input_keys", "output_keys", "output_structure")}
-MAX_EXCERPT_LINES = 30
+MAX_EXCERPT_LINES = 20  # per target shown
 JSON_WIDTH = 96
+DUNDER = re.compile(r"(?<![\w`])(__\w+__)(?![\w`])")
 # TensorFlow numbers traced functions per process (__inference_<lambda>_64); the number
 # changes whenever a fixture is rebuilt, so examples show it as _N to stay reproducible.
-DUNDER = re.compile(r"(?<![\w`])(__\w+__)(?![\w`])")
 FUNCTION_NUMBER = re.compile(r"(__inference_[\w<>]*?)_\d+\b")
 
 
@@ -186,28 +186,29 @@ def _example(rule: Rule, ruleset: RuleSet, kind: str, name: str, fixtures: Path)
         lines += [f"Checked with `--profile {result.profile}`:", ""]
     else:
         how = f"profile `{result.profile}`" if result.profile else "no profile"
-        lines += [f"Checked with {how} ({_redact(result.profile_reason)}):", ""]
+        lines += [f"Checked with {how} ({redact_function_numbers(result.profile_reason)}):", ""]
     if kind == "fail" and findings:
         shown = _distinct(findings)[:MAX_FINDINGS_SHOWN]
-        excerpt = _joined(_excerpt(facts, rule, finding.pointer) for finding in shown)
-        lines += ["```text", *_cap(excerpt), "```", "", f"speclint reports {_count(findings)}:", "", "```text"]
-        lines += [_redact(_finding_line(f)) for f in shown]
+        excerpt = _joined(_cap(_excerpt(facts, rule, finding.pointer)) for finding in shown)
+        lines += ["```text", *excerpt, "```", "", f"speclint reports {_count(findings)}:", "", "```text"]
+        lines += [redact_function_numbers(_finding_line(f)) for f in shown]
         if len(findings) > len(shown):
             lines.append(f"... and {len(findings) - len(shown)} more like it")
         return [*lines, "```", ""]
     targets = _targets(rule, facts)
     if targets:
-        excerpt = _joined(_excerpt(facts, rule, pointer) for pointer in targets[:MAX_FINDINGS_SHOWN])
-        lines += ["```text", *_cap(excerpt), "```", ""]
+        excerpt = _joined(_cap(_excerpt(facts, rule, pointer)) for pointer in targets[:MAX_FINDINGS_SHOWN])
+        lines += ["```text", *excerpt, "```", ""]
     else:
         lines += [f"The model has nothing at `{rule.target}` for the rule to check.", ""]
     if kind == "pass" and not findings:
         return [*lines, f"speclint reports no {rule.code} finding.", ""]
     if kind == "pass":  # a fixture that stopped passing: say so rather than hide it
-        reported = [_redact(_finding_line(f)) for f in findings[:MAX_FINDINGS_SHOWN]]
+        reported = [redact_function_numbers(_finding_line(f)) for f in findings[:MAX_FINDINGS_SHOWN]]
         problem = f"This fixture no longer passes: speclint reports {_count(findings)}:"
         return [*lines, problem, "", "```text", *reported, "```", ""]
-    return [*lines, f"The static check reports no {rule.code} finding here (a probe rule needs `--execute`).", ""]
+    why = "probe rules report only under `--execute`" if rule.code.startswith("SL7") else "the example no longer fails"
+    return [*lines, f"The static check reports no {rule.code} finding for this fixture: {why}.", ""]
 
 
 def _check(rule: Rule, ruleset: RuleSet, facts: dict[str, Any], kind: str) -> ModelResult:
@@ -217,7 +218,8 @@ def _check(rule: Rule, ruleset: RuleSet, facts: dict[str, Any], kind: str) -> Mo
     if kind == "pass" or any(f.code == rule.code for f in result.findings):
         return result
     family = "tf2" if facts.get("format") == "tf2" else "tf1"
-    candidates = sorted(profiles_of(rule, ruleset), key=lambda p: (not p.startswith(family), p))
+    # the model's own family first, and feature vector (the smaller contract) before classification
+    candidates = sorted(profiles_of(rule, ruleset), key=lambda p: (not p.startswith(family), "classification" in p, p))
     for profile in candidates:
         forced = ruleset.check(facts, profile)
         if any(f.code == rule.code for f in forced.findings):
@@ -233,7 +235,7 @@ def _read(path: str) -> dict[str, Any] | None:
 
 
 def _facts(path: str) -> dict[str, Any] | None:
-    """Cached: most rules share a passing fixture, and the docs generator explains them all."""
+    """Cached, as most rules share a passing fixture; a copy, so no caller can alter the cache."""
     facts = _read(path)
     return json.loads(json.dumps(facts)) if facts is not None else None
 
@@ -281,11 +283,8 @@ def redact_function_numbers(text: str) -> str:
     return FUNCTION_NUMBER.sub(r"\1_N", text)
 
 
-_redact = redact_function_numbers
-
-
 def _cap(lines: list[str]) -> list[str]:
-    lines = [_redact(line) for line in lines]
+    lines = [redact_function_numbers(line) for line in lines]
     if len(lines) > MAX_EXCERPT_LINES:
         return [*lines[:MAX_EXCERPT_LINES], f"... ({len(lines) - MAX_EXCERPT_LINES} more lines)"]
     return lines
@@ -325,6 +324,8 @@ def _excerpt(facts: dict[str, Any], rule: Rule, pointer: str) -> list[str]:
     if paths and rule.found:
         paths.add(_split(rule.found))
     shown = _select(value, paths)
+    if isinstance(shown, dict) and shown.get("where") == where:  # already the heading
+        shown = {key: item for key, item in shown.items() if key != "where"}
     return [f"{where} ({pointer}):", *("  " + line for line in _json_lines(shown))]
 
 

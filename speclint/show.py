@@ -22,7 +22,8 @@ def _lines(facts: Json) -> Iterator[str]:
     if files["saved_model"]:
         present.insert(0, files["saved_model"]["name"])
     variables = "variables/ index present" if files["variables"]["index"] else "no variables/ index"
-    yield f"  files: {', '.join(n if '.' in n else n + '.pb' for n in present) or 'none'}; {variables}; {len(files['assets'])} asset(s)"
+    names = ", ".join(n if "." in n else n + ".pb" for n in present) or "none"
+    yield f"  files: {names}; {variables}; {len(files['assets'])} asset(s)"
     hub = facts["tfhub_module"]
     if hub:
         features = ", ".join(hub["required_features"]) or "none"
@@ -101,8 +102,7 @@ def _object_graph(object_graph: Json) -> Iterator[str]:
         attribute = object_graph["attributes"][name]
         if attribute["present"]:
             yield (
-                f"  root.{name}: {attribute['variable_count']} variable(s), "
-                f"{attribute['function_count']} function(s)"
+                f"  root.{name}: {attribute['variable_count']} variable(s), {attribute['function_count']} function(s)"
             )
         else:
             yield f"  root.{name}: absent"

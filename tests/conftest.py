@@ -61,12 +61,18 @@ def fixture_dirs() -> list[Path]:
     return sorted(p for p in MODELS.iterdir() if p.is_dir())
 
 
-def run_speclint(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-                 **kwargs: object) -> subprocess.CompletedProcess[str]:
+def run_speclint(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, **kwargs: object
+) -> subprocess.CompletedProcess[str]:
     """The real command line, in a fresh interpreter."""
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     full_env.pop("GITHUB_ACTIONS", None) if env is None or "GITHUB_ACTIONS" not in env else None
     return subprocess.run(
         [sys.executable, "-m", "speclint", *args],
-        capture_output=True, text=True, env=full_env, cwd=cwd or REPO, timeout=300, **kwargs,  # type: ignore[call-overload]
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd or REPO,
+        timeout=300,
+        **kwargs,  # type: ignore[call-overload]
     )

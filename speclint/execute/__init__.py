@@ -37,7 +37,13 @@ def execute(facts_list: list[dict[str, Any]], options: ExecuteOptions | None = N
         facts["probes"] = record
         if options.progress is not None:
             options.progress(
-                ProgressEvent("model-finished", index=index, total=len(facts_list), path=facts.get("path"), status=record["status"])
+                ProgressEvent(
+                    "model-finished",
+                    index=index,
+                    total=len(facts_list),
+                    path=facts.get("path"),
+                    status=record["status"],
+                )
             )
     for index, probes in run_jobs(jobs, len(facts_list), options).items():
         facts_list[index]["probes"] = probes

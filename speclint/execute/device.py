@@ -7,6 +7,7 @@ TF is up, names the device it will place ops on.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -24,11 +25,9 @@ def worker_environment(device: str, base: dict[str, str] | None = None) -> dict[
 def choose(tf: Any, requested: str) -> tuple[str | None, str | None]:
     """``(device, None)`` such as ``"GPU:0"``/``"CPU:0"``, or ``(None, problem)`` for ``gpu`` without one."""
     gpus = tf.config.list_physical_devices("GPU") if requested != "cpu" else []
-    for gpu in gpus:
-        try:  # share the GPU: grow into memory instead of taking all of it at start
+    for gpu in gpus:  # share the GPU: grow into memory instead of taking all of it at start
+        with contextlib.suppress(RuntimeError, ValueError):
             tf.config.experimental.set_memory_growth(gpu, True)
-        except (RuntimeError, ValueError):
-            pass
     if gpus:
         return "GPU:0", None
     if requested == "gpu":

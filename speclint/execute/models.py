@@ -174,7 +174,15 @@ def _single_tensor(output: Any) -> Any:
     return output
 
 
-BOILERPLATE = ("Graph execution error", "Detected at node", "Detected in node", "<stack traces unavailable>", "Traceback", "File ", "[[")
+BOILERPLATE = (
+    "Graph execution error",
+    "Detected at node",
+    "Detected in node",
+    "<stack traces unavailable>",
+    "Traceback",
+    "File ",
+    "[[",
+)
 
 
 def one_line(exc: BaseException) -> str:
@@ -187,10 +195,14 @@ def one_line(exc: BaseException) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     informative = [line for line in lines if not line.startswith(BOILERPLATE)]
     first = informative[0] if informative else (lines[0] if lines else "")
-    node = next((line.split()[3] for line in lines if line.startswith("Detected at node") and len(line.split()) > 3), None)
+    node = next(
+        (line.split()[3] for line in lines if line.startswith("Detected at node") and len(line.split()) > 3), None
+    )
     if node and node not in first:
         first += f" (node {node})"
+    first = " ".join(first.split())
+    if len(first) > 160 and ". " in first[40:]:  # keep the first sentence of a long message
+        first = first[: first.index(". ", 40) + 1]
     name = type(exc).__name__
     shown = first if isinstance(exc, CallError) else f"{name}: {first}" if first else name
-    shown = " ".join(shown.split())
     return shown if len(shown) <= 300 else shown[:297] + "..."

@@ -62,15 +62,25 @@ def plan(facts: Json, options: ExecuteOptions) -> tuple[Json | None, Json | None
 
 
 def _refusal(facts: Json, options: ExecuteOptions) -> str | None:
-    security = facts.get("security") or {}
-    dangerous = security.get("dangerous_ops") or [] if isinstance(security, dict) else []
-    if not dangerous or options.allow_unsafe:
+    """Why running this model could harm the machine, from the static security scan (None: it cannot)."""
+    security = facts.get("security")
+    if options.allow_unsafe or not isinstance(security, dict):
+        return None  # no scan (or an older facts document): no findings
+    dangerous = security.get("dangerous_ops") or []
+    # The loader hands asset paths to the graph's init ops: one that leaves assets/ reads any file.
+    escaping = security.get("escaping_assets") or []
+    found = []
+    if dangerous:
+        shown = "; ".join(_describe_op(op) for op in dangerous[:3])
+        more = f"; and {len(dangerous) - 3} more" if len(dangerous) > 3 else ""
+        found.append(f"{len(dangerous)} dangerous {'op' if len(dangerous) == 1 else 'ops'} ({shown}{more})")
+    if escaping:
+        paths = sorted({str(a.get("path")) if isinstance(a, dict) else str(a) for a in escaping})
+        found.append(f"asset paths escaping assets/ ({', '.join(repr(p) for p in paths[:3])})")
+    if not found:
         return None
-    shown = "; ".join(_describe_op(op) for op in dangerous[:3])
-    more = f" and {len(dangerous) - 3} more" if len(dangerous) > 3 else ""
-    noun = "op" if len(dangerous) == 1 else "ops"
     return (
-        f"refused to execute: the static stage found {len(dangerous)} dangerous {noun} ({shown}{more}); "
+        f"refused to execute: the static stage found {' and '.join(found)}; "
         "run with --allow-unsafe only if you trust this model"
     )
 
@@ -85,6 +95,8 @@ def _describe_op(op: Any) -> str:
         text += f" node '{op['node']}'"
     if op.get("function"):
         text += f" in {op['function']}"
+    if op.get("argument"):
+        text += f" on {op['argument']!r}"
     return text
 
 
@@ -138,6 +150,7 @@ def _tf2_call(where: str, training: bool | None, entry: Json) -> Json:
         "signature": None,
         "images_dtype": entry["images"].get("dtype"),
         "images_shape": entry["images"].get("shape"),
+        "images_encoding": entry["images"].get("encoding", "name"),
         "declared": _declared(entry.get("output")),
         "declared_where": entry.get("where"),
     }
@@ -164,6 +177,7 @@ def _tf1_calls(facts: Json) -> list[Json]:
                 "signature": name,
                 "images_dtype": entry["images"].get("dtype"),
                 "images_shape": entry["images"].get("shape"),
+                "images_encoding": entry["images"].get("encoding", "name"),
                 "declared": _declared(entry.get("output")),
                 "declared_where": entry.get("where"),
             }
@@ -180,8 +194,13 @@ def _declared(output: Json | None) -> Json | None:
 def _image_input_problem(call: Json) -> str | None:
     """Probes feed float32 [batch, height, width, 3]; a model declaring otherwise is left to the static rules."""
     dtype, shape = call["images_dtype"], call["images_shape"]
+    if call["images_encoding"] != "name":
+        return f"{call['where']} takes images as a {call['images_encoding']} tensor, not a dense one (see SL111)"
     if dtype != "DT_FLOAT":
-        return f"{call['where']} takes images of dtype {dtype}, not DT_FLOAT, so float32 probe images cannot be fed (see SL112)"
+        return (
+            f"{call['where']} takes images of dtype {dtype}, not DT_FLOAT, "
+            "so float32 probe images cannot be fed (see SL112)"
+        )
     if shape is not None and len(shape) != 4:
         return f"{call['where']} takes images of rank {len(shape)}, not 4 (see SL113)"
     if shape is not None and shape[3] not in (-1, 3):

@@ -90,6 +90,10 @@ class Context:
             self._memo[key] = outcome
         return outcome
 
+    def remember(self, key: Any, outcome: Outcome) -> None:
+        """Reuse a call already made (the worker's first call is the probes' batch of 1)."""
+        self._memo[key] = outcome
+
     def batch(self, size: int) -> Outcome:
         return self.run(("batch", size), self.randoms[:size])
 
@@ -102,6 +106,13 @@ class Context:
             if outcome.output is not None and outcome.output.ndim >= 1 and outcome.output.shape[0] == size:
                 return size
         return None
+
+    def small_batch(self) -> int:
+        """2, so that a batch dimension shows; 1 when the model cannot take 2 (batch_sizes says so)."""
+        if self.randoms.shape[0] < 2:
+            return 1
+        outcome = self.run(("batch", 2), self.randoms[:2])
+        return 2 if outcome.output is not None else 1
 
     def images(self, value: float, batch: int = 1) -> np.ndarray:
         return np.full((batch, *self.size, 3), value, dtype=np.float32)
@@ -117,15 +128,18 @@ def result(status: str, summary: str, **numbers: Any) -> Json:
 def batch_sizes(ctx: Context) -> Json:
     """The module accepts any batch_size, and the output batch_size is the input's."""
     sizes = ctx.options["batch_sizes"]
-    measured, problems = [], []
+    measured, problems, failed = [], [], []
     for size in sizes:
         outcome = ctx.batch(size)
         shape = list(outcome.output.shape) if outcome.output is not None else None
         measured.append({"batch": size, "output_shape": shape, "error": outcome.error})
         if outcome.error is not None:
-            problems.append(f"a batch of {size} failed: {outcome.error}")
+            failed.append((size, outcome.error))
         elif not shape or shape[0] != size:
             problems.append(f"a batch of {size} images gave an output of shape {shape_text(shape or [])}")
+    if failed:
+        noun = "a batch" if len(failed) == 1 else "batches"
+        problems.insert(0, f"{noun} of {_join([s for s, _ in failed])} images failed ({failed[0][1]})")
     if problems:
         return result("fail", "; ".join(problems), batch_sizes=sizes, measured=measured)
     return result(
@@ -138,7 +152,7 @@ def batch_sizes(ctx: Context) -> Json:
 
 def declared_output(ctx: Context) -> Json:
     """Every consumer call returns the dtype and shape the SavedModel declares for it."""
-    batch = 2
+    batch = ctx.small_batch()
     checks, problems = [], []
     for call in ctx.job["calls"]:
         declared = call.get("declared")
@@ -166,7 +180,8 @@ def declared_output(ctx: Context) -> Json:
     shown = checks[0]["runtime"]
     return result(
         "pass",
-        f"{len(checks)} call(s) returned what they declare ({shown['dtype']} {shape_text(shown['shape'])} for {batch} images)",
+        f"{len(checks)} call(s) returned what they declare "
+        f"({shown['dtype']} {shape_text(shown['shape'])} for {batch} images)",
         batch=batch,
         checks=checks,
     )
@@ -176,7 +191,9 @@ def input_size_independence(ctx: Context) -> Json:
     """With free height and width, num_features must not follow the input size."""
     height, width = ctx.size
     if not ctx.job["free_size"]:
-        return result("skipped", f"height and width are fixed to {height}x{width} by the declared input", sizes=[[height, width]])
+        return result(
+            "skipped", f"height and width are fixed to {height}x{width} by the declared input", sizes=[[height, width]]
+        )
     sizes = [[height, width], [height + 16, width + 16]]
     shapes: list[list[int] | None] = []
     for h, w in sizes:
@@ -203,7 +220,8 @@ def input_size_independence(ctx: Context) -> Json:
         )
     return result(
         "pass",
-        f"{sizes[0][0]}x{sizes[0][1]} and {sizes[1][0]}x{sizes[1][1]} images both gave output shape {shape_text(first)}",
+        f"{sizes[0][0]}x{sizes[0][1]} and {sizes[1][0]}x{sizes[1][1]} images both gave "
+        f"output shape {shape_text(first)}",
         **numbers,
     )
 
@@ -223,7 +241,11 @@ def determinism(ctx: Context) -> Json:
     numbers = {"batch": batch, "max_abs_diff": diff, "nonfinite_mismatches": mismatched, "atol": atol, "rtol": rtol}
     what = f"two calls on the same {shape_text(ctx.randoms[:batch].shape)} batch"
     if not same:
-        return result("fail", f"{what} differ by up to {_num(diff)}{_nonfinite(mismatched)} (allowed {atol:g} + {rtol:g}·|output|)", **numbers)
+        return result(
+            "fail",
+            f"{what} differ by up to {_num(diff)}{_nonfinite(mismatched)} (allowed {atol:g} + {rtol:g}·|output|)",
+            **numbers,
+        )
     return result("pass", f"{what} differ by at most {_num(diff)} (allowed {atol:g} + {rtol:g}·|output|)", **numbers)
 
 
@@ -234,7 +256,8 @@ def batch_independence(ctx: Context) -> Json:
     if ctx.results.get("determinism", {}).get("status") == "fail":
         return result(
             "skipped",
-            "outputs differ between two calls on the same input (see determinism), so rows cannot be compared across calls",
+            "outputs differ between two calls on the same input (see determinism), "
+            "so rows cannot be compared across calls",
             atol=atol,
             rtol=rtol,
         )
@@ -247,7 +270,9 @@ def batch_independence(ctx: Context) -> Json:
     for row in range(batch):
         alone = ctx.single(row)
         if alone.error is not None or alone.output is None:
-            return result("error", f"calling image {row} alone failed: {alone.error}", batch=batch, atol=atol, rtol=rtol)
+            return result(
+                "error", f"calling image {row} alone failed: {alone.error}", batch=batch, atol=atol, rtol=rtol
+            )
         same, diff, mismatched = compare(batched[row : row + 1], alone.output, atol, rtol)
         total_mismatched += mismatched
         if diff > worst_diff:
@@ -274,7 +299,8 @@ def batch_independence(ctx: Context) -> Json:
         )
     return result(
         "pass",
-        f"each of {batch} rows equals its image run alone within {_num(worst_diff)} (allowed {atol:g} + {rtol:g}·|output|)",
+        f"each of {batch} rows equals its image run alone within {_num(worst_diff)} "
+        f"(allowed {atol:g} + {rtol:g}·|output|)",
         **numbers,
     )
 
@@ -315,7 +341,7 @@ def logits(ctx: Context) -> Json:
     if ctx.job.get("task") == "feature-vector":
         return result("skipped", "a feature vector module: its outputs need not be logits", atol=atol)
     batch = ctx.largest_working_batch() or 1
-    rows = []
+    rows: list[np.ndarray] = []
     for outcome in (ctx.batch(batch), ctx.run("black", ctx.images(0.0)), ctx.run("white", ctx.images(1.0))):
         if outcome.output is not None and outcome.output.ndim >= 1 and outcome.output.dtype.kind in "fiu":
             rows.extend(np.asarray(outcome.output, dtype=np.float64).reshape(outcome.output.shape[0], -1))
@@ -358,25 +384,31 @@ def fine_tuning(ctx: Context) -> Json:
         return result("skipped", "fine-tuning is probed for TF2 SavedModels (obj.trainable_variables) only")
     calls = ctx.job["calls"]
     call = next((c for c in calls if c.get("training") is True), ctx.primary)
-    images = ctx.randoms[:2] if ctx.randoms.shape[0] >= 2 else ctx.randoms
+    images = ctx.randoms[: ctx.small_batch()]
     try:
         measured = ctx.model.fine_tune(call, images, ctx.options["seed"])
     except Exception as exc:
         return result("error", f"{call['where']} under tf.GradientTape failed: {one_line(exc)}", call=call["where"])
     numbers = {"call": call["where"], "training_argument": call.get("training") is True, **measured}
     if not measured["has_trainable_variables"] or measured["trainable_variables"] == 0:
-        return result("skipped", "the root object has no trainable_variables: the model does not offer fine-tuning", **numbers)
+        return result(
+            "skipped", "the root object has no trainable_variables: the model does not offer fine-tuning", **numbers
+        )
     problems = []
     count = measured["trainable_variables"]
     if measured["nonzero_gradients"] == 0:
-        problems.append(f"no gradient reaches any of the {count} trainable variables ({measured['gradients']} not None, all zero)")
+        problems.append(
+            f"no gradient reaches any of the {count} trainable variables ({measured['gradients']} not None, all zero)"
+        )
     if measured["nonfinite_gradients"]:
         problems.append(f"{measured['nonfinite_gradients']} gradients are not finite")
     for loss in measured["regularization_losses"]:
         if loss["error"] is not None:
             problems.append(f"regularization_losses[{loss['index']}] failed: {loss['error']}")
         elif loss["shape"] != [] or not loss["finite"]:
-            problems.append(f"regularization_losses[{loss['index']}] is not a finite scalar (shape {shape_text(loss['shape'])})")
+            problems.append(
+                f"regularization_losses[{loss['index']}] is not a finite scalar (shape {shape_text(loss['shape'])})"
+            )
     if problems:
         return result("fail", f"{call['where']}: " + "; ".join(problems), **numbers)
     losses = len(measured["regularization_losses"])
@@ -433,7 +465,11 @@ def run_all(ctx: Context) -> dict[str, Json]:
             measured = probe(ctx)
         except Exception as exc:
             measured = result("error", f"the probe itself failed: {one_line(exc)}")
-        ctx.results[name] = {"where": ctx.primary["where"], **measured, "seconds": round(time.perf_counter() - start, 6)}
+        ctx.results[name] = {
+            "where": ctx.primary["where"],
+            **measured,
+            "seconds": round(time.perf_counter() - start, 6),
+        }
     return ctx.results
 
 
@@ -466,7 +502,7 @@ def _conforms(runtime: Json, declared: Json) -> bool:
         return True
     if len(shape) != len(runtime["shape"]):
         return False
-    return all(d < 0 or d == r for d, r in zip(shape, runtime["shape"]))
+    return all(d < 0 or d == r for d, r in zip(shape, runtime["shape"], strict=True))
 
 
 def _declared_shape(shape: list[int] | None) -> str:

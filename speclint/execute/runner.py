@@ -9,6 +9,7 @@ memory limit is a watchdog on the worker's resident set size read from ``/proc``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -31,7 +32,8 @@ POLL_S = 0.05  # how often the watchdog looks at the worker's memory while it wo
 STDERR_TAIL = 2000  # bytes of the worker's stderr kept for a crash message
 
 INSTALL_HINT = (
-    "pip install 'speclint[execute]' (CPU, tensorflow-cpu) or pip install 'speclint[execute-gpu]' (GPU, tensorflow[and-cuda])"
+    "pip install 'speclint[execute]' (CPU, tensorflow-cpu) or "
+    "pip install 'speclint[execute-gpu]' (GPU, tensorflow[and-cuda])"
 )
 
 
@@ -52,7 +54,8 @@ class Worker:
 
     def __init__(self, options: ExecuteOptions) -> None:
         self.options = options
-        self.stderr: IO[bytes] = tempfile.TemporaryFile(prefix="speclint-worker-")
+        # Lives as long as the worker; closed by _release(). Read back for crash messages.
+        self.stderr: IO[bytes] = tempfile.TemporaryFile(prefix="speclint-worker-")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "speclint.execute.worker", "--device", options.device],
             stdin=subprocess.PIPE,
@@ -82,12 +85,18 @@ class Worker:
         event = self._receive(deadline, watch_memory=False)
         if isinstance(event, Failure):
             self.stop()
-            reason = "did not import TensorFlow in time" if event.status == "timeout" else event.message
+            reason = (
+                f"TensorFlow did not import within {self.options.startup_timeout_s:g} s"
+                if event.status == "timeout"
+                else event.message
+            )
             raise WorkerStartError(f"the TensorFlow worker failed to start: {reason}")
         if event.get("event") == "fatal":
             self.stop()
             if event.get("kind") == "no-tensorflow":
-                raise WorkerStartError(f"--execute needs TensorFlow, which cannot be imported ({event.get('message')}): {INSTALL_HINT}")
+                raise WorkerStartError(
+                    f"--execute needs TensorFlow, which cannot be imported ({event.get('message')}): {INSTALL_HINT}"
+                )
             raise WorkerStartError(str(event.get("message")))
         if event.get("event") != "ready":
             self.stop()
@@ -126,10 +135,13 @@ class Worker:
                 if rss is not None and rss > limit_mb:
                     self.stop()
                     baseline = self.ready.get("rss_mb")
-                    after_import = f"; TensorFlow itself used {baseline:.0f} MiB" if isinstance(baseline, (int, float)) else ""
+                    after_import = (
+                        f"; TensorFlow itself used {baseline:.0f} MiB" if isinstance(baseline, (int, float)) else ""
+                    )
                     return Failure(
                         "out_of_memory",
-                        f"stopped: the worker's resident memory reached {rss:.0f} MiB, above the limit of {limit_mb} MiB{after_import}",
+                        f"stopped: the worker's resident memory reached {rss:.0f} MiB, "
+                        f"above the limit of {limit_mb} MiB{after_import}",
                     )
             if self.selector.select(min(POLL_S, deadline - now)):
                 try:
@@ -155,13 +167,12 @@ class Worker:
         try:
             code = self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            self.stop()
-            code = self.process.returncode
-        self.close_pipes()
+            self.process.kill()
+            code = self.process.wait()
         detail = self._stderr_tail()
-        if code is not None and code < 0:
-            name = _signal_name(-code)
-            what = f"the worker crashed with {name}"
+        self._release()
+        if code < 0:
+            what = f"the worker crashed with {_signal_name(-code)}"
             if -code == signal.SIGKILL:
                 what += " (killed from outside, often the kernel's out-of-memory killer)"
         else:
@@ -169,11 +180,11 @@ class Worker:
         return Failure("crashed", what + (f": {detail}" if detail else ""))
 
     def _stderr_tail(self) -> str:
-        """The last meaningful line the worker wrote to stderr for this model (e.g. a Check failed)."""
+        """The last telling line the worker wrote to stderr for this model (e.g. a Check failed)."""
         try:
             self.stderr.seek(self.stderr_mark)
             text = self.stderr.read()[-STDERR_TAIL:].decode("utf-8", "replace")
-        except OSError:
+        except (OSError, ValueError):
             return ""
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         for line in reversed(lines):
@@ -185,41 +196,28 @@ class Worker:
         """Kill the worker now (it may be in the middle of a model) and reap it."""
         if self.process.poll() is None:
             self.process.kill()
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-        self.close_pipes()
+        self._release()
 
     def close(self) -> None:
         """Let an idle worker exit on end of input; kill it if it does not."""
-        try:
+        with contextlib.suppress(OSError):
             self.stdin.close()
-        except OSError:
-            pass
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.stop()
-        self.close_pipes()
+        self._release()
 
-    def close_pipes(self) -> None:
-        try:
+    def _release(self) -> None:
+        """Close our ends of the pipes and the stderr file (idempotent)."""
+        with contextlib.suppress(OSError, ValueError, KeyError):
             self.selector.close()
-        except (OSError, ValueError, KeyError):
-            pass
-        for stream in (self.process.stdin, self.process.stdout):
-            try:
-                if stream is not None:
+        for stream in (self.stdin, self.process.stdout, self.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
                     stream.close()
-            except OSError:
-                pass
-
-    def __del__(self) -> None:
-        try:
-            self.stderr.close()
-        except (OSError, AttributeError):
-            pass
 
 
 def run_jobs(jobs: list[tuple[int, Json]], total: int, options: ExecuteOptions) -> dict[int, Json]:
@@ -248,7 +246,9 @@ def run_jobs(jobs: list[tuple[int, Json]], total: int, options: ExecuteOptions) 
             results[index] = probes
             _progress(
                 options,
-                ProgressEvent("model-finished", index=index, total=total, path=job["path"], status=probes["status"], seconds=wall),
+                ProgressEvent(
+                    "model-finished", index=index, total=total, path=job["path"], status=probes["status"], seconds=wall
+                ),
             )
     except BaseException:  # Ctrl-C or a start failure: do not wait for a model to finish
         if worker is not None:

@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
     args = parser.parse_args(argv)
     protocol = _protocol_stream()
+    _no_core_dumps()
     start = time.perf_counter()
     try:
         import tensorflow as tf
@@ -43,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     import numpy  # noqa: F401  (imported now so that the freeze below covers it)
 
-    from speclint.execute import models, probes  # noqa: F401
+    from speclint.execute import models, probes  # noqa: F401  (also frozen below)
+    from speclint.execute.plan import probes_record
 
     _collect()
     _send(
@@ -61,33 +63,36 @@ def main(argv: list[str] | None = None) -> int:
         if not line.strip():
             continue
         request = json.loads(line)
-        probes = handle(tf, request["job"], device)
-        _send(protocol, {"event": "result", "id": request["id"], "probes": probes})
+        try:
+            record = handle(tf, request["job"], device)
+        except Exception as exc:  # a bug of ours: report it for this model and carry on
+            record = _plain(
+                probes_record(
+                    "error",
+                    f"speclint internal error while probing: {models.one_line(exc)}",
+                    device=device,
+                    tensorflow_version=tf.__version__,
+                )
+            )
+        _send(protocol, {"event": "result", "id": request["id"], "probes": record})
     return 0
 
 
 def handle(tf: Any, job: Json, device: str) -> Json:
     """Load one model, find the call that works, run every probe; never raises for a bad model."""
     from speclint.execute import models, probes
+    from speclint.execute.plan import probes_record
 
-    record: Json = {
-        "status": "ok",
-        "message": None,
-        "device": device,
-        "tensorflow_version": tf.__version__,
-        "task": job.get("task"),
-        "primary": None,
-        "image_size": None,
-        "timings": {"load_s": None, "probes_s": None},
-        "memory": {"rss_mb": None},
-        "results": {},
-    }
+    record = probes_record("ok", device=device, tensorflow_version=tf.__version__, task=job.get("task"))
     start = time.perf_counter()
     try:
         model = models.load(tf, job, device)
     except Exception as exc:
         record["timings"]["load_s"] = round(time.perf_counter() - start, 6)
-        return {**record, "status": "error", "message": f"loading failed: {models.one_line(exc)}"}
+        record.update(status="error", message=f"loading failed: {models.one_line(exc)}")
+        _collect()
+        record["memory"]["rss_mb"] = rss_mb()
+        return _plain(record)
     loaded = time.perf_counter()
     record["timings"]["load_s"] = round(loaded - start, 6)
     try:
@@ -121,7 +126,9 @@ def _context(model: Any, job: Json, device: str) -> tuple[Any, str | None]:
     candidates = [c for c in job["calls"] if c.get("training") is not True]
     first_problem = None
     for size in sizes:
-        randoms = np.random.default_rng(options["seed"]).random((max(options["batch_sizes"]), *size, 3), dtype=np.float32)
+        randoms = np.random.default_rng(options["seed"]).random(
+            (max(options["batch_sizes"]), *size, 3), dtype=np.float32
+        )
         for call in candidates:
             try:
                 output = model.call(call, randoms[:1])
@@ -133,9 +140,19 @@ def _context(model: Any, job: Json, device: str) -> tuple[Any, str | None]:
                     )
                 continue
             context = probes.Context(model=model, job=job, primary=call, size=size, device=device, randoms=randoms)
-            context._memo[("batch", 1)] = probes.Outcome(output, None)
+            context.remember(("batch", 1), probes.Outcome(output, None))
             return context, None
     return None, first_problem or "no call to make"
+
+
+def _no_core_dumps() -> None:
+    """A model that segfaults should cost one failure record, not a core file in the user's directory."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ImportError, ValueError, OSError):
+        pass
 
 
 def _collect() -> None:

@@ -20,7 +20,7 @@ COMPARED_FIELDS = ("encoding", "dtype", "shape")
 
 def entry_points(facts: Json, graphs: list[GraphIndex]) -> list[Json]:
     entries: list[Json] = []
-    for meta_graph, graph in zip(facts["meta_graphs"], graphs):
+    for meta_graph, graph in zip(facts["meta_graphs"], graphs, strict=True):
         if facts["format"] in ("tf1-hub", "tf1"):
             for name in TF1_SIGNATURES:
                 if name in meta_graph["signatures"]:
@@ -49,7 +49,9 @@ def _tf1_entry(meta_graph: Json, name: str, graph: GraphIndex) -> Json:
         "output": _tensor(output),
         "output_structure": "dict",
         "training": None,
-        **_dataflow(graph, _top_ref(graph, images), _top_ref(graph, output), inference="train" not in meta_graph["tags"]),
+        **_dataflow(
+            graph, _top_ref(graph, images), _top_ref(graph, output), inference="train" not in meta_graph["tags"]
+        ),
     }
     default = meta_graph["signatures"].get("default")
     if name != "default":
@@ -121,7 +123,9 @@ def _agreement(signature: Json, default: Json | None) -> Json:
             continue
         for field in COMPARED_FIELDS:
             if mine[field] != theirs[field]:
-                differences.append(f"{side[:-1]} '{key}' {field}: {_show(mine[field])} vs {_show(theirs[field])} in 'default'")
+                differences.append(
+                    f"{side[:-1]} '{key}' {field}: {_show(mine[field])} vs {_show(theirs[field])} in 'default'"
+                )
     return {"agrees": not differences, "differences": differences}
 
 

@@ -43,12 +43,22 @@ def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Json:
         "entry_points": [],
     }
     if files["tfhub_module"] is not None:
-        facts["tfhub_module"] = _guard(errors, "tfhub_module.pb", lambda: read_module_def(_read(model_dir, "tfhub_module.pb", max_bytes)))
+        facts["tfhub_module"] = _guard(
+            errors, "tfhub_module.pb", lambda: read_module_def(_read(model_dir, "tfhub_module.pb", max_bytes))
+        )
     if files["fingerprint"] is not None:
-        facts["fingerprint"] = _guard(errors, "fingerprint.pb", lambda: _fingerprint(_read(model_dir, "fingerprint.pb", max_bytes)))
+        facts["fingerprint"] = _guard(
+            errors, "fingerprint.pb", lambda: _fingerprint(_read(model_dir, "fingerprint.pb", max_bytes))
+        )
     graphs: list[GraphIndex] = []
     if files["saved_model"] is None:
-        errors.append({"file": "saved_model.pb", "where": "saved_model.pb", "message": "missing: no saved_model.pb or saved_model.pbtxt"})
+        errors.append(
+            {
+                "file": "saved_model.pb",
+                "where": "saved_model.pb",
+                "message": "missing: no saved_model.pb or saved_model.pbtxt",
+            }
+        )
     else:
         name = files["saved_model"]["name"]
         saved_model = _guard(errors, name, lambda: load_saved_model(os.path.join(model_dir, name), max_bytes))

@@ -29,7 +29,9 @@ def _listing(directory: str) -> list[str]:
 def inventory(model_dir: str) -> Json:
     saved_model = next((n for n in SAVED_MODEL_NAMES if _size(os.path.join(model_dir, n)) is not None), None)
     variables_dir = os.path.join(model_dir, "variables")
-    shards = [n for n in _listing(variables_dir) if n.startswith("variables.data-")] if os.path.isdir(variables_dir) else []
+    shards = (
+        [n for n in _listing(variables_dir) if n.startswith("variables.data-")] if os.path.isdir(variables_dir) else []
+    )
     return {
         "saved_model": None
         if saved_model is None

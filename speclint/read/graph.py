@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import struct
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from speclint.proto.messages import Message, dtype_name
 
@@ -27,6 +28,9 @@ NCHW_FORMATS = frozenset({b"NCHW", b"NCDHW", b"NCHW_VECT_C"})
 SCALE_OPS = frozenset({"Mul", "RealDiv", "Div", "TrueDiv", "DivNoNan"})
 OFFSET_OPS = frozenset({"Sub", "Add", "AddV2", "BiasAdd"})
 LIST_CAP = 20  # longest list of nodes kept in the facts; the count is always exact
+MAX_CALL_DEPTH = 64  # nested calls ``backward`` follows; deeper ones (hostile input only) are not entered
+
+_Summary = tuple[frozenset[tuple[str, str]], frozenset[int]]  # what a function output depends on: nodes, args
 
 
 @dataclass(frozen=True)
@@ -230,39 +234,65 @@ class GraphIndex:
         return reached
 
     def backward(self, ref: Ref) -> set[tuple[str, str]]:
-        """Every node ``ref`` depends on, following calls with their calling context."""
+        """Every node ``ref`` depends on, following calls into the functions they run.
+
+        Each (function, output) is summarised once: the nodes it depends on and the arguments it
+        reads, which lead back to the call site's inputs. Shared and nested calls so cost linear
+        time, where one walk per calling context grows exponentially with nested shared calls.
+        """
+        memo: dict[tuple[str, int], _Summary] = {}
+        reached, _ = self._backward_from(ref, memo, 0)
+        return reached
+
+    def _backward_from(
+        self, ref: Ref, memo: dict[tuple[str, int], _Summary], depth: int
+    ) -> tuple[set[tuple[str, str]], set[int]]:
+        """Nodes ``ref`` depends on within its scope and the calls it makes, and the arguments it reads."""
         reached: set[tuple[str, str]] = set()
-        stack: list[tuple[tuple[Ref, ...], Ref]] = [((), ref)]
-        visited: set[tuple[tuple[Ref, ...], str, str, int]] = set()
+        args: set[int] = set()
+        stack = [ref]
+        visited: set[Ref] = set()
         while stack:
-            context, current = stack.pop()
-            key = (context, current.scope, current.node, current.index)
-            if key in visited or len(visited) > 2_000_000:
+            current = stack.pop()
+            if current in visited:
                 continue
-            visited.add(key)
+            visited.add(current)
             if current.is_arg:
-                if context:  # leave the function through the call site's matching input
-                    caller = context[-1]
-                    node = self.scopes[caller.scope].nodes[caller.node]
-                    offset = dict(self._call_targets(node)).get(current.scope, 0)
-                    inputs = [raw for raw in node.input if not raw.startswith("^")]
-                    if current.index + offset < len(inputs):
-                        stack.append((context[:-1], self.parse_ref(caller.scope, inputs[current.index + offset])))
+                args.add(current.index)
                 continue
             node = self.node(current)
             if node is None:
                 continue
             reached.add((current.scope, current.node))
             targets = self._call_targets(node)
-            for function, _offset in targets:
-                inner = self.function_output(function, current.index)
-                if inner is not None:
-                    stack.append(((*context, current), inner))
+            for function, offset in targets:
+                inner_nodes, inner_args = self._function_summary(function, current.index, memo, depth + 1)
+                reached |= inner_nodes
+                inputs = [raw for raw in node.input if not raw.startswith("^")]
+                for arg in inner_args:  # leave the function through the call site's matching input
+                    if arg + offset < len(inputs):
+                        stack.append(self.parse_ref(current.scope, inputs[arg + offset]))
             if not targets or node.op in IF_OPS | WHILE_OPS | CASE_OPS:
                 for raw in node.input:
                     if not raw.startswith("^"):
-                        stack.append((context, self.parse_ref(current.scope, raw)))
-        return reached
+                        stack.append(self.parse_ref(current.scope, raw))
+        return reached, args
+
+    def _function_summary(
+        self, function: str, index: int, memo: dict[tuple[str, int], _Summary], depth: int
+    ) -> _Summary:
+        key = (function, index)
+        if key in memo:
+            return memo[key]
+        empty: _Summary = (frozenset(), frozenset())
+        if depth > MAX_CALL_DEPTH:
+            return empty
+        memo[key] = empty  # a function that calls itself sees an empty summary of itself
+        inner = self.function_output(function, index)
+        if inner is not None:
+            nodes, args = self._backward_from(inner, memo, depth)
+            memo[key] = (frozenset(nodes), frozenset(args))
+        return memo[key]
 
     def path_ops(self, source: Ref, sink: Ref) -> list[str]:
         """Op types on some data path from ``source`` to ``sink``, sorted."""

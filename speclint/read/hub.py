@@ -13,6 +13,7 @@ from typing import Any
 from google.protobuf import message as pb_message
 
 from speclint.proto import messages
+from speclint.proto.messages import Message
 from speclint.read.loading import ReadError, describe_non_proto, parse_binary
 from speclint.read.tensors import Json
 
@@ -127,5 +128,3 @@ def format_shape(shape: list[int] | None) -> str:
         return f"({shape[0]},)"
     return "(" + ", ".join(str(d) for d in shape) + ")"
 
-
-Message = messages.Message

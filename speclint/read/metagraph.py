@@ -20,10 +20,10 @@ def read_meta_graph(index: int, meta_graph: Message) -> tuple[Json, GraphIndex]:
         "tensorflow_git_version": info.tensorflow_git_version or None,
         "meta_graph_version": info.meta_graph_version or None,
         "stripped_default_attrs": info.stripped_default_attrs,
-        "signatures": {key: _signature(meta_graph.signature_def[key], graph) for key in sorted(meta_graph.signature_def)},
-        "collections": {
-            key: _collection(meta_graph.collection_def[key]) for key in sorted(meta_graph.collection_def)
+        "signatures": {
+            key: _signature(meta_graph.signature_def[key], graph) for key in sorted(meta_graph.signature_def)
         },
+        "collections": {key: _collection(meta_graph.collection_def[key]) for key in sorted(meta_graph.collection_def)},
         "hub_attachments": read_attachments(meta_graph),
         "asset_files": [
             {"filename": asset.filename, "tensor_name": asset.tensor_info.name or None}

@@ -81,7 +81,8 @@ def _concrete_function(graph: Message, name: str, arg_names: list[str]) -> Json:
     function = graph.concrete_functions[name]
     signature = structured_value(function.canonicalized_input_signature)
     items = signature.get("items", []) if signature.get("kind") in ("tuple", "list") else []
-    positional = items[0].get("items", []) if len(items) > 0 and isinstance(items[0], dict) else []
+    first = items[0] if len(items) > 0 and isinstance(items[0], dict) else {}
+    positional = first.get("items", []) if first.get("kind") in ("tuple", "list") else []
     keywords = items[1].get("items", {}) if len(items) > 1 and items[1].get("kind") == "dict" else {}
     facts["args"] = [
         {"name": arg_names[i] if i < len(arg_names) else None, **value} for i, value in enumerate(positional)

@@ -38,15 +38,17 @@ from google.protobuf import message as pb_message
 from speclint.proto import messages
 from speclint.proto.keras_messages import SavedMetadata
 from speclint.proto.messages import Message
-from speclint.read.graph import TOP, GraphIndex, function_refs
+from speclint.read.graph import CALL_OPS, TOP, GraphIndex
 from speclint.read.loading import DEFAULT_MAX_BYTES, ReadError, read_bytes
 from speclint.read.tensors import Json
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MAX_NESTED_DEPTH = 4  # GraphDefs inside string constants inside GraphDefs...
 MAX_NESTED_GRAPHS = 64  # per model; each one is parsed and scanned
+MAX_LABELS = 4  # entry points named per finding (signatures, init op, objects, saver)
 MAX_ENTRIES = 200  # longest list kept per kind of finding; the counts stay exact
 MAX_ARGUMENT_CHARS = 200
+MAX_SOURCE_HOPS = 8  # calls an input is followed out of, looking for its constant
 MAX_OBJECT_PATH = 200  # longest object path label (root.layer-1.__call__) before node ids are used
 DT_STRING = 7
 GRAPH_DEF_FIRST_BYTES = frozenset({0x0A, 0x12, 0x18, 0x22})  # tags of GraphDef fields 1, 2, 3, 4
@@ -116,7 +118,9 @@ def scan(
         try:
             part()
         except _INTERNAL_ERRORS as exc:  # a reader bug must not hide the rest of the report
-            result["errors"].append({"file": name, "message": f"security scan incomplete: {type(exc).__name__}: {exc}"[:300]})
+            result["errors"].append(
+                {"file": name, "message": f"security scan incomplete: {type(exc).__name__}: {exc}"[:300]}
+            )
     return result
 
 
@@ -277,21 +281,50 @@ class _GraphScan:
         return text[:MAX_ARGUMENT_CHARS]
 
     def constant_strings(self, function: str | None, node: Message, position: int) -> list[str] | None:
-        """The strings of a node's ``position``-th input when a Const produces it, else None."""
+        """The strings a node's ``position``-th input holds when they are known statically.
+
+        A Const (looking through identities and into calls) gives its strings; a TF1 asset
+        tensor or a TF2 captured asset path, which the loader points at the model's own
+        ``assets/`` directory, gives ``assets/<filename>``. Anything else: None.
+        """
         inputs = [raw for raw in node.input if not raw.startswith("^")]
-        scope = TOP if function is None else function
-        if position >= len(inputs) or scope not in self.graph.scopes:
+        if position >= len(inputs):
             return None
         try:
-            producer = self.graph.producer(self.graph.parse_ref(scope, inputs[position]))
+            source = self.source(TOP if function is None else function, inputs[position])
         except _INTERNAL_ERRORS:
             return None
-        if producer["op"] not in ("Const", "HostConst"):
+        if source is None:
             return None
-        const = self.graph.scopes[producer["function"] or TOP].nodes.get(producer["node"])
-        if const is None or "value" not in const.attr:
+        scope, name = source
+        if scope == TOP and self.context is not None:
+            asset = self.context.asset_of(name)
+            if asset is not None:
+                return ["assets/" + asset]
+        const = self.graph.scopes[scope].nodes.get(name)
+        if const is None or const.op not in ("Const", "HostConst") or "value" not in const.attr:
             return None
         return [_text(value) for value in const.attr["value"].tensor.string_val]
+
+    def source(self, scope: str, raw: str) -> tuple[str, str] | None:
+        """(scope, node) that produces an input, leaving functions through their only call site."""
+        for _ in range(MAX_SOURCE_HOPS):
+            if scope not in self.graph.scopes:
+                return None
+            producer = self.graph.producer(self.graph.parse_ref(scope, raw))
+            if producer["op"] is not None:
+                return producer["function"] or TOP, producer["node"]
+            args = self.graph.scopes[scope].args
+            sites = self.context.call_sites(scope) if self.context is not None and scope != TOP else []
+            if producer["node"] not in args or len(sites) != 1:
+                return None
+            caller, call = sites[0]
+            position = args.index(producer["node"])
+            inputs = [item for item in call.input if not item.startswith("^")]
+            if position >= len(inputs):
+                return None
+            scope, raw = TOP if caller is None else caller, inputs[position]
+        return None
 
     # ---- GraphDefs serialized in constants ------------------------------------------------
     def nested(self, function: str | None, node: Message) -> None:
@@ -369,6 +402,9 @@ class _Context:
         self._top_labels: dict[str, list[str]] | None = None
         self._function_labels: dict[str, list[str]] = {}
         self._via: dict[str, str] | None = None
+        self._calls: dict[str, list[tuple[str | None, Message]]] = {}
+        self._assets: dict[str, str] | None = None
+        self._asset_variables: dict[str, str] | None = None
 
     # -- public
     def labels(self, function: str | None, node: str) -> list[str]:
@@ -390,65 +426,117 @@ class _Context:
         """How a library function is reached: the first node that refers to it."""
         if function is None:
             return None
-        if self._via is None:
-            self._via = {}
-            scopes: list[tuple[str | None, Iterable[Message]]] = [(None, self.graph_def.node)]
-            scopes += [(f.signature.name, f.node_def) for f in self.graph_def.library.function]
-            library = {f.signature.name for f in self.graph_def.library.function}
-            for scope, nodes in scopes:
-                for node in nodes:
-                    for attr, callee in _references(node, library):
-                        if callee in self._via or callee == scope:
-                            continue
-                        where = f"function {scope}" if scope is not None else "the graph"
-                        how = "called by" if attr is None else f"{attr} of"
-                        self._via[callee] = f"{how} {node.op} node {node.name} in {where}"
+        self._index_references()
+        assert self._via is not None
         return self._via.get(function)
+
+    def call_sites(self, function: str) -> list[tuple[str | None, Message]]:
+        """(scope, node) of every call of ``function`` that passes it inputs (call ops, op-name calls)."""
+        self._index_references()
+        return self._calls.get(function, [])
+
+    def asset_nodes(self) -> dict[str, str]:
+        """Top-level tensors the loader points at the model's assets: node name -> asset filename."""
+        if self._assets is None:
+            self._assets = {}
+            for asset in _asset_file_defs(self.meta_graph):
+                if asset.tensor_info.name:
+                    self._assets.setdefault(_node_name(asset.tensor_info.name), asset.filename)
+        return self._assets
+
+    def asset_of(self, name: str) -> str | None:
+        """The asset a top-level tensor names: an asset tensor, or a TF2 asset variable's value."""
+        assets = self.asset_nodes()
+        if name in assets:
+            return assets[name]
+        if self._asset_variables is None:
+            self._asset_variables = {}
+            for node in self.graph_def.node:
+                inputs = [_node_name(raw) for raw in node.input if not raw.startswith("^")]
+                if node.op == "AssignVariableOp" and len(inputs) == 2 and inputs[1] in assets:
+                    self._asset_variables[inputs[0]] = assets[inputs[1]]
+        node = next((n for n in self.graph_def.node if n.name == name), None) if self._asset_variables else None
+        if node is not None and node.op == "ReadVariableOp" and node.input:
+            return self._asset_variables.get(_node_name(node.input[0]))
+        return None
+
+    def _index_references(self) -> None:
+        if self._via is not None:
+            return
+        self._via, self._calls = {}, {}
+        scopes: list[tuple[str | None, Iterable[Message]]] = [(None, self.graph_def.node)]
+        scopes += [(f.signature.name, f.node_def) for f in self.graph_def.library.function]
+        library = {f.signature.name for f in self.graph_def.library.function}
+        for scope, nodes in scopes:
+            for node in nodes:
+                for attr, callee in _references(node, library):
+                    if attr is None or (attr == "f" and node.op in CALL_OPS):
+                        self._calls.setdefault(callee, []).append((scope, node))
+                    if callee in self._via or callee == scope:
+                        continue
+                    where = f"function {scope}" if scope is not None else "the graph"
+                    how = "called by" if attr is None else f"{attr} of"
+                    self._via[callee] = f"{how} {node.op} node {node.name} in {where}"
 
     # -- computation
     def _compute(self) -> None:
         if self._top_labels is not None:
             return
-        top = {node.name: node for node in self.graph_def.node}
-        library = {f.signature.name: f for f in self.graph_def.library.function}
-        roots: list[tuple[str, list[str], list[str]]] = []  # label, top-level nodes, functions
         meta_graph = self.meta_graph
+        roots: list[tuple[str, list[str], list[str]]] = []  # label, top-level nodes, functions
+        init_nodes: list[str] = []
         for key in sorted(meta_graph.signature_def):
             names = _signature_nodes(meta_graph.signature_def[key])
-            roots.append((INIT_OP_LABEL if key == INIT_OP_SIGNATURE else f"signature_def['{key}']", names, []))
-        init_nodes = []
+            if key == INIT_OP_SIGNATURE:
+                init_nodes.extend(names)
+            else:
+                roots.append((f"signature_def['{key}']", names, []))
         for key in INIT_OP_COLLECTIONS:
             if key in meta_graph.collection_def and meta_graph.collection_def[key].WhichOneof("kind") == "node_list":
-                init_nodes.extend(meta_graph.collection_def[key].node_list.value)
-        roots.append((INIT_OP_LABEL, [_node_name(name) for name in init_nodes], []))
-        saver_nodes = [_node_name(name) for name in _saver_tensor_names(meta_graph)]
+                init_nodes.extend(_node_name(name) for name in meta_graph.collection_def[key].node_list.value)
+        roots.append((INIT_OP_LABEL, init_nodes, []))
         object_functions, saveable_functions = _object_functions(meta_graph.object_graph_def)
+        roots.extend((f"object {path}", [], names) for path, names in object_functions)
+        saver_nodes = [_node_name(name) for name in _saver_tensor_names(meta_graph)]
         roots.append((SAVER_LABEL, saver_nodes, saveable_functions))
-        for path, names in object_functions:
-            roots.append((f"object {path}", [], names))
-
-        top_labels: dict[str, set[str]] = {}
-        function_labels: dict[str, set[str]] = {}
-        for label, nodes, functions in roots:
-            closure = _backward_closure(top, nodes)
-            for name in closure:
-                top_labels.setdefault(name, set()).add(label)
-            starts = [f for name in closure for _, f in _references(top[name], library)] + functions
-            for name in _reach(library, starts):
-                function_labels.setdefault(name, set()).add(label)
-        self._top_labels = {name: _ordered(labels) for name, labels in top_labels.items()}
-        self._function_labels = {name: _ordered(labels) for name, labels in function_labels.items()}
+        self._top_labels, self._function_labels = _propagate(self.graph_def, roots)
 
 
-def _ordered(labels: set[str]) -> list[str]:
-    """Signatures first, then the init op, objects, the saver; at most four, the saver always kept."""
+def _propagate(
+    graph_def: Message, roots: list[tuple[str, list[str], list[str]]]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Give every top-level node and function the labels of the roots that reach it.
 
-    def rank(label: str) -> tuple[int, str]:
-        order = 0 if label.startswith("signature_def") else 1 if label == INIT_OP_LABEL else 3 if label == SAVER_LABEL else 2
-        return order, label
-
-    ranked = sorted(labels, key=rank)
-    return ranked if len(ranked) <= 4 else [*ranked[:3], ranked[-1]]
+    Top-level nodes are reached backwards through data and control inputs, functions through
+    calls and function-valued attributes. A node keeps at most ``MAX_LABELS`` labels, in root
+    order. Once it has them all, everything it depends on has them too (each root's walk goes
+    on below it), so later walks stop there: the work stays linear in the size of the graph
+    whatever the number of signatures and objects.
+    """
+    top = {node.name: node for node in graph_def.node}
+    library = {f.signature.name: f for f in graph_def.library.function}
+    callees: dict[str, set[str]] = {}
+    top_labels: dict[str, list[str]] = {}
+    function_labels: dict[str, list[str]] = {}
+    for label, nodes, functions in roots:
+        stack: list[tuple[bool, str]] = [(True, name) for name in nodes] + [(False, name) for name in functions]
+        while stack:
+            is_top, name = stack.pop()
+            table = top_labels if is_top else function_labels
+            labels = table.get(name)
+            if labels is not None and (label in labels or len(labels) >= MAX_LABELS):
+                continue
+            if is_top and name in top:
+                table.setdefault(name, []).append(label)
+                node = top[name]
+                stack.extend((True, _node_name(raw)) for raw in node.input)
+                stack.extend((False, callee) for _, callee in _references(node, library))
+            elif not is_top and name in library:
+                table.setdefault(name, []).append(label)
+                if name not in callees:
+                    callees[name] = {callee for n in library[name].node_def for _, callee in _references(n, library)}
+                stack.extend((False, callee) for callee in callees[name])
+    return top_labels, function_labels
 
 
 def _references(node: Message, library: Any) -> Iterator[tuple[str | None, str]]:
@@ -466,41 +554,8 @@ def _references(node: Message, library: Any) -> Iterator[tuple[str | None, str]]
         yield None, node.op
 
 
-def _reach(library: dict[str, Message], starts: Iterable[str]) -> set[str]:
-    seen: set[str] = set()
-    stack = [name for name in starts if name in library]
-    while stack:
-        name = stack.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        for node in library[name].node_def:
-            for callee in function_refs(node):
-                if callee in library and callee not in seen:
-                    stack.append(callee)
-            if node.op in library and node.op not in seen:
-                stack.append(node.op)
-    return seen
-
-
 def _node_name(tensor_name: str) -> str:
     return tensor_name.lstrip("^").split(":")[0]
-
-
-def _backward_closure(top: dict[str, Message], starts: Iterable[str]) -> set[str]:
-    """Top-level nodes ``starts`` depend on through data and control inputs."""
-    seen: set[str] = set()
-    stack = [name for name in starts if name in top]
-    while stack:
-        name = stack.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        for raw in top[name].input:
-            source = _node_name(raw)
-            if source in top and source not in seen:
-                stack.append(source)
-    return seen
 
 
 def _signature_nodes(signature: Message) -> list[str]:
@@ -535,7 +590,7 @@ def _saver_tensor_names(meta_graph: Message) -> list[str]:
                 except (pb_message.DecodeError, RecursionError, ValueError):
                     continue
                 savers.append(saver)
-    names = []
+    names: list[str] = []
     for saver in savers:
         names.extend(n for n in (saver.save_tensor_name, saver.restore_op_name, saver.filename_tensor_name) if n)
     return names
@@ -572,8 +627,15 @@ def _object_functions(object_graph: Message) -> tuple[list[tuple[str, list[str]]
         if node_id in saveable_ids:
             saveable_functions.extend(names)
         else:
-            path = paths.get(node_id, f"node {node_id}")
-            functions.append((path.removeprefix("root."), names))
+            functions.append((paths.get(node_id, f"node {node_id}").removeprefix("root."), names))
+    # A traced concrete function under its tf.function (__call__.trace_0) adds nothing to its parent.
+    listed = {path: set(names) for path, names in functions}
+    functions = [
+        (path, names)
+        for path, names in functions
+        if not ("." in path and set(names) <= listed.get(path.rsplit(".", 1)[0], set()))
+    ]
+    functions.sort(key=lambda item: (item[0].count("."), item[0]))  # the shallowest objects name a finding
     return functions, saveable_functions
 
 
@@ -581,26 +643,51 @@ def _object_functions(object_graph: Message) -> tuple[list[tuple[str, list[str]]
 def _scan_asset_defs(state: _State, index: int, prefix: str, meta_graph: Message) -> None:
     for position, asset in enumerate(meta_graph.asset_file_def):
         _check_asset_name(state, asset.filename, f"{prefix} asset_file_def[{position}]")
+    for position, asset in enumerate(_collection_assets(meta_graph)):
+        if asset is not None:
+            _check_asset_name(state, asset.filename, f"{prefix} collection '{ASSET_COLLECTION}' item {position}")
+
+
+def _asset_file_defs(meta_graph: Message) -> list[Message]:
+    """Every AssetFileDef: the meta graph's own (TF2) and the TF1 ``saved_model_assets`` collection's."""
+    return [*meta_graph.asset_file_def, *(a for a in _collection_assets(meta_graph) if a is not None)]
+
+
+def _collection_assets(meta_graph: Message) -> list[Message | None]:
+    """The AssetFileDefs packed in the TF1 ``saved_model_assets`` collection (None: not one)."""
     if ASSET_COLLECTION not in meta_graph.collection_def:
-        return
+        return []
     collection = meta_graph.collection_def[ASSET_COLLECTION]
     if collection.WhichOneof("kind") != "any_list":
-        return
-    for position, packed in enumerate(collection.any_list.value):
-        if not packed.type_url.endswith("tensorflow.AssetFileDef"):
-            continue
+        return []
+    assets: list[Message | None] = []
+    for packed in collection.any_list.value:
         asset = messages.AssetFileDef()
         try:
+            if not packed.type_url.endswith("tensorflow.AssetFileDef"):
+                raise ValueError(packed.type_url)
             asset.ParseFromString(packed.value)
         except (pb_message.DecodeError, RecursionError, ValueError):
+            assets.append(None)
             continue
-        _check_asset_name(state, asset.filename, f"{prefix} collection '{ASSET_COLLECTION}' item {position}")
+        assets.append(asset)
+    return assets
 
 
 def _check_asset_name(state: _State, filename: str, where: str) -> None:
     reason = escape_reason(filename)
     if reason is not None:
-        state.add("escaping_assets", {"path": filename, "reason": reason, "where": f"{where} filename {filename!r}"})
+        _add_asset(state, filename, reason, where)
+
+
+def _add_asset(state: _State, path: str, reason: str, where: str) -> None:
+    shown, where = _printable(path), _printable(where)
+    state.add("escaping_assets", {"path": shown, "reason": reason, "where": where, "summary": f"{shown!r} {reason}"})
+
+
+def _printable(text: str) -> str:
+    """A path from the file system or a proto as valid UTF-8 text (undecodable bytes escaped)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def escape_reason(filename: str) -> str | None:
@@ -608,13 +695,13 @@ def escape_reason(filename: str) -> str | None:
     if "\x00" in filename:
         return "contains a NUL byte"
     if filename.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", filename):
-        return "is an absolute path: the loader reads it instead of a file under assets/"
+        return "is an absolute path, read instead of a file under assets/"
     depth = 0
     for part in re.split(r"[\\/]+", filename):
         if part == "..":
             depth -= 1
             if depth < 0:
-                return "'..' leads out of the assets/ directory"
+                return "climbs out of the assets/ directory with '..'"
         elif part not in ("", "."):
             depth += 1
     return None
@@ -633,18 +720,16 @@ def _scan_asset_links(state: _State, model_dir: str) -> None:
                     if os.path.islink(path):
                         candidates.append(path)
         for path in candidates:
-            target = os.readlink(path)
-            resolved = os.path.realpath(path)
+            try:
+                target = os.readlink(path)
+                resolved = os.path.realpath(path)
+            except OSError:
+                continue
             if resolved == root or resolved.startswith(root.rstrip(os.sep) + os.sep):
                 continue
             relative = os.path.relpath(path, model_dir)
-            state.add(
-                "escaping_assets",
-                {
-                    "path": relative,
-                    "reason": f"symbolic link to {target!r}, outside the model directory",
-                    "where": relative,
-                },
+            _add_asset(
+                state, relative, f"is a symbolic link to {_printable(target)!r}, outside the model directory", relative
             )
 
 
@@ -663,7 +748,9 @@ def _scan_keras_metadata(state: _State, model_dir: str, max_bytes: int) -> None:
         metadata.ParseFromString(data)
     except (pb_message.DecodeError, RecursionError, ValueError) as exc:
         message = " ".join(str(exc).split())[:160] or type(exc).__name__
-        state.result["errors"].append({"file": "keras_metadata.pb", "message": f"not a valid SavedMetadata ({message})"})
+        state.result["errors"].append(
+            {"file": "keras_metadata.pb", "message": f"not a valid SavedMetadata ({message})"}
+        )
         return
     for nested in (False, True):  # a layer's own entry first, so it names the layer's node path
         for node in metadata.nodes:
@@ -690,19 +777,20 @@ def _check_keras_json(state: _State, text: str, where: str, nested: bool) -> Non
     else:
         layers = [config] if isinstance(config, dict) and config.get("class_name") in LAMBDA_CLASSES else []
     for layer in layers:
-        name = str(layer.get("name") or layer.get("config", {}).get("name") or "?")
-        inner = layer.get("config") if isinstance(layer.get("config"), dict) else layer
-        function_type = inner.get("function_type")
-        key = (name, str(inner.get("function"))[:200])
+        config = layer.get("config")
+        inner: dict[str, Any] = config if isinstance(config, dict) else layer
+        name = _printable(str(layer.get("name") or inner.get("name") or "?"))[:MAX_ARGUMENT_CHARS]
+        key = (name, str(inner.get("function"))[:MAX_ARGUMENT_CHARS])
         if key in state.keras_layers:
             continue
         state.keras_layers.add(key)
+        function_type, module = inner.get("function_type"), inner.get("module")
         state.add(
             "keras_lambda_layers",
             {
                 "layer": name,
                 "function_type": function_type if isinstance(function_type, str) else None,
-                "module": inner.get("module") if isinstance(inner.get("module"), str) else None,
+                "module": module if isinstance(module, str) else None,
                 "where": f"{where} layer '{name}'",
             },
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from typing import Any
 from urllib.parse import quote
 
@@ -112,10 +113,23 @@ def fingerprint(code: str, uri: str, where: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+def fingerprints(keys: list[tuple[str, str, str]]) -> list[str]:
+    """``hash:N``, numbering findings that share a hash in output order (as GitHub's own
+    ``primaryLocationLineHash`` does), so two NCHW nodes of one graph stay two alerts."""
+    seen: Counter[str] = Counter()
+    numbered = []
+    for key in keys:
+        base = fingerprint(*key)
+        seen[base] += 1
+        numbered.append(f"{base}:{seen[base]}")
+    return numbered
+
+
 def document(results: list[ModelResult], context: ReportContext) -> dict[str, Any]:
     rules = [context.rules[code] for code in sorted(context.rules)]
     index = {rule.code: number for number, rule in enumerate(rules)}
     sarif_results: list[dict[str, Any]] = []
+    keys: list[tuple[str, str, str]] = []
     for result in sorted(results, key=lambda r: r.path):
         uri, base = artifact_uri(result.path)
         artifact: dict[str, Any] = {"uri": uri}
@@ -136,7 +150,6 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, An
                             "logicalLocations": [{"name": finding.where, "fullyQualifiedName": finding.where}],
                         }
                     ],
-                    "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding.code, uri, finding.where)},
                     "properties": {
                         "pointer": finding.pointer,
                         "profile": result.profile,
@@ -145,6 +158,9 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, An
                 }
             )
             sarif_results.append(entry)
+            keys.append((finding.code, uri, finding.where))
+    for entry, value in zip(sarif_results, fingerprints(keys), strict=True):
+        entry["partialFingerprints"] = {FINGERPRINT_KEY: value}
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,

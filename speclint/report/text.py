@@ -23,8 +23,10 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
         for finding in result.findings:
             counts[finding.severity] += 1
             severity = _paint(finding.severity, finding.severity, context.color)
-            lines.append(f"  {finding.code} {severity} {finding.where}: {finding.message}")
-            lines.append(_paint(f"      {finding.name} - {finding.spec_url}", "dim", context.color))
+            lines.append(f"  {finding.code} {severity} {finding.message}")
+            lines.append(
+                _paint(f"      at {finding.where} | {finding.name} | {finding.spec_url}", "dim", context.color)
+            )
     total = sum(counts.values())
     summary = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s])
     models = len(results)

@@ -49,7 +49,7 @@ def choose(facts: dict[str, Any], requested: str) -> Choice:
 
 
 def _by_output(family: str, entries: list[dict[str, Any]], what: str) -> Choice:
-    producers = {(e.get("output_producer") or {}).get("op") for e in entries}
+    producers: set[str] = {str((e.get("output_producer") or {}).get("op")) for e in entries}
     if producers & PROBABILITY_OPS:
         op = sorted(producers & PROBABILITY_OPS)[0]
         return Choice(f"{family}-image-classification", f"auto: {what}; its output comes from {op}, so a classifier")

@@ -48,9 +48,7 @@ class RuleSet:
         """The profile's built-in rules plus every rule of a user rule pack."""
         selectors = self.profiles[profile]["rules"]
         return [
-            code
-            for code in sorted(self.rules)
-            if matches(code, selectors) or not code.startswith(self.builtin_prefix)
+            code for code in sorted(self.rules) if matches(code, selectors) or not code.startswith(self.builtin_prefix)
         ]
 
     def check(

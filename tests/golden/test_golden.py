@@ -63,7 +63,10 @@ def fresh_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("fresh") / "models"
     result = subprocess.run(
         [sys.executable, str(GOLDEN / "make_fixtures.py"), "--out", str(out)],
-        capture_output=True, text=True, cwd=REPO, timeout=1200,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=1200,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return out

@@ -94,8 +94,11 @@ def test_messages_live_in_a_private_pool() -> None:
 @pytest.mark.parametrize("order", ["speclint-first", "tensorflow-first"])
 def test_tensorflow_and_speclint_coexist_in_either_import_order(order: str) -> None:
     need_tensorflow()
-    first, second = ("speclint.proto.messages", "tensorflow") if order == "speclint-first" else (
-        "tensorflow", "speclint.proto.messages")
+    first, second = (
+        ("speclint.proto.messages", "tensorflow")
+        if order == "speclint-first"
+        else ("tensorflow", "speclint.proto.messages")
+    )
     code = f"""
 import importlib
 importlib.import_module({first!r}); importlib.import_module({second!r})

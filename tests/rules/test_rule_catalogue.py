@@ -51,7 +51,9 @@ def test_rule_file_is_valid_and_its_schemas_are_standard(path: Path) -> None:
             jsonschema.Draft202012Validator.check_schema(data[key])  # the reference implementation accepts it
     assert path.stem == f"{data['code']}-{data['name']}"
     for ref in data["spec"]:
-        spec_file = {"tf1": "tf1-hub-common-signatures-images.md", "tf2": "tf2-saved-model-apis-images.md"}[ref["document"]]
+        spec_file = {"tf1": "tf1-hub-common-signatures-images.md", "tf2": "tf2-saved-model-apis-images.md"}[
+            ref["document"]
+        ]
         spec_path = SHARED / "spec" / spec_file
         if spec_path.exists():
             plain = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", spec_path.read_text())
@@ -85,7 +87,9 @@ def test_rule_has_a_failing_and_a_passing_fixture(path: Path) -> None:
         return  # probe rules need --execute; tests/execute runs them on these fixtures
     auto = RULESET.check(facts_of(examples["fail"]))
     profiles = ["auto"] if code in {f.code for f in auto.findings} else _profiles_with(code)
-    failing = [p for p in profiles if code in (_codes(examples["fail"], p) if p != "auto" else {f.code for f in auto.findings})]
+    failing = [
+        p for p in profiles if code in (_codes(examples["fail"], p) if p != "auto" else {f.code for f in auto.findings})
+    ]
     assert failing, f"{code}: {examples['fail']} does not break it under any profile"
     profile = failing[0]
     passing = RULESET.check(facts_of(examples["pass"]), profile)
@@ -96,11 +100,15 @@ def test_rule_has_a_failing_and_a_passing_fixture(path: Path) -> None:
 def test_conforming_fixtures_have_no_finding_at_all(fixture: str, profile: str) -> None:
     result = RULESET.check(facts_of(fixture), profile)
     assert result.findings == [], [f"{f.code} {f.message}" for f in result.findings]
-    assert RULESET.check(facts_of(fixture)).profile == (profile if "classifier" not in fixture or fixture.startswith("tf1") else "tf2-image-feature-vector")
+    assert RULESET.check(facts_of(fixture)).profile == (
+        profile if "classifier" not in fixture or fixture.startswith("tf1") else "tf2-image-feature-vector"
+    )
 
 
 def test_auto_profile_says_why() -> None:
-    assert RULESET.check(facts_of("tf1-hub-classifier")).profile_reason.startswith("auto: TF1 Hub format with an image_classification")
+    assert RULESET.check(facts_of("tf1-hub-classifier")).profile_reason.startswith(
+        "auto: TF1 Hub format with an image_classification"
+    )
     text_model = RULESET.check(facts_of("text-model"))
     assert text_model.profile is None and [f.code for f in text_model.findings] == ["SL002"]
 

@@ -1,0 +1,194 @@
+"""The probe maths on a fake numpy model: no TensorFlow, so every branch is cheap to reach."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.conftest import REQUIRE_ALL
+
+if importlib.util.find_spec("numpy") is None:  # numpy comes with the execute extra (TensorFlow)
+    if REQUIRE_ALL:
+        raise ImportError("numpy is required for CI")
+    pytest.skip("numpy is not installed", allow_module_level=True)
+
+import numpy as np
+
+from speclint.execute import ExecuteOptions
+from speclint.execute.models import CallError, one_line
+from speclint.execute.probes import Context, compare, dt_name, run_all
+
+Json = dict[str, Any]
+
+
+class FakeModel:
+    """A 'model' that is a numpy function of the images."""
+
+    def __init__(self, function: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.function = function
+        self.calls = 0
+
+    def call(self, call: Json, images: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return self.function(images)
+
+    def fine_tune(self, call: Json, images: np.ndarray, seed: int) -> Json:
+        return {
+            "has_trainable_variables": True,
+            "trainable_variables": 2,
+            "gradients": 2,
+            "nonzero_gradients": 2,
+            "nonfinite_gradients": 0,
+            "regularization_losses": [{"index": 0, "shape": [], "value": 0.1, "finite": True, "error": None}],
+        }
+
+    def close(self) -> None:
+        pass
+
+
+def features(images: np.ndarray) -> np.ndarray:
+    pooled = images.mean(axis=(1, 2))  # [batch, 3]
+    return np.concatenate([pooled - 0.5, pooled**2], axis=1).astype(np.float32)
+
+
+def context(function: Callable[[np.ndarray], np.ndarray], *, free: bool = False, task: str | None = None) -> Context:
+    call = {"where": "__call__(images)", "training": None, "declared": {"dtype": "DT_FLOAT", "shape": [-1, 6]}}
+    job = {
+        "format": "tf2",
+        "task": task,
+        "free_size": free,
+        "calls": [call],
+        "options": ExecuteOptions(throughput_batch=4).job_options(),
+    }
+    randoms = np.random.default_rng(0).random((7, 8, 8, 3), dtype=np.float32)
+    return Context(model=FakeModel(function), job=job, primary=call, size=(8, 8), device="CPU:0", randoms=randoms)
+
+
+def statuses(results: dict[str, Json]) -> dict[str, str]:
+    return {name: result["status"] for name, result in results.items()}
+
+
+def test_a_well_behaved_model_passes_everything() -> None:
+    results = run_all(context(features, free=True))
+    assert statuses(results) == dict.fromkeys(results, "pass")
+    assert results["determinism"]["max_abs_diff"] == 0.0
+    assert results["input_size_independence"]["output_shapes"] == [[2, 6], [2, 6]]
+    assert results["throughput"]["images_per_second"] > 0
+    assert all(r["where"] == "__call__(images)" and isinstance(r["summary"], str) for r in results.values())
+
+
+def test_a_counter_breaks_determinism_and_skips_batch_independence() -> None:
+    counter = iter(range(1000))
+    results = run_all(context(lambda x: features(x) + next(counter)))
+    assert results["determinism"]["status"] == "fail"
+    assert results["determinism"]["max_abs_diff"] >= 1.0
+    assert results["batch_independence"]["status"] == "skipped"
+
+
+def test_batch_statistics_break_batch_independence() -> None:
+    results = run_all(context(lambda x: features(x) - features(x).mean(axis=0, keepdims=True)))
+    independence = results["batch_independence"]
+    assert independence["status"] == "fail" and independence["rows_differing"] == 7
+    assert independence["max_abs_diff"] > 1e-3
+    assert statuses(results)["determinism"] == "pass"
+
+
+def test_softmax_rows_look_like_probabilities_unless_the_task_is_a_feature_vector() -> None:
+    def softmax(x: np.ndarray) -> np.ndarray:
+        e = np.exp(features(x))
+        return e / e.sum(axis=1, keepdims=True)
+
+    logits = run_all(context(softmax))["logits"]
+    assert logits["status"] == "fail" and logits["looks_like_probabilities"] is True
+    assert logits["rows_summing_to_one"] == logits["rows"] == 9
+    assert run_all(context(softmax, task="feature-vector"))["logits"]["status"] == "skipped"
+
+
+def test_nan_for_black_images_is_counted() -> None:
+    def normalized(x: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return features(x) / x.sum(axis=(1, 2, 3))[:, None]
+
+    results = run_all(context(normalized))
+    finite = results["finite_outputs"]
+    assert finite["status"] == "fail"
+    assert finite["inputs"]["black"]["nan"] + finite["inputs"]["black"]["inf"] == 6
+    assert finite["inputs"]["white"]["finite"] is True and finite["inputs"]["random"]["finite"] is True
+    assert "all-black image gives" in finite["summary"]
+
+
+def test_width_following_the_input_size_fails_only_when_sizes_are_free() -> None:
+    def grid(x: np.ndarray) -> np.ndarray:
+        return x[:, ::4, ::4, 0].reshape(x.shape[0], -1)
+
+    call_declares = context(grid, free=True)
+    call_declares.primary["declared"] = {"dtype": "DT_FLOAT", "shape": [-1, 4]}
+    results = run_all(call_declares)
+    assert results["input_size_independence"]["status"] == "fail"
+    assert results["input_size_independence"]["output_shapes"] == [[2, 4], [2, 36]]
+    assert results["declared_output"]["status"] == "pass"
+    assert run_all(context(grid, free=False))["input_size_independence"]["status"] == "skipped"
+
+
+def test_a_fixed_batch_breaks_batch_sizes_and_the_declared_shape() -> None:
+    def batch_of_one(x: np.ndarray) -> np.ndarray:
+        if x.shape[0] != 1:
+            raise CallError("expected a batch of 1")
+        return features(x)
+
+    results = run_all(context(batch_of_one))
+    assert results["batch_sizes"]["status"] == "fail"
+    assert results["batch_sizes"]["summary"].startswith("batches of 2 and 7 images failed")
+    assert [m["error"] is None for m in results["batch_sizes"]["measured"]] == [True, False, False]
+    assert results["declared_output"]["status"] == "pass" and results["declared_output"]["batch"] == 1
+    assert results["batch_independence"]["status"] == "skipped"
+    assert results["throughput"]["status"] == "error"
+
+
+def test_a_wrong_runtime_shape_or_dtype_breaks_declared_output() -> None:
+    results = run_all(context(lambda x: features(x).astype(np.float64)))
+    assert results["declared_output"]["status"] == "fail"
+    assert results["declared_output"]["checks"][0]["runtime"] == {"dtype": "DT_DOUBLE", "shape": [2, 6]}
+
+
+def test_a_probe_that_raises_is_an_error_not_a_lost_model() -> None:
+    ctx = context(features)
+    ctx.model.fine_tune = lambda *a: (_ for _ in ()).throw(RuntimeError("boom"))  # type: ignore[method-assign]
+    results = run_all(ctx)
+    assert results["fine_tuning"]["status"] == "error" and "RuntimeError: boom" in results["fine_tuning"]["summary"]
+    assert results["determinism"]["status"] == "pass"
+
+
+def test_compare_treats_matching_nan_as_equal_and_counts_mismatches() -> None:
+    a = np.array([[1.0, np.nan, np.inf]])
+    assert compare(a, a.copy(), 0.0, 0.0) == (True, 0.0, 0)
+    b = np.array([[1.5, 0.0, np.inf]])
+    assert compare(a, b, 0.0, 0.0) == (False, 0.5, 1)
+    assert compare(np.ones((1, 2)), np.ones((1, 2)) + 5e-5, 1e-4, 0.0)[0] is True
+    assert compare(np.ones((1, 2)), np.ones((1, 3)), 1.0, 1.0)[0] is False
+
+
+def test_dtype_names_are_tensorflows() -> None:
+    assert dt_name(np.dtype("float32")) == "DT_FLOAT"
+    assert dt_name(np.dtype("float64")) == "DT_DOUBLE"
+    assert dt_name(np.dtype("uint8")) == "DT_UINT8"
+
+
+def test_one_line_keeps_the_cause_of_a_tensorflow_error() -> None:
+    class InvalidArgumentError(Exception):
+        message = (
+            "Graph execution error:\n\nDetected at node identity_pyfunc defined at (most recent call last):\n"
+            "<stack traces unavailable>\nValueError: Could not find callback with key=pyfunc_1 in the registry.\n"
+            'Traceback (most recent call last):\n\n  File "x.py", line 1\n'
+        )
+
+    text = one_line(InvalidArgumentError())
+    assert text == (
+        "InvalidArgumentError: ValueError: Could not find callback with key=pyfunc_1 in the registry. "
+        "(node identity_pyfunc)"
+    )
+    assert one_line(ValueError("a\nb")) == "ValueError: a"
+    assert len(one_line(ValueError("x" * 1000))) == 300
