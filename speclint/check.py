@@ -66,6 +66,8 @@ def run_check(args: argparse.Namespace) -> int:
             options = ExecuteOptions(device=args.device, allow_unsafe=args.allow_unsafe, progress=on_event)
             if args.probe_timeout:
                 options = dataclasses.replace(options, timeout_s=args.probe_timeout)  # ExecuteOptions is frozen
+            if args.memory_limit:
+                options = dataclasses.replace(options, memory_limit_mb=args.memory_limit)
             execute(facts_list, options)
     results: list[ModelResult] = []
     for facts in facts_list:

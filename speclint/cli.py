@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-unsafe", action="store_true", help="execute models even when they contain dangerous ops"
     )
     execute.add_argument("--probe-timeout", type=float, default=None, metavar="SECONDS", help="time limit per model")
+    execute.add_argument(
+        "--memory-limit", type=int, default=None, metavar="MB", help="resident memory limit per model (default 4096)"
+    )
 
     show = commands.add_parser("show", help="print what each model declares (the facts document)")
     _add_read_options(show)

@@ -62,7 +62,7 @@ def _discover_one(path: str, found: dict[str, str], errors: list[str]) -> int:
 
 
 def _add(directory: str, found: dict[str, str]) -> None:
-    found.setdefault(os.path.realpath(directory), directory)
+    found.setdefault(os.path.realpath(directory), os.path.normpath(directory))
 
 
 def _walk(directory: str, found: dict[str, str], errors: list[str], visited: set[tuple[int, int]]) -> int:

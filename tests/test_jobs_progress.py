@@ -29,8 +29,9 @@ def _env(extra_path: Path | None = None) -> dict[str, str]:
 
 
 def _piped(*args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "speclint", *args], capture_output=True, env=_env(), cwd=REPO,
-                          timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "speclint", *args], capture_output=True, env=_env(), cwd=REPO, timeout=300, check=False
+    )
 
 
 def _on_terminal(*args: str, extra_path: Path | None = None) -> tuple[int, bytes, bytes]:
@@ -40,8 +41,13 @@ def _on_terminal(*args: str, extra_path: Path | None = None) -> tuple[int, bytes
 
     master, slave = pty.openpty()
     try:
-        process = subprocess.Popen([sys.executable, "-m", "speclint", *args], stdout=subprocess.PIPE, stderr=slave,
-                                   env=_env(extra_path), cwd=REPO)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "speclint", *args],
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            env=_env(extra_path),
+            cwd=REPO,
+        )
     finally:
         os.close(slave)
     chunks: list[bytes] = []

@@ -243,10 +243,10 @@ def determinism(ctx: Context) -> Json:
     if not same:
         return result(
             "fail",
-            f"{what} differ by up to {_num(diff)}{_nonfinite(mismatched)} (allowed {atol:g} + {rtol:g}·|output|)",
+            f"{what} differ by up to {_num(diff)}{_nonfinite(mismatched)} ({_allowed(atol, rtol)})",
             **numbers,
         )
-    return result("pass", f"{what} differ by at most {_num(diff)} (allowed {atol:g} + {rtol:g}·|output|)", **numbers)
+    return result("pass", f"{what} differ by at most {_num(diff)} ({_allowed(atol, rtol)})", **numbers)
 
 
 def batch_independence(ctx: Context) -> Json:
@@ -294,13 +294,12 @@ def batch_independence(ctx: Context) -> Json:
         return result(
             "fail",
             f"{len(failed_rows)} of {batch} rows of a batch differ from the same image run alone, by up to "
-            f"{_num(worst_diff)}{_nonfinite(total_mismatched)} (row {worst_row}; allowed {atol:g} + {rtol:g}·|output|)",
+            f"{_num(worst_diff)}{_nonfinite(total_mismatched)} (row {worst_row}; {_allowed(atol, rtol)})",
             **numbers,
         )
     return result(
         "pass",
-        f"each of {batch} rows equals its image run alone within {_num(worst_diff)} "
-        f"(allowed {atol:g} + {rtol:g}·|output|)",
+        f"each of {batch} rows equals its image run alone within {_num(worst_diff)} ({_allowed(atol, rtol)})",
         **numbers,
     )
 
@@ -338,8 +337,6 @@ def finite_outputs(ctx: Context) -> Json:
 def logits(ctx: Context) -> Json:
     """Classifiers return logits: rows that all lie in [0, 1] and sum to 1 look like probabilities."""
     atol = ctx.tolerances["probability_atol"]
-    if ctx.job.get("task") == "feature-vector":
-        return result("skipped", "a feature vector module: its outputs need not be logits", atol=atol)
     batch = ctx.largest_working_batch() or 1
     rows: list[np.ndarray] = []
     for outcome in (ctx.batch(batch), ctx.run("black", ctx.images(0.0)), ctx.run("white", ctx.images(1.0))):
@@ -363,6 +360,13 @@ def logits(ctx: Context) -> Json:
         "looks_like_probabilities": looks,
         "atol": atol,
     }
+    if ctx.job.get("task") == "feature-vector":  # measured for the record; the promise is a classifier's
+        return result(
+            "skipped",
+            "a feature vector module: its outputs need not be logits"
+            + (" (they look like probabilities)" if looks else ""),
+            **numbers,
+        )
     if looks:
         return result(
             "fail",
@@ -388,8 +392,11 @@ def fine_tuning(ctx: Context) -> Json:
     try:
         measured = ctx.model.fine_tune(call, images, ctx.options["seed"])
     except Exception as exc:
-        return result("error", f"{call['where']} under tf.GradientTape failed: {one_line(exc)}", call=call["where"])
-    numbers = {"call": call["where"], "training_argument": call.get("training") is True, **measured}
+        failed = f"{call['where']} under tf.GradientTape failed: {one_line(exc)}"
+        return result("error", failed, where=call["where"], call=call["where"])
+    # "where" names the call this probe used (training=True), not the primary one.
+    numbers = {"where": call["where"], "call": call["where"], "training_argument": call.get("training") is True}
+    numbers.update(measured)
     if not measured["has_trainable_variables"] or measured["trainable_variables"] == 0:
         return result(
             "skipped", "the root object has no trainable_variables: the model does not offer fine-tuning", **numbers
@@ -520,6 +527,10 @@ def _join(values: list[int]) -> str:
 
 def _num(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
+
+
+def _allowed(atol: float, rtol: float) -> str:
+    return f"allowed {atol:g} + {rtol:g} * |output|"
 
 
 def _rate(rate: float | None) -> str:

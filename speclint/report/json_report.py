@@ -21,6 +21,7 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, ob
                 "profile": result.profile,
                 "profile_reason": result.profile_reason,
                 "findings": [finding.to_json() for finding in result.findings],
+                "execution": result.execution,
             }
             for result in results
         ],

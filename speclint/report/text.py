@@ -20,6 +20,12 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
     for result in results:
         profile = result.profile or "none"
         lines.append(_paint(f"{result.path}", "path", context.color) + f" [{profile}] {result.profile_reason}")
+        if result.execution:
+            speed = result.execution["images_per_second"]
+            lines.append(
+                f"  executed on {result.execution['device'] or 'no device'}: {result.execution['status']}"
+                + (f", {speed:.0f} images/s at batch 32" if speed else "")
+            )
         for finding in result.findings:
             counts[finding.severity] += 1
             severity = _paint(finding.severity, finding.severity, context.color)

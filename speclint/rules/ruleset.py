@@ -21,6 +21,7 @@ class ModelResult:
     profile: str | None
     profile_reason: str
     findings: list[Finding] = field(default_factory=list)
+    execution: dict[str, Any] | None = None  # device, status and throughput when --execute ran
 
 
 def matches(code: str, selectors: list[str]) -> bool:
@@ -69,7 +70,16 @@ class RuleSet:
             codes = [c for c in self.codes_for(choice.profile) if c not in gates]
             findings += [f for code in codes for f in self.compiled(code).findings(facts)]
             result = ModelResult(str(facts["path"]), facts["format"], choice.profile, choice.reason, findings)
+        result.execution = _execution_summary(facts.get("probes"))
         result.findings = sorted(
             f for f in result.findings if matches(f.code, select or ["ALL"]) and not matches(f.code, ignore or [])
         )
         return result
+
+
+def _execution_summary(probes: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What a report says about an --execute run: where it ran, how it went, how fast."""
+    if not probes:
+        return None
+    throughput = ((probes.get("results") or {}).get("throughput") or {}).get("images_per_second")
+    return {"status": probes.get("status"), "device": probes.get("device"), "images_per_second": throughput}

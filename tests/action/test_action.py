@@ -234,8 +234,9 @@ def test_fork_pull_request_is_never_executed(tmp_path: Path) -> None:
 
 
 def test_fork_pull_request_target_is_not_executed_either(tmp_path: Path) -> None:
-    run = run_action(tmp_path, command="run", event_name="pull_request_target", head=FORK, execute="true",
-                     models=("good",))
+    run = run_action(
+        tmp_path, command="run", event_name="pull_request_target", head=FORK, execute="true", models=("good",)
+    )
     assert run.completed.returncode == 0, run.stdout + run.completed.stderr
     assert "--execute" not in run.command_line
 
@@ -260,8 +261,15 @@ def test_fork_pull_request_target_is_not_executed_either(tmp_path: Path) -> None
     ],
 )
 def test_guard(tmp_path: Path, event_name: str, event: dict[str, Any], execute: str, allow: str, expected: str) -> None:
-    run = run_action(tmp_path, command="guard", event_name=event_name, event=event, models=(),
-                     execute=execute, allow_fork_execute=allow)
+    run = run_action(
+        tmp_path,
+        command="guard",
+        event_name=event_name,
+        event=event,
+        models=(),
+        execute=execute,
+        allow_fork_execute=allow,
+    )
     assert run.completed.returncode == 0, run.completed.stderr
     assert run.outputs == {"execute": expected}
     refused = execute.lower() == "true" and expected == "false"
@@ -273,8 +281,14 @@ def test_guard_without_event_file(tmp_path: Path) -> None:
     need(shutil.which("bash") is not None, "bash is not installed")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
     output = tmp_path / "out"
-    env.update(SPECLINT_PYTHON=sys.executable, GITHUB_EVENT_NAME="pull_request", GITHUB_REPOSITORY=BASE,
-               GITHUB_EVENT_PATH=str(tmp_path / "none"), GITHUB_OUTPUT=str(output), INPUT_EXECUTE="true")
+    env.update(
+        SPECLINT_PYTHON=sys.executable,
+        GITHUB_EVENT_NAME="pull_request",
+        GITHUB_REPOSITORY=BASE,
+        GITHUB_EVENT_PATH=str(tmp_path / "none"),
+        GITHUB_OUTPUT=str(output),
+        INPUT_EXECUTE="true",
+    )
     completed = subprocess.run(["bash", str(SCRIPT), "guard"], env=env, capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stderr
     assert output.read_text() == "execute=false\n"
@@ -289,13 +303,18 @@ def test_guard_without_event_file(tmp_path: Path) -> None:
         ("0.2.0", "false", "speclint==0.2.0"),
         ("0.2.0", "true", "speclint[execute]==0.2.0"),
         ("speclint>=0.1,<1", "true", "speclint[execute]>=0.1,<1"),
-        ("git+https://github.com/octo-org/speclint@v1", "true", "speclint[execute] @ git+https://github.com/octo-org/speclint@v1"),
+        (
+            "git+https://github.com/octo-org/speclint@v1",
+            "true",
+            "speclint[execute] @ git+https://github.com/octo-org/speclint@v1",
+        ),
         ("./vendor/speclint", "false", "./vendor/speclint"),
     ],
 )
 def test_install_spec(tmp_path: Path, version: str, execute: str, expected: str) -> None:
-    run = run_action(tmp_path, command="install", event_name="push", event={}, models=(), version=version,
-                     execute=execute)
+    run = run_action(
+        tmp_path, command="install", event_name="push", event={}, models=(), version=version, execute=execute
+    )
     assert run.completed.returncode == 0, run.completed.stderr
     assert run.install_line.endswith(f"would run: pip install {expected}")
 
@@ -308,8 +327,16 @@ def test_inputs_reach_speclint(tmp_path: Path) -> None:
     rule.update(code="ACME001", name="acme-input-dtype", severity="warning", examples={})
     rule.pop("$schema", None)
     (pack / "ACME001.json").write_text(json.dumps(rule), encoding="utf-8")
-    run = run_action(tmp_path, command="run", paths="models/good\nmodels/bad", format="text", sarif_file="",
-                     rules="lint/acme", fail_level="error", profile="tf1-image-feature-vector")
+    run = run_action(
+        tmp_path,
+        command="run",
+        paths="models/good\nmodels/bad",
+        format="text",
+        sarif_file="",
+        rules="lint/acme",
+        fail_level="error",
+        profile="tf1-image-feature-vector",
+    )
     out = run.stdout
     assert run.completed.returncode == 1, out + run.completed.stderr
     assert "--profile tf1-image-feature-vector --fail-level error --rules lint/acme" in run.command_line

@@ -161,7 +161,9 @@ def test_the_training_argument_and_fine_tuning_are_exercised(main_run: Json) -> 
     ]
     assert all(c["runtime"] == {"dtype": "DT_FLOAT", "shape": [2, 5]} and c["matches"] for c in checks)
     tuning = probes["results"]["fine_tuning"]
-    assert tuning["call"] == "__call__(images, training=True)" and tuning["training_argument"] is True
+    assert (
+        tuning["call"] == tuning["where"] == "__call__(images, training=True)" and tuning["training_argument"] is True
+    )
     assert tuning["trainable_variables"] == tuning["nonzero_gradients"] == 4
     [loss] = tuning["regularization_losses"]
     assert loss["shape"] == [] and loss["finite"] is True and loss["value"] > 0

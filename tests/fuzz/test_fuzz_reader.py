@@ -177,12 +177,20 @@ def graph_in_const(depth: int) -> bytes:
 def deep_json(depth: int) -> bytes:
     """keras_metadata.pb whose layer metadata JSON nests ``depth`` levels, a Lambda at the bottom."""
     text = '{"a":' * depth + '{"class_name": "Lambda", "config": "not a dict"}' + "}" * depth
-    node = b"\x10\x01" + field_bytes(3, b"root.layer-1") + field_bytes(4, b"_tf_keras_layer") + field_bytes(5, text.encode())
+    node = (
+        b"\x10\x01"
+        + field_bytes(3, b"root.layer-1")
+        + field_bytes(4, b"_tf_keras_layer")
+        + field_bytes(5, text.encode())
+    )
     return field_bytes(1, node)
 
 
 def deep_text(depth: int) -> bytes:
-    return ("meta_graphs {\n graph_def {\n" + "library { function { attr { key: 'x' value { func { attr { key: 'y' value {" * (depth // 8 + 1)).encode()
+    return (
+        "meta_graphs {\n graph_def {\n"
+        + "library { function { attr { key: 'x' value { func { attr { key: 'y' value {" * (depth // 8 + 1)
+    ).encode()
 
 
 DEEP_BUILDERS: dict[str, Callable[[int], bytes]] = {
@@ -233,7 +241,9 @@ class Mutator:
 
     def bytes_mutation(self, seed: Seed, name: str) -> tuple[str, bytes]:
         rng, data = self.rng, seed.files[name]
-        kind = rng.choice(["truncate", "truncate", "bitflip", "bitflip", "bytes", "length", "length", "splice", "random"])
+        kind = rng.choice(
+            ["truncate", "truncate", "bitflip", "bitflip", "bytes", "length", "length", "splice", "random"]
+        )
         if kind == "truncate" and data:
             cut = rng.randrange(len(data))
             return f"truncate at {cut}", data[:cut]
@@ -276,7 +286,9 @@ class Mutator:
             return f"text truncated at {cut}", text[:cut].encode()
         if kind == "garbage":
             at = rng.randrange(len(text) + 1)
-            junk = rng.choice(['"', "{", "}", ":", "\\x", "\\", "[type.googleapis.com/x] {", "\u2603", "\x00", "<>", "#"])
+            junk = rng.choice(
+                ['"', "{", "}", ":", "\\x", "\\", "[type.googleapis.com/x] {", "\u2603", "\x00", "<>", "#"]
+            )
             return f"text {junk!r} at {at}", (text[:at] + junk * rng.randint(1, 5) + text[at:]).encode()
         if kind == "lines":
             lines = text.splitlines()
@@ -284,7 +296,9 @@ class Mutator:
                 del lines[rng.randrange(len(lines))]
             return "text line deleted", "\n".join(lines).encode()
         if kind == "numbers":
-            huge = rng.choice(["99999999999999999999999", "-1", "1e400", "nan", "0x7fffffffffffffff", "18446744073709551616"])
+            huge = rng.choice(
+                ["99999999999999999999999", "-1", "1e400", "nan", "0x7fffffffffffffff", "18446744073709551616"]
+            )
             return f"text numbers -> {huge}", _replace_numbers(text, huge, rng).encode()
         if kind == "braces":
             return "text braces unbalanced", (text.replace("}", "", rng.randint(1, 3))).encode()
@@ -349,7 +363,9 @@ class Mutator:
                 signature = meta_graph.signature_def[key]
                 for side in (signature.inputs, signature.outputs):
                     side[rng.choice(["images", "default", "x"])].name = rng.choice(WEIRD_NAMES)
-            meta_graph.signature_def["__saved_model_init_op"].outputs["__saved_model_init_op"].name = rng.choice(WEIRD_NAMES)
+            meta_graph.signature_def["__saved_model_init_op"].outputs["__saved_model_init_op"].name = rng.choice(
+                WEIRD_NAMES
+            )
             what = "signature tensor names"
         elif kind == 6:
             meta_graph.saver_def.save_tensor_name = rng.choice(WEIRD_NAMES)
@@ -405,7 +421,9 @@ class Mutator:
             for node in rng.sample(nodes, min(len(nodes), 10)):
                 for key in list(node.attr)[:3]:
                     node.attr[key].Clear()
-                    node.attr[key].list.func.add().name = rng.choice([*functions, "missing"]) if functions else "missing"
+                    node.attr[key].list.func.add().name = (
+                        rng.choice([*functions, "missing"]) if functions else "missing"
+                    )
             what = "attributes replaced by function lists"
         elif kind == 14:
             meta_graph.object_graph_def.nodes.add().user_object.metadata = rng.choice(
@@ -532,3 +550,102 @@ def test_fuzz_read_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert not stats.failures, f"{len(stats.failures)} failures, first ones:\n" + "\n".join(stats.failures[:5])
     assert stats.worst < MAX_CASE_SECONDS, f"slowest case took {stats.worst:.1f} s: {stats.worst_case}"
     assert rss < MAX_RSS_MIB, f"peak RSS {rss:.0f} MiB"
+
+
+# ---- files too large, trees that must stay untouched ---------------------------------------------
+def test_size_cap_fails_before_allocation(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from speclint.read.loading import ReadError, read_bytes
+
+    huge = tmp_path / "huge"
+    huge.mkdir()
+    with open(huge / "saved_model.pb", "wb") as handle:
+        handle.truncate(3 << 30)  # sparse: 3 GiB on paper, nothing on disk
+    with open(huge / "keras_metadata.pb", "wb") as handle:
+        handle.truncate(1 << 31)
+    tracemalloc.start()
+    try:
+        facts = read_model(str(huge))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20, f"{peak} bytes allocated for a file that was never read"
+    [error] = facts["errors"]
+    assert error["file"] == "saved_model.pb" and "above protobuf's 2 GiB message limit" in error["message"]
+    [security_error] = facts["security"]["errors"]
+    assert security_error["file"] == "keras_metadata.pb" and "2 GiB" in security_error["message"]
+
+    small = tmp_path / "small"
+    small.mkdir()
+    (small / "saved_model.pb").write_bytes(b"\x12" + b"\x00" * 10_000)
+    (small / "keras_metadata.pb").write_bytes(b"\x0a" * 5_000)
+    facts = read_model(str(small), max_bytes=4096)
+    assert [(e["file"], e["message"]) for e in facts["errors"]] == [
+        ("saved_model.pb", "file is 10001 bytes, above the size cap of 4096 bytes (--max-file-size)")
+    ]
+    assert "above the size cap of 4096 bytes" in facts["security"]["errors"][0]["message"]
+    with pytest.raises(ReadError, match="size cap of 100 bytes"):
+        read_bytes(str(small / "saved_model.pb"), max_bytes=100)
+
+
+def _tree_state(root: Path) -> dict[str, str]:
+    import hashlib
+
+    state = {}
+    for path in sorted(root.rglob("*")):
+        key = str(path.relative_to(root))
+        if path.is_symlink():
+            state[key] = "link:" + os.readlink(path)
+        elif path.is_file():
+            state[key] = hashlib.sha256(path.read_bytes()).hexdigest() + f":{path.stat().st_mode:o}"
+        else:
+            state[key] = f"dir:{path.stat().st_mode:o}"
+    return state
+
+
+def test_read_only_tree_is_left_untouched(tmp_path: Path) -> None:
+    import shutil
+    import stat
+    import subprocess
+
+    from speclint.read.graph import GraphIndex
+    from speclint.read.loading import load_saved_model
+    from speclint.read.security import scan
+    from tests.conftest import run_speclint
+
+    names = ["sec-readfile", "sec-asset-escape", "sec-keras-lambda", "sec-lookup-table-from-file",
+             "tf1-hub-feature-vector-pbtxt", "broken-truncated"]  # fmt: skip
+    sources = [MODELS / name for name in names if (MODELS / name).is_dir()]
+    need(len(sources) >= 4, "golden/models missing")
+    tree = tmp_path / "models"
+    for source in sources:
+        shutil.copytree(source, tree / source.name, symlinks=True)
+    (tree / "sec-readfile" / "assets").mkdir(exist_ok=True)
+    (tree / "sec-readfile" / "assets" / "passwd").symlink_to("/etc/passwd")
+    subprocess.run(["chmod", "-R", "a-w", str(tree)], check=True)
+    before = _tree_state(tree)
+    try:
+        models = [str(tree / source.name) for source in sources]
+        for args in (["show", *models], ["show", "--format", "json", *models]):
+            result = run_speclint(*args, env={"PYTHONDONTWRITEBYTECODE": "1"})
+            assert "Traceback" not in result.stderr, result.stderr[-2000:]
+            assert result.returncode in (0, 1, 2), result.stderr
+        for model in models:
+            facts = read_model(model)
+            saved_model = next(
+                Path(model) / n for n in ("saved_model.pb", "saved_model.pbtxt") if (Path(model) / n).exists()
+            )
+            try:
+                loaded = load_saved_model(str(saved_model))
+            except Exception:
+                loaded = None
+            graphs = [GraphIndex(m.graph_def) for m in loaded.meta_graphs] if loaded is not None else []
+            assert scan(model, graphs, loaded) == facts["security"]
+        assert _tree_state(tree) == before
+        escaping = read_model(str(tree / "sec-readfile"))["security"]["escaping_assets"]
+        assert [a["path"] for a in escaping] == ["assets/passwd"]
+    finally:
+        for path in [tree, *tree.rglob("*")]:
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(path.stat().st_mode | stat.S_IWUSR)

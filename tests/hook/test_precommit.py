@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MODELS, REPO, need
+from tests.conftest import MODELS, REPO, need, run_speclint
 
 GOOD = "tf2-feature-vector"
 BAD = "tf1-input-uint8"  # SL112: the image input is DT_UINT8
@@ -68,12 +68,12 @@ def _project_files() -> list[str]:
     """Tracked and untracked-but-not-ignored files of this checkout, without the fixture models."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split("\0")
-    return sorted(
-        name for name in listed
-        if name and not name.startswith("golden/models/") and (REPO / name).is_file()
-    )
+    return sorted(name for name in listed if name and not name.startswith("golden/models/") and (REPO / name).is_file())
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,12 @@ def _files(repo: Path, model: str) -> list[str]:
 def _pre_commit(hook: HookRepo, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", *args],
-        cwd=cwd, env=_env(hook.home), capture_output=True, text=True, check=False, timeout=TIMEOUT_S,
+        cwd=cwd,
+        env=_env(hook.home),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=TIMEOUT_S,
     )
 
 
@@ -145,9 +150,22 @@ def test_manifest_is_valid_for_pre_commit() -> None:
         pattern = re.compile(hook["files"])
         for name in HOOK_FILES:
             assert pattern.search(f"models/a/{name}") and pattern.search(name)
-        for name in ("models/a/variables/variables.index", "models/a/fingerprint.pb", "saved_model.pb.bak",
-                     "my_saved_model.pb", "models/a/keras_metadata.pb"):
+        for name in (
+            "models/a/variables/variables.index",
+            "models/a/fingerprint.pb",
+            "saved_model.pb.bak",
+            "my_saved_model.pb",
+            "models/a/keras_metadata.pb",
+        ):
             assert not pattern.search(name), name
+
+
+def test_entry_takes_options_before_files() -> None:
+    """pre-commit runs ``ENTRY [args] FILE...``: ``speclint --execute FILE`` must mean ``check``."""
+    completed = run_speclint("--fail-level", "error", "--no-progress", str(MODELS / GOOD / "saved_model.pb"))
+    assert completed.returncode == 0, completed.stderr
+    assert "All checks passed (1 model)." in completed.stdout
+    assert run_speclint("--version").stdout.startswith("speclint ")
 
 
 def test_conforming_model_passes(hook_repo: HookRepo, user_repo: Path) -> None:
@@ -182,8 +200,20 @@ def test_all_files_lints_each_model_once(hook_repo: HookRepo, user_repo: Path) -
 def test_try_repo(hook_repo: HookRepo, user_repo: Path) -> None:
     """What the docs suggest for trying the hook before adding it to a config."""
     files = _files(user_repo, "good") + _files(user_repo, "bad")
-    completed = _pre_commit(hook_repo, user_repo, "try-repo", str(hook_repo.path), "speclint",
-                            "--ref", hook_repo.rev, "--verbose", "--color", "never", "--files", *files)
+    completed = _pre_commit(
+        hook_repo,
+        user_repo,
+        "try-repo",
+        str(hook_repo.path),
+        "speclint",
+        "--ref",
+        hook_repo.rev,
+        "--verbose",
+        "--color",
+        "never",
+        "--files",
+        *files,
+    )
     output = _output(completed)
     assert completed.returncode == 1, output
     assert "Failed" in output and "SL112" in output
@@ -197,8 +227,15 @@ def test_git_commit_is_blocked_by_a_broken_model(hook_repo: HookRepo, user_repo:
     assert install.returncode == 0, _output(install)
 
     def commit(message: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["git", "commit", "-q", "-m", message], cwd=user_repo, env=_env(hook_repo.home),
-                              capture_output=True, text=True, check=False, timeout=TIMEOUT_S)
+        return subprocess.run(
+            ["git", "commit", "-q", "-m", message],
+            cwd=user_repo,
+            env=_env(hook_repo.home),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=TIMEOUT_S,
+        )
 
     _git(user_repo, "add", ".pre-commit-config.yaml", "models/good")
     first = commit("a conforming model")

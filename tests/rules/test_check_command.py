@@ -1,0 +1,94 @@
+"""``speclint PATH``: exit codes, selection, fail level, config, user rule packs, broken rule files."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from tests.conftest import MODELS, REPO, run_speclint
+
+GOOD = MODELS / "tf1-hub-feature-vector"
+UINT8 = MODELS / "tf1-input-uint8"
+PREFIX = MODELS / "tf1-extra-output-unprefixed"  # only an info finding (SL125)
+
+
+def _codes(stdout: str) -> list[str]:
+    return sorted({f["code"] for m in json.loads(stdout)["models"] for f in m["findings"]})
+
+
+def test_exit_codes() -> None:
+    assert run_speclint(str(GOOD)).returncode == 0
+    assert run_speclint(str(UINT8)).returncode == 1
+    assert run_speclint(str(UINT8), "--exit-zero").returncode == 0
+    assert run_speclint(str(PREFIX)).returncode == 0  # info is below the default fail level
+    assert run_speclint(str(PREFIX), "--fail-level", "info").returncode == 1
+    bad = run_speclint(str(GOOD), "--fail-level", "loud")
+    assert bad.returncode == 2 and bad.stderr.startswith("speclint: error: usage:")
+    assert run_speclint(str(GOOD), "--profile", "nonsense").returncode == 2
+
+
+def test_select_and_ignore_take_prefixes() -> None:
+    both = run_speclint(str(UINT8), str(PREFIX), "--format", "json")
+    assert _codes(both.stdout) == ["SL112", "SL125"]
+    assert _codes(run_speclint(str(UINT8), str(PREFIX), "--format", "json", "--select", "SL12").stdout) == ["SL125"]
+    assert _codes(run_speclint(str(UINT8), str(PREFIX), "--format", "json", "--ignore", "SL11").stdout) == ["SL125"]
+
+
+def test_text_report_is_sorted_and_names_the_spec() -> None:
+    out = run_speclint(str(UINT8), str(GOOD)).stdout
+    assert out.index("tf1-hub-feature-vector") < out.index("tf1-input-uint8")
+    assert "SL112 error tag-set [] signature_def['default']: the image input has dtype DT_UINT8" in out
+    assert "https://www.tensorflow.org/hub/common_signatures/images#input" in out
+    assert re.search(r"Found \d+ findings? \(\d+ error\) in 2 models\.", out)
+
+
+def test_config_in_pyproject_and_the_command_line_wins(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(UINT8, project / "models" / "legacy" / "m")
+    shutil.copytree(PREFIX, project / "models" / "new" / "m")
+    (project / "pyproject.toml").write_text(
+        '[tool.speclint]\nfail-level = "info"\nignore = ["SL125"]\n'
+        '[[tool.speclint.per-path]]\npath = "models/legacy/*"\nignore = ["SL112"]\n'
+    )
+    result = run_speclint("models", "--format", "json", cwd=project)
+    assert result.returncode == 0 and _codes(result.stdout) == []
+    result = run_speclint("models", "--format", "json", "--fail-level", "error", "--select", "SL125", cwd=project)
+    assert _codes(result.stdout) == []  # ignore from config still applies; select narrows further
+    (project / "pyproject.toml").write_text('[tool.speclint]\nfail_level = "info"\n')
+    broken = run_speclint("models", cwd=project)
+    assert broken.returncode == 2
+    assert broken.stderr.strip().count("\n") == 0 and "unknown key 'fail_level'" in broken.stderr
+
+
+def test_user_rule_pack_from_readme(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text()
+    example = re.search(r'```json\n(\{"code": "ORG001".*?)\n```', readme, re.S)
+    assert example, "README's rule-pack example"
+    pack = tmp_path / "rules"
+    pack.mkdir()
+    (pack / "ORG001-input-224.json").write_text(example.group(1))
+    result = run_speclint(str(GOOD), "--rules", str(pack), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    finding = json.loads(result.stdout)["models"][0]["findings"][0]
+    assert finding["code"] == "ORG001" and "(-1, 32, 32, 3)" in finding["message"]
+
+
+def test_broken_rule_file_is_fatal(tmp_path: Path) -> None:
+    pack = tmp_path / "rules"
+    pack.mkdir()
+    (pack / "ORG002-broken.json").write_text('{"code": "ORG002", "name": "broken"}')
+    result = run_speclint(str(GOOD), "--rules", str(pack))
+    assert result.returncode == 2
+    assert "ORG002-broken.json: invalid rule file" in result.stderr and "Traceback" not in result.stderr
+    (pack / "ORG002-broken.json").write_text("{not json")
+    assert "not valid JSON" in run_speclint(str(GOOD), "--rules", str(pack)).stderr
+    duplicate = json.loads((REPO / "schemas" / "rules" / "SL112-images-input-dtype.json").read_text())
+    (pack / "ORG002-broken.json").write_text(json.dumps(duplicate))
+    result = run_speclint(str(GOOD), "--rules", str(pack))
+    assert result.returncode == 2 and "rule code SL112 is already used" in result.stderr
+    duplicate.update(code="ORG003", schema={"type": "nonsense"})
+    (pack / "ORG002-broken.json").write_text(json.dumps(duplicate))
+    result = run_speclint(str(GOOD), "--rules", str(pack))
+    assert result.returncode == 2 and "invalid JSON Schema in 'schema'" in result.stderr
