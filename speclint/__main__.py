@@ -1,7 +1,5 @@
 """``python -m speclint`` is the ``speclint`` command."""
 
-import sys
+from speclint.cli import entry
 
-from speclint.cli import main
-
-sys.exit(main())
+entry()

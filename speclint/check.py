@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 import time
@@ -42,10 +41,6 @@ def settings_from(args: argparse.Namespace) -> Config:
     return config
 
 
-def _read(model: str, max_bytes: int) -> dict[str, Any]:
-    return read_model(model, max_bytes)
-
-
 def run_check(args: argparse.Namespace) -> int:
     config = settings_from(args)
     ruleset = RuleSet(config.rules)
@@ -60,6 +55,8 @@ def run_check(args: argparse.Namespace) -> int:
     with _Progress(_progress_wanted(args, len(found.models))) as progress:
         facts_list = _read_all(found.models, max_bytes, args.jobs, progress.stage("reading", len(found.models)))
         if args.execute:
+            import dataclasses
+
             from speclint.execute import ExecuteOptions, execute
 
             on_event = progress.on_execute(len(facts_list))
@@ -102,7 +99,7 @@ def _read_all(
     jobs = min(jobs, len(models))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         chunksize = max(1, len(models) // (jobs * 8))
-        for facts in pool.map(_read, models, [max_bytes] * len(models), chunksize=chunksize):
+        for facts in pool.map(read_model, models, [max_bytes] * len(models), chunksize=chunksize):
             facts_list.append(facts)
             done()
     return facts_list

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from speclint import __version__
 from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError, display_path
@@ -27,8 +28,23 @@ FAIL_LEVELS = ("info", "warning", "error")
 COMMANDS = ("check", "show", "rules", "rule")
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, told the width: its default imports ``shutil`` (~5 ms) on every run."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            width = os.get_terminal_size(sys.stderr.fileno()).columns - 2
+        except (OSError, ValueError):
+            width = 78
+        super().__init__(prog, width=max(width, 40))
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors exit 2 with one line, like every other error."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise SpeclintError(f"usage: {message} (see `{self.prog} --help`)")
@@ -185,5 +201,18 @@ def _show(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if problems else EXIT_CLEAN
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+
+
+def entry() -> None:
+    """The ``speclint`` console script: ``main``, then exit without interpreter teardown.
+
+    Freeing protobuf's descriptor pools and every module costs ~20 ms after the work is
+    done, a fifth of a pre-commit hook's budget; the output is flushed first.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        code = code or EXIT_ERROR
+    os._exit(code)

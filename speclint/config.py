@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from speclint.errors import SpeclintError
 
@@ -29,28 +27,27 @@ PER_PATH_KEYS = {"path", "profile", "ignore", "select"}
 FAIL_LEVELS = ("info", "warning", "error")
 
 
-@dataclass
-class PerPath:
+class PerPath(NamedTuple):
     pattern: str
     profile: str | None = None
     select: list[str] | None = None
-    ignore: list[str] = field(default_factory=list)
+    ignore: list[str] = []  # noqa: RUF012 - never mutated
 
 
-@dataclass
 class Config:
     """Settings from the file; ``source`` is None when no file was found."""
 
-    source: str | None = None
-    root: str = "."
-    profile: str = "auto"
-    select: list[str] = field(default_factory=lambda: ["ALL"])
-    ignore: list[str] = field(default_factory=list)
-    fail_level: str = "warning"
-    rules: list[str] = field(default_factory=list)
-    format: str | None = None
-    max_file_size: int | None = None
-    per_path: list[PerPath] = field(default_factory=list)
+    def __init__(self, source: str | None = None, root: str = ".") -> None:
+        self.source = source
+        self.root = root
+        self.profile = "auto"
+        self.select: list[str] = ["ALL"]
+        self.ignore: list[str] = []
+        self.fail_level = "warning"
+        self.rules: list[str] = []
+        self.format: str | None = None
+        self.max_file_size: int | None = None
+        self.per_path: list[PerPath] = []
 
     def for_model(self, model_path: str) -> tuple[str, list[str], list[str]]:
         """Profile, select and ignore for one model, the last matching per-path entry winning."""
@@ -64,31 +61,42 @@ class Config:
         return profile, select, ignore
 
 
-def find_pyproject(start: str) -> Path | None:
+def find_pyproject(start: str) -> str | None:
     """The nearest ``pyproject.toml`` with a ``[tool.speclint]`` table, walking up from ``start``."""
-    directory = Path(start).resolve()
-    if directory.is_file():
-        directory = directory.parent
-    for candidate in (directory, *directory.parents):
-        path = candidate / "pyproject.toml"
-        if path.is_file() and b"tool.speclint" in path.read_bytes():
+    directory = os.path.realpath(start)
+    if os.path.isfile(directory):
+        directory = os.path.dirname(directory)
+    while True:
+        path = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(path) and _mentions_speclint(path):
             data = _load_toml(path)
             if "speclint" in data.get("tool", {}):
                 return path
-    return None
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def _mentions_speclint(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return b"tool.speclint" in handle.read()
+    except OSError:
+        return False
 
 
 def load_config(explicit: str | None, start: str = ".") -> Config:
-    path = Path(explicit) if explicit else find_pyproject(start)
+    path = explicit if explicit else find_pyproject(start)
     if path is None:
         return Config()
-    if explicit and not path.is_file():
+    if explicit and not os.path.isfile(path):
         raise SpeclintError(f"{path}: config file not found")
     table = _load_toml(path).get("tool", {}).get("speclint", {})
     return _parse(table, path)
 
 
-def _load_toml(path: Path) -> dict[str, Any]:
+def _load_toml(path: str) -> dict[str, Any]:
     import tomllib  # only when a pyproject.toml mentions speclint: start-up matters to the hook
 
     try:
@@ -100,12 +108,12 @@ def _load_toml(path: Path) -> dict[str, Any]:
         raise SpeclintError(f"{path}: invalid TOML: {exc}") from None
 
 
-def _parse(table: dict[str, Any], path: Path) -> Config:
+def _parse(table: dict[str, Any], path: str) -> Config:
     where = f"{path}: [tool.speclint]"
     unknown = sorted(set(table) - TOP_KEYS)
     if unknown:
         raise SpeclintError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(TOP_KEYS))})")
-    config = Config(source=str(path), root=str(path.parent))
+    config = Config(source=path, root=os.path.dirname(os.path.abspath(path)))
     if "profile" in table:
         config.profile = _string(table["profile"], where, "profile")
     if "select" in table:
@@ -118,7 +126,7 @@ def _parse(table: dict[str, Any], path: Path) -> Config:
             raise SpeclintError(f"{where}: fail-level must be one of {', '.join(FAIL_LEVELS)}, not {level!r}")
         config.fail_level = level
     if "rules" in table:
-        config.rules = [str(path.parent / d) for d in _codes(table["rules"], where, "rules")]
+        config.rules = [os.path.join(config.root, d) for d in _codes(table["rules"], where, "rules")]
     if "format" in table:
         config.format = _string(table["format"], where, "format")
     if "max-file-size" in table:

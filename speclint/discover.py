@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
 
 from speclint.errors import display_path
 
 MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt", "tfhub_module.pb")
 
 
-@dataclass
 class Discovery:
     """Model directories found, in sorted order, and one-line problems with the PATHs given."""
 
-    models: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.models: list[str] = []
+        self.errors: list[str] = []
 
 
 def is_model_dir(path: str) -> bool:

@@ -7,14 +7,14 @@ importing TensorFlow before or after speclint causes no duplicate-symbol error.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import Any
 
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.message import Message
 
 POOL = descriptor_pool.DescriptorPool()
-DESCRIPTOR_SET = Path(__file__).resolve().parent / "descriptors.binpb"
+DESCRIPTOR_SET = os.path.join(os.path.dirname(os.path.realpath(__file__)), "descriptors.binpb")
 
 
 def _serialized_files(file_set: bytes) -> list[bytes]:
@@ -26,7 +26,7 @@ def _serialized_files(file_set: bytes) -> list[bytes]:
     while position < len(file_set):
         tag, position = _varint(file_set, position)
         if tag != (1 << 3 | 2):
-            raise ValueError(f"unexpected field tag {tag} in {DESCRIPTOR_SET.name}")
+            raise ValueError(f"unexpected field tag {tag} in {DESCRIPTOR_SET}")
         length, position = _varint(file_set, position)
         files.append(file_set[position : position + length])
         position += length
@@ -44,7 +44,9 @@ def _varint(data: bytes, position: int) -> tuple[int, int]:
         shift += 7
 
 
-for _file in _serialized_files(DESCRIPTOR_SET.read_bytes()):
+with open(DESCRIPTOR_SET, "rb") as _handle:
+    _descriptor_set = _handle.read()
+for _file in _serialized_files(_descriptor_set):
     POOL.AddSerializedFile(_file)
 
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 import struct
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from speclint.proto.messages import Message, dtype_name
 
@@ -33,8 +32,7 @@ MAX_CALL_DEPTH = 64  # nested calls ``backward`` follows; deeper ones (hostile i
 _Summary = tuple[frozenset[tuple[str, str]], frozenset[int]]  # what a function output depends on: nodes, args
 
 
-@dataclass(frozen=True)
-class Ref:
+class Ref(NamedTuple):
     """One tensor: ``node`` in ``scope`` (a function argument when ``is_arg``), output ``index``."""
 
     scope: str
@@ -43,14 +41,25 @@ class Ref:
     is_arg: bool = False
 
 
-@dataclass
 class Scope:
-    name: str
-    nodes: dict[str, Message]
-    args: list[str] = field(default_factory=list)
-    outputs: list[str] = field(default_factory=list)
-    ret: dict[str, str] = field(default_factory=dict)
-    consumers: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    """The top-level graph or one library function: its nodes, arguments and returns."""
+
+    __slots__ = ("args", "consumers", "name", "nodes", "outputs", "ret")
+
+    def __init__(
+        self,
+        name: str,
+        nodes: dict[str, Message],
+        args: list[str] | None = None,
+        outputs: list[str] | None = None,
+        ret: dict[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.nodes = nodes
+        self.args = args or []
+        self.outputs = outputs or []
+        self.ret = ret or {}
+        self.consumers: dict[str, list[tuple[str, int]]] = {}
 
 
 def function_refs(node: Message) -> Iterator[str]:

@@ -29,8 +29,6 @@ import os
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from google.protobuf import message as pb_message
@@ -42,7 +40,7 @@ from speclint.read.graph import CALL_OPS, TOP, GraphIndex
 from speclint.read.loading import DEFAULT_MAX_BYTES, ReadError, read_bytes
 from speclint.read.tensors import Json
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "data")
 MAX_NESTED_DEPTH = 4  # GraphDefs inside string constants inside GraphDefs...
 MAX_NESTED_GRAPHS = 64  # per model; each one is parsed and scanned
 MAX_LABELS = 4  # entry points named per finding (signatures, init op, objects, saver)
@@ -81,14 +79,15 @@ def function_ops() -> frozenset[str]:
 
 
 def _op_list(name: str) -> frozenset[str]:
-    text = (DATA_DIR / name).read_text(encoding="utf-8")
+    with open(os.path.join(DATA_DIR, name), encoding="utf-8") as handle:
+        text = handle.read()
     return frozenset(line for line in text.split("\n") if line and not line.startswith("#"))
 
 
 @functools.lru_cache(maxsize=1)
 def dangerous_ops() -> dict[str, dict[str, Any]]:
     """The dangerous-op table: op -> {category, why, argument?, only_if?}."""
-    with open(DATA_DIR / "dangerous_ops.json", encoding="utf-8") as handle:
+    with open(os.path.join(DATA_DIR, "dangerous_ops.json"), encoding="utf-8") as handle:
         ops: dict[str, dict[str, Any]] = json.load(handle)["ops"]
     return ops
 
@@ -135,11 +134,13 @@ def scan(
 
 
 # ---- state --------------------------------------------------------------------------------
-@dataclass
 class _State:
-    result: Json
-    nested_budget: int = MAX_NESTED_GRAPHS
-    keras_layers: set[tuple[str, str]] = field(default_factory=set)
+    """What one scan has found so far, with its budget for nested graphs."""
+
+    def __init__(self, result: Json) -> None:
+        self.result = result
+        self.nested_budget = MAX_NESTED_GRAPHS
+        self.keras_layers: set[tuple[str, str]] = set()
 
     def add(self, kind: str, entry: Json) -> None:
         items = self.result[kind]

@@ -7,14 +7,13 @@ render. ``REPORTERS`` maps a ``--format`` name to its renderer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from speclint.rules.model import Rule
 from speclint.rules.ruleset import ModelResult
 
 
-@dataclass(frozen=True)
-class ReportContext:
+class ReportContext(NamedTuple):
     """What every reporter may need besides the results."""
 
     rules: dict[str, Rule]

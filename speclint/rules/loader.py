@@ -9,24 +9,40 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from speclint.errors import SpeclintError
 from speclint.rules import validator
 from speclint.rules.model import Rule, SpecRef
 
+if TYPE_CHECKING:
+    from pathlib import Path
 
-def schemas_dir() -> Path:
-    """``schemas/`` of a source checkout, or the copy installed as ``speclint/_schemas``."""
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "_schemas", package.parent / "schemas"):
-        if (candidate / "rule.schema.json").is_file():
+
+def schemas_path() -> str:
+    """``schemas/`` of a source checkout, or the copy installed as ``speclint/_schemas``.
+
+    Plain ``os.path`` on the lint path: importing ``pathlib`` costs the hook several ms.
+    """
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    for candidate in (os.path.join(package, "_schemas"), os.path.join(os.path.dirname(package), "schemas")):
+        if os.path.isfile(os.path.join(candidate, "rule.schema.json")):
             return candidate
     raise SpeclintError(f"cannot find speclint's schemas/ directory next to {package}")
 
 
-def load_json(path: Path) -> Any:
+def schemas_dir() -> Path:
+    """``schemas_path()`` as a ``Path``, for the docs generator, ``speclint rule`` and tests."""
+    from pathlib import Path
+
+    return Path(schemas_path())
+
+
+def _json_files(directory: str) -> list[str]:
+    return sorted(os.path.join(directory, n) for n in os.listdir(directory) if n.endswith(".json"))
+
+
+def load_json(path: str | os.PathLike[str]) -> Any:
     try:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
@@ -38,21 +54,27 @@ def load_json(path: Path) -> Any:
 
 def load_rules(extra_dirs: list[str] | None = None) -> dict[str, Rule]:
     """Every built-in rule plus the rule packs in ``extra_dirs``, keyed by code."""
-    base = schemas_dir()
-    check_rule_file = validator.compile_schema(load_json(base / "rule.schema.json"))
+    base = schemas_path()
+    check_rule_file = validator.compile_schema(load_json(os.path.join(base, "rule.schema.json")))
     rules: dict[str, Rule] = {}
-    for directory in [base / "rules", *(Path(d) for d in extra_dirs or [])]:
-        if not directory.is_dir():
+    for directory in [os.path.join(base, "rules"), *(extra_dirs or [])]:
+        if not os.path.isdir(directory):
             raise SpeclintError(f"{directory}: rule directory not found")
-        for path in sorted(directory.glob("*.json")):
-            rule = _load_rule(path, check_rule_file)
+        builtin = directory == os.path.join(base, "rules")
+        for path in _json_files(directory):
+            rule = _load_rule(path, check_rule_file, strict=not builtin)
             if rule.code in rules:
                 raise SpeclintError(f"{path}: rule code {rule.code} is already used by {rules[rule.code].source}")
             rules[rule.code] = rule
     return rules
 
 
-def _load_rule(path: Path, check_rule_file: validator.Validator) -> Rule:
+def _load_rule(path: str, check_rule_file: validator.Validator, strict: bool) -> Rule:
+    """One rule file, checked against the meta-schema.
+
+    ``strict`` (user rule packs) also checks each schema against draft 2020-12's own
+    meta-schema with jsonschema_rs; the built-in rules are checked that way by the test suite.
+    """
     data = load_json(path)
     problem = check_rule_file.first_error(data)
     if problem:
@@ -60,6 +82,8 @@ def _load_rule(path: Path, check_rule_file: validator.Validator) -> Rule:
     for key in ("schema", "when"):
         if key in data:
             try:
+                if strict:
+                    validator.check_schema(data[key])
                 validator.compile_schema(data[key])
             except ValueError as exc:
                 raise SpeclintError(f"{path}: invalid JSON Schema in {key!r}: {exc}") from None
@@ -83,5 +107,5 @@ def _load_rule(path: Path, check_rule_file: validator.Validator) -> Rule:
 
 
 def load_profiles() -> dict[str, dict[str, Any]]:
-    directory = schemas_dir() / "profiles"
-    return {path.stem: load_json(path) for path in sorted(directory.glob("*.json"))}
+    directory = os.path.join(schemas_path(), "profiles")
+    return {os.path.basename(path)[: -len(".json")]: load_json(path) for path in _json_files(directory)}

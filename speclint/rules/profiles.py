@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from speclint.errors import SpeclintError
 
@@ -16,8 +15,7 @@ PROFILE_NAMES = (
 PROBABILITY_OPS = frozenset({"Softmax", "Sigmoid"})
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(NamedTuple):
     """The profile a model is checked against (None: only the gate rules), and why.
 
     Whether the model is an image model at all is the gate rule SL002's call, not this one's.

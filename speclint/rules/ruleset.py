@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from speclint.errors import SpeclintError
@@ -12,16 +11,26 @@ from speclint.rules.loader import load_profiles, load_rules
 from speclint.rules.model import Finding, Rule
 
 
-@dataclass
 class ModelResult:
     """One model's verdict: the profile it was held to, why, and what it broke."""
 
-    path: str
-    format: str | None
-    profile: str | None
-    profile_reason: str
-    findings: list[Finding] = field(default_factory=list)
-    execution: dict[str, Any] | None = None  # device, status and throughput when --execute ran
+    __slots__ = ("execution", "findings", "format", "path", "profile", "profile_reason")
+
+    def __init__(
+        self,
+        path: str,
+        format: str | None,
+        profile: str | None,
+        profile_reason: str,
+        findings: list[Finding] | None = None,
+        execution: dict[str, Any] | None = None,
+    ) -> None:
+        self.path = path
+        self.format = format
+        self.profile = profile
+        self.profile_reason = profile_reason
+        self.findings: list[Finding] = findings if findings is not None else []
+        self.execution = execution  # device, status and throughput when --execute ran
 
 
 def matches(code: str, selectors: list[str]) -> bool:

@@ -41,7 +41,7 @@ def rep(f):
     r = getattr(f, "is_repeated", None)
     return bool(r) if r is not None else f.label == f.LABEL_REPEATED
 problems, checked = [], 0
-for file in descriptor_pb2.FileDescriptorSet.FromString(messages.DESCRIPTOR_SET.read_bytes()).file:
+for file in descriptor_pb2.FileDescriptorSet.FromString(open(messages.DESCRIPTOR_SET, "rb").read()).file:
     if file.package != "tensorflow":
         continue
     fd = messages.POOL.FindFileByName(file.name)
