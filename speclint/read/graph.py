@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 from speclint.proto.messages import Message, dtype_name
 
@@ -32,13 +32,31 @@ MAX_CALL_DEPTH = 64  # nested calls ``backward`` follows; deeper ones (hostile i
 _Summary = tuple[frozenset[tuple[str, str]], frozenset[int]]  # what a function output depends on: nodes, args
 
 
-class Ref(NamedTuple):
-    """One tensor: ``node`` in ``scope`` (a function argument when ``is_arg``), output ``index``."""
+class Ref:
+    """One tensor: ``node`` in ``scope`` (a function argument when ``is_arg``), output ``index``.
 
-    scope: str
-    node: str
-    index: int = 0
-    is_arg: bool = False
+    Immutable and hashable: refs are set members and parts of traversal keys.
+    """
+
+    __slots__ = ("index", "is_arg", "node", "scope")
+
+    def __init__(self, scope: str, node: str, index: int = 0, is_arg: bool = False) -> None:
+        self.scope = scope
+        self.node = node
+        self.index = index
+        self.is_arg = is_arg
+
+    def _key(self) -> tuple[str, str, int, bool]:
+        return (self.scope, self.node, self.index, self.is_arg)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Ref) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Ref{self._key()!r}"
 
 
 class Scope:
