@@ -16,6 +16,7 @@ from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError
 from speclint.read import read_model
 from speclint.read.loading import DEFAULT_MAX_BYTES
 from speclint.rules.model import severity_rank
+from speclint.rules.profiles import require_known
 from speclint.rules.ruleset import ModelResult, RuleSet
 
 
@@ -44,8 +45,7 @@ def settings_from(args: argparse.Namespace) -> Config:
 def run_check(args: argparse.Namespace) -> int:
     config = settings_from(args)
     ruleset = RuleSet(config.rules)
-    if config.profile != "auto" and config.profile not in ruleset.profiles:
-        raise SpeclintError(f"unknown profile {config.profile!r} (choose auto or one of {', '.join(ruleset.profiles)})")
+    require_known(config.profile)  # before reading anything
     found = discover(args.paths)
     for problem in found.errors:
         print(f"speclint: error: {problem}", file=sys.stderr)

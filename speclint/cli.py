@@ -8,22 +8,15 @@ of a second, and click alone costs about 30 ms of start-up here.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from speclint import __version__
-from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError, display_path
-
-PROFILE_NAMES = (
-    "tf1-image-feature-vector",
-    "tf1-image-classification",
-    "tf2-image-feature-vector",
-    "tf2-image-classification",
-)
-FAIL_LEVELS = ("info", "warning", "error")
+from speclint.errors import EXIT_ERROR, SpeclintError
+from speclint.rules.model import SEVERITIES
+from speclint.rules.profiles import PROFILE_NAMES
 
 COMMANDS = ("check", "show", "rules", "rule")
 
@@ -86,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--ignore", type=_code_list, metavar="CODES", help="comma-separated rule codes or prefixes to leave out"
     )
     check.add_argument(
-        "--fail-level", choices=FAIL_LEVELS, help="exit 1 when a finding is at least this severe (default warning)"
+        "--fail-level", choices=SEVERITIES, help="exit 1 when a finding is at least this severe (default warning)"
     )
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument(
@@ -140,7 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(args_list)
         if args.command == "show":
-            return _show(args)
+            from speclint.show import run_show
+
+            return run_show(args)
         if args.command == "check":
             from speclint.check import run_check
 
@@ -168,39 +163,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"speclint: internal error: {type(exc).__name__}: {exc} (set SPECLINT_DEBUG=1 for details)", file=sys.stderr
         )
         return EXIT_ERROR
-
-
-def read_all(paths: list[str], max_file_size: int | None) -> tuple[list[dict[str, object]], list[str]]:
-    """Discover and read every model; problems come back as one-line messages."""
-    from speclint.discover import discover
-    from speclint.read import read_model
-    from speclint.read.loading import DEFAULT_MAX_BYTES
-
-    found = discover(paths)
-    documents = [read_model(model, max_file_size or DEFAULT_MAX_BYTES) for model in found.models]
-    problems = list(found.errors)
-    for facts in documents:
-        for error in facts["errors"]:  # type: ignore[attr-defined]
-            problems.append(f"{display_path(str(facts['path']))}/{error['file']}: {error['message']}")
-    return documents, problems
-
-
-def _show(args: argparse.Namespace) -> int:
-    documents, problems = read_all(args.paths, args.max_file_size)
-    if args.format == "json":
-        sys.stdout.write(json.dumps(documents, indent=2, sort_keys=False) + "\n")
-    else:
-        from speclint.show import render
-
-        sys.stdout.write("\n".join(render(facts) for facts in documents))
-    for problem in problems:
-        print(f"speclint: error: {problem}", file=sys.stderr)
-    readable = [facts for facts in documents if facts["meta_graphs"]]
-    if not readable:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if problems else EXIT_CLEAN
-
-
 
 
 def entry() -> None:

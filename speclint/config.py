@@ -21,10 +21,10 @@ import os
 from typing import Any, NamedTuple
 
 from speclint.errors import SpeclintError
+from speclint.rules.model import SEVERITIES as FAIL_LEVELS
 
 TOP_KEYS = {"profile", "select", "ignore", "fail-level", "rules", "per-path", "format", "max-file-size"}
 PER_PATH_KEYS = {"path", "profile", "ignore", "select"}
-FAIL_LEVELS = ("info", "warning", "error")
 
 
 class PerPath(NamedTuple):

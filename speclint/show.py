@@ -2,11 +2,37 @@
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 from collections.abc import Iterator
 from typing import Any
 
+from speclint.discover import discover
+from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, display_path
+from speclint.read import read_model
 from speclint.read.hub import format_shape
+from speclint.read.loading import DEFAULT_MAX_BYTES
 from speclint.read.tensors import Json
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """Print every model's facts; exit 0 when all were read, 1 when some were not, 2 when none."""
+    found = discover(args.paths)
+    documents = [read_model(model, args.max_file_size or DEFAULT_MAX_BYTES) for model in found.models]
+    problems = list(found.errors)
+    for facts in documents:
+        for error in facts["errors"]:
+            problems.append(f"{display_path(str(facts['path']))}/{error['file']}: {error['message']}")
+    if args.format == "json":
+        sys.stdout.write(json.dumps(documents, indent=2) + "\n")
+    else:
+        sys.stdout.write("\n".join(render(facts) for facts in documents))
+    for problem in problems:
+        print(f"speclint: error: {problem}", file=sys.stderr)
+    if not any(facts["meta_graphs"] for facts in documents):
+        return EXIT_ERROR
+    return EXIT_FINDINGS if problems else EXIT_CLEAN
 
 
 def render(facts: Json) -> str:

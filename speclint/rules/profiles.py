@@ -25,10 +25,15 @@ class Choice(NamedTuple):
     reason: str
 
 
+def require_known(profile: str) -> None:
+    """A one-line error for a profile name that is neither ``auto`` nor one of the four."""
+    if profile != "auto" and profile not in PROFILE_NAMES:
+        raise SpeclintError(f"unknown profile {profile!r} (choose auto or one of {', '.join(PROFILE_NAMES)})")
+
+
 def choose(facts: dict[str, Any], requested: str) -> Choice:
     if requested != "auto":
-        if requested not in PROFILE_NAMES:
-            raise SpeclintError(f"unknown profile {requested!r} (choose auto or one of {', '.join(PROFILE_NAMES)})")
+        require_known(requested)
         return Choice(requested, "chosen by configuration")
     if not facts["meta_graphs"]:
         return Choice(None, "auto: the model could not be read")

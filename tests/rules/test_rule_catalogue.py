@@ -128,3 +128,9 @@ def test_jsonschema_reference_agrees_with_the_fast_validator() -> None:
                 assert reference.is_valid(target) == fast.check.is_valid(target), (data["code"], fixture)
                 compared += 1
     assert compared > 1000
+
+
+def test_profile_names_match_the_profile_files() -> None:
+    from speclint.rules.profiles import PROFILE_NAMES
+
+    assert sorted(PROFILE_NAMES) == sorted(RULESET.profiles)
