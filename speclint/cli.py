@@ -18,7 +18,7 @@ from speclint.errors import EXIT_ERROR, SpeclintError
 from speclint.rules.model import SEVERITIES
 from speclint.rules.profiles import PROFILE_NAMES
 
-COMMANDS = ("check", "show", "rules", "rule")
+COMMANDS = ("check", "show", "rules", "rule", "diff")
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -119,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     rule = commands.add_parser("rule", help="explain one rule")
     rule.add_argument("code", metavar="CODE")
     rule.add_argument("--rules", action="append", metavar="DIR", default=[], help="include a rule pack")
+
+    diff = commands.add_parser("diff", help="changes that break consumers between two versions of a model")
+    _add_read_options(diff)
+    diff.add_argument("--base", metavar="REV", help="compare each model under PATH with its version at git revision REV")
+    diff.add_argument("--format", choices=("text", "json", "github", "sarif"), help="as for check")
+    diff.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
+    diff.add_argument(
+        "--fail-on", choices=("breaking", "warning"), default="breaking", help="exit 1 from this severity on"
+    )
     return parser
 
 
@@ -140,6 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from speclint.check import run_check
 
             return run_check(args)
+        if args.command == "diff":
+            from speclint.diff.command import run_diff
+
+            return run_diff(args)
         if args.command in ("rules", "rule"):
             from speclint.explain import run_explain
 

@@ -1,0 +1,172 @@
+"""Reports of ``speclint diff`` in the formats of ``check``: text, json, github, sarif, and the
+Markdown step summary.
+
+Kept apart from ``speclint/report`` (whose reporters render lint results): it borrows only
+GitHub's escaping and the model-file mapping from there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from speclint import __version__
+from speclint.diff.changes import CHANGE_SEVERITIES, ChangeRule
+from speclint.report.github import escape_data, escape_property, model_file
+
+if TYPE_CHECKING:
+    from speclint.diff.command import DiffResult
+
+ORDER = tuple(reversed(CHANGE_SEVERITIES))  # breaking, warning, info
+GITHUB_LEVELS = {"breaking": "error", "warning": "warning", "info": "notice"}
+SARIF_LEVELS = {"breaking": "error", "warning": "warning", "info": "note"}
+DIFF_REPORT_VERSION = 1
+MAX_SUMMARY_ROWS = 500
+
+
+def render(name: str, results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
+    renderers = {"text": text, "json": json_report, "github": github, "sarif": sarif}
+    return renderers[name](results, rules)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def headline(results: list[DiffResult]) -> str:
+    """One sentence for logs and the step summary: how many changes of each severity."""
+    counts = Counter(f.severity for r in results for f in r.findings)
+    total = sum(counts.values())
+    models = _plural(len(results), "model")
+    if not total:
+        return f"no changes for consumers ({models})"
+    detail = ", ".join(f"{counts[s]} {s}" for s in ORDER if counts[s])
+    return f"{_plural(total, 'change')} ({detail}) in {models}"
+
+
+def _sides(result: DiffResult) -> str:
+    formats = f" [{result.old_format or '?'} -> {result.new_format or '?'}]" if result.status == "compared" else ""
+    return f"{result.old or 'none'} -> {result.new or 'none'}{formats}"
+
+
+def text(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
+    lines: list[str] = []
+    for result in results:
+        lines.append(f"{result.path}: {_sides(result)}" + (" (unreadable)" if result.status == "unreadable" else ""))
+        for finding in result.findings:
+            lines.append(f"  {finding.code} {finding.severity} {finding.message}")
+            lines.append(f"      at {finding.where} | {finding.name} | {finding.spec_url}")
+    lines.append(headline(results)[0].upper() + headline(results)[1:] + ".")
+    return "\n".join(lines) + "\n"
+
+
+def document(results: list[DiffResult]) -> dict[str, Any]:
+    return {
+        "diff_report_version": DIFF_REPORT_VERSION,
+        "tool": {"name": "speclint", "version": __version__},
+        "models": [
+            {
+                "path": r.path,
+                "old": r.old,
+                "new": r.new,
+                "old_format": r.old_format,
+                "new_format": r.new_format,
+                "status": r.status,
+                "findings": [f.to_json() for f in r.findings],
+            }
+            for r in results
+        ],
+        "summary": {s: sum(1 for r in results for f in r.findings if f.severity == s) for s in ORDER},
+    }
+
+
+def json_report(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
+    return json.dumps(document(results), indent=2) + "\n"
+
+
+def github(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
+    lines = []
+    for result in results:
+        file = escape_property(model_file(result.path))
+        for finding in result.findings:
+            title = escape_property(f"{finding.code} {finding.name}")
+            message = escape_data(f"{finding.message}\n{finding.spec_url}")
+            lines.append(f"::{GITHUB_LEVELS[finding.severity]} file={file},title={title}::{message}")
+    lines.append(f"speclint diff: {headline(results)}.")
+    return "\n".join(lines) + "\n"
+
+
+def sarif(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
+    used = sorted({f.code for r in results for f in r.findings})
+    descriptors = [
+        {
+            "id": code,
+            "name": rules[code].name,
+            "shortDescription": {"text": rules[code].summary},
+            "fullDescription": {"text": rules[code].why},
+            "help": {"text": f"{rules[code].why}\n\nFix: {rules[code].fix}"},
+            "helpUri": rules[code].spec[0].url,
+            "defaultConfiguration": {"level": SARIF_LEVELS[rules[code].severity]},
+            "properties": {"tags": ["speclint-diff", rules[code].category]},
+        }
+        for code in used
+    ]
+    index = {code: i for i, code in enumerate(used)}
+    findings = [
+        {
+            "ruleId": f.code,
+            "ruleIndex": index[f.code],
+            "level": SARIF_LEVELS[f.severity],
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "physicalLocation": {"artifactLocation": {"uri": model_file(r.path), "uriBaseId": "%SRCROOT%"}},
+                    "logicalLocations": [{"fullyQualifiedName": f.where}],
+                }
+            ],
+            "properties": {"old": r.old, "new": r.new},
+        }
+        for r in results
+        for f in r.findings
+    ]
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "speclint-diff", "version": __version__, "rules": descriptors}},
+                "results": findings,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2) + "\n"
+
+
+def _cell(value: str) -> str:
+    escaped = "".join("\\" + ch if ch in "\\`*_[]<>|~#!&$" else ch for ch in value)
+    return escaped.replace("\r", " ").replace("\n", " ")
+
+
+def step_summary(results: list[DiffResult], version: str) -> str:
+    """Markdown for ``$GITHUB_STEP_SUMMARY``: one row per model, then one per change."""
+    lines = [
+        f"### speclint diff {_cell(version)}: {_cell(headline(results))}",
+        "",
+        "| Model | Old | New | Status | Breaking | Warnings | Info |",
+        "|---|---|---|---|---:|---:|---:|",
+    ]
+    for r in results:
+        per = Counter(f.severity for f in r.findings)
+        lines.append(
+            f"| {_cell(r.path)} | {_cell(r.old or 'none')} | {_cell(r.new or 'none')} | {r.status} "
+            f"| {per['breaking']} | {per['warning']} | {per['info']} |"
+        )
+    rows = [(r, f) for r in results for f in r.findings]
+    if rows:
+        lines += ["", "| Model | Change | Severity | Message |", "|---|---|---|---|"]
+        for r, f in rows[:MAX_SUMMARY_ROWS]:
+            lines.append(f"| {_cell(r.path)} | [{f.code}]({f.spec_url}) {_cell(f.name)} | {f.severity} | {_cell(f.message)} |")
+        if len(rows) > MAX_SUMMARY_ROWS:
+            lines += ["", f"... and {len(rows) - MAX_SUMMARY_ROWS} more; see the job log."]
+    return "\n".join(lines) + "\n"
