@@ -157,6 +157,8 @@ def shape_direction(old: list[int] | None, new: list[int] | None, skip: set[int]
 def lint_regressions(old_findings: list[Any], new_findings: list[Any], old_codes: set[str]) -> list[Json]:
     """Lint rules that ran on OLD without a finding and fail on NEW (keyed by code, not location:
     locations carry TensorFlow's per-save function numbers)."""
+    from speclint.explain import redact_function_numbers as redact  # per-save numbers are not part of a change
+
     failed_before = {f.code for f in old_findings}
     first: dict[str, Any] = {}
     for finding in new_findings:
@@ -168,13 +170,13 @@ def lint_regressions(old_findings: list[Any], new_findings: list[Any], old_codes
         found.append(
             delta(
                 "lint-regression",
-                finding.where,
+                redact(finding.where),
                 "passed",
                 "fails",
                 code=code,
                 lint_severity=finding.severity,
                 lint_name=finding.name,
-                lint_message=finding.message,
+                lint_message=redact(finding.message),
             )
         )
     return found
