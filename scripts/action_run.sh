@@ -7,6 +7,8 @@
 #                           is allowed
 #   action_run.sh run       lint once: annotations (or INPUT_FORMAT) on stdout, SARIF to
 #                           INPUT_SARIF_FILE; speclint itself appends the job summary
+#   action_run.sh diff      speclint diff --base INPUT_DIFF_BASE (pull requests): breaking
+#                           changes against the base, annotations and a job summary section
 #   action_run.sh           all three
 #
 # Composite actions do not set INPUT_* variables themselves: action.yml maps each input
@@ -177,7 +179,34 @@ cmd_run() {
   return "$rc"
 }
 
+# speclint diff --base INPUT_DIFF_BASE PATHS: breaking changes against the base revision
+# (the pull request's base by default); nothing to do without a base (push events). A
+# shallow checkout lacks the base commit: it is fetched (into .git only, never the tree).
+cmd_diff() {
+  local base="${INPUT_DIFF_BASE:-}"
+  cd "${GITHUB_WORKSPACE:-.}"
+  if [ -z "$base" ]; then
+    echo "speclint: no diff-base (not a pull request): skipping speclint diff"
+    return 0
+  fi
+  if ! git cat-file -e "$base^{commit}" 2>/dev/null; then
+    echo "speclint: fetching the base commit $base"
+    git fetch --no-tags --quiet --depth=1 origin "$base" || true
+  fi
+  set -f
+  local paths=(${INPUT_PATHS:-.})
+  set +f
+  [ "${#paths[@]}" -eq 0 ] && paths=(.)
+  local args=(diff --base "$base" --format "${INPUT_FORMAT:-github}" -- "${paths[@]}")
+  echo "speclint: running: speclint ${args[*]}"
+  local rc=0
+  "$PY" -m speclint "${args[@]}" || rc=$?
+  write_output diff-exit-code "$rc"
+  return "$rc"
+}
+
 case "${1:-all}" in
+  diff) cmd_diff ;;
   guard) cmd_guard ;;
   install) cmd_install ;;
   run) cmd_run ;;
@@ -187,7 +216,7 @@ case "${1:-all}" in
     cmd_run
     ;;
   *)
-    echo "usage: $0 [guard|install|run|all]" >&2
+    echo "usage: $0 [guard|install|run|diff|all]" >&2
     exit 2
     ;;
 esac

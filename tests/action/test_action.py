@@ -40,6 +40,7 @@ EXPECTED_INPUTS = {
     "sarif-file": "speclint.sarif",
     "python-version": "3.11",
     "allow-fork-execute": "false",
+    "diff-base": "${{ github.event.pull_request.base.sha }}",
     "version": "",
 }
 
@@ -165,7 +166,7 @@ def test_action_steps_run_the_script() -> None:
     assert steps[0]["with"]["python-version"] == "${{ inputs.python-version }}"
     runs = [step for step in steps if "run" in step]
     assert [step["run"] for step in runs] == [
-        f'bash "$GITHUB_ACTION_PATH/scripts/action_run.sh" {command}' for command in ("guard", "install", "run")
+        f'bash "$GITHUB_ACTION_PATH/scripts/action_run.sh" {command}' for command in ("guard", "install", "run", "diff")
     ]
     script = SCRIPT.read_text(encoding="utf-8")
     consumed = {"python-version"}

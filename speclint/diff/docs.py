@@ -1,0 +1,114 @@
+"""Generate ``docs/changes/`` from the change rule files (one page per code, and an index).
+
+``python -m speclint.diff.docs`` writes the pages; ``--check`` only compares and exits 1 when a
+page is missing, stale or left over, so a test can keep the docs honest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from speclint.diff.changes import ChangeRule, load_change_rules
+
+DEFAULT_OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs", "changes")
+
+
+def page(rule: ChangeRule, example: dict[str, object] | None) -> str:
+    lines = [
+        f"# {rule.code} {rule.name}",
+        "",
+        f"**Severity**: {rule.severity} · **Category**: {rule.category} · **Since**: {rule.since} · "
+        f"**Judges delta**: `{rule.delta}`",
+        "",
+        rule.summary,
+        "",
+        "## Why it matters",
+        "",
+        rule.why,
+        "",
+        "## What to do instead",
+        "",
+        rule.fix,
+        "",
+        "## Message",
+        "",
+        f"    {rule.message}",
+        "",
+    ]
+    if rule.when is not None:
+        lines += ["Applies to the deltas that match:", "", "```json", json.dumps(rule.when, indent=2), "```", ""]
+    lines += ["## Spec", ""]
+    for ref in rule.spec:
+        lines += [f"[{ref.url}]({ref.url}):", "", f"> {ref.quote}", ""]
+    lines += ["## Example", "", f"`golden/diff/{rule.example}/` (built by `golden/make_diff_pairs.py`):", ""]
+    lines += ["```", f"$ speclint diff golden/diff/{rule.example}/old golden/diff/{rule.example}/new"]
+    for finding in (example or {}).get("findings", []):  # type: ignore[union-attr]
+        if finding["code"] == rule.code:
+            lines.append(f"  {finding['code']} {finding['severity']} {finding['message']}")
+    lines += ["```", ""]
+    return "\n".join(lines)
+
+
+def index(rules: dict[str, ChangeRule]) -> str:
+    lines = [
+        "# Change rules of `speclint diff`",
+        "",
+        "Generated from `schemas/changes/` by `python -m speclint.diff.docs`; do not edit by hand.",
+        "Exit 1 when a change is `breaking` (or `warning` with `--fail-on warning`).",
+        "",
+        "| code | name | severity | category | what |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in rules.values():
+        lines.append(f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity} | {rule.category} | {rule.summary} |")
+    return "\n".join(lines) + "\n"
+
+
+def pages(golden: str) -> dict[str, str]:
+    rules = load_change_rules()
+    result = {"README.md": index(rules)}
+    for rule in rules.values():
+        path = os.path.join(golden, rule.example, "expected.json")
+        example = None
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as handle:
+                example = json.load(handle)
+        result[f"{rule.code}.md"] = page(rule, example)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Generate docs/changes from schemas/changes.")
+    parser.add_argument("--out", default=DEFAULT_OUT)
+    parser.add_argument("--check", action="store_true", help="compare only; exit 1 when out of date")
+    args = parser.parse_args(argv)
+    golden = os.path.join(os.path.dirname(os.path.dirname(DEFAULT_OUT)), "golden", "diff")
+    wanted = pages(golden)
+    existing = {n for n in os.listdir(args.out) if n.endswith(".md")} if os.path.isdir(args.out) else set()
+    problems = []
+    for name, text in sorted(wanted.items()):
+        path = os.path.join(args.out, name)
+        current = open(path, encoding="utf-8").read() if name in existing else None
+        if current == text:
+            continue
+        problems.append(f"{name}: {'missing' if current is None else 'out of date'}")
+        if not args.check:
+            os.makedirs(args.out, exist_ok=True)
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(text)
+    for name in sorted(existing - set(wanted)):
+        problems.append(f"{name}: no such change rule any more")
+        if not args.check:
+            os.remove(os.path.join(args.out, name))
+    if args.check and problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
