@@ -163,10 +163,11 @@ def _git_side(toplevel: str, rev: str, key: str, blobs: list[Blob], read: Reader
     label = f"{rev}:{key.replace(os.sep, '/')}"
 
     def load() -> dict[str, Any]:
+        temp = os.path.realpath(tempfile.gettempdir())
+        if temp == toplevel or temp.startswith(toplevel + os.sep):
+            raise SpeclintError(f"the temporary directory {display_path(temp)} is inside the repository; set TMPDIR elsewhere")
         scratch = tempfile.mkdtemp(prefix="speclint-diff-")
         try:
-            if os.path.realpath(scratch).startswith(toplevel + os.sep):
-                raise SpeclintError(f"the temporary directory {scratch} is inside the repository; set TMPDIR elsewhere")
             model_dir = os.path.join(scratch, "model")
             _materialise(toplevel, key, blobs, model_dir)
             facts = read(model_dir)

@@ -1,0 +1,126 @@
+"""``speclint diff OLD NEW`` as a user runs it: formats, exit codes, errors, nothing written."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from tests.conftest import MODELS, SHARED, need
+from tests.diff.conftest import PAIRS_DIR, snapshot, speclint
+
+
+def pair(name: str) -> tuple[str, str]:
+    return str(PAIRS_DIR / name / "old"), str(PAIRS_DIR / name / "new")
+
+
+def test_text_report_names_both_sides_and_exits_1_on_breaking() -> None:
+    completed = speclint("diff", *pair("output-width-changed"), "--format", "text")
+    assert completed.returncode == 1, completed.stderr
+    assert "SC134 breaking output width 8 -> 5 in `__call__`" in completed.stdout
+    assert "[tf2 -> tf2]" in completed.stdout
+    assert completed.stdout.rstrip().endswith("2 changes (2 breaking) in 1 model.")
+
+
+def test_compatible_exits_0() -> None:
+    completed = speclint("diff", *pair("compatible"))
+    assert completed.returncode == 0, completed.stderr
+    assert "No changes for consumers (1 model)." in completed.stdout
+
+
+def test_fail_on_warning() -> None:
+    args = pair("lint-regression")
+    assert speclint("diff", *args).returncode == 0
+    strict = speclint("diff", *args, "--fail-on", "warning")
+    assert strict.returncode == 1
+    assert "SC161 warning SL140 channels-last passed in OLD, fails in NEW" in strict.stdout
+
+
+def test_json_report() -> None:
+    completed = speclint("diff", *pair("tf1-to-tf2"), "--format", "json")
+    report = json.loads(completed.stdout)
+    assert report["diff_report_version"] == 1
+    (model,) = report["models"]
+    assert (model["old_format"], model["new_format"], model["status"]) == ("tf1-hub", "tf2", "compared")
+    assert [f["code"] for f in model["findings"]] == ["SC102"]
+    assert report["summary"] == {"breaking": 0, "warning": 1, "info": 0}
+
+
+def test_github_annotations_point_at_the_new_model() -> None:
+    completed = speclint("diff", *pair("dangerous-op-added"), "--format", "github", cwd=PAIRS_DIR)
+    annotations = [line for line in completed.stdout.splitlines() if line.startswith("::")]
+    assert annotations == [
+        "::error file=dangerous-op-added/new/saved_model.pb,title=SC150 dangerous-op-added::dangerous op ReadFile "
+        "added: none in OLD, present in NEW (see `speclint check` SL600 for where)%0A"
+        "https://www.tensorflow.org/hub/common_saved_model_apis/images#input"
+    ]
+
+
+def test_github_is_the_default_under_actions(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    completed = speclint(
+        "diff", *pair("output-width-changed"), env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    )
+    assert completed.stdout.startswith("::error ")
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("### speclint diff ")
+    assert "\\[SC134\\]" not in text and "[SC134](" in text
+    assert "| output width 8 -\\> 5 in \\`\\_\\_call\\_\\_\\` |" in text  # Markdown-escaped
+
+
+def test_sarif_report_is_valid() -> None:
+    need(__import__("importlib").util.find_spec("jsonschema") is not None, "jsonschema is not installed")
+    import jsonschema
+
+    completed = speclint("diff", *pair("input-dtype-changed"), "--format", "sarif")
+    log = json.loads(completed.stdout)
+    schema_path = SHARED / "schemas-external" / "sarif-schema-2.1.0.json"
+    need(schema_path.is_file(), "the SARIF schema is missing")
+    jsonschema.Draft7Validator(json.loads(schema_path.read_text(encoding="utf-8"))).validate(log)
+    results = log["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} == {"SC123", "SC160"}
+    assert all(r["level"] == "error" for r in results)
+
+
+def test_trees_pair_by_relative_path_and_report_added_and_removed() -> None:
+    completed = speclint("diff", *pair("models-added-removed"), "--format", "json")
+    assert completed.returncode == 1
+    report = json.loads(completed.stdout)
+    statuses = {Path(m["path"]).name: m["status"] for m in report["models"]}
+    assert statuses == {"fresh": "added", "kept": "compared", "retired": "removed"}
+
+
+def test_usage_errors_exit_2_with_one_line() -> None:
+    completed = speclint("diff", str(PAIRS_DIR / "compatible" / "old"))
+    assert completed.returncode == 2
+    assert completed.stderr.count("\n") == 1 and "usage: speclint diff OLD NEW" in completed.stderr
+    missing = speclint("diff", str(PAIRS_DIR / "compatible" / "old"), "/nonexistent/model")
+    assert missing.returncode == 2
+    assert "/nonexistent/model: no such file or directory" in missing.stderr
+
+
+def test_an_unreadable_version_exits_2_naming_the_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(MODELS / "broken-truncated", broken)
+    completed = speclint("diff", str(PAIRS_DIR / "compatible" / "old"), str(broken))
+    assert completed.returncode == 2
+    (line,) = completed.stderr.splitlines()
+    assert line.startswith(f"speclint: error: {broken}/saved_model.pb: cannot read: ")
+    assert "Traceback" not in completed.stderr
+    assert "(unreadable)" in completed.stdout
+
+
+def test_nothing_is_written_into_the_models() -> None:
+    before = snapshot(PAIRS_DIR / "task-changed")
+    for fmt in ("text", "json", "github", "sarif"):
+        speclint("diff", *pair("task-changed"), "--format", fmt)
+    assert snapshot(PAIRS_DIR / "task-changed") == before
+
+
+def test_findings_are_sorted_and_stable() -> None:
+    first = speclint("diff", *pair("input-renamed"), "--format", "json").stdout
+    assert first == speclint("diff", *pair("input-renamed"), "--format", "json").stdout
+    codes = [f["code"] for f in json.loads(first)["models"][0]["findings"]]
+    assert codes == sorted(codes)
+    assert not re.search(r"__inference_\w+_\d", first), "per-save function numbers leak into the report"
