@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import make_fixtures as fx  # noqa: E402  (the fixture builders, next to this script)
+import make_fixtures as fx  # the fixture builders, next to this script
 
 Build = Callable[[str], None]
 HERE = Path(__file__).resolve().parent
@@ -108,7 +108,9 @@ _pair("output-rank-changed", "[batch, 8] becomes [batch, 1, 8]", tf2(), tf2(outp
 _pair("output-structure-changed", "a tensor becomes {'features': tensor}", tf2(), tf2(dict_output=True))
 _pair("task-changed", "TF1 feature vector becomes a classifier", tf1(), tf1(task="image_classification"))
 _pair("training-argument-removed", "__call__ loses training=", tf2(training="bool"), tf2())
-_pair("attribute-removed", "variables, trainable_variables, regularization_losses go", tf2(), tf2(variables_attrs=False))
+_pair(
+    "attribute-removed", "variables, trainable_variables, regularization_losses go", tf2(), tf2(variables_attrs=False)
+)
 _pair("call-removed", "the root __call__ goes", tf2(), tf2(has_call=False))
 _pair("signature-removed", "image_feature_vector signature goes", tf1(), tf1(task_signature=False))
 _pair("tag-set-removed", "the [train] meta graph goes", tf1(), tf1(tag_sets=((),)))

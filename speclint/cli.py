@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     diff = commands.add_parser("diff", help="changes that break consumers between two versions of a model")
     _add_read_options(diff)
-    diff.add_argument("--base", metavar="REV", help="compare each model under PATH with its version at git revision REV")
+    diff.add_argument("--base", metavar="REV", help="compare each model under PATH with its version at git revision")
     diff.add_argument("--format", choices=("text", "json", "github", "sarif"), help="as for check")
     diff.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
     diff.add_argument(

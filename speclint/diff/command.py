@@ -90,7 +90,9 @@ def diff_pair(pair: Pair, engine: ChangeEngine, ruleset: RuleSet) -> DiffResult:
         where = facts["errors"][0]["file"] if facts["errors"] else "saved_model.pb"
         print(f"speclint: error: {facts['path']}/{where}: cannot read: {problem}", file=sys.stderr)
     if unreadable:
-        return DiffResult(pair.key, pair.old.label, pair.new.label, old_facts["format"], new_facts["format"], "unreadable", [])
+        return DiffResult(
+            pair.key, pair.old.label, pair.new.label, old_facts["format"], new_facts["format"], "unreadable", []
+        )
     deltas = compare(contract_view(old_facts), contract_view(new_facts))
     deltas += _lint(old_facts, new_facts, ruleset)
     findings = engine.judge(pair.key, deltas, new_facts["format"])

@@ -10,13 +10,16 @@ import argparse
 import json
 import os
 import sys
+from typing import Any
 
 from speclint.diff.changes import ChangeRule, load_change_rules
 
-DEFAULT_OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs", "changes")
+DEFAULT_OUT = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs", "changes"
+)
 
 
-def page(rule: ChangeRule, example: dict[str, object] | None) -> str:
+def page(rule: ChangeRule, example: dict[str, Any] | None) -> str:
     lines = [
         f"# {rule.code} {rule.name}",
         "",
@@ -45,7 +48,7 @@ def page(rule: ChangeRule, example: dict[str, object] | None) -> str:
         lines += [f"[{ref.url}]({ref.url}):", "", f"> {ref.quote}", ""]
     lines += ["## Example", "", f"`golden/diff/{rule.example}/` (built by `golden/make_diff_pairs.py`):", ""]
     lines += ["```", f"$ speclint diff golden/diff/{rule.example}/old golden/diff/{rule.example}/new"]
-    for finding in (example or {}).get("findings", []):  # type: ignore[union-attr]
+    for finding in (example or {}).get("findings", []):
         if finding["code"] == rule.code:
             lines.append(f"  {finding['code']} {finding['severity']} {finding['message']}")
     lines += ["```", ""]
@@ -63,7 +66,9 @@ def index(rules: dict[str, ChangeRule]) -> str:
         "|---|---|---|---|---|",
     ]
     for rule in rules.values():
-        lines.append(f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity} | {rule.category} | {rule.summary} |")
+        lines.append(
+            f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity} | {rule.category} | {rule.summary} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -80,6 +85,11 @@ def pages(golden: str) -> dict[str, str]:
     return result
 
 
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Generate docs/changes from schemas/changes.")
     parser.add_argument("--out", default=DEFAULT_OUT)
@@ -91,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     problems = []
     for name, text in sorted(wanted.items()):
         path = os.path.join(args.out, name)
-        current = open(path, encoding="utf-8").read() if name in existing else None
+        current = _read(path) if name in existing else None
         if current == text:
             continue
         problems.append(f"{name}: {'missing' if current is None else 'out of date'}")

@@ -166,7 +166,9 @@ def step_summary(results: list[DiffResult], version: str) -> str:
     if rows:
         lines += ["", "| Model | Change | Severity | Message |", "|---|---|---|---|"]
         for r, f in rows[:MAX_SUMMARY_ROWS]:
-            lines.append(f"| {_cell(r.path)} | [{f.code}]({f.spec_url}) {_cell(f.name)} | {f.severity} | {_cell(f.message)} |")
+            lines.append(
+                f"| {_cell(r.path)} | [{f.code}]({f.spec_url}) {_cell(f.name)} | {f.severity} | {_cell(f.message)} |"
+            )
         if len(rows) > MAX_SUMMARY_ROWS:
             lines += ["", f"... and {len(rows) - MAX_SUMMARY_ROWS} more; see the job log."]
     return "\n".join(lines) + "\n"

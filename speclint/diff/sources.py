@@ -165,7 +165,9 @@ def _git_side(toplevel: str, rev: str, key: str, blobs: list[Blob], read: Reader
     def load() -> dict[str, Any]:
         temp = os.path.realpath(tempfile.gettempdir())
         if temp == toplevel or temp.startswith(toplevel + os.sep):
-            raise SpeclintError(f"the temporary directory {display_path(temp)} is inside the repository; set TMPDIR elsewhere")
+            raise SpeclintError(
+                f"the temporary directory {display_path(temp)} is inside the repository; set TMPDIR elsewhere"
+            )
         scratch = tempfile.mkdtemp(prefix="speclint-diff-")
         try:
             model_dir = os.path.join(scratch, "model")

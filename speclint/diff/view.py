@@ -81,9 +81,7 @@ def _calls(facts: Json) -> dict[str, Json] | None:
     if family(facts.get("format")) != "tf2":
         return None
     entries = [e for e in facts.get("entry_points", []) if e.get("api") == "tf2-call"]
-    present = any(
-        (m.get("object_graph") or {}).get("call", {}).get("present") for m in facts.get("meta_graphs", [])
-    )
+    present = any((m.get("object_graph") or {}).get("call", {}).get("present") for m in facts.get("meta_graphs", []))
     if not present and not entries:
         return None
     calls: dict[str, Json] = {}

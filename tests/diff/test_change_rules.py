@@ -41,7 +41,10 @@ DELTA_KINDS = {  # every kind speclint/diff emits, with the qualifiers that choo
         {"side": s, "key": "k", "direction": d}
         for s, d in itertools.product(("input", "output"), ("narrowed", "relaxed", "changed"))
     ],
-    "lint-regression": [{"code": "SL112", "lint_severity": s, "lint_name": "n", "lint_message": "m"} for s in ("error", "warning", "info")],
+    "lint-regression": [
+        {"code": "SL112", "lint_severity": s, "lint_name": "n", "lint_message": "m"}
+        for s in ("error", "warning", "info")
+    ],
 }
 
 
@@ -104,8 +107,12 @@ def test_every_delta_is_judged_by_exactly_one_rule() -> None:
 
 def test_relaxed_and_narrowed_input_shapes_have_opposite_verdicts() -> None:
     engine = ChangeEngine()
-    relaxed = engine.rule_for(delta("shape-changed", "w", [-1, 8], [-1, -1], side="input", key="k", direction="relaxed"))
-    narrowed = engine.rule_for(delta("shape-changed", "w", [-1, 8], [1, 8], side="input", key="k", direction="narrowed"))
+    relaxed = engine.rule_for(
+        delta("shape-changed", "w", [-1, 8], [-1, -1], side="input", key="k", direction="relaxed")
+    )
+    narrowed = engine.rule_for(
+        delta("shape-changed", "w", [-1, 8], [1, 8], side="input", key="k", direction="narrowed")
+    )
     assert (relaxed.severity, narrowed.severity) == ("info", "breaking")
 
 
