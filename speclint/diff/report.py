@@ -12,7 +12,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from speclint import __version__
-from speclint.diff.changes import CHANGE_SEVERITIES, ChangeRule
+from speclint.diff.changes import CHANGE_SEVERITIES, ChangeRule, safe
 from speclint.report.github import escape_data, escape_property, model_file
 
 if TYPE_CHECKING:
@@ -47,13 +47,13 @@ def headline(results: list[DiffResult]) -> str:
 
 def _sides(result: DiffResult) -> str:
     formats = f" [{result.old_format or '?'} -> {result.new_format or '?'}]" if result.status == "compared" else ""
-    return f"{result.old or 'none'} -> {result.new or 'none'}{formats}"
+    return safe(f"{result.old or 'none'} -> {result.new or 'none'}{formats}")
 
 
 def text(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
     lines: list[str] = []
     for result in results:
-        lines.append(f"{result.path}: {_sides(result)}" + (" (unreadable)" if result.status == "unreadable" else ""))
+        lines.append(f"{safe(result.path)}: {_sides(result)}" + (" (unreadable)" if result.status == "unreadable" else ""))
         for finding in result.findings:
             lines.append(f"  {finding.code} {finding.severity} {finding.message}")
             lines.append(f"      at {finding.where} | {finding.name} | {finding.spec_url}")

@@ -171,9 +171,12 @@ def _git_side(toplevel: str, rev: str, key: str, blobs: list[Blob], read: Reader
         scratch = tempfile.mkdtemp(prefix="speclint-diff-")
         try:
             model_dir = os.path.join(scratch, "model")
-            _materialise(toplevel, key, blobs, model_dir)
+            pointers = _materialise(toplevel, key, blobs, model_dir)
             facts = read(model_dir)
             facts["path"] = label
+            for error in facts["errors"]:
+                if error.get("file") in pointers:
+                    error["message"] = f"a Git LFS pointer at {rev}, not the file (speclint reads git objects only)"
             return facts
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -181,7 +184,12 @@ def _git_side(toplevel: str, rev: str, key: str, blobs: list[Blob], read: Reader
     return Side(label, load)
 
 
-def _materialise(toplevel: str, key: str, blobs: list[Blob], target: str) -> None:
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+
+
+def _materialise(toplevel: str, key: str, blobs: list[Blob], target: str) -> set[str]:
+    """Write the model's files under target; returns the names that are Git LFS pointers."""
+    pointers: set[str] = set()
     prefix = "" if key == "." else key.replace(os.sep, "/") + "/"
     root = os.path.realpath(target)
     for blob in blobs:
@@ -192,5 +200,8 @@ def _materialise(toplevel: str, key: str, blobs: list[Blob], target: str) -> Non
         os.makedirs(os.path.dirname(destination), exist_ok=True)
         stand_in = inside.split("/")[0] == "variables"
         data = b"" if stand_in else _git(toplevel, "cat-file", "blob", blob.sha, binary=True)
+        if data.startswith(LFS_POINTER):
+            pointers.add(inside)
         with open(destination, "wb") as handle:
             handle.write(data)
+    return pointers

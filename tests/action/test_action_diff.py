@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.action.test_action import run_action
 from tests.conftest import need
-from tests.diff.test_git_base import copy, git
+from tests.diff.test_git_base import commit, copy, git
 
 
 def workspace_repo(tmp_path: Path) -> str:
@@ -22,12 +22,10 @@ def workspace_repo(tmp_path: Path) -> str:
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
     copy("output-width-changed", "old", root / "models" / "net")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "base")
+    commit(root, "base")
     base = git(root, "rev-parse", "HEAD").strip()
     copy("output-width-changed", "new", root / "models" / "net")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "head")
+    commit(root, "head")
     return base
 
 
@@ -51,7 +49,7 @@ def test_pull_request_diff_annotates_and_summarises(tmp_path: Path) -> None:
 def test_compatible_pull_request_passes(tmp_path: Path) -> None:
     base = workspace_repo(tmp_path)
     copy("output-width-changed", "old", tmp_path / "workspace" / "models" / "net")
-    git(tmp_path / "workspace", "commit", "-q", "-am", "revert")
+    commit(tmp_path / "workspace", "revert")
     run = run_action(tmp_path, command="diff", models=(), diff_base=base, paths="models")
     assert run.completed.returncode == 0, run.completed.stderr
     assert run.outputs["diff-exit-code"] == "0"

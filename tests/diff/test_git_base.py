@@ -29,10 +29,18 @@ def git(repo: Path, *args: str) -> str:
     ).stdout
 
 
+def commit(repo: Path, message: str) -> None:
+    """Stage everything from scratch: copied files keep their mtimes, and a size- and
+    mtime-identical file on a reused inode would look unchanged to git's stat check."""
+    git(repo, "rm", "-r", "-q", "--cached", "--ignore-unmatch", ".")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
 def copy(pair: str, side: str, target: Path) -> None:
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(PAIRS_DIR / pair / side, target)
+    shutil.copytree(PAIRS_DIR / pair / side, target, copy_function=shutil.copyfile)
 
 
 @pytest.fixture
@@ -46,13 +54,11 @@ def repo(tmp_path: Path) -> Path:
     copy("compatible", "old", root / "models" / "stable")
     copy("compatible", "old", root / "models" / "retired")
     (root / "README.md").write_text("models\n", encoding="utf-8")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "one")
+    commit(root, "one")
     copy("output-width-changed", "new", root / "models" / "net")
     shutil.rmtree(root / "models" / "retired")
     copy("compatible", "new", root / "models" / "fresh")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "two")
+    commit(root, "two")
     return root
 
 
@@ -122,3 +128,16 @@ def test_a_temporary_directory_inside_the_repository_is_refused(repo: Path) -> N
     assert completed.returncode == 2
     assert "is inside the repository" in completed.stderr
     assert list(inside.iterdir()) == []
+
+
+def test_a_git_lfs_pointer_is_named_as_such(repo: Path) -> None:
+    pointer = b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"0" * 64 + b"\nsize 12345\n"
+    (repo / "models" / "stable" / "saved_model.pb").write_bytes(pointer)
+    commit(repo, "lfs")
+    copy("compatible", "new", repo / "models" / "stable")
+    completed = speclint("diff", "--base", "HEAD", "models/stable", cwd=repo)
+    assert completed.returncode == 2
+    assert completed.stderr.splitlines() == [
+        "speclint: error: HEAD:models/stable/saved_model.pb: cannot read: "
+        "a Git LFS pointer at HEAD, not the file (speclint reads git objects only)"
+    ]
