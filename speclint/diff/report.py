@@ -53,7 +53,8 @@ def _sides(result: DiffResult) -> str:
 def text(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
     lines: list[str] = []
     for result in results:
-        lines.append(f"{safe(result.path)}: {_sides(result)}" + (" (unreadable)" if result.status == "unreadable" else ""))
+        unreadable = " (unreadable)" if result.status == "unreadable" else ""
+        lines.append(f"{safe(result.path)}: {_sides(result)}{unreadable}")
         for finding in result.findings:
             lines.append(f"  {finding.code} {finding.severity} {finding.message}")
             lines.append(f"      at {finding.where} | {finding.name} | {finding.spec_url}")
