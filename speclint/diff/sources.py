@@ -130,7 +130,8 @@ def git_pairs(rev: str, paths: list[str], read: Reader) -> tuple[list[Pair], lis
     for key in sorted(set(old_models) | set(new_models)):
         old_side = _git_side(toplevel, rev, key, old_models[key], read) if key in old_models else None
         new_side = _dir_side(new_models[key], read) if key in new_models else None
-        pairs.append(Pair(display_path(new_models.get(key, key)), old_side, new_side))
+        shown = new_models.get(key) or os.path.relpath(os.path.join(toplevel, key))  # as the user named it
+        pairs.append(Pair(display_path(shown), old_side, new_side))
     if not pairs and not errors:
         errors.append(f"{', '.join(display_path(p) for p in paths)}: no SavedModel found, now or at {rev}")
     return pairs, errors

@@ -141,3 +141,14 @@ def test_a_git_lfs_pointer_is_named_as_such(repo: Path) -> None:
         "speclint: error: HEAD:models/stable/saved_model.pb: cannot read: "
         "a Git LFS pointer at HEAD, not the file (speclint reads git objects only)"
     ]
+
+
+def test_from_a_subdirectory_paths_read_as_the_user_named_them(repo: Path) -> None:
+    completed = speclint("diff", "--base", "HEAD~1", ".", "--format", "json", cwd=repo / "models")
+    report = json.loads(completed.stdout)
+    assert sorted((m["path"], m["old"]) for m in report["models"]) == [
+        ("fresh", None),
+        ("net", "HEAD~1:models/net"),  # git's own REV:path spelling, from the repository root
+        ("retired", "HEAD~1:models/retired"),
+        ("stable", "HEAD~1:models/stable"),
+    ]
