@@ -6,7 +6,7 @@ from typing import Any
 
 from speclint.errors import SpeclintError
 from speclint.rules import profiles as profile_choice
-from speclint.rules.engine import CompiledRule
+from speclint.rules.engine import CompiledRule, group
 from speclint.rules.loader import load_profiles, load_rules
 from speclint.rules.model import Finding, Rule
 
@@ -80,9 +80,8 @@ class RuleSet:
             findings += [f for code in codes for f in self.compiled(code).findings(facts)]
             result = ModelResult(str(facts["path"]), facts["format"], choice.profile, choice.reason, findings)
         result.execution = _execution_summary(facts.get("probes"))
-        result.findings = sorted(
-            f for f in result.findings if matches(f.code, select or ["ALL"]) and not matches(f.code, ignore or [])
-        )
+        kept = [f for f in result.findings if matches(f.code, select or ["ALL"]) and not matches(f.code, ignore or [])]
+        result.findings = group(sorted(kept))
         return result
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from speclint.cli import main
-from speclint.explain import explain_rule, find_rule
+from speclint.rules.docs import explain_rule, find_rule
 from speclint.rules.ruleset import RuleSet
 from tests.conftest import REPO, run_speclint
 from tests.report.conftest import fixture_paths
