@@ -1,8 +1,8 @@
 """GitHub Actions annotations (workflow commands) and the Markdown job summary.
 
 One ``::error``/``::warning``/``::notice`` line per finding (one root cause, with its other
-places), attached to the model's ``saved_model.pb`` so the annotation lands on a file of the pull request. A SavedModel is
-binary, so there is no line to point at: the file is the finest location there is.
+places), attached to the model's ``saved_model.pb`` so the annotation lands on a file of the
+pull request. A SavedModel is binary, so there is no line to point at: the file is the finest location there is.
 """
 
 from __future__ import annotations

@@ -39,7 +39,8 @@ def finding_lines(finding: Finding, color: bool = False) -> list[str]:
         details.append(also)
     if finding.fix:
         details.append(f"fix: {finding.fix}")
-    details.append(f"{finding.name}: {finding.url or finding.spec_url}")
+    link = f"{finding.url} | spec: {finding.spec_url}" if finding.url != finding.spec_url else finding.spec_url
+    details.append(f"{finding.name}: {link}")
     lines += [_paint(f"      {detail}", "dim", color) for detail in details]
     return lines
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from speclint.rules.engine import CompiledRule, get, resolve_with_where
 from speclint.rules.loader import schemas_dir
 from speclint.rules.model import Finding, Rule, SpecRef
 from speclint.rules.ruleset import ModelResult, RuleSet
-from speclint.rules.wording import redact_function_numbers
+from speclint.rules.wording import namer, redact_function_numbers
 
 DOCUMENT_TITLES = {
     "tf1": "TF1 Hub format: Common Signatures for Images",
@@ -190,7 +190,7 @@ def _example(rule: Rule, ruleset: RuleSet, kind: str, name: str, fixtures: Path)
         lines += [f"Checked with {how} ({redact_function_numbers(result.profile_reason)}):", ""]
     if kind == "fail" and findings:
         shown = _distinct(findings)[:MAX_FINDINGS_SHOWN]
-        excerpt = _joined(_cap(_excerpt(facts, rule, finding.pointer)) for finding in shown)
+        excerpt = _joined(_cap(_excerpt(facts, rule, finding.pointer), namer(facts)) for finding in shown)
         lines += ["```text", *excerpt, "```", "", f"speclint reports {_count(findings)}:", "", "```text"]
         lines += [redact_function_numbers(_finding_line(f)) for f in shown]
         if len(findings) > len(shown):
@@ -198,7 +198,7 @@ def _example(rule: Rule, ruleset: RuleSet, kind: str, name: str, fixtures: Path)
         return [*lines, "```", ""]
     targets = _targets(rule, facts)
     if targets:
-        excerpt = _joined(_cap(_excerpt(facts, rule, pointer)) for pointer in targets[:MAX_FINDINGS_SHOWN])
+        excerpt = _joined(_cap(_excerpt(facts, rule, pointer), namer(facts)) for pointer in targets[:MAX_FINDINGS_SHOWN])
         lines += ["```text", *excerpt, "```", ""]
     else:
         lines += [f"The model has nothing at `{rule.target}` for the rule to check.", ""]
@@ -279,8 +279,8 @@ def _joined(blocks: Iterable[list[str]]) -> list[str]:
     return lines
 
 
-def _cap(lines: list[str]) -> list[str]:
-    lines = [redact_function_numbers(line) for line in lines]
+def _cap(lines: list[str], reword: Callable[[str], str] = redact_function_numbers) -> list[str]:
+    lines = [redact_function_numbers(reword(line)) for line in lines]
     if len(lines) > MAX_EXCERPT_LINES:
         return [*lines[:MAX_EXCERPT_LINES], f"... ({len(lines) - MAX_EXCERPT_LINES} more lines)"]
     return lines

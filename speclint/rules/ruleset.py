@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from speclint.errors import SpeclintError
@@ -9,6 +10,9 @@ from speclint.rules import profiles as profile_choice
 from speclint.rules.engine import CompiledRule, group
 from speclint.rules.loader import load_profiles, load_rules
 from speclint.rules.model import Finding, Rule
+
+
+CODE = re.compile(r"[A-Z]{2,8}[0-9]{3}")  # rule.schema.json's code pattern
 
 
 class ModelResult:
@@ -42,11 +46,10 @@ class RuleSet:
     def __init__(self, extra_rule_dirs: list[str] | None = None) -> None:
         self.rules: dict[str, Rule] = load_rules(extra_rule_dirs)
         self.profiles = load_profiles()
-        self.builtin_prefix = "SL"
         self._compiled: dict[str, CompiledRule] = {}
         for name, profile in self.profiles.items():
             for selector in profile["rules"]:  # a full code must exist; a prefix may match none yet
-                if len(selector) == 5 and selector not in self.rules:
+                if CODE.fullmatch(selector) and selector not in self.rules:
                     raise SpeclintError(f"profile {name}: rule {selector} does not exist")
 
     def compiled(self, code: str) -> CompiledRule:
@@ -58,7 +61,7 @@ class RuleSet:
         """The profile's built-in rules plus every rule of a user rule pack."""
         selectors = self.profiles[profile]["rules"]
         return [
-            code for code in sorted(self.rules) if matches(code, selectors) or not code.startswith(self.builtin_prefix)
+            code for code in sorted(self.rules) if matches(code, selectors) or not self.rules[code].builtin
         ]
 
     def check(
