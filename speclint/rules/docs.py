@@ -198,7 +198,8 @@ def _example(rule: Rule, ruleset: RuleSet, kind: str, name: str, fixtures: Path)
         return [*lines, "```", ""]
     targets = _targets(rule, facts)
     if targets:
-        excerpt = _joined(_cap(_excerpt(facts, rule, pointer), namer(facts)) for pointer in targets[:MAX_FINDINGS_SHOWN])
+        reword = namer(facts)
+        excerpt = _joined(_cap(_excerpt(facts, rule, pointer), reword) for pointer in targets[:MAX_FINDINGS_SHOWN])
         lines += ["```text", *excerpt, "```", ""]
     else:
         lines += [f"The model has nothing at `{rule.target}` for the rule to check.", ""]

@@ -11,7 +11,6 @@ from speclint.rules.engine import CompiledRule, group
 from speclint.rules.loader import load_profiles, load_rules
 from speclint.rules.model import Finding, Rule
 
-
 CODE = re.compile(r"[A-Z]{2,8}[0-9]{3}")  # rule.schema.json's code pattern
 
 
