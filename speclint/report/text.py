@@ -62,3 +62,29 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
             lines += finding_lines(finding, context.color)
     lines.append(closing_counts(results, context))
     return "\n".join(lines) + "\n"
+
+
+def statistics(results: list[ModelResult], context: ReportContext) -> str:
+    """``--statistics``: one line per rule, most frequent first (findings, then locations)."""
+    per_rule: dict[str, list[int]] = {}
+    names: dict[str, str] = {}
+    for result in results:
+        for finding in result.findings:
+            counts = per_rule.setdefault(finding.code, [0, 0])
+            counts[0] += 1
+            counts[1] += len(finding.all_locations)
+            names[finding.code] = f"{finding.name} ({finding.severity})"
+    lines = [
+        f"{found:>5} {finding_word(found):<8} {places:>5} {place_word(places):<9} {code}  {names[code]}"
+        for code, (found, places) in sorted(per_rule.items(), key=lambda item: (-item[1][0], item[0]))
+    ]
+    lines.append(closing_counts(results, context))
+    return "\n".join(lines) + "\n"
+
+
+def finding_word(count: int) -> str:
+    return "finding" if count == 1 else "findings"
+
+
+def place_word(count: int) -> str:
+    return "location" if count == 1 else "locations"

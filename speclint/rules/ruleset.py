@@ -51,6 +51,19 @@ class RuleSet:
                 if CODE.fullmatch(selector) and selector not in self.rules:
                     raise SpeclintError(f"profile {name}: rule {selector} does not exist")
 
+    def require_known_selectors(self, selectors: list[str], where: str) -> None:
+        """A code or prefix that selects no rule is a typo: one line, with a suggestion."""
+        for selector in selectors:
+            if selector == "ALL" or any(code.startswith(selector) for code in self.rules):
+                continue
+            import difflib
+
+            known = sorted(self.rules)
+            prefixes = sorted({code[:n] for code in known for n in range(2, len(code))})
+            guess = difflib.get_close_matches(selector.upper(), known + prefixes, n=1, cutoff=0.6)
+            hint = f"; did you mean {guess[0]}?" if guess else " (run `speclint rules` to list them)"
+            raise SpeclintError(f"{where}: unknown rule code or prefix {selector!r}{hint}")
+
     def compiled(self, code: str) -> CompiledRule:
         if code not in self._compiled:
             self._compiled[code] = CompiledRule(self.rules[code])
@@ -59,9 +72,7 @@ class RuleSet:
     def codes_for(self, profile: str) -> list[str]:
         """The profile's built-in rules plus every rule of a user rule pack."""
         selectors = self.profiles[profile]["rules"]
-        return [
-            code for code in sorted(self.rules) if matches(code, selectors) or not self.rules[code].builtin
-        ]
+        return [code for code in sorted(self.rules) if matches(code, selectors) or not self.rules[code].builtin]
 
     def check(
         self,
