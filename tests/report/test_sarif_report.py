@@ -188,3 +188,19 @@ def test_levels(severity: str, level: str, context: ReportContext, tmp_path: Pat
     finding = Finding(str(tmp_path), "SL112", "w", "images-input-dtype", severity, "msg", "", "https://x.invalid")
     document = sarif.document([ModelResult(str(tmp_path), None, None, "r", [finding])], context)
     assert document["runs"][0]["results"][0]["level"] == level
+
+
+def test_one_project_url_builds_every_link(real_results: list[ModelResult], context: ReportContext) -> None:
+    """No placeholder host; a fork sets SPECLINT_PROJECT_URL and every rule link follows."""
+    for path in [*(REPO / "schemas").glob("*.json"), REPO / "README.md", REPO / "action.yml"]:
+        text = path.read_text(encoding="utf-8")
+        assert "speclint.invalid" not in text and "OWNER/speclint" not in text, path
+    completed = run_speclint(
+        "check", "--format", "sarif", *fixture_paths(), env={"SPECLINT_PROJECT_URL": "https://example.org/fork/"}
+    )
+    document = json.loads(completed.stdout)
+    assert document["runs"][0]["tool"]["driver"]["informationUri"] == "https://example.org/fork"
+    assert all(
+        r["properties"]["rule_url"].startswith("https://example.org/fork/blob/v")
+        for r in document["runs"][0]["results"]
+    )
