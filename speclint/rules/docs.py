@@ -147,11 +147,15 @@ def explain_rule(rule: Rule, ruleset: RuleSet, fixtures: Path | None = None) -> 
     profiles = profiles_of(rule, ruleset)
     lines = [f"# {rule.code}: {rule.name}", "", markdown_prose(rule.summary), ""]
     lines.append(f"- Severity: {rule.severity}")
+    lines.append(f"- Family: {rule.family} ({'runs only under `--execute`' if rule.stage == 'execute' else 'static'})")
     lines.append(f"- Since: {rule.since}")
     lines.append(f"- Profiles: {', '.join(profiles) if profiles else 'none (select it explicitly)'}")
     if rule.gate:
         lines.append("- Gate: when it fails under the `auto` profile, no other rule runs on the model")
-    lines += ["", "## Why", "", markdown_prose(rule.why), "", "## What the spec says", ""]
+    lines += ["", "## Why", "", markdown_prose(rule.why), ""]
+    if rule.fix:
+        lines += ["## How to fix", "", markdown_prose(rule.fix), ""]
+    lines += ["## What the spec says", ""]
     for ref in rule.spec:
         lines += [f"[{spec_title(ref)}]({ref.url}):", "", f"> {markdown_prose(ref.quote)}", ""]
     lines += ["## How it is checked", ""]
@@ -170,11 +174,43 @@ def explain_rule(rule: Rule, ruleset: RuleSet, fixtures: Path | None = None) -> 
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _example(rule: Rule, ruleset: RuleSet, kind: str, name: str, fixtures: Path) -> list[str]:
+def examples_file() -> Path:
+    """``speclint/data/rule_examples.json``: the rendered examples, shipped in the wheel."""
+    return Path(__file__).resolve().parent.parent / "data" / "rule_examples.json"
+
+
+@functools.cache
+def _packaged_examples() -> dict[str, dict[str, list[str]]]:
+    try:
+        data = json.loads(examples_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def rendered_examples(ruleset: RuleSet, fixtures: Path | None = None) -> dict[str, dict[str, list[str]]]:
+    """Code -> kind -> the Markdown lines of each built-in rule's examples, from real fixtures
+    (``scripts/gen_rule_docs.py`` writes them to ``examples_file()``)."""
+    fixtures = fixtures if fixtures is not None else fixtures_dir()
+    found: dict[str, dict[str, list[str]]] = {}
+    for code in sorted(ruleset.rules):
+        rule = ruleset.rules[code]
+        if rule.builtin:
+            found[code] = {
+                kind: _example(rule, ruleset, kind, name, fixtures, packaged=False)
+                for kind, name in sorted(rule.examples.items())
+            }
+    return found
+
+
+def _example(rule: Rule, ruleset: RuleSet, kind: str, name: str, fixtures: Path, packaged: bool = True) -> list[str]:
     heading = "Failing example" if kind == "fail" else "Passing example"
     lines = [f"## {heading}: `{name}`", ""]
     facts = _facts(str(fixtures / name))
     if facts is None:
+        shipped = _packaged_examples().get(rule.code, {}).get(kind) if packaged and rule.builtin else None
+        if shipped:  # an installed wheel: the excerpt rendered from the fixture at release time
+            return list(shipped)
         return [
             *lines,
             f"The fixture `golden/models/{name}` is not available here; build it with",
