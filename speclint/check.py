@@ -42,6 +42,16 @@ def settings_from(args: argparse.Namespace) -> Config:
     return config
 
 
+def _language(args: argparse.Namespace) -> str:
+    """``--lang``, else the environment's (LANG); English unless zh-CN or pt-BR."""
+    lang = getattr(args, "lang", None)
+    if lang is None and not any(os.environ.get(v) for v in ("LANGUAGE", "LC_ALL", "LANG")):
+        return "en"
+    from speclint.rules.language import choose_language
+
+    return choose_language(lang)
+
+
 def require_known_selectors(ruleset: RuleSet, config: Config, args: argparse.Namespace) -> None:
     """Every code and prefix of --select/--ignore, the config and its per-path entries must
     select some rule: a typo would otherwise silently check everything (or nothing)."""
@@ -67,7 +77,7 @@ def report_path_error(problem: str) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     config = settings_from(args)
-    ruleset = RuleSet(config.rules)
+    ruleset = RuleSet(config.rules, language=_language(args))
     require_known(config.profile)  # before reading anything
     require_known_selectors(ruleset, config, args)
     found = discover(args.paths)

@@ -19,6 +19,7 @@ from speclint.rules.model import SEVERITIES
 from speclint.rules.profiles import PROFILE_NAMES
 
 COMMANDS = ("check", "show", "rules", "rule")
+LANG_HELP = "quote and link the TF2 spec in zh-CN or pt-BR (default: from LANG; en otherwise and for TF1)"
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="lint N models in parallel (processes)")
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    check.add_argument("--lang", metavar="LANG", help=LANG_HELP)
     check.add_argument("--quiet", "-q", action="store_true", help="text report: only models with findings")
     check.add_argument("--statistics", action="store_true", help="print a count per rule instead of each finding")
     check.add_argument(
@@ -134,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rule = commands.add_parser("rule", help="explain one rule")
     rule.add_argument("code", metavar="CODE")
+    rule.add_argument("--lang", metavar="LANG", help=LANG_HELP)
     rule.add_argument("--rules", action="append", metavar="DIR", default=[], help="include a rule pack")
     return parser
 

@@ -13,7 +13,9 @@ from speclint.rules.ruleset import RuleSet
 
 def run_explain(args: argparse.Namespace) -> int:
     """``speclint rules`` lists, ``speclint rule CODE`` explains; errors raise SpeclintError."""
-    ruleset = RuleSet(list(getattr(args, "rules", None) or []))
+    from speclint.check import _language
+
+    ruleset = RuleSet(list(getattr(args, "rules", None) or []), language=_language(args))
     if args.command == "rules":
         if getattr(args, "format", "text") == "json":
             sys.stdout.write(json.dumps(rules_json(ruleset), indent=2, ensure_ascii=False) + "\n")

@@ -26,10 +26,11 @@ class SpecRef(NamedTuple):
     document: str  # "tf1" | "tf2"
     section: str  # "#input", "#feature-vector", "#classification"
     quote: str
+    base_url: str = ""  # a translation of the page (``?hl=zh-cn``); default the English one
 
     @property
     def url(self) -> str:
-        return SPEC_URLS[self.document] + self.section
+        return (self.base_url or SPEC_URLS[self.document]) + self.section
 
 
 class Rule(NamedTuple):

@@ -42,8 +42,12 @@ def matches(code: str, selectors: list[str]) -> bool:
 
 
 class RuleSet:
-    def __init__(self, extra_rule_dirs: list[str] | None = None) -> None:
+    def __init__(self, extra_rule_dirs: list[str] | None = None, language: str = "en") -> None:
         self.rules: dict[str, Rule] = load_rules(extra_rule_dirs)
+        if language != "en":  # the spec quoted and linked in the reader's language (TF2 page only)
+            from speclint.rules.language import localize
+
+            self.rules = localize(self.rules, language)
         self.profiles = load_profiles()
         self._compiled: dict[str, CompiledRule] = {}
         for name, profile in self.profiles.items():
