@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from speclint.errors import SpeclintError
-from speclint.read.hub import format_shape
 from speclint.rules.engine import CompiledRule, get, resolve_with_where
 from speclint.rules.loader import schemas_dir
 from speclint.rules.model import Finding, Rule, SpecRef
 from speclint.rules.ruleset import ModelResult, RuleSet
 from speclint.rules.wording import namer, redact_function_numbers
+from speclint.show import entry_summary, inline_value, meta_graph_summary
 
 DOCUMENT_TITLES = {
     "tf1": "TF1 Hub format: Common Signatures for Images",
@@ -334,23 +334,23 @@ def _excerpt(facts: dict[str, Any], rule: Rule, pointer: str) -> list[str]:
         lines = [f"format: {facts.get('format') or 'unknown'}"]
         lines += [f"error: {e['file']}: {e['message']}" for e in facts.get("errors", [])]
         for meta_graph in facts.get("meta_graphs", []):
-            lines += _meta_graph_lines(meta_graph)
+            lines += meta_graph_summary(meta_graph)
         return lines
     if parts[0] == "entry_points" and len(parts) >= 2 and parts[1].isdigit():
         entry = facts["entry_points"][int(parts[1])]
-        lines = _entry_lines(entry)
+        lines = entry_summary(entry)
         rest = "/" + "/".join(parts[2:]) if len(parts) > 2 else ""
         if rest:
-            lines.append(f"  {rest[1:]}: {_inline(get(entry, rest))}")
+            lines.append(f"  {rest[1:]}: {inline_value(get(entry, rest))}")
         elif rule.found and _split(rule.found)[:1] not in SHOWN_ENTRY_KEYS:
-            lines.append(f"  {rule.found[1:]}: {_inline(get(entry, rule.found))}")
+            lines.append(f"  {rule.found[1:]}: {inline_value(get(entry, rule.found))}")
         return lines
     if parts[0] == "meta_graphs" and len(parts) == 1:
         return [
             f"{m['where']}: signature_def keys {', '.join(m['signatures']) or 'none'}" for m in facts["meta_graphs"]
         ] or ["no MetaGraphDef"]
     if parts[0] == "meta_graphs" and len(parts) == 2 and parts[1].isdigit():
-        return _meta_graph_lines(facts["meta_graphs"][int(parts[1])])
+        return meta_graph_summary(facts["meta_graphs"][int(parts[1])])
     value = get(facts, pointer)
     where = next((w for p, _, w in resolve_with_where(facts, pointer) if p == pointer), "model")
     paths = _paths(rule.schema) | _paths(rule.when)
@@ -360,54 +360,6 @@ def _excerpt(facts: dict[str, Any], rule: Rule, pointer: str) -> list[str]:
     if isinstance(shown, dict) and shown.get("where") == where:  # already the heading
         shown = {key: item for key, item in shown.items() if key != "where"}
     return [f"{where} ({pointer}):", *("  " + line for line in _json_lines(shown))]
-
-
-def _entry_lines(entry: dict[str, Any]) -> list[str]:
-    lines = [entry["where"]]
-    label = "inputs" if entry.get("api") == "tf1-signature" else "arguments"
-    lines.append(f"  {label}: {', '.join(entry.get('input_keys') or []) or 'none'}")
-    lines.append(f"  images: {_tensor(entry.get('images'))}")
-    if entry.get("api") == "tf1-signature":
-        lines.append(f"  outputs: {', '.join(entry.get('output_keys') or []) or 'none'}")
-        lines.append(f"  output: {_tensor(entry.get('output'))}")
-    else:
-        structure = entry.get("output_structure")
-        output = _tensor(entry.get("output"))
-        lines.append(f"  returns: {output}" if entry.get("output") else f"  returns: {structure or 'none'}")
-    if entry.get("training") is not None:
-        lines.append(f"  training: {_inline(entry['training'])}")
-    return lines
-
-
-def _meta_graph_lines(meta_graph: dict[str, Any]) -> list[str]:
-    lines = [f"MetaGraphDef with {meta_graph['where']}"]
-    signatures = meta_graph.get("signatures") or {}
-    if not signatures:
-        lines.append("  (no SignatureDefs)")
-    for name, signature in signatures.items():
-        lines.append(f"  signature_def['{name}']")
-        lines += [f"    inputs['{k}']: {_tensor(t)}" for k, t in signature.get("inputs", {}).items()]
-        lines += [f"    outputs['{k}']: {_tensor(t)}" for k, t in signature.get("outputs", {}).items()]
-    if meta_graph.get("object_graph") is not None:
-        call = meta_graph["object_graph"].get("call") or {}
-        lines.append(f"  __call__: {'present' if call.get('present') else 'absent'}")
-    return lines
-
-
-def _tensor(tensor: dict[str, Any] | None) -> str:
-    if not tensor:
-        return "none"
-    text = f"dtype {tensor.get('dtype')}, shape {format_shape(tensor.get('shape'))}"
-    encoding = tensor.get("encoding")
-    return text if encoding in (None, "name") else f"{text}, encoding {encoding}"
-
-
-def _inline(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value) and value:
-        return format_shape(value)
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _split(pointer: str) -> tuple[str, ...]:

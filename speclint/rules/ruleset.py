@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -108,3 +109,14 @@ def _execution_summary(probes: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     throughput = ((probes.get("results") or {}).get("throughput") or {}).get("images_per_second")
     return {"status": probes.get("status"), "device": probes.get("device"), "images_per_second": throughput}
+
+
+@functools.cache
+def _builtin_compiled(code: str) -> CompiledRule:
+    return CompiledRule(load_rules()[code])
+
+
+def findings_at(facts: dict[str, Any], pointer: str, codes: tuple[str, ...]) -> list[Finding]:
+    """The findings of built-in rules ``codes`` on the target at ``pointer``: how another stage
+    (the execution plan) asks the rules instead of re-implementing them."""
+    return [f for code in codes for f in _builtin_compiled(code).findings(facts) if f.pointer == pointer]
