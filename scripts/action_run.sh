@@ -3,10 +3,13 @@
 #
 #   action_run.sh guard     may models be executed? Never a fork's pull request, unless
 #                           allow-fork-execute is true; says so (a notice) when it refuses
-#   action_run.sh install   pip-install speclint, with the execute extra only when execution
-#                           is allowed
+#   action_run.sh install   pip-install speclint into its own virtualenv under RUNNER_TEMP
+#                           (never into the workflow's Python), with the execute extra only
+#                           when execution is allowed
 #   action_run.sh run       lint once: annotations (or INPUT_FORMAT) on stdout, SARIF to
-#                           INPUT_SARIF_FILE; speclint itself appends the job summary
+#                           INPUT_SARIF_FILE (a file left by an earlier run is removed first,
+#                           so the sarif-file output never names a stale report); speclint
+#                           itself appends the job summary
 #   action_run.sh diff      speclint diff --base INPUT_DIFF_BASE (pull requests): breaking
 #                           changes against the base, annotations and a job summary section
 #   action_run.sh           all three
@@ -18,7 +21,8 @@
 # event itself (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_REPOSITORY), so no step can be
 # talked into executing a fork's model by another step's output.
 #
-# SPECLINT_PYTHON: the interpreter (default: python from actions/setup-python).
+# SPECLINT_PYTHON: the interpreter that runs speclint (default: the virtualenv's, else python
+# from actions/setup-python). SPECLINT_VENV: the virtualenv (default $RUNNER_TEMP/speclint-venv).
 # SPECLINT_ACTION_SKIP_INSTALL=1: print the pip command instead of running it (tests, or a
 # job that installed speclint already).
 # Written for bash 3.2 too (macOS runners): no ${x,,}, no mapfile, empty arrays guarded.
@@ -29,7 +33,23 @@ if [ -z "$PY" ]; then
   if command -v python >/dev/null 2>&1; then PY=python; else PY=python3; fi
 fi
 
+VENV="${SPECLINT_VENV:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}/speclint-venv}"
+
 lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
+
+# The interpreter speclint runs in: SPECLINT_PYTHON, else the action's virtualenv (bin/ on
+# Linux and macOS, Scripts/ on Windows), else the workflow's python.
+speclint_python() {
+  if [ -n "${SPECLINT_PYTHON:-}" ]; then
+    printf '%s' "$SPECLINT_PYTHON"
+  elif [ -x "$VENV/bin/python" ]; then
+    printf '%s' "$VENV/bin/python"
+  elif [ -x "$VENV/Scripts/python.exe" ]; then
+    printf '%s' "$VENV/Scripts/python.exe"
+  else
+    printf '%s' "$PY"
+  fi
+}
 
 truthy() {
   case "$(lower "${1:-}")" in
@@ -142,12 +162,15 @@ cmd_install() {
   local spec
   spec="$(install_spec)"
   if truthy "${SPECLINT_ACTION_SKIP_INSTALL:-}"; then
-    echo "speclint: install skipped (SPECLINT_ACTION_SKIP_INSTALL); would run: pip install $spec"
+    echo "speclint: install skipped (SPECLINT_ACTION_SKIP_INSTALL); in the virtualenv $VENV would run: pip install $spec"
     return 0
   fi
-  echo "speclint: pip install $spec"
-  "$PY" -m pip install --disable-pip-version-check --quiet "$spec"
-  "$PY" -m speclint --version
+  echo "speclint: python -m venv $VENV && pip install $spec"
+  "$PY" -m venv "$VENV"
+  local venv_py
+  venv_py="$(SPECLINT_PYTHON="" speclint_python)"
+  "$venv_py" -m pip install --disable-pip-version-check --quiet "$spec"
+  "$venv_py" -m speclint --version
 }
 
 cmd_run() {
@@ -165,13 +188,17 @@ cmd_run() {
   [ "${#paths[@]}" -eq 0 ] && paths=(.)
   if [ -n "$sarif" ]; then
     mkdir -p "$(dirname "$sarif")"
+    rm -f -- "$sarif"  # an earlier run's report must not pass for this one's
     args+=(--sarif-output "$sarif")
   fi
   [ "$EXECUTE" = true ] && args+=(--execute)
   args+=(-- "${paths[@]}")
+  local run_py
+  run_py="$(speclint_python)"
   echo "speclint: running: speclint ${args[*]}"
+  echo "speclint: with $run_py"
   local rc=0
-  "$PY" -m speclint "${args[@]}" || rc=$?
+  "$run_py" -m speclint "${args[@]}" || rc=$?
   write_output exit-code "$rc"
   if [ -n "$sarif" ] && [ -f "$sarif" ]; then
     write_output sarif-file "$sarif"

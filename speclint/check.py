@@ -42,13 +42,47 @@ def settings_from(args: argparse.Namespace) -> Config:
     return config
 
 
+def _language(args: argparse.Namespace) -> str:
+    """``--lang``, else the environment's (LANG); English unless zh-CN or pt-BR."""
+    lang = getattr(args, "lang", None)
+    if lang is None and not any(os.environ.get(v) for v in ("LANGUAGE", "LC_ALL", "LANG")):
+        return "en"
+    from speclint.rules.language import choose_language
+
+    return choose_language(lang)
+
+
+def require_known_selectors(ruleset: RuleSet, config: Config, args: argparse.Namespace) -> None:
+    """Every code and prefix of --select/--ignore, the config and its per-path entries must
+    select some rule: a typo would otherwise silently check everything (or nothing)."""
+    source = f"{config.source}: [tool.speclint]"
+    cli_ignore = list(args.ignore or [])
+    file_ignore = config.ignore[: len(config.ignore) - len(cli_ignore)]
+    ruleset.require_known_selectors(config.select, "--select" if args.select else f"{source} select")
+    ruleset.require_known_selectors(cli_ignore, "--ignore")
+    ruleset.require_known_selectors(file_ignore, f"{source} ignore")
+    for index, entry in enumerate(config.per_path):
+        ruleset.require_known_selectors(entry.select or [], f"{source} per-path[{index}] select")
+        ruleset.require_known_selectors(entry.ignore, f"{source} per-path[{index}] ignore")
+
+
+def report_path_error(problem: str) -> None:
+    """One line on stderr, and an error annotation when GitHub Actions shows the log."""
+    print(f"speclint: error: {problem}", file=sys.stderr)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from speclint.report.github import escape_data
+
+        print(f"::error title=speclint::{escape_data(problem)}")
+
+
 def run_check(args: argparse.Namespace) -> int:
     config = settings_from(args)
-    ruleset = RuleSet(config.rules)
+    ruleset = RuleSet(config.rules, language=_language(args))
     require_known(config.profile)  # before reading anything
+    require_known_selectors(ruleset, config, args)
     found = discover(args.paths)
-    for problem in found.errors:
-        print(f"speclint: error: {problem}", file=sys.stderr)
+    for problem in found.errors:  # a PATH that does not exist or holds no model: exit 2 in the end
+        report_path_error(problem)
     if not found.models:
         return EXIT_ERROR
     max_bytes = config.max_file_size or DEFAULT_MAX_BYTES
@@ -71,11 +105,23 @@ def run_check(args: argparse.Namespace) -> int:
         profile, select, ignore = config.for_model(str(facts["path"]))
         results.append(ruleset.check(facts, profile, select, ignore))
     results.sort(key=lambda r: r.path)
-    _write_report(results, ruleset, config, args.output)
+    if getattr(args, "write_baseline", None):
+        from speclint.rules.baseline import write_baseline
+
+        count = write_baseline(results, args.write_baseline)
+        models = len(results)
+        print(f"speclint: wrote {count} finding(s) of {models} model(s) to {args.write_baseline}", file=sys.stderr)
+        return EXIT_ERROR if found.errors else EXIT_CLEAN
+    baselined = 0
+    if getattr(args, "baseline", None):
+        from speclint.rules.baseline import apply_baseline
+
+        baselined = apply_baseline(results, args.baseline)
+    _write_report(results, ruleset, config, args, baselined)
     if getattr(args, "sarif_output", None):
         _write_sarif(results, ruleset, args.sarif_output)
-    if not any(facts["meta_graphs"] for facts in facts_list):
-        return EXIT_ERROR  # nothing could be read at all
+    if found.errors or not any(facts["meta_graphs"] for facts in facts_list):
+        return EXIT_ERROR  # a PATH was wrong, or nothing could be read at all
     if args.exit_zero:
         return EXIT_CLEAN
     threshold = severity_rank(config.fail_level)
@@ -105,13 +151,36 @@ def _read_all(
     return facts_list
 
 
-def _write_report(results: list[ModelResult], ruleset: RuleSet, config: Config, output: str | None) -> None:
+def use_color(choice: str, output: str | None) -> bool:
+    """``--color``: always, never, or auto (a terminal, and no ``NO_COLOR`` in the environment)."""
+    if choice == "always":
+        return True
+    if choice == "never" or output is not None:
+        return False
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _write_report(
+    results: list[ModelResult], ruleset: RuleSet, config: Config, args: argparse.Namespace, baselined: int = 0
+) -> None:
     from speclint.report import ReportContext, reporter
 
     assert config.format is not None
-    color = output is None and config.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    context = ReportContext(rules=ruleset.rules, version=__version__, color=color)
-    text = reporter(config.format)(results, context)
+    output = args.output
+    color = config.format == "text" and use_color(getattr(args, "color", None) or "auto", output)
+    context = ReportContext(
+        rules=ruleset.rules,
+        version=__version__,
+        color=color,
+        quiet=bool(getattr(args, "quiet", False)),
+        baselined=baselined,
+    )
+    if getattr(args, "statistics", False):
+        from speclint.report.text import statistics
+
+        text = statistics(results, context)
+    else:
+        text = reporter(config.format)(results, context)
     if output:
         try:
             with open(output, "w", encoding="utf-8") as handle:

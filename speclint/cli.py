@@ -19,6 +19,7 @@ from speclint.rules.model import SEVERITIES
 from speclint.rules.profiles import PROFILE_NAMES
 
 COMMANDS = ("check", "show", "rules", "rule", "diff")
+LANG_HELP = "quote and link the TF2 spec in zh-CN or pt-BR (default: from LANG; en otherwise and for TF1)"
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -64,7 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check models against the spec (the default command)")
     _add_read_options(check)
     check.add_argument(
-        "--format", choices=("text", "json", "github", "sarif"), help="default: github under GitHub Actions, else text"
+        "--format",
+        "--output-format",
+        dest="format",
+        choices=("text", "json", "github", "sarif"),
+        help="default: github under GitHub Actions, else text",
     )
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
     check.add_argument("--sarif-output", metavar="FILE", help="also write a SARIF report to FILE")
@@ -90,6 +95,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="lint N models in parallel (processes)")
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    check.add_argument("--lang", metavar="LANG", help=LANG_HELP)
+    check.add_argument("--quiet", "-q", action="store_true", help="text report: only models with findings")
+    check.add_argument("--statistics", action="store_true", help="print a count per rule instead of each finding")
+    check.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text report (auto: on a terminal, unless NO_COLOR is set)",
+    )
+    check.add_argument(
+        "--write-baseline", metavar="FILE", help="record today's findings in FILE (exit 0), to adopt speclint"
+    )
+    check.add_argument("--baseline", metavar="FILE", help="report only findings that FILE does not record")
     execute = check.add_argument_group("execution stage (needs TensorFlow: pip install 'speclint[execute]')")
     execute.add_argument(
         "--execute", action="store_true", help="also load each model with TensorFlow and run numerical probes"
@@ -118,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rule = commands.add_parser("rule", help="explain one rule")
     rule.add_argument("code", metavar="CODE")
+    rule.add_argument("--lang", metavar="LANG", help=LANG_HELP)
     rule.add_argument("--rules", action="append", metavar="DIR", default=[], help="include a rule pack")
 
     diff = commands.add_parser("diff", help="changes that break consumers between two versions of a model")
@@ -131,6 +150,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_help() -> int:
+    """``speclint --help``: the commands, then the options of ``check``, the default command."""
+    parser = build_parser()
+    sys.stdout.write(parser.format_help())
+    for action in parser._subparsers._group_actions if parser._subparsers else []:
+        choices = getattr(action, "choices", None) or {}
+        if "check" in choices:
+            sys.stdout.write("\n`speclint PATH...` is `speclint check PATH...`:\n\n" + choices["check"].format_help())
+    return 0
+
+
 def _code_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -140,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_list and args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version"):
         args_list.insert(0, "check")  # also `speclint --execute PATH`, the pre-commit entry
     try:
+        if args_list[:1] in (["-h"], ["--help"]):
+            return _print_help()
         args = build_parser().parse_args(args_list)
         if args.command == "show":
             from speclint.show import run_show

@@ -1,4 +1,8 @@
-"""``speclint show``: what a model declares, worded like ``saved_model_cli show --all``."""
+"""``speclint show``: what a model declares, worded like ``saved_model_cli show --all``.
+
+The one place facts are put into words: ``render`` for ``speclint show``, the ``*_summary``
+functions for the excerpts of rule examples (``speclint.rules.docs``).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from speclint.read import read_model
 from speclint.read.hub import format_shape
 from speclint.read.loading import DEFAULT_MAX_BYTES
 from speclint.read.tensors import Json
+from speclint.rules.wording import show as show_value
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -145,3 +150,53 @@ def _value(value: Any) -> str:
     if kind in ("dict", "named_tuple"):
         return "{" + ", ".join(f"{k!r}: {_value(v)}" for k, v in value["items"].items()) + "}"
     return str(kind)
+
+
+# ---- short forms, for the excerpts of rule examples ------------------------------------
+
+
+def entry_summary(entry: Json) -> list[str]:
+    """An entry point (signature or ``__call__`` trace) in a few lines, for rule examples."""
+    lines = [entry["where"]]
+    label = "inputs" if entry.get("api") == "tf1-signature" else "arguments"
+    lines.append(f"  {label}: {', '.join(entry.get('input_keys') or []) or 'none'}")
+    lines.append(f"  images: {tensor_summary(entry.get('images'))}")
+    if entry.get("api") == "tf1-signature":
+        lines.append(f"  outputs: {', '.join(entry.get('output_keys') or []) or 'none'}")
+        lines.append(f"  output: {tensor_summary(entry.get('output'))}")
+    else:
+        structure = entry.get("output_structure")
+        output = tensor_summary(entry.get("output"))
+        lines.append(f"  returns: {output}" if entry.get("output") else f"  returns: {structure or 'none'}")
+    if entry.get("training") is not None:
+        lines.append(f"  training: {inline_value(entry['training'])}")
+    return lines
+
+
+def meta_graph_summary(meta_graph: Json) -> list[str]:
+    """A MetaGraphDef's signatures, one line per tensor: ``render`` shortened for excerpts."""
+    lines = [f"MetaGraphDef with {meta_graph['where']}"]
+    signatures = meta_graph.get("signatures") or {}
+    if not signatures:
+        lines.append("  (no SignatureDefs)")
+    for name, signature in signatures.items():
+        lines.append(f"  signature_def['{name}']")
+        lines += [f"    inputs['{k}']: {tensor_summary(t)}" for k, t in signature.get("inputs", {}).items()]
+        lines += [f"    outputs['{k}']: {tensor_summary(t)}" for k, t in signature.get("outputs", {}).items()]
+    if meta_graph.get("object_graph") is not None:
+        call = meta_graph["object_graph"].get("call") or {}
+        lines.append(f"  __call__: {'present' if call.get('present') else 'absent'}")
+    return lines
+
+
+def tensor_summary(tensor: Json | None) -> str:
+    if not tensor:
+        return "none"
+    text = f"dtype {tensor.get('dtype')}, shape {format_shape(tensor.get('shape'))}"
+    encoding = tensor.get("encoding")
+    return text if encoding in (None, "name") else f"{text}, encoding {encoding}"
+
+
+def inline_value(value: Any) -> str:
+    """A value on one line, in words (``int 1``, ``(-1, 8)``), never JSON braces."""
+    return value if isinstance(value, str) else show_value(value)

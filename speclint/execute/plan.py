@@ -116,7 +116,7 @@ def _calls(facts: Json) -> tuple[list[Json], str | None]:
                 "no signature default, image_feature_vector or image_classification with an input 'images' "
                 "and an output 'default' in the default tag-set [] (see SL103, SL104, SL110, SL120)"
             )
-    problem = _image_input_problem(calls[0])
+    problem = _image_input_problem(facts, calls[0])
     return (calls, None) if problem is None else ([], problem)
 
 
@@ -191,20 +191,20 @@ def _declared(output: Json | None) -> Json | None:
     return {"dtype": output.get("dtype"), "shape": output.get("shape")}
 
 
-def _image_input_problem(call: Json) -> str | None:
-    """Probes feed float32 [batch, height, width, 3]; a model declaring otherwise is left to the static rules."""
-    dtype, shape = call["images_dtype"], call["images_shape"]
-    if call["images_encoding"] != "name":
-        return f"{call['where']} takes images as a {call['images_encoding']} tensor, not a dense one (see SL111)"
-    if dtype != "DT_FLOAT":
-        return (
-            f"{call['where']} takes images of dtype {dtype}, not DT_FLOAT, "
-            "so float32 probe images cannot be fed (see SL112)"
-        )
-    if shape is not None and len(shape) != 4:
-        return f"{call['where']} takes images of rank {len(shape)}, not 4 (see SL113)"
-    if shape is not None and shape[3] not in (-1, 3):
-        return f"{call['where']} takes images with {shape[3]} channels, not 3 (see SL115)"
+# The static rules whose failure means float32 [batch, height, width, 3] probe images cannot be fed.
+FEEDING_RULES = ("SL111", "SL112", "SL113", "SL115")
+
+
+def _image_input_problem(facts: Json, call: Json) -> str | None:
+    """What those rules report on the primary call's entry point, worded as they word it."""
+    from speclint.rules.ruleset import findings_at
+
+    entries = facts.get("entry_points") or []
+    index = next((i for i, e in enumerate(entries) if e.get("where") == call["declared_where"]), None)
+    if index is None:
+        return None
+    for finding in findings_at(facts, f"/entry_points/{index}", FEEDING_RULES):
+        return f"{finding.message} (see {finding.code})"
     return None
 
 

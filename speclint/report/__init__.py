@@ -6,11 +6,14 @@ render. ``REPORTERS`` maps a ``--format`` name to its renderer.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import NamedTuple
 
 from speclint.rules.model import Rule
 from speclint.rules.ruleset import ModelResult
+
+SEVERITY_ORDER = ("error", "warning", "info")
 
 
 class ReportContext(NamedTuple):
@@ -19,6 +22,8 @@ class ReportContext(NamedTuple):
     rules: dict[str, Rule]
     version: str
     color: bool = False
+    quiet: bool = False  # only models with findings
+    baselined: int = 0  # findings left out because the baseline has them
 
 
 Reporter = Callable[[list[ModelResult], ReportContext], str]
@@ -33,3 +38,27 @@ def reporter(name: str) -> Reporter:
 
     module = importlib.import_module(f"speclint.report.{MODULES[name]}")
     return module.render  # type: ignore[no-any-return]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def closing_counts(results: list[ModelResult], context: ReportContext | None = None, prefix: str = "") -> str:
+    """``Found 3 findings (2 error, 1 info) at 7 locations in 12 models.``: causes, then places.
+
+    With a ``prefix`` (``speclint: ``) the sentence continues it in lower case.
+    """
+    counts = Counter(f.severity for r in results for f in r.findings)
+    total = sum(counts.values())
+    places = sum(len(f.all_locations) for r in results for f in r.findings)
+    models = _plural(len(results), "model")
+    baselined = context.baselined if context else 0
+    hidden = f"; {_plural(baselined, 'finding')} of the baseline not shown" if baselined else ""
+    if not total:
+        sentence = f"All checks passed ({models}{hidden})."
+    else:
+        detail = ", ".join(f"{counts[s]} {s}" for s in SEVERITY_ORDER if counts[s])
+        at = f" at {_plural(places, 'location')}" if places != total else ""
+        sentence = f"Found {_plural(total, 'finding')} ({detail}){at} in {models}{hidden}."
+    return prefix + sentence[0].lower() + sentence[1:] if prefix else sentence

@@ -1,8 +1,8 @@
 """GitHub Actions annotations (workflow commands) and the Markdown job summary.
 
-One ``::error``/``::warning``/``::notice`` line per finding, attached to the model's
-``saved_model.pb`` so the annotation lands on a file of the pull request. A SavedModel is
-binary, so there is no line to point at: the file is the finest location there is.
+One ``::error``/``::warning``/``::notice`` line per finding (one root cause, with its other
+places), attached to the model's ``saved_model.pb`` so the annotation lands on a file of the
+pull request. A SavedModel is binary, so there is no line to point at: the file is the finest location there is.
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from collections import Counter
 from pathlib import PurePath
 
 from speclint.read.files import SAVED_MODEL_NAMES
-from speclint.report import ReportContext
+from speclint.report import SEVERITY_ORDER, ReportContext, closing_counts
+from speclint.report.text import also_in
+from speclint.rules.model import Finding
 from speclint.rules.ruleset import ModelResult
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
-SEVERITY_ORDER = ("error", "warning", "info")
 # A job summary is capped at 1 MiB by GitHub; a tree of broken models must not blow it.
 MAX_SUMMARY_FINDINGS = 500
+MAX_CLEAN_NAMED = 20  # clean models named in the summary's one line
+ANNOTATIONS_PER_STEP = 10  # GitHub's display limit per level and step
 
 
 def escape_data(text: str) -> str:
@@ -62,29 +65,50 @@ def counts(results: list[ModelResult]) -> Counter[str]:
     return Counter(f.severity for r in results for f in r.findings)
 
 
-def summary_line(results: list[ModelResult]) -> str:
+def summary_line(results: list[ModelResult], context: ReportContext | None = None) -> str:
     """The same closing sentence as the text report, so logs read alike."""
-    found = counts(results)
-    total = sum(found.values())
-    models = len(results)
-    in_models = f"{models} model{'s' if models != 1 else ''}"
-    if not total:
-        return f"speclint: all checks passed ({in_models})."
-    detail = ", ".join(f"{found[s]} {s}" for s in SEVERITY_ORDER if found[s])
-    return f"speclint: found {total} finding{'s' if total != 1 else ''} ({detail}) in {in_models}."
+    return closing_counts(results, context, prefix="speclint: ")
+
+
+def annotation_text(finding: Finding) -> str:
+    """Message, the other places, the fix and the rule page: what a reviewer needs in one box."""
+    lines = [finding.message]
+    if finding.where not in finding.message:
+        lines.append(f"at {finding.where}")
+    also = also_in(finding)
+    if also:
+        lines.append(also)
+    if finding.fix:
+        lines.append(f"fix: {finding.fix}")
+    lines.append(finding.url or finding.spec_url)
+    return "\n".join(lines)
 
 
 def render(results: list[ModelResult], context: ReportContext) -> str:
-    """One workflow command per finding, then a plain summary line for the log."""
+    """One workflow command per finding, a notice when GitHub would hide some, a summary line."""
     lines: list[str] = []
     for result in results:
         file = escape_property(model_file(result.path))
         for finding in result.findings:
             title = escape_property(f"{finding.code} {finding.name}")
-            message = escape_data(f"{finding.message}\n{finding.spec_url}")
+            message = escape_data(annotation_text(finding))
             lines.append(f"::{LEVELS[finding.severity]} file={file},title={title}::{message}")
-    lines.append(summary_line(results))
+    hidden = limit_notice(counts(results))
+    if hidden:
+        lines.append(f"::notice title=speclint::{escape_data(hidden)}")
+    lines.append(summary_line(results, context))
     return "\n".join(lines) + "\n"
+
+
+def limit_notice(found: Counter[str]) -> str:
+    """GitHub shows at most 10 annotations of each level per step (50 per job): say so."""
+    over = [f"{found[s]} {s}" for s in SEVERITY_ORDER if found[s] > ANNOTATIONS_PER_STEP]
+    if not over:
+        return ""
+    return (
+        f"{', '.join(over)} findings, but GitHub shows only {ANNOTATIONS_PER_STEP} annotations of each level "
+        "per step: every finding is in the job summary, the log above and the SARIF report"
+    )
 
 
 def _cell(text: str) -> str:
@@ -94,7 +118,8 @@ def _cell(text: str) -> str:
 
 
 def step_summary(results: list[ModelResult], context: ReportContext) -> str:
-    """Markdown for ``$GITHUB_STEP_SUMMARY``: one row per model, then one per finding."""
+    """Markdown for ``$GITHUB_STEP_SUMMARY``: findings first, one row per root cause; then the
+    models with findings; clean models collapsed into one line."""
     found = counts(results)
     total = sum(found.values())
     if total:
@@ -102,31 +127,42 @@ def step_summary(results: list[ModelResult], context: ReportContext) -> str:
         headline = f"{total} finding{'s' if total != 1 else ''} ({detail})"
     else:
         headline = "all checks passed"
-    lines = [
-        f"### speclint {_cell(context.version)}: {headline}",
-        "",
-        "| Model | Format | Profile | Errors | Warnings | Info |",
-        "|---|---|---|---:|---:|---:|",
-    ]
-    for result in results:
-        per = Counter(f.severity for f in result.findings)
-        lines.append(
-            f"| {_cell(result.path)} | {_cell(result.format or 'unknown')} | {_cell(result.profile or 'none')} "
-            f"| {per['error']} | {per['warning']} | {per['info']} |"
-        )
+    lines = [f"### speclint {_cell(context.version)}: {headline}", ""]
     if total:
-        lines += ["", "| Model | Rule | Severity | Where | Message |", "|---|---|---|---|---|"]
+        lines += ["| Model | Rule | Severity | Where | Message | Fix |", "|---|---|---|---|---|---|"]
         shown = 0
         for result in results:
             for finding in result.findings:
                 if shown == MAX_SUMMARY_FINDINGS:
                     break
                 shown += 1
-                rule = f"[{finding.code}]({finding.spec_url}) {_cell(finding.name)}"
+                rule = f"[{finding.code}]({finding.url or finding.spec_url}) {_cell(finding.name)}"
+                where = _cell(finding.where)
+                more = len(finding.all_locations) - 1
+                if more:
+                    where += f" (+{more} more)"
                 lines.append(
                     f"| {_cell(result.path)} | {rule} | {finding.severity} "
-                    f"| {_cell(finding.where)} | {_cell(finding.message)} |"
+                    f"| {where} | {_cell(finding.message)} | {_cell(finding.fix)} |"
                 )
         if total > shown:
             lines += ["", f"... and {total - shown} more; see the job log or the SARIF report."]
+        hidden = limit_notice(found)
+        if hidden:
+            lines += ["", f"> [!NOTE]\n> {_cell(hidden)}"]
+        lines += ["", "| Model | Format | Profile | Errors | Warnings | Info |", "|---|---|---|---:|---:|---:|"]
+        for result in results:
+            if not result.findings:
+                continue
+            per = Counter(f.severity for f in result.findings)
+            lines.append(
+                f"| {_cell(result.path)} | {_cell(result.format or 'unknown')} | {_cell(result.profile or 'none')} "
+                f"| {per['error']} | {per['warning']} | {per['info']} |"
+            )
+    clean = [r.path for r in results if not r.findings]
+    if clean:
+        names = ", ".join(_cell(p) for p in clean[:MAX_CLEAN_NAMED])
+        if len(clean) > MAX_CLEAN_NAMED:
+            names += f", ... ({len(clean) - MAX_CLEAN_NAMED} more)"
+        lines += ["", f"Clean: {len(clean)} model{'s' if len(clean) != 1 else ''} ({names})."]
     return "\n".join(lines) + "\n"

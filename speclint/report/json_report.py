@@ -26,8 +26,12 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, ob
             for result in results
         ],
         "summary": {
-            severity: sum(1 for r in results for f in r.findings if f.severity == severity)
-            for severity in ("error", "warning", "info")
+            **{
+                severity: sum(1 for r in results for f in r.findings if f.severity == severity)
+                for severity in ("error", "warning", "info")
+            },
+            "locations": sum(len(f.all_locations) for r in results for f in r.findings),
+            "baselined": context.baselined,
         },
     }
 

@@ -13,49 +13,39 @@ from collections import Counter
 from typing import Any
 from urllib.parse import quote
 
-from speclint.explain import markdown_prose, redact_function_numbers, spec_title
+from speclint.project import project_url, rule_page_url
 from speclint.report import ReportContext
 from speclint.report.github import model_file
-from speclint.rules.model import SPEC_URLS, Rule
+from speclint.rules.docs import markdown_prose, spec_title
+from speclint.rules.model import SPEC_URLS, Finding, Rule
 from speclint.rules.ruleset import ModelResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-INFORMATION_URI = "https://speclint.invalid/"  # placeholder until the project has a home page
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 # GitHub ranks security alerts by this number: >= 9 critical, >= 7 high, >= 4 medium, else low.
 SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "info": "2.0"}
 SRCROOT = "%SRCROOT%"
-FINGERPRINT_KEY = "speclint/v1"
-FAMILIES = (  # longest prefix first; the tag lets code scanning filter by family
-    ("SL0", "load"),
-    ("SL10", "tf1-hub"),
-    ("SL11", "input"),
-    ("SL12", "output"),
-    ("SL13", "tf2"),
-    ("SL14", "graph"),
-    ("SL6", "security"),
-    ("SL7", "probe"),
-)
+FINGERPRINT_KEY = "speclint/v2"
 
 
-def is_security(code: str) -> bool:
-    return code.startswith("SL6")
+def is_security(rule: Rule | None) -> bool:
+    return rule is not None and rule.family == "security"
 
 
 def tags(rule: Rule) -> list[str]:
-    """Family, spec documents and the ``security`` tag code scanning keys on."""
-    found = ["speclint"] if rule.code.startswith("SL") else ["custom"]
-    found += [tag for prefix, tag in FAMILIES if rule.code.startswith(prefix)]
-    found += sorted({f"spec-{ref.document}" for ref in rule.spec})
-    if is_security(rule.code) and "security" not in found:
-        found.append("security")
-    return found
+    """Origin, family (``security`` is the tag code scanning keys on) and spec documents."""
+    found = ["speclint" if rule.builtin else "custom"]
+    if rule.family not in found:
+        found.append(rule.family)
+    return found + sorted({f"spec-{ref.document}" for ref in rule.spec})
 
 
 def help_text(rule: Rule) -> str:
     """Plain-text help: what, why, and the sentence of the spec that demands it."""
     lines = [f"What it checks: {rule.summary}", "", f"Why: {rule.why}", ""]
+    if rule.fix:
+        lines += [f"Fix: {rule.fix}", ""]
     for ref in rule.spec:
         lines += [f"Spec ({ref.url}):", f'"{ref.quote}"', ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -67,6 +57,7 @@ def help_markdown(rule: Rule) -> str:
         "",
         f"**Why**: {markdown_prose(rule.why)}",
         "",
+        *([f"**Fix**: {markdown_prose(rule.fix)}", ""] if rule.fix else []),
         f"Run `speclint rule {rule.code}` for how it is checked, with a failing and a passing example.",
         "",
     ]
@@ -82,7 +73,7 @@ def describe(rule: Rule) -> dict[str, Any]:
         "since": rule.since,
         "spec_urls": [ref.url for ref in rule.spec],
     }
-    if is_security(rule.code):
+    if is_security(rule):
         properties["security-severity"] = SECURITY_SEVERITY[rule.severity]
     return {
         "id": rule.code,
@@ -90,7 +81,7 @@ def describe(rule: Rule) -> dict[str, Any]:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.why},
         "help": {"text": help_text(rule), "markdown": help_markdown(rule)},
-        "helpUri": rule.spec_for(None).url,
+        "helpUri": rule_page_url(rule.code) if rule.builtin else rule.spec_for(None).url,
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": properties,
     }
@@ -106,16 +97,17 @@ def artifact_uri(model_path: str) -> tuple[str, str | None]:
     return quote(path, safe="/"), SRCROOT
 
 
-def fingerprint(code: str, uri: str, where: str) -> str:
+def fingerprint(finding: Finding, uri: str) -> str:
     """Stable across runs, machines and re-exports of the same model (TensorFlow renumbers
-    traced functions on every export), so code scanning tracks one alert over commits."""
-    key = f"{code}\0{uri}\0{redact_function_numbers(where)}"
+    traced functions on every export; the finding's own fingerprint ignores those numbers),
+    so code scanning tracks one alert over commits."""
+    key = f"{uri}\0{finding.code}\0{finding.fingerprint or finding.cause or finding.message}"
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def fingerprints(keys: list[tuple[str, str, str]]) -> list[str]:
+def fingerprints(keys: list[tuple[Finding, str]]) -> list[str]:
     """``hash:N``, numbering findings that share a hash in output order (as GitHub's own
-    ``primaryLocationLineHash`` does), so two NCHW nodes of one graph stay two alerts."""
+    ``primaryLocationLineHash`` does), so no two alerts of a run collide."""
     seen: Counter[str] = Counter()
     numbered = []
     for key in keys:
@@ -125,11 +117,20 @@ def fingerprints(keys: list[tuple[str, str, str]]) -> list[str]:
     return numbered
 
 
+def location(artifact: dict[str, Any], where: str) -> dict[str, Any]:
+    """A SavedModel is binary: the location is its file, at line 1 so code scanning shows it."""
+    return {
+        "physicalLocation": {"artifactLocation": dict(artifact), "region": {"startLine": 1}},
+        # None of SARIF's logical-location kinds fits a signature_def, so no kind.
+        "logicalLocations": [{"name": where, "fullyQualifiedName": where}],
+    }
+
+
 def document(results: list[ModelResult], context: ReportContext) -> dict[str, Any]:
     rules = [context.rules[code] for code in sorted(context.rules)]
     index = {rule.code: number for number, rule in enumerate(rules)}
     sarif_results: list[dict[str, Any]] = []
-    keys: list[tuple[str, str, str]] = []
+    keys: list[tuple[Finding, str]] = []
     for result in sorted(results, key=lambda r: r.path):
         uri, base = artifact_uri(result.path)
         artifact: dict[str, Any] = {"uri": uri}
@@ -143,22 +144,19 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, An
                 {
                     "level": LEVELS[finding.severity],
                     "message": {"text": finding.message},
-                    "locations": [
-                        {
-                            "physicalLocation": {"artifactLocation": dict(artifact)},
-                            # None of SARIF's logical-location kinds fits a signature_def, so no kind.
-                            "logicalLocations": [{"name": finding.where, "fullyQualifiedName": finding.where}],
-                        }
-                    ],
+                    "locations": [location(artifact, place.where) for place in finding.all_locations],
                     "properties": {
                         "pointer": finding.pointer,
+                        "pointers": [place.pointer for place in finding.all_locations],
                         "profile": result.profile,
                         "spec_url": finding.spec_url,
+                        "fix": finding.fix,
+                        "rule_url": finding.url,
                     },
                 }
             )
             sarif_results.append(entry)
-            keys.append((finding.code, uri, finding.where))
+            keys.append((finding, uri))
     for entry, value in zip(sarif_results, fingerprints(keys), strict=True):
         entry["partialFingerprints"] = {FINGERPRINT_KEY: value}
     return {
@@ -171,7 +169,7 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, An
                         "name": "speclint",
                         "version": context.version,
                         "semanticVersion": context.version,
-                        "informationUri": INFORMATION_URI,
+                        "informationUri": project_url(),
                         "rules": [describe(rule) for rule in rules],
                     }
                 },

@@ -1,23 +1,55 @@
-"""Human-readable report: one line per finding, ruff-style, colour only on a terminal."""
+"""Human-readable report: one entry per root cause, ruff-style, colour only when wanted."""
 
 from __future__ import annotations
 
-from collections import Counter
-
-from speclint.report import ReportContext
+from speclint.report import ReportContext, closing_counts
+from speclint.rules.model import Finding
 from speclint.rules.ruleset import ModelResult
 
 COLORS = {"error": "31", "warning": "33", "info": "36", "path": "1", "dim": "2"}
+ALSO_SHOWN = 2  # other locations named before "(N more)"
 
 
 def _paint(text: str, what: str, color: bool) -> str:
     return f"\033[{COLORS[what]}m{text}\033[0m" if color else text
 
 
+def also_in(finding: Finding, shown: int = ALSO_SHOWN) -> str:
+    """``also in: tag-set [train] signature_def['default'], ... (3 more)``, or "" for one place."""
+    others: list[str] = []
+    for location in finding.all_locations[1:]:
+        if location.where not in others and location.where != finding.where:
+            others.append(location.where)
+    extra = len(finding.all_locations) - 1 - min(len(others), shown)
+    if not others:
+        return f"also {extra} more place{'s' if extra != 1 else ''} at {finding.where}" if extra else ""
+    text = "also in: " + ", ".join(others[:shown])
+    return text + (f" ({extra} more)" if extra else "")
+
+
+def finding_lines(finding: Finding, color: bool = False) -> list[str]:
+    """The lines of one finding: what, where (once), the fix and the rule page."""
+    severity = _paint(finding.severity, finding.severity, color)
+    lines = [f"  {finding.code} {severity} {finding.message}"]
+    details = []
+    if finding.where not in finding.message:
+        details.append(f"at {finding.where}")
+    also = also_in(finding)
+    if also:
+        details.append(also)
+    if finding.fix:
+        details.append(f"fix: {finding.fix}")
+    link = f"{finding.url} | spec: {finding.spec_url}" if finding.url != finding.spec_url else finding.spec_url
+    details.append(f"{finding.name}: {link}")
+    lines += [_paint(f"      {detail}", "dim", color) for detail in details]
+    return lines
+
+
 def render(results: list[ModelResult], context: ReportContext) -> str:
     lines: list[str] = []
-    counts: Counter[str] = Counter()
     for result in results:
+        if context.quiet and not result.findings:
+            continue
         profile = result.profile or "none"
         lines.append(_paint(f"{result.path}", "path", context.color) + f" [{profile}] {result.profile_reason}")
         if result.execution:
@@ -27,18 +59,32 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
                 + (f", {speed:.0f} images/s at batch 32" if speed else "")
             )
         for finding in result.findings:
-            counts[finding.severity] += 1
-            severity = _paint(finding.severity, finding.severity, context.color)
-            lines.append(f"  {finding.code} {severity} {finding.message}")
-            lines.append(
-                _paint(f"      at {finding.where} | {finding.name} | {finding.spec_url}", "dim", context.color)
-            )
-    total = sum(counts.values())
-    summary = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s])
-    models = len(results)
-    lines.append(
-        f"Found {total} finding{'s' if total != 1 else ''} ({summary}) in {models} model{'s' if models != 1 else ''}."
-        if total
-        else f"All checks passed ({models} model{'s' if models != 1 else ''})."
-    )
+            lines += finding_lines(finding, context.color)
+    lines.append(closing_counts(results, context))
     return "\n".join(lines) + "\n"
+
+
+def statistics(results: list[ModelResult], context: ReportContext) -> str:
+    """``--statistics``: one line per rule, most frequent first (findings, then locations)."""
+    per_rule: dict[str, list[int]] = {}
+    names: dict[str, str] = {}
+    for result in results:
+        for finding in result.findings:
+            counts = per_rule.setdefault(finding.code, [0, 0])
+            counts[0] += 1
+            counts[1] += len(finding.all_locations)
+            names[finding.code] = f"{finding.name} ({finding.severity})"
+    lines = [
+        f"{found:>5} {finding_word(found):<8} {places:>5} {place_word(places):<9} {code}  {names[code]}"
+        for code, (found, places) in sorted(per_rule.items(), key=lambda item: (-item[1][0], item[0]))
+    ]
+    lines.append(closing_counts(results, context))
+    return "\n".join(lines) + "\n"
+
+
+def finding_word(count: int) -> str:
+    return "finding" if count == 1 else "findings"
+
+
+def place_word(count: int) -> str:
+    return "location" if count == 1 else "locations"

@@ -7,13 +7,14 @@ each of them must satisfy.
 
 from __future__ import annotations
 
-import json
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-from speclint.read.hub import format_shape
-from speclint.rules.model import Finding, Rule
+from speclint.project import rule_page_url
+from speclint.rules.model import Finding, Location, Rule
 from speclint.rules.validator import Validator, compile_schema
+from speclint.rules.wording import namer, redact_function_numbers, show
 
 
 class CompiledRule:
@@ -25,23 +26,59 @@ class CompiledRule:
         self.applies: Validator | None = compile_schema(rule.when) if rule.when is not None else None
 
     def findings(self, facts: dict[str, Any]) -> Iterator[Finding]:
+        """One finding per failing target; ``group`` then merges those of one root cause."""
         rule = self.rule
+        reword = None
+        spec_url = rule.spec_for(facts.get("format")).url
+        url = rule_page_url(rule.code) if rule.builtin else spec_url
         for pointer, target, where in resolve_with_where(facts, rule.target):
             if self.applies is not None and not self.applies.is_valid(target):
                 continue
             if self.check.is_valid(target):
                 continue
-            found = _show(get(target, rule.found)) if rule.found is not None else ""
+            reword = reword or namer(facts)
+            found = show(get(target, rule.found)) if rule.found is not None else ""
+            if rule.cause:
+                cause = "\0".join(show(get(target, pointer)) for pointer in rule.cause)
+            else:
+                cause = _format(rule.message, where="", found=found)
+            cause = redact_function_numbers(cause)
             yield Finding(
                 path=str(facts["path"]),
                 code=rule.code,
-                where=where,
+                where=reword(where),
                 name=rule.name,
                 severity=rule.severity,
-                message=_format(rule.message, where=where, found=found),
+                message=reword(_format(rule.message, where=where, found=found)),
                 pointer=pointer,
-                spec_url=rule.spec_for(facts.get("format")).url,
+                spec_url=spec_url,
+                fix=rule.fix,
+                url=url,
+                cause=cause,
+                fingerprint=fingerprint(rule.code, cause),
             )
+
+
+def fingerprint(code: str, cause: str) -> str:
+    """The same for the same root cause of the same rule, whatever TensorFlow numbered its
+    functions this time; the model it is in is the baseline's business, not the hash's."""
+    return hashlib.sha256(f"{code}\0{cause}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def group(findings: list[Finding]) -> list[Finding]:
+    """One finding per (model, rule, cause), with the locations of all in their order."""
+    merged: dict[tuple[str, str, str], list[Finding]] = {}
+    for finding in findings:
+        merged.setdefault((finding.path, finding.code, finding.cause), []).append(finding)
+    grouped = []
+    for same in merged.values():
+        locations: list[Location] = []
+        for finding in same:
+            for location in finding.all_locations:
+                if location not in locations:
+                    locations.append(location)
+        grouped.append(same[0]._replace(locations=tuple(locations)))
+    return grouped
 
 
 def resolve(document: Any, pointer: str) -> Iterator[tuple[str, Any]]:
@@ -88,21 +125,6 @@ def get(value: Any, pointer: str) -> Any:
 
 def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
-
-
-def _show(value: Any) -> str:
-    """A found value in TensorFlow's words: shapes as (-1, 224, 224, 3), lists joined."""
-    if value is None:
-        return "none"
-    if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        return format_shape(value)
-    if isinstance(value, list):
-        return ", ".join(_show(v) for v in value) if value else "none"
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True)
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
 
 
 def _format(template: str, **values: str) -> str:

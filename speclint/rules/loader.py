@@ -62,17 +62,17 @@ def load_rules(extra_dirs: list[str] | None = None) -> dict[str, Rule]:
             raise SpeclintError(f"{directory}: rule directory not found")
         builtin = directory == os.path.join(base, "rules")
         for path in _json_files(directory):
-            rule = _load_rule(path, check_rule_file, strict=not builtin)
+            rule = _load_rule(path, check_rule_file, builtin=builtin)
             if rule.code in rules:
                 raise SpeclintError(f"{path}: rule code {rule.code} is already used by {rules[rule.code].source}")
             rules[rule.code] = rule
     return rules
 
 
-def _load_rule(path: str, check_rule_file: validator.Validator, strict: bool) -> Rule:
+def _load_rule(path: str, check_rule_file: validator.Validator, builtin: bool) -> Rule:
     """One rule file, checked against the meta-schema.
 
-    ``strict`` (user rule packs) also checks each schema against draft 2020-12's own
+    A rule pack's files (not ``builtin``) also have each schema checked against draft 2020-12's own
     meta-schema with jsonschema_rs; the built-in rules are checked that way by the test suite.
     """
     data = load_json(path)
@@ -82,7 +82,7 @@ def _load_rule(path: str, check_rule_file: validator.Validator, strict: bool) ->
     for key in ("schema", "when"):
         if key in data:
             try:
-                if strict:
+                if not builtin:
                     validator.check_schema(data[key])
                 validator.compile_schema(data[key])
             except ValueError as exc:
@@ -103,6 +103,11 @@ def _load_rule(path: str, check_rule_file: validator.Validator, strict: bool) ->
         examples=data.get("examples", {}),
         gate=data.get("gate", False),
         source=os.fspath(path),
+        family=data.get("family", "custom"),
+        stage=data.get("stage", "static"),
+        fix=data.get("fix", ""),
+        cause=tuple(data.get("cause", ())),
+        builtin=builtin,
     )
 
 

@@ -26,10 +26,11 @@ class SpecRef(NamedTuple):
     document: str  # "tf1" | "tf2"
     section: str  # "#input", "#feature-vector", "#classification"
     quote: str
+    base_url: str = ""  # a translation of the page (``?hl=zh-cn``); default the English one
 
     @property
     def url(self) -> str:
-        return SPEC_URLS[self.document] + self.section
+        return (self.base_url or SPEC_URLS[self.document]) + self.section
 
 
 class Rule(NamedTuple):
@@ -50,6 +51,11 @@ class Rule(NamedTuple):
     examples: dict[str, str] = {}  # noqa: RUF012 - never mutated
     gate: bool = False
     source: str = ""  # the file it came from
+    family: str = "custom"  # reading, tf1-hub, input, output, tf2, graph, security, probe, ...
+    stage: str = "static"  # "static" | "execute"
+    fix: str = ""
+    cause: tuple[str, ...] = ()  # pointers naming one root cause; () = the message without its location
+    builtin: bool = False  # shipped with speclint (has a rule page), not from a rule pack
 
     def spec_for(self, model_format: str | None) -> SpecRef:
         """The spec section for this model's format (TF2 page for TF2 models, else TF1)."""
@@ -57,8 +63,19 @@ class Rule(NamedTuple):
         return next((ref for ref in self.spec if ref.document == wanted), self.spec[0])
 
 
+class Location(NamedTuple):
+    """One place in a model where a finding's cause shows: a tag-set, signature, trace or node."""
+
+    where: str
+    pointer: str
+
+
 class Finding(NamedTuple):
-    """One broken promise in one model. Field order is the sort order of every report."""
+    """One broken promise in one model: one root cause, with every place it shows.
+
+    ``where``/``pointer``/``message`` are those of the first location. Field order is the
+    sort order of every report.
+    """
 
     path: str
     code: str
@@ -68,6 +85,18 @@ class Finding(NamedTuple):
     message: str
     pointer: str
     spec_url: str
+    fix: str = ""
+    url: str = ""  # the rule's page (the spec section for a rule pack's rules)
+    cause: str = ""  # what identifies the root cause, free of TensorFlow's function numbers
+    locations: tuple[Location, ...] = ()
+    fingerprint: str = ""
+
+    @property
+    def all_locations(self) -> tuple[Location, ...]:
+        return self.locations or (Location(self.where, self.pointer),)
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self._asdict())
+        data = self._asdict()
+        data.pop("cause")
+        data["locations"] = [dict(location._asdict()) for location in self.all_locations]
+        return dict(data)

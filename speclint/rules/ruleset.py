@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
 from speclint.errors import SpeclintError
 from speclint.rules import profiles as profile_choice
-from speclint.rules.engine import CompiledRule
+from speclint.rules.engine import CompiledRule, group
 from speclint.rules.loader import load_profiles, load_rules
 from speclint.rules.model import Finding, Rule
+
+CODE = re.compile(r"[A-Z]{2,8}[0-9]{3}")  # rule.schema.json's code pattern
 
 
 class ModelResult:
@@ -39,15 +43,31 @@ def matches(code: str, selectors: list[str]) -> bool:
 
 
 class RuleSet:
-    def __init__(self, extra_rule_dirs: list[str] | None = None) -> None:
+    def __init__(self, extra_rule_dirs: list[str] | None = None, language: str = "en") -> None:
         self.rules: dict[str, Rule] = load_rules(extra_rule_dirs)
+        if language != "en":  # the spec quoted and linked in the reader's language (TF2 page only)
+            from speclint.rules.language import localize
+
+            self.rules = localize(self.rules, language)
         self.profiles = load_profiles()
-        self.builtin_prefix = "SL"
         self._compiled: dict[str, CompiledRule] = {}
         for name, profile in self.profiles.items():
             for selector in profile["rules"]:  # a full code must exist; a prefix may match none yet
-                if len(selector) == 5 and selector not in self.rules:
+                if CODE.fullmatch(selector) and selector not in self.rules:
                     raise SpeclintError(f"profile {name}: rule {selector} does not exist")
+
+    def require_known_selectors(self, selectors: list[str], where: str) -> None:
+        """A code or prefix that selects no rule is a typo: one line, with a suggestion."""
+        for selector in selectors:
+            if selector == "ALL" or any(code.startswith(selector) for code in self.rules):
+                continue
+            import difflib
+
+            known = sorted(self.rules)
+            prefixes = sorted({code[:n] for code in known for n in range(2, len(code))})
+            guess = difflib.get_close_matches(selector.upper(), known + prefixes, n=1, cutoff=0.6)
+            hint = f"; did you mean {guess[0]}?" if guess else " (run `speclint rules` to list them)"
+            raise SpeclintError(f"{where}: unknown rule code or prefix {selector!r}{hint}")
 
     def compiled(self, code: str) -> CompiledRule:
         if code not in self._compiled:
@@ -57,9 +77,7 @@ class RuleSet:
     def codes_for(self, profile: str) -> list[str]:
         """The profile's built-in rules plus every rule of a user rule pack."""
         selectors = self.profiles[profile]["rules"]
-        return [
-            code for code in sorted(self.rules) if matches(code, selectors) or not code.startswith(self.builtin_prefix)
-        ]
+        return [code for code in sorted(self.rules) if matches(code, selectors) or not self.rules[code].builtin]
 
     def check(
         self,
@@ -80,9 +98,8 @@ class RuleSet:
             findings += [f for code in codes for f in self.compiled(code).findings(facts)]
             result = ModelResult(str(facts["path"]), facts["format"], choice.profile, choice.reason, findings)
         result.execution = _execution_summary(facts.get("probes"))
-        result.findings = sorted(
-            f for f in result.findings if matches(f.code, select or ["ALL"]) and not matches(f.code, ignore or [])
-        )
+        kept = [f for f in result.findings if matches(f.code, select or ["ALL"]) and not matches(f.code, ignore or [])]
+        result.findings = group(sorted(kept))
         return result
 
 
@@ -92,3 +109,14 @@ def _execution_summary(probes: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     throughput = ((probes.get("results") or {}).get("throughput") or {}).get("images_per_second")
     return {"status": probes.get("status"), "device": probes.get("device"), "images_per_second": throughput}
+
+
+@functools.cache
+def _builtin_compiled(code: str) -> CompiledRule:
+    return CompiledRule(load_rules()[code])
+
+
+def findings_at(facts: dict[str, Any], pointer: str, codes: tuple[str, ...]) -> list[Finding]:
+    """The findings of built-in rules ``codes`` on the target at ``pointer``: how another stage
+    (the execution plan) asks the rules instead of re-implementing them."""
+    return [f for code in codes for f in _builtin_compiled(code).findings(facts) if f.pointer == pointer]

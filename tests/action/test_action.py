@@ -93,6 +93,7 @@ def run_action(
     event: dict[str, Any] | None = None,
     head: str | None = BASE,
     models: tuple[str, ...] = ("good", "bad"),
+    _env: dict[str, str] | None = None,
     **inputs: str,
 ) -> ActionRun:
     """Run the action script as a step would run; ``inputs`` use underscores (fail_level=...)."""
@@ -125,6 +126,7 @@ def run_action(
         GITHUB_ACTION_PATH=str(REPO),
         TF_CPP_MIN_LOG_LEVEL="3",
     )
+    env.update(_env or {})
     for name, default in EXPECTED_INPUTS.items():
         env[env_name(name)] = default
     for name, value in inputs.items():
@@ -196,27 +198,35 @@ def test_pull_request_from_the_same_repository(tmp_path: Path) -> None:
     assert run.completed.returncode == 1, run.stdout + run.completed.stderr  # tf1-input-uint8 breaks SL112
     assert run.completed.stderr == ""
     errors = [line for line in run.annotations if line.startswith("::error ")]
-    assert len(errors) == 4 and errors == run.annotations
-    for line in errors:
-        assert line.startswith("::error file=models/bad/saved_model.pb,title=SL112 images-input-dtype::"), line
-        assert "DT_UINT8" in line and "%0Ahttps://www.tensorflow.org/hub/common_signatures/images#input" in line
-    assert "speclint: found 4 findings (4 error) in 2 models." in run.stdout
+    assert len(errors) == 1 and errors == run.annotations, "one uint8 placeholder, one annotation"
+    (line,) = errors
+    assert line.startswith("::error file=models/bad/saved_model.pb,title=SL112 images-input-dtype::"), line
+    assert "DT_UINT8" in line and "also in: tag-set [] signature_def['image_feature_vector']" in line
+    assert "(1 more)%0Afix: Take float32 images" in line
+    assert line.endswith("%0Ahttps://github.com/speclint/speclint/blob/v0.1.0/docs/rules/SL112.md")  # the rule page
+    assert "speclint: found 1 finding (1 error) at 4 locations in 2 models." in run.stdout
     assert "--execute" not in run.command_line and "--sarif-output speclint.sarif" in run.command_line
     assert run.install_line.endswith(f"pip install {REPO}")
 
     sarif = run.sarif()
     validate_sarif(sarif)
-    results = sarif["runs"][0]["results"]
-    assert {r["ruleId"] for r in results} == {"SL112"} and len(results) == 4
-    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
-    assert uris == {"models/bad/saved_model.pb"}
+    (result,) = sarif["runs"][0]["results"]
+    assert result["ruleId"] == "SL112" and len(result["locations"]) == 4
+    for place in result["locations"]:
+        assert place["physicalLocation"]["artifactLocation"]["uri"] == "models/bad/saved_model.pb"
+        assert place["physicalLocation"]["region"] == {"startLine": 1}  # code scanning needs a region
 
     assert run.summary.count("### speclint ") == 1, "one run, one summary"
-    assert "4 findings (4 error)" in run.summary
-    # (discover names models under "." as ./models/...: either spelling is fine here)
-    assert "models/bad | tf1-hub | tf1-image-feature-vector | 4 | 0 | 0 |" in run.summary
-    assert "models/good | tf2 | tf2-image-feature-vector | 0 | 0 | 0 |" in run.summary
-    assert "[SL112](https://www.tensorflow.org/hub/common_signatures/images#input)" in run.summary
+    assert "1 finding (1 error)" in run.summary
+    lines = run.summary.splitlines()
+    finding_row = next(i for i, line in enumerate(lines) if "[SL112](" in line)
+    model_row = next(i for i, line in enumerate(lines) if "| 1 | 0 | 0 |" in line)
+    assert finding_row < model_row, "findings first"
+    assert "(+3 more)" in lines[finding_row]
+    assert "[SL112](https://github.com/speclint/speclint/blob/v0.1.0/docs/rules/SL112.md)" in lines[finding_row]
+    assert "models/bad | tf1-hub | tf1-image-feature-vector | 1 | 0 | 0 |" in run.summary
+    assert "| 0 | 0 | 0 |" not in run.summary, "clean models are not rows"
+    assert re.search(r"^Clean: 1 model \((\./)?models/good\)\.$", run.summary, re.M)
     assert run.outputs == {"execute": "false", "exit-code": "1", "sarif-file": "speclint.sarif"}
 
 
@@ -366,3 +376,50 @@ def test_same_repository_executes_when_asked(tmp_path: Path) -> None:
     sarif = run.sarif()
     validate_sarif(sarif)
     assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {"SL706"}
+
+
+def test_a_notice_when_github_would_hide_annotations(tmp_path: Path) -> None:
+    """GitHub shows 10 annotations of a level per step: with 12 errors the log says so."""
+    for number in range(12):
+        shutil.copytree(MODELS / FIXTURES["bad"], tmp_path / "workspace" / "models" / f"bad{number:02d}")
+    run = run_action(tmp_path, command="run", models=())
+    assert run.completed.returncode == 1, run.stdout + run.completed.stderr
+    assert len([line for line in run.annotations if line.startswith("::error ")]) == 12
+    notice = "::notice title=speclint::12 error findings, but GitHub shows only 10 annotations of each level per step"
+    assert any(line.startswith(notice) for line in run.stdout.splitlines())
+    assert "GitHub shows only 10 annotations" in run.summary
+    assert run.summary.count("[SL112](") == 12, "the summary has every finding"
+
+
+def test_a_stale_sarif_file_is_never_reported(tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "speclint.sarif").write_text('{"stale": true}', encoding="utf-8")
+    run = run_action(tmp_path, command="run", paths="models/missing", models=("good",))
+    assert run.completed.returncode == 2
+    assert "::error title=speclint::models/missing: no such file or directory" in run.stdout
+    assert "sarif-file" not in run.outputs and not (workspace / "speclint.sarif").exists()
+    fresh = run_action(tmp_path, command="run", paths="models/good", models=("good",))
+    assert fresh.outputs["sarif-file"] == "speclint.sarif" and "stale" not in fresh.sarif()
+
+
+def test_speclint_runs_in_its_own_virtualenv_under_runner_temp(tmp_path: Path) -> None:
+    """The install step targets $RUNNER_TEMP/speclint-venv, and the run step uses that venv."""
+    runner_temp = tmp_path / "runner-temp"
+    install = run_action(
+        tmp_path, command="install", event_name="push", event={}, models=(), _env={"RUNNER_TEMP": str(runner_temp)}
+    )
+    assert f"in the virtualenv {runner_temp}/speclint-venv would run: pip install" in install.install_line
+    venv_python = runner_temp / "speclint-venv" / "bin" / "python"
+    venv_python.parent.mkdir(parents=True)
+    venv_python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")  # stands for the real venv
+    venv_python.chmod(0o755)
+    run = run_action(
+        tmp_path,
+        command="run",
+        paths="models/good",
+        models=("good",),
+        _env={"RUNNER_TEMP": str(runner_temp), "SPECLINT_PYTHON": ""},
+    )
+    assert run.completed.returncode == 0, run.stdout + run.completed.stderr
+    assert f"speclint: with {venv_python}" in run.stdout

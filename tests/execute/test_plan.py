@@ -87,9 +87,9 @@ def test_allow_unsafe_runs_it_and_no_findings_mean_no_refusal() -> None:
     ("fixture", "reason"),
     [
         ("keras3-export", "no __call__"),
-        ("text-model", "DT_STRING, not DT_FLOAT"),
-        ("tf2-input-uint8", "DT_UINT8, not DT_FLOAT"),
-        ("tf1-input-sparse", "coo_sparse"),
+        ("text-model", "dtype DT_STRING; the spec wants DT_FLOAT"),
+        ("tf2-input-uint8", "dtype DT_UINT8; the spec wants DT_FLOAT (float32 RGB values in [0, 1]) (see SL112)"),
+        ("tf1-input-sparse", "coo_sparse; the spec wants a dense 4-D tensor (see SL111)"),
         ("tf1-no-default-tag-set", "default tag-set []"),
     ],
 )

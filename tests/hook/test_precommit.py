@@ -1,6 +1,6 @@
 """The real pre-commit hook: ``.pre-commit-hooks.yaml`` installed by pre-commit itself.
 
-A throwaway copy of this checkout (uncommitted work included, fixture models left out) is
+A throwaway copy of this checkout's tracked files (uncommitted edits included, fixture models left out) is
 committed to a temporary git repository, which pre-commit clones, pip-installs into its own
 virtualenv (needs PyPI or a local wheel index) and runs on a user repository holding fixture
 models: through ``pre-commit run`` with a config naming the hook repository, through a real
@@ -65,9 +65,11 @@ def _env(home: Path | None = None) -> dict[str, str]:
 
 
 def _project_files() -> list[str]:
-    """Tracked and untracked-but-not-ignored files of this checkout, without the fixture models."""
+    """The tracked files of this checkout (as they are in the work tree), without the fixture
+    models: never a virtualenv or build output, whatever ``.gitignore`` says (``git add`` a
+    new file to have it copied)."""
     listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        ["git", "ls-files", "--cached", "-z"],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from speclint.cli import main
-from speclint.explain import explain_rule, find_rule
+from speclint.rules.docs import explain_rule, find_rule
 from speclint.rules.ruleset import RuleSet
 from tests.conftest import REPO, run_speclint
 from tests.report.conftest import fixture_paths
@@ -80,7 +80,13 @@ def test_unknown_code_is_one_line_and_exit_2() -> None:
 
 
 def test_missing_fixtures_fall_back(ruleset: RuleSet, tmp_path: Path) -> None:
-    text = explain_rule(ruleset.rules["SL112"], ruleset, fixtures=tmp_path)
+    """Built-in rules fall back to the examples shipped as package data, rendered from the same
+    fixtures; a rule pack's rule, which has none shipped, says how to build its fixture."""
+    fixture_paths(("tf1-input-uint8", "tf1-hub-feature-vector"))
+    packaged = explain_rule(ruleset.rules["SL112"], ruleset, fixtures=tmp_path)
+    assert packaged == explain_rule(ruleset.rules["SL112"], ruleset)
+    custom = ruleset.rules["SL112"]._replace(code="ACME112", builtin=False)
+    text = explain_rule(custom, ruleset, fixtures=tmp_path)
     assert "The fixture `golden/models/tf1-input-uint8` is not available here" in text
     assert "python golden/make_fixtures.py --only tf1-hub-feature-vector" in text
     assert "https://www.tensorflow.org/hub/common_signatures/images#input" in text
@@ -98,4 +104,41 @@ def test_rule_held_to_another_profile(ruleset: RuleSet, tmp_path: Path) -> None:
 def test_function_numbers_are_redacted(ruleset: RuleSet) -> None:
     fixture_paths(("tf2-dict-output",))
     text = explain_rule(ruleset.rules["SL132"], ruleset)
-    assert "__inference_<lambda>_N returns a dict" in text
+    assert "__call__ trace 1 (images: float32[?,32,32,3]) returns a dict" in text
+    assert "__inference_" not in text
+
+
+def test_rule_examples_come_from_an_installed_wheel(tmp_path: Path) -> None:
+    """Built and installed for real: no golden/ next to the package, the examples still show,
+    rendered from the fixtures when the docs were generated (package data)."""
+    import subprocess
+    import sys
+
+    fixture_paths(("tf1-input-uint8", "tf1-hub-feature-vector"))
+    wheels, target = tmp_path / "wheels", tmp_path / "site"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    (wheel,) = wheels.glob("speclint-*.whl")
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert install.returncode == 0, install.stderr
+    assert not (target / "golden").exists()
+    env = {"PYTHONPATH": str(target)}
+    shown = run_speclint("rule", "SL112", env=env, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "## Failing example: `tf1-input-uint8`" in shown.stdout
+    assert "SL112 error tag-set [] signature_def['default']: the image input has dtype DT_UINT8" in shown.stdout
+    assert "speclint reports no SL112 finding." in shown.stdout  # the passing example
+    assert "not available here" not in shown.stdout
+    assert shown.stdout == (REPO / "docs" / "rules" / "SL112.md").read_text(encoding="utf-8").split("\n\n", 1)[1]

@@ -33,7 +33,13 @@ def test_real_run_matches_the_schema() -> None:
     assert completed.returncode == 1, completed.stderr
     document = json.loads(completed.stdout)
     assert errors(document) == []
-    assert document["summary"]["error"] >= 5 and document["summary"]["warning"] >= 1
+    summary = document["summary"]
+    assert summary["error"] >= 2 and summary["warning"] >= 1
+    # tf1-input-uint8's one placeholder shows in 4 signatures: one finding, 4 locations
+    assert summary["locations"] >= summary["error"] + summary["warning"] + summary["info"] + 3
+    uint8 = next(m for m in document["models"] if m["path"].endswith("tf1-input-uint8"))
+    assert [(f["code"], len(f["locations"])) for f in uint8["findings"]] == [("SL112", 4)]
+    assert uint8["findings"][0]["url"].endswith("/docs/rules/SL112.md") and uint8["findings"][0]["fix"]
 
 
 def test_unreadable_model_matches_the_schema(real_results: list[ModelResult], context: ReportContext) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from speclint.project import rule_page_url
 from speclint.report import ReportContext, sarif
 from speclint.rules.model import Finding, Rule, SpecRef
 from speclint.rules.ruleset import ModelResult, RuleSet
@@ -56,17 +57,39 @@ def test_results_and_rules_are_linked(real_results: list[ModelResult], context: 
         assert descriptor["name"] == rule.name
         assert descriptor["shortDescription"]["text"] == rule.summary
         assert descriptor["fullDescription"]["text"] == rule.why
-        assert descriptor["helpUri"] == rule.spec_for(None).url
+        assert descriptor["helpUri"] == rule_page_url(rule.code)  # the rule's page, which links the spec
+        assert rule.fix in descriptor["help"]["text"]
         assert descriptor["properties"]["spec_urls"] == [ref.url for ref in rule.spec]
         assert rule.spec[0].quote.split("`")[0][:40] in descriptor["help"]["text"]
         assert {"error": "error", "warning": "warning", "info": "note"}[rule.severity] == descriptor[
             "defaultConfiguration"
         ]["level"]
         # GitHub ranks security alerts by it; on other rules it would turn them into security alerts
-        assert ("security-severity" in descriptor["properties"]) == rule.code.startswith("SL6")
+        assert ("security-severity" in descriptor["properties"]) == (rule.family == "security")
+        assert rule.family in descriptor["properties"]["tags"]
     for result in document["runs"][0]["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
         assert result["level"] == rules[result["ruleIndex"]]["defaultConfiguration"]["level"]
+        assert all(place["physicalLocation"]["region"] == {"startLine": 1} for place in result["locations"])
+        assert result["properties"]["rule_url"] == rule_page_url(result["ruleId"])
+
+
+def test_one_result_per_root_cause_with_every_location(real_results: list[ModelResult], context: ReportContext) -> None:
+    """tf1-input-uint8 has one uint8 placeholder in 2 tag-sets x 2 signatures: one result, 4 places."""
+    results = sarif.document(real_results, context)["runs"][0]["results"]
+    uint8 = [
+        r
+        for r in results
+        if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith("golden/models/tf1-input-uint8/")
+    ]
+    assert [r["ruleId"] for r in uint8] == ["SL112"]
+    places = [place["logicalLocations"][0]["name"] for place in uint8[0]["locations"]]
+    assert places == [
+        "tag-set [] signature_def['default']",
+        "tag-set [] signature_def['image_feature_vector']",
+        "tag-set [train] signature_def['default']",
+        "tag-set [train] signature_def['image_feature_vector']",
+    ]
 
 
 def test_locations_are_relative_to_the_workspace(real_results: list[ModelResult], context: ReportContext) -> None:
@@ -96,24 +119,22 @@ def test_pbtxt_models_point_at_the_pbtxt(in_repo: None, ruleset: RuleSet, contex
 
 def test_fingerprints_are_stable_and_distinct(real_results: list[ModelResult], context: ReportContext) -> None:
     first = sarif.document(real_results, context)["runs"][0]["results"]
-    fingerprints = [r["partialFingerprints"]["speclint/v1"] for r in first]
+    fingerprints = [r["partialFingerprints"][sarif.FINGERPRINT_KEY] for r in first]
     assert len(set(fingerprints)) == len(fingerprints)
-    # TensorFlow renumbers traced functions on every export; the alert must stay the same one.
-    assert sarif.fingerprint("SL132", "m/saved_model.pb", "__call__ concrete function __inference_<lambda>_64") == (
-        sarif.fingerprint("SL132", "m/saved_model.pb", "__call__ concrete function __inference_<lambda>_3031")
-    )
-    assert sarif.fingerprint("SL112", "a", "x") != sarif.fingerprint("SL112", "b", "x")
+    assert sarif.render(real_results, context) == sarif.render(real_results, context)
+    finding = next(f for r in real_results for f in r.findings)
+    assert sarif.fingerprint(finding, "a/saved_model.pb") != sarif.fingerprint(finding, "b/saved_model.pb")
 
 
 def test_findings_sharing_a_place_get_numbered_fingerprints(in_repo: None, context: ReportContext) -> None:
-    """Two NCHW nodes of one graph have the same code, file and where: still two alerts."""
+    """Two findings that hash alike (same code, file and cause) still make two alerts."""
     path = fixture_paths(("tf1-input-uint8",))[0]
     findings = [
-        Finding(path, "SL140", "tag-set [serve]", "channels-last", "warning", f"node {n} uses NCHW", "", "https://x")
-        for n in ("a", "b")
+        Finding(path, "SL140", "tag-set [serve]", "channels-last", "warning", "node a uses NCHW", p, "https://x")
+        for p in ("/a", "/b")
     ]
     results = sarif.document([ModelResult(path, "tf1", None, "r", findings)], context)["runs"][0]["results"]
-    first, second = (r["partialFingerprints"]["speclint/v1"] for r in results)
+    first, second = (r["partialFingerprints"][sarif.FINGERPRINT_KEY] for r in results)
     assert first.endswith(":1") and second.endswith(":2") and first[:-2] == second[:-2]
 
 
@@ -126,7 +147,7 @@ def test_output_is_sorted_and_deterministic(real_results: list[ModelResult], con
     assert sarif.render(shuffled, context) == once
     results = json.loads(once)["runs"][0]["results"]
     keys = [(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["ruleId"]) for r in results]
-    assert [k[1] for k in keys if k[0].startswith("golden/models/tf1-input-uint8")] == ["SL112"] * 4
+    assert [k[1] for k in keys if k[0].startswith("golden/models/tf1-input-uint8")] == ["SL112"]
     assert str(REPO) not in once  # relative paths only, for models inside the workspace
 
 
@@ -150,6 +171,7 @@ def test_security_rules_carry_security_severity(context: ReportContext) -> None:
         spec=(SpecRef("tf2", "#input", "quote"),),
         target="/meta_graphs/*",
         schema={},
+        family="security",
     )
     rules = {**context.rules, "SL699": security}
     document = sarif.document([], ReportContext(rules=rules, version=context.version))
@@ -166,3 +188,19 @@ def test_levels(severity: str, level: str, context: ReportContext, tmp_path: Pat
     finding = Finding(str(tmp_path), "SL112", "w", "images-input-dtype", severity, "msg", "", "https://x.invalid")
     document = sarif.document([ModelResult(str(tmp_path), None, None, "r", [finding])], context)
     assert document["runs"][0]["results"][0]["level"] == level
+
+
+def test_one_project_url_builds_every_link(real_results: list[ModelResult], context: ReportContext) -> None:
+    """No placeholder host; a fork sets SPECLINT_PROJECT_URL and every rule link follows."""
+    for path in [*(REPO / "schemas").glob("*.json"), REPO / "README.md", REPO / "action.yml"]:
+        text = path.read_text(encoding="utf-8")
+        assert "speclint.invalid" not in text and "OWNER/speclint" not in text, path
+    completed = run_speclint(
+        "check", "--format", "sarif", *fixture_paths(), env={"SPECLINT_PROJECT_URL": "https://example.org/fork/"}
+    )
+    document = json.loads(completed.stdout)
+    assert document["runs"][0]["tool"]["driver"]["informationUri"] == "https://example.org/fork"
+    assert all(
+        r["properties"]["rule_url"].startswith("https://example.org/fork/blob/v")
+        for r in document["runs"][0]["results"]
+    )

@@ -41,7 +41,14 @@ def test_text_report_is_sorted_and_names_the_spec() -> None:
     assert out.index("tf1-hub-feature-vector") < out.index("tf1-input-uint8")
     assert "SL112 error tag-set [] signature_def['default']: the image input has dtype DT_UINT8" in out
     assert "https://www.tensorflow.org/hub/common_signatures/images#input" in out
-    assert re.search(r"Found \d+ findings? \(\d+ error\) in 2 models\.", out)
+    # one uint8 placeholder, 2 tag-sets x 2 signatures: one finding, every place named once
+    assert re.search(r"Found 1 finding \(1 error\) at 4 locations in 2 models\.", out)
+    assert out.count("DT_UINT8") == 1
+    assert (
+        "also in: tag-set [] signature_def['image_feature_vector'], tag-set [train] signature_def['default'] (1 more)"
+        in out
+    )
+    assert "fix: Take float32 images" in out and "/docs/rules/SL112.md" in out
 
 
 def test_config_in_pyproject_and_the_command_line_wins(tmp_path: Path) -> None:

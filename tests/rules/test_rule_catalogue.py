@@ -62,6 +62,16 @@ def test_rule_file_is_valid_and_its_schemas_are_standard(path: Path) -> None:
             assert quote.split("; ")[0][:60] in text, f"{data['code']}: quote not found in {spec_file}"
 
 
+@pytest.mark.parametrize("path", RULE_FILES, ids=[p.stem for p in RULE_FILES])
+def test_builtin_rule_says_what_it_is(path: Path) -> None:
+    """Family and stage are data, not code prefixes; a probe rule judges only probe results."""
+    data = _data(path)
+    assert data["family"] in {"reading", "tf1-hub", "input", "output", "tf2", "graph", "security", "probe"}
+    assert data["stage"] == ("execute" if data["target"].startswith("/probes") else "static"), data["code"]
+    assert (data["family"] == "probe") == (data["stage"] == "execute")
+    assert data["fix"].strip() and "\n" not in data["fix"]
+
+
 def test_codes_and_names_are_unique() -> None:
     codes = [_data(p)["code"] for p in RULE_FILES]
     names = [_data(p)["name"] for p in RULE_FILES]
@@ -83,7 +93,7 @@ def test_rule_has_a_failing_and_a_passing_fixture(path: Path) -> None:
     assert {"fail", "pass"} <= set(examples), f"{code} needs examples.fail and examples.pass"
     for which in ("fail", "pass"):
         assert (MODELS / examples[which]).is_dir(), f"{code}: fixture {examples[which]} missing from golden/models"
-    if code.startswith("SL7"):
+    if data["stage"] == "execute":
         return  # probe rules need --execute; tests/execute runs them on these fixtures
     auto = RULESET.check(facts_of(examples["fail"]))
     profiles = ["auto"] if code in {f.code for f in auto.findings} else _profiles_with(code)

@@ -29,19 +29,21 @@ from tests.conftest import MODELS, REPO, corpus_dirs, need, need_tensorflow
 
 RULES = {code: CompiledRule(rule) for code, rule in load_rules().items() if code.startswith("SL6")}
 SEC_FIXTURES = {
-    # fixture: (rule code, text every finding's message must contain, text in its where)
-    "sec-readfile": ("SL600", "ReadFile", "function __inference_"),
-    "sec-writefile": ("SL600", "WriteFile", "function __inference_"),
-    "sec-matchingfiles": ("SL600", "MatchingFiles", "function __inference_"),
-    "sec-print-to-file": ("SL600", "PrintV2", "function __inference_"),
-    "sec-pyfunc": ("SL600", "PyFunc", "function __inference_"),
+    # fixture: (rule code, text every finding's message must contain, text in its where;
+    # traced functions are named as a reader knows them: __call__ trace N (arguments), or
+    # their Python name without TensorFlow's __inference_..._<uid>)
+    "sec-readfile": ("SL600", "ReadFile", "__call__ trace 1 (images: float32[?,32,32,3])"),
+    "sec-writefile": ("SL600", "WriteFile", "__call__ trace 1 (images: float32[?,32,32,3])"),
+    "sec-matchingfiles": ("SL600", "MatchingFiles", "__call__ trace 1 (images: float32[?,32,32,3])"),
+    "sec-print-to-file": ("SL600", "PrintV2", "__call__ trace 1 (images: float32[?,32,32,3])"),
+    "sec-pyfunc": ("SL600", "PyFunc", "__call__ trace 1 (images: float32[?,32,32,3])"),
     "sec-readfile-in-cond": ("SL600", "ReadFile", "function cond_true"),
     "sec-readfile-in-while": ("SL600", "ReadFile", "function while_body"),
     "sec-init-op-readfile": ("SL600", "ReadFile", "tag-set [] node"),
-    "sec-text-line-dataset": ("SL600", "TextLineDataset", "function __inference_Dataset"),
-    "sec-lookup-table-from-file": ("SL600", "InitializeTableFromTextFile", "function __inference__initializer"),
-    "sec-summary-writer": ("SL600", "(summary-writer)", "function __inference_"),
-    "sec-save-op-in-call": ("SL600", "SaveV2", "function __inference_<lambda>"),
+    "sec-text-line-dataset": ("SL600", "TextLineDataset", "function Dataset_flat_map_read_one_file"),
+    "sec-lookup-table-from-file": ("SL600", "InitializeTableFromTextFile", "function _initializer"),
+    "sec-summary-writer": ("SL600", "(summary-writer)", "__call__ trace 1 (images: float32[?,32,32,3])"),
+    "sec-save-op-in-call": ("SL600", "SaveV2", "__call__ trace 1 (images: float32[?,32,32,3])"),
     "sec-custom-op": ("SL601", "SpeclintNotARealOp", "tag-set [] node"),
     "sec-keras-lambda": ("SL602", "Lambda layer", "keras_metadata.pb root.layer-3"),
     "sec-asset-escape": ("SL603", "../../etc/passwd", "collection 'saved_model_assets'"),
