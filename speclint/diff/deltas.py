@@ -157,7 +157,7 @@ def shape_direction(old: list[int] | None, new: list[int] | None, skip: set[int]
 def lint_regressions(old_findings: list[Any], new_findings: list[Any], old_codes: set[str]) -> list[Json]:
     """Lint rules that ran on OLD without a finding and fail on NEW (keyed by code, not location:
     locations carry TensorFlow's per-save function numbers)."""
-    from speclint.explain import redact_function_numbers as redact  # per-save numbers are not part of a change
+    from speclint.rules.wording import redact_function_numbers as redact  # per-save numbers are not part of a change
 
     failed_before = {f.code for f in old_findings}
     first: dict[str, Any] = {}
