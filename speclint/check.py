@@ -12,7 +12,7 @@ from typing import Any
 from speclint import __version__
 from speclint.config import Config, load_config
 from speclint.discover import discover
-from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError
+from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError, print_error
 from speclint.read import read_model
 from speclint.read.loading import DEFAULT_MAX_BYTES
 from speclint.rules.model import severity_rank
@@ -48,7 +48,7 @@ def run_check(args: argparse.Namespace) -> int:
     require_known(config.profile)  # before reading anything
     found = discover(args.paths)
     for problem in found.errors:
-        print(f"speclint: error: {problem}", file=sys.stderr)
+        print_error(problem)
     if not found.models:
         return EXIT_ERROR
     max_bytes = config.max_file_size or DEFAULT_MAX_BYTES
@@ -128,7 +128,7 @@ def _write_report(results: list[ModelResult], ruleset: RuleSet, config: Config, 
             with open(summary_file, "a", encoding="utf-8") as handle:
                 handle.write(step_summary(results, context))
         except OSError as exc:
-            print(f"speclint: warning: cannot write {summary_file}: {exc.strerror or exc}", file=sys.stderr)
+            print_error(f"cannot write {summary_file}: {exc.strerror or exc}", level="warning")
 
 
 def _write_sarif(results: list[ModelResult], ruleset: RuleSet, output: str) -> None:

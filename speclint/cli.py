@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from speclint import __version__
-from speclint.errors import EXIT_ERROR, SpeclintError
+from speclint.errors import EXIT_ERROR, SpeclintError, print_error
 from speclint.rules.model import SEVERITIES
 from speclint.rules.profiles import PROFILE_NAMES
 
@@ -149,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_ERROR
         raise SpeclintError(f"unknown command {args.command!r}")
     except SpeclintError as exc:
-        print(f"speclint: error: {exc}", file=sys.stderr)
+        print_error(exc)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("speclint: interrupted", file=sys.stderr)
@@ -159,9 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug in speclint: still one line, never a traceback (SPECLINT_DEBUG=1 shows it)
         if os.environ.get("SPECLINT_DEBUG"):
             raise
-        print(
-            f"speclint: internal error: {type(exc).__name__}: {exc} (set SPECLINT_DEBUG=1 for details)", file=sys.stderr
-        )
+        print_error(f"{type(exc).__name__}: {exc} (set SPECLINT_DEBUG=1 for details)", level="internal error")
         return EXIT_ERROR
 
 

@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from speclint.discover import discover
-from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, display_path
+from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, display_path, print_error
 from speclint.read import read_model
 from speclint.read.hub import format_shape
 from speclint.read.loading import DEFAULT_MAX_BYTES
 from speclint.read.tensors import Json
+from speclint.safe_text import escape, no_workflow_commands
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -29,14 +30,15 @@ def run_show(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write("\n".join(render(facts) for facts in documents))
     for problem in problems:
-        print(f"speclint: error: {problem}", file=sys.stderr)
+        print_error(problem)
     if not any(facts["meta_graphs"] for facts in documents):
         return EXIT_ERROR
     return EXIT_FINDINGS if problems else EXIT_CLEAN
 
 
 def render(facts: Json) -> str:
-    return "\n".join(_lines(facts)) + "\n"
+    """Each line escaped whole: every model string in it (names, keys, paths) shows as printable text."""
+    return no_workflow_commands("\n".join(escape(line) for line in _lines(facts)) + "\n")
 
 
 def _lines(facts: Json) -> Iterator[str]:

@@ -8,6 +8,8 @@ commit instead of a SavedModel: Git LFS pointers, notes, GraphDefs, label maps.
 from __future__ import annotations
 
 import os
+import stat
+from typing import Any
 
 from google.protobuf import message as pb_message
 
@@ -22,25 +24,88 @@ class ReadError(Exception):
     """A file that cannot be read as what its name promises; the message is one line."""
 
 
-def read_bytes(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Read a whole file after checking its size, so a huge file fails before any allocation."""
+def read_bytes(path: str, max_bytes: int = DEFAULT_MAX_BYTES, root: str | None = None) -> bytes:
+    """Read a whole regular file of the model after checking where it is and how big it is.
+
+    ``root`` is the model directory (default: the file's own directory). A file that resolves
+    outside it (a symlink to ``/etc/passwd`` or a token) is refused unread, so nothing of it can
+    be echoed. The file is opened non-blocking and checked with ``fstat`` after ``open``: a FIFO,
+    a device or a ``/proc`` file that would block is refused instead of hanging the run.
+    """
+    outside = _outside(path, root if root is not None else os.path.dirname(path) or ".")
+    if outside is not None:
+        raise ReadError(outside)
     try:
-        size = os.stat(path).st_size
-        if size > PROTOBUF_LIMIT:
-            raise ReadError(f"file is {size} bytes, above protobuf's 2 GiB message limit")
-        if size > max_bytes:
-            raise ReadError(f"file is {size} bytes, above the size cap of {max_bytes} bytes (--max-file-size)")
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except PermissionError:
         raise ReadError("permission denied") from None
     except IsADirectoryError:
         raise ReadError("is a directory, not a file") from None
     except OSError as exc:
         raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    with os.fdopen(descriptor, "rb", buffering=0) as handle:
+        info = os.fstat(descriptor)
+        if stat.S_ISDIR(info.st_mode):
+            raise ReadError("is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadError(f"is a {_kind(info.st_mode)}, not a regular file; not read")
+        size = info.st_size
+        if size > PROTOBUF_LIMIT:
+            raise ReadError(f"file is {size} bytes, above protobuf's 2 GiB message limit")
+        if size > max_bytes:
+            raise ReadError(f"file is {size} bytes, above the size cap of {max_bytes} bytes (--max-file-size)")
+        data = _read_all(handle, max_bytes + 1)
     if len(data) > max_bytes:
         raise ReadError(f"file grew above the size cap of {max_bytes} bytes while being read")
     return data
+
+
+def _read_all(handle: Any, limit: int) -> bytes:
+    """Up to ``limit`` bytes; a read that would block (``/proc/kmsg``) is an error, never a wait."""
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        while total < limit:
+            chunk = handle.read(min(limit - total, 1 << 26))
+            if chunk is None:  # non-blocking read with nothing available
+                raise ReadError("reading it would block (a special file, not a model file); not read")
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except BlockingIOError:
+        raise ReadError("reading it would block (a special file, not a model file); not read") from None
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _outside(path: str, root: str) -> str | None:
+    """Why ``path`` is not a file of the model under ``root`` (it resolves elsewhere), or None."""
+    try:
+        resolved = os.path.realpath(path)
+        top = os.path.realpath(root)
+    except (OSError, ValueError, RuntimeError):
+        return "cannot resolve its path; not read"
+    if resolved.startswith(top.rstrip(os.sep) + os.sep):
+        return None
+    return (
+        "is a symbolic link to a file outside the model directory, so speclint does not read or quote it "
+        "(fix: copy the real file into the model directory, e.g. `cp --dereference`, or lint the directory it "
+        "points to)"
+    )
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "named pipe (FIFO)"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISSOCK, "socket"),
+    ):
+        if test(mode):
+            return name
+    return "special file"
 
 
 def describe_non_proto(data: bytes) -> str | None:
@@ -71,7 +136,7 @@ def load_saved_model(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> messages.
         _parse_text(data, saved_model)
     else:
         if _looks_like_text(data):
-            raise ReadError(f"is a {len(data)}-byte text file, not a binary SavedModel: {_first_line(data)!r}")
+            raise ReadError(f"is a {len(data)}-byte text file, not a binary SavedModel: {_first_line(data)}")
         parse_binary(data, saved_model)
         if not saved_model.meta_graphs:
             raise ReadError(_what_else_binary(data))
@@ -138,8 +203,12 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 def _first_line(data: bytes) -> str:
-    line = data.decode("utf-8", "replace").strip().splitlines()[0] if data.strip() else ""
-    return line[:60] + ("..." if len(line) > 60 else "")
+    """A short, escaped prefix of the model's own file: enough to recognise it, too little to leak."""
+    from speclint.safe_text import escape
+
+    head = data[:240].decode("utf-8", "replace").strip()
+    line = head.splitlines()[0] if head else ""
+    return "'" + escape(line[:60]) + ("..." if len(line) > 60 else "") + "'"
 
 
 def _short(exc: BaseException) -> str:

@@ -6,6 +6,7 @@ from collections import Counter
 
 from speclint.report import ReportContext
 from speclint.rules.ruleset import ModelResult
+from speclint.safe_text import escape, escape_path, no_workflow_commands
 
 COLORS = {"error": "31", "warning": "33", "info": "36", "path": "1", "dim": "2"}
 
@@ -19,19 +20,27 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
     counts: Counter[str] = Counter()
     for result in results:
         profile = result.profile or "none"
-        lines.append(_paint(f"{result.path}", "path", context.color) + f" [{profile}] {result.profile_reason}")
+        lines.append(
+            _paint(escape_path(result.path), "path", context.color)
+            + f" [{escape(profile)}] {escape(result.profile_reason)}"
+        )
         if result.execution:
             speed = result.execution["images_per_second"]
             lines.append(
-                f"  executed on {result.execution['device'] or 'no device'}: {result.execution['status']}"
+                f"  executed on {escape(result.execution['device'] or 'no device')}: "
+                + escape(result.execution["status"])
                 + (f", {speed:.0f} images/s at batch 32" if speed else "")
             )
         for finding in result.findings:
             counts[finding.severity] += 1
             severity = _paint(finding.severity, finding.severity, context.color)
-            lines.append(f"  {finding.code} {severity} {finding.message}")
+            lines.append(f"  {escape(finding.code)} {severity} {escape(finding.message)}")
             lines.append(
-                _paint(f"      at {finding.where} | {finding.name} | {finding.spec_url}", "dim", context.color)
+                _paint(
+                    f"      at {escape(finding.where)} | {escape(finding.name)} | {escape(finding.spec_url)}",
+                    "dim",
+                    context.color,
+                )
             )
     total = sum(counts.values())
     summary = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s])
@@ -41,4 +50,4 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
         if total
         else f"All checks passed ({models} model{'s' if models != 1 else ''})."
     )
-    return "\n".join(lines) + "\n"
+    return no_workflow_commands("\n".join(lines) + "\n")

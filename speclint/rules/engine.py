@@ -8,6 +8,7 @@ each of them must satisfy.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -106,7 +107,5 @@ def _show(value: Any) -> str:
 
 
 def _format(template: str, **values: str) -> str:
-    text = template
-    for key, value in values.items():
-        text = text.replace("{" + key + "}", value)
-    return text
+    """Fill ``{where}``/``{found}`` in one pass, so a ``{found}`` inside a model's name stays text."""
+    return re.sub(r"\{(\w+)\}", lambda match: values.get(match.group(1), match.group(0)), template)
