@@ -11,7 +11,7 @@ from typing import Any
 
 from speclint import __version__
 from speclint.config import Config, load_config
-from speclint.discover import discover
+from speclint.discover import Exclusion, anchor, discover
 from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError, print_error
 from speclint.read import read_model
 from speclint.read.loading import DEFAULT_MAX_BYTES
@@ -42,11 +42,18 @@ def settings_from(args: argparse.Namespace) -> Config:
     return config
 
 
+def exclusion_from(config: Config, args: argparse.Namespace) -> Exclusion:
+    """Directories a tree walk skips: the config's patterns, the command line's replacing or extending them."""
+    exclude = anchor(args.exclude, ".") if getattr(args, "exclude", None) else config.exclude
+    extend = config.extend_exclude + anchor(getattr(args, "extend_exclude", None) or [], ".")
+    return Exclusion(exclude, extend, config.respect_gitignore)
+
+
 def run_check(args: argparse.Namespace) -> int:
     config = settings_from(args)
     ruleset = RuleSet(config.rules)
     require_known(config.profile)  # before reading anything
-    found = discover(args.paths)
+    found = discover(args.paths, exclusion_from(config, args))
     for problem in found.errors:
         print_error(problem)
     if not found.models:

@@ -52,6 +52,17 @@ def _add_read_options(parser: argparse.ArgumentParser) -> None:
         metavar="BYTES",
         help="refuse model files larger than this (default 1 GiB; protobuf's own limit is 2 GiB)",
     )
+    parser.add_argument(
+        "--exclude",
+        type=_code_list,
+        action="extend",
+        metavar="PATTERNS",
+        help="comma-separated directory names or path globs a tree walk skips, replacing the defaults "
+        "(.git, .venv, venv, site-packages, node_modules, __pycache__, ...); .gitignore is honoured too",
+    )
+    parser.add_argument(
+        "--extend-exclude", type=_code_list, action="extend", metavar="PATTERNS", help="like --exclude, added to it"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

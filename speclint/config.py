@@ -8,6 +8,7 @@ Example::
     ignore = ["SL125"]
     fail-level = "warning"
     rules = ["lint/rules"]          # extra rule packs, relative to pyproject.toml
+    extend-exclude = ["scratch", "models/old/*"]  # directories a tree walk skips (also .gitignore)
     [[tool.speclint.per-path]]
     path = "models/legacy/*"
     profile = "tf1-image-classification"
@@ -20,10 +21,12 @@ import fnmatch
 import os
 from typing import Any, NamedTuple
 
+from speclint.discover import anchor
 from speclint.errors import SpeclintError
 from speclint.rules.model import SEVERITIES as FAIL_LEVELS
 
 TOP_KEYS = {"profile", "select", "ignore", "fail-level", "rules", "per-path", "format", "max-file-size"}
+TOP_KEYS |= {"exclude", "extend-exclude", "respect-gitignore"}  # discovery: directories a walk skips
 PER_PATH_KEYS = {"path", "profile", "ignore", "select"}
 
 
@@ -48,6 +51,9 @@ class Config:
         self.format: str | None = None
         self.max_file_size: int | None = None
         self.per_path: list[PerPath] = []
+        self.exclude: list[str] | None = None  # None: discover.DEFAULT_EXCLUDE
+        self.extend_exclude: list[str] = []
+        self.respect_gitignore = True
 
     def for_model(self, model_path: str) -> tuple[str, list[str], list[str]]:
         """Profile, select and ignore for one model, the last matching per-path entry winning."""
@@ -133,6 +139,14 @@ def _parse(table: dict[str, Any], path: str) -> Config:
         if not isinstance(table["max-file-size"], int) or table["max-file-size"] <= 0:
             raise SpeclintError(f"{where}: max-file-size must be a positive integer of bytes")
         config.max_file_size = table["max-file-size"]
+    if "exclude" in table:
+        config.exclude = anchor(_codes(table["exclude"], where, "exclude"), config.root)
+    if "extend-exclude" in table:
+        config.extend_exclude = anchor(_codes(table["extend-exclude"], where, "extend-exclude"), config.root)
+    if "respect-gitignore" in table:
+        if not isinstance(table["respect-gitignore"], bool):
+            raise SpeclintError(f"{where}: respect-gitignore must be true or false")
+        config.respect_gitignore = table["respect-gitignore"]
     for index, entry in enumerate(table.get("per-path", [])):
         config.per_path.append(_per_path(entry, f"{where} per-path[{index}]"))
     return config

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from speclint.discover import discover
+from speclint.discover import Exclusion, anchor, discover
 from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, display_path, print_error
 from speclint.read import read_model
 from speclint.read.hub import format_shape
@@ -19,7 +19,10 @@ from speclint.safe_text import escape, no_workflow_commands
 
 def run_show(args: argparse.Namespace) -> int:
     """Print every model's facts; exit 0 when all were read, 1 when some were not, 2 when none."""
-    found = discover(args.paths)
+    found = discover(
+        args.paths,
+        Exclusion(anchor(args.exclude, ".") if args.exclude else None, anchor(args.extend_exclude or [], ".")),
+    )
     documents = [read_model(model, args.max_file_size or DEFAULT_MAX_BYTES) for model in found.models]
     problems = list(found.errors)
     for facts in documents:

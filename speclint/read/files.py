@@ -7,6 +7,7 @@ import os
 from speclint.read.tensors import Json
 
 SAVED_MODEL_NAMES = ("saved_model.pb", "saved_model.pbtxt")  # TensorFlow's loader prefers .pb
+LISTING_CAP = 100_000  # entries of assets/ or variables/ kept in the facts
 
 
 def _size(path: str) -> int | None:
@@ -16,14 +17,29 @@ def _size(path: str) -> int | None:
         return None
 
 
-def _listing(directory: str) -> list[str]:
-    """Relative paths of everything under ``directory``, sorted, without following symlinks."""
+def _listing(directory: str, limit: int = LISTING_CAP) -> list[str]:
+    """Relative paths of everything under ``directory``, sorted, without following symlinks.
+
+    An explicit stack instead of ``os.walk`` (recursive before Python 3.12): an ``assets/`` tree
+    1,200 levels deep must not end the run. A symlinked directory is listed, not entered; at most
+    ``limit`` entries are kept, so a million-file ``assets/`` cannot swamp the facts document.
+    """
     found: list[str] = []
-    for root, dirs, names in os.walk(directory, followlinks=False):
-        dirs.sort()
-        for name in sorted(names) + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
-            found.append(os.path.relpath(os.path.join(root, name), directory))
-    return sorted(found)
+    stack = [""]
+    while stack and len(found) < limit:
+        relative = stack.pop()
+        try:
+            with os.scandir(os.path.join(directory, relative) if relative else directory) as entries:
+                children = sorted((entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries)
+        except OSError:
+            continue
+        for name, is_dir in children:
+            path = os.path.join(relative, name) if relative else name
+            if is_dir:
+                stack.append(path)
+            else:
+                found.append(path)  # files, symlinks (to files or directories), special files
+    return sorted(found)[:limit]
 
 
 def inventory(model_dir: str) -> Json:
