@@ -13,7 +13,7 @@ from speclint import __version__
 from speclint.config import Config, load_config
 from speclint.discover import Exclusion, anchor, discover
 from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError, print_error
-from speclint.read import read_model
+from speclint.read.guard import DEFAULT_READ_SECONDS, read_model_guarded
 from speclint.read.loading import DEFAULT_MAX_BYTES
 from speclint.rules.model import severity_rank
 from speclint.rules.profiles import require_known
@@ -60,7 +60,9 @@ def run_check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     max_bytes = config.max_file_size or DEFAULT_MAX_BYTES
     with _Progress(_progress_wanted(args, len(found.models))) as progress:
-        facts_list = _read_all(found.models, max_bytes, args.jobs, progress.stage("reading", len(found.models)))
+        seconds = getattr(args, "read_timeout", None) or config.read_timeout or DEFAULT_READ_SECONDS
+        stage = progress.stage("reading", len(found.models))
+        facts_list = _read_all(found.models, max_bytes, args.jobs, stage, seconds)
         if args.execute:
             import dataclasses
 
@@ -91,14 +93,18 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _read_all(
-    models: list[str], max_bytes: int, jobs: int, advance: Callable[[], None] | None = None
+    models: list[str],
+    max_bytes: int,
+    jobs: int,
+    advance: Callable[[], None] | None = None,
+    seconds: float = DEFAULT_READ_SECONDS,
 ) -> list[dict[str, Any]]:
     """Facts in the order of ``models`` whatever ``jobs`` is (``pool.map`` keeps the order)."""
     done = advance or (lambda: None)
     facts_list: list[dict[str, Any]] = []
     if jobs <= 1 or len(models) < 2:
         for model in models:
-            facts_list.append(read_model(model, max_bytes))
+            facts_list.append(read_model_guarded(model, max_bytes, seconds))
             done()
         return facts_list
     from concurrent.futures import ProcessPoolExecutor
@@ -106,7 +112,9 @@ def _read_all(
     jobs = min(jobs, len(models))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         chunksize = max(1, len(models) // (jobs * 8))
-        for facts in pool.map(read_model, models, [max_bytes] * len(models), chunksize=chunksize):
+        for facts in pool.map(
+            read_model_guarded, models, [max_bytes] * len(models), [seconds] * len(models), chunksize=chunksize
+        ):
             facts_list.append(facts)
             done()
     return facts_list

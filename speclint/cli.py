@@ -53,6 +53,13 @@ def _add_read_options(parser: argparse.ArgumentParser) -> None:
         help="refuse model files larger than this (default 1 GiB; protobuf's own limit is 2 GiB)",
     )
     parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="give up reading one model after this long; it is reported as unreadable (default 120)",
+    )
+    parser.add_argument(
         "--exclude",
         type=_code_list,
         action="extend",

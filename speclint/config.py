@@ -27,6 +27,7 @@ from speclint.rules.model import SEVERITIES as FAIL_LEVELS
 
 TOP_KEYS = {"profile", "select", "ignore", "fail-level", "rules", "per-path", "format", "max-file-size"}
 TOP_KEYS |= {"exclude", "extend-exclude", "respect-gitignore"}  # discovery: directories a walk skips
+TOP_KEYS |= {"read-timeout"}  # seconds per model for the static reader
 PER_PATH_KEYS = {"path", "profile", "ignore", "select"}
 
 
@@ -54,6 +55,7 @@ class Config:
         self.exclude: list[str] | None = None  # None: discover.DEFAULT_EXCLUDE
         self.extend_exclude: list[str] = []
         self.respect_gitignore = True
+        self.read_timeout: float | None = None
 
     def for_model(self, model_path: str) -> tuple[str, list[str], list[str]]:
         """Profile, select and ignore for one model, the last matching per-path entry winning."""
@@ -147,6 +149,11 @@ def _parse(table: dict[str, Any], path: str) -> Config:
         if not isinstance(table["respect-gitignore"], bool):
             raise SpeclintError(f"{where}: respect-gitignore must be true or false")
         config.respect_gitignore = table["respect-gitignore"]
+    if "read-timeout" in table:
+        value = table["read-timeout"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise SpeclintError(f"{where}: read-timeout must be a positive number of seconds")
+        config.read_timeout = float(value)
     for index, entry in enumerate(table.get("per-path", [])):
         config.per_path.append(_per_path(entry, f"{where} per-path[{index}]"))
     return config

@@ -10,7 +10,7 @@ from typing import Any
 
 from speclint.discover import Exclusion, anchor, discover
 from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, display_path, print_error
-from speclint.read import read_model
+from speclint.read.guard import DEFAULT_READ_SECONDS, read_model_guarded
 from speclint.read.hub import format_shape
 from speclint.read.loading import DEFAULT_MAX_BYTES
 from speclint.read.tensors import Json
@@ -23,7 +23,8 @@ def run_show(args: argparse.Namespace) -> int:
         args.paths,
         Exclusion(anchor(args.exclude, ".") if args.exclude else None, anchor(args.extend_exclude or [], ".")),
     )
-    documents = [read_model(model, args.max_file_size or DEFAULT_MAX_BYTES) for model in found.models]
+    max_bytes, seconds = args.max_file_size or DEFAULT_MAX_BYTES, args.read_timeout or DEFAULT_READ_SECONDS
+    documents = [read_model_guarded(model, max_bytes, seconds) for model in found.models]
     problems = list(found.errors)
     for facts in documents:
         for error in facts["errors"]:
