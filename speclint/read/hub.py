@@ -127,3 +127,4 @@ def format_shape(shape: list[int] | None) -> str:
     if len(shape) == 1:
         return f"({shape[0]},)"
     return "(" + ", ".join(str(d) for d in shape) + ")"
+
