@@ -135,7 +135,15 @@ def _load_gitignore(path: str) -> Any:
 
 
 def is_model_dir(path: str) -> bool:
-    return any(os.path.isfile(os.path.join(path, name)) for name in MODEL_FILES)
+    """A directory with a model file: a FIFO or a dangling link of that name counts, to be reported."""
+    return any(_present(os.path.join(path, name)) for name in MODEL_FILES)
+
+
+def _present(path: str) -> bool:
+    try:
+        return not stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return os.path.lexists(path)
 
 
 def discover(paths: list[str], exclusion: Exclusion | None = None) -> Discovery:

@@ -14,7 +14,7 @@ from speclint.read.guard import DEFAULT_READ_SECONDS, read_model_guarded
 from speclint.read.hub import format_shape
 from speclint.read.loading import DEFAULT_MAX_BYTES
 from speclint.read.tensors import Json
-from speclint.safe_text import escape, no_workflow_commands
+from speclint.safe_text import escape, escape_path, no_workflow_commands
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -46,7 +46,7 @@ def render(facts: Json) -> str:
 
 
 def _lines(facts: Json) -> Iterator[str]:
-    yield f"{facts['path']}: format {facts['format'] or 'unknown'}"
+    yield f"{escape_path(facts['path'])}: format {facts['format'] or 'unknown'}"
     for error in facts["errors"]:
         yield f"  error: {error['file']}: {error['message']}"
     files = facts["files"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 
 from speclint.read.tensors import Json
 
@@ -11,10 +12,24 @@ LISTING_CAP = 100_000  # entries of assets/ or variables/ kept in the facts
 
 
 def _size(path: str) -> int | None:
+    """Size of an entry that is not a directory, or None when there is none.
+
+    A FIFO, a device or a dangling symlink counts as present: it is a broken model file that
+    the reader reports by name, not a missing one. A symlink's own size is given, never its target's.
+    """
     try:
-        return os.lstat(path).st_size if os.path.isfile(path) else None
+        info = os.lstat(path)
     except OSError:
         return None
+    if stat.S_ISDIR(info.st_mode):
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            if stat.S_ISDIR(os.stat(path).st_mode):
+                return None
+        except OSError:
+            pass
+    return info.st_size
 
 
 def _listing(directory: str, limit: int = LISTING_CAP) -> list[str]:

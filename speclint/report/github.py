@@ -14,6 +14,7 @@ from pathlib import PurePath
 from speclint.read.files import SAVED_MODEL_NAMES
 from speclint.report import ReportContext
 from speclint.rules.ruleset import ModelResult
+from speclint.safe_text import escape
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -78,10 +79,10 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
     """One workflow command per finding, then a plain summary line for the log."""
     lines: list[str] = []
     for result in results:
-        file = escape_property(model_file(result.path))
+        file = escape_property(escape(model_file(result.path)))
         for finding in result.findings:
             title = escape_property(f"{finding.code} {finding.name}")
-            message = escape_data(f"{finding.message}\n{finding.spec_url}")
+            message = escape_data(f"{escape(finding.message)}\n{finding.spec_url}")
             lines.append(f"::{LEVELS[finding.severity]} file={file},title={title}::{message}")
     lines.append(summary_line(results))
     return "\n".join(lines) + "\n"
@@ -89,7 +90,7 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
 
 def _cell(text: str) -> str:
     """Text safe inside a GFM table cell: Markdown punctuation escaped, newlines as <br>."""
-    escaped = "".join("\\" + ch if ch in "\\`*_[]<>|~#!&$" else ch for ch in text)
+    escaped = "".join("\\" + ch if ch in "\\`*_[]<>|~#!&$" else ch for ch in escape(text))
     return escaped.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
 
 
