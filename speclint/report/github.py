@@ -90,7 +90,7 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
 
 def _cell(text: str) -> str:
     """Text safe inside a GFM table cell: Markdown punctuation escaped, newlines as <br>."""
-    escaped = "".join("\\" + ch if ch in "\\`*_[]<>|~#!&$" else ch for ch in escape(text))
+    escaped = "".join("\\" + ch if ch in "\\`*_[]<>|~#!&$" else ch for ch in text)
     return escaped.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
 
 
