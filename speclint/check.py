@@ -229,9 +229,11 @@ class _Progress:
         task = self._bar.add_task("executing", total=total)
         self._refresh(force=True)
 
+        from speclint.safe_text import escape  # a directory name reaches the terminal here too
+
         def on_event(event: Any) -> None:
             if event.kind == "model-started" and event.path:
-                self._bar.update(task, description=f"executing {os.path.basename(event.path)}")
+                self._bar.update(task, description=f"executing {escape(os.path.basename(event.path))}")
             elif event.kind == "model-finished":
                 self._bar.advance(task)
             self._refresh(force=True)

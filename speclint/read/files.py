@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 
 from speclint.read.tensors import Json
 
@@ -55,6 +56,35 @@ def _listing(directory: str, limit: int = LISTING_CAP) -> list[str]:
             else:
                 found.append(path)  # files, symlinks (to files or directories), special files
     return sorted(found)[:limit]
+
+
+def walk(top: str) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk(top, followlinks=False)`` with an explicit stack (``os.walk`` recurses before 3.12).
+
+    Same contract: top-down, ``dirnames`` holds symlinks to directories too but only real
+    directories are entered, and a caller may prune or sort ``dirnames`` in place.
+    """
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as entries:
+                listed = [(entry.name, _is_dir(entry), entry.is_symlink()) for entry in entries]
+        except OSError:
+            continue
+        dirs = [name for name, is_dir, _ in listed if is_dir]
+        files = [name for name, is_dir, _ in listed if not is_dir]
+        links = {name for name, is_dir, is_link in listed if is_dir and is_link}
+        yield directory, dirs, files
+        stack.extend(os.path.join(directory, name) for name in reversed(dirs) if name not in links)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """As ``os.walk`` decides: a link loop or a dangling link is not a directory."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def inventory(model_dir: str) -> Json:

@@ -121,6 +121,9 @@ def _deep(top: Path) -> Path:
     assets.mkdir(exist_ok=True)
     nested = _chain(assets, "a")
     Path(nested, "vocab.txt").write_text("cat\ndog\n")
+    hidden = _copy(TF1, top / "deep-assets-link") / "assets"  # an outward symlink hidden at the bottom
+    hidden.mkdir(exist_ok=True)
+    os.symlink("/etc/passwd", Path(_chain(hidden, "a"), "passwd"))
     return top
 
 

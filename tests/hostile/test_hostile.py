@@ -175,10 +175,13 @@ def test_deep_trees_are_walked_without_recursion(corpus: dict[str, Path]) -> Non
     run = speclint("check", "--format", "text", ".", cwd=corpus["deep"])
     assert run.code == 1
     reported = [line.split(" [")[0] for line in _model_lines(run)]
-    assert reported[:2] == ["dangerous", "deep-assets"]
-    assert len(reported) == 3 and reported[2] == "tree/" + "d/" * 1200 + "model"
+    assert reported[:3] == ["dangerous", "deep-assets", "deep-assets-link"]
+    assert len(reported) == 4 and reported[3] == "tree/" + "d/" * 1200 + "model"
     assert run.text.count(" SL600 error ") == 2
-    assert run.text.count(" SL112 error ") == 8
+    assert run.text.count(" SL112 error ") == 12
+    escapes = [line for line in run.text.splitlines() if " SL603 error " in line]
+    assert len(escapes) == 1  # the outward symlink at the bottom of assets/ is found
+    assert "a/" * 1200 + "passwd' is a symbolic link to '/etc/passwd'" in escapes[0]
 
 
 def test_deep_assets_are_listed(corpus: dict[str, Path]) -> None:
@@ -186,7 +189,7 @@ def test_deep_assets_are_listed(corpus: dict[str, Path]) -> None:
 
     facts = read_model(str(corpus["deep"] / "deep-assets"))
     assert facts["files"]["assets"] == ["a/" * 1200 + "vocab.txt"]
-    assert not facts["errors"]
+    assert not facts["errors"] and not facts["security"]["errors"]
 
 
 # ---- 5. special files and time ------------------------------------------------------------------
@@ -228,6 +231,6 @@ def test_one_run_over_everything_reports_every_model(corpus: dict[str, Path], jo
     run = speclint("check", "--format", "text", "--jobs", jobs, "--read-timeout", "0.5", ".", cwd=top)
     assert run.code == 1
     reported = _model_lines(run)
-    assert len(reported) == 5 + 5 + 3 + 4 + 2
+    assert len(reported) == 5 + 5 + 4 + 4 + 2
     assert run.text.count(" SL600 error ") == 2 * 6  # every class's dangerous model, plus dangerous-named
     assert SECRET not in run.text
