@@ -164,7 +164,9 @@ def _parse_text(data: bytes, saved_model: messages.Message) -> None:
             allow_unknown_field=True,
             descriptor_pool=messages.POOL,
         )
-    except (text_format.ParseError, RecursionError, ValueError) as exc:
+    except RecursionError:
+        raise ReadError("not a text-format SavedModel: messages nested too deeply to parse") from None
+    except (text_format.ParseError, ValueError) as exc:
         raise ReadError(f"not a text-format SavedModel ({_short(exc)})") from None
     if not saved_model.meta_graphs:
         raise ReadError("text-format SavedModel holds no meta_graphs")

@@ -10,7 +10,8 @@ Classes (issue 10):
 - ``inject``: directory names, signature keys and input keys carrying newlines, ``\\r``,
   ESC/OSC sequences, bidi controls, GitHub workflow commands and ``{found}`` placeholders;
 - ``outside``: model files that are symlinks to a secret outside the model (and to /proc/kmsg);
-- ``deep``: a model at the bottom of a 1,200-level tree and one with a 1,200-level ``assets/``;
+- ``deep``: a model at the bottom of a 1,200-level tree, one with a 1,200-level ``assets/`` (and
+  an outward symlink at its bottom), a text-format model nested 1,200 levels deep;
 - ``special``: a FIFO as ``saved_model.pb`` (open would block without O_NONBLOCK), dangling links;
 - ``slow``: a text-format model too big to read under a tiny ``--read-timeout``.
 Every class also holds a dangerous model (PyFunc) whose report must survive its neighbours.
@@ -124,6 +125,16 @@ def _deep(top: Path) -> Path:
     hidden = _copy(TF1, top / "deep-assets-link") / "assets"  # an outward symlink hidden at the bottom
     hidden.mkdir(exist_ok=True)
     os.symlink("/etc/passwd", Path(_chain(hidden, "a"), "passwd"))
+    # A text-format model whose messages nest DEPTH levels deep (protobuf's parsers stop at 100).
+    nested = "tensor_spec_value { dtype: DT_FLOAT }"
+    for _ in range(DEPTH):
+        nested = f"list_value {{ values {{ {nested} }} }}"
+    (top / "deep-pbtxt").mkdir()
+    (top / "deep-pbtxt" / "saved_model.pbtxt").write_text(
+        'meta_graphs { object_graph_def { concrete_functions { key: "f" value { output_signature { '
+        + nested
+        + " } } } } }\n"
+    )
     return top
 
 

@@ -175,8 +175,9 @@ def test_deep_trees_are_walked_without_recursion(corpus: dict[str, Path]) -> Non
     run = speclint("check", "--format", "text", ".", cwd=corpus["deep"])
     assert run.code == 1
     reported = [line.split(" [")[0] for line in _model_lines(run)]
-    assert reported[:3] == ["dangerous", "deep-assets", "deep-assets-link"]
-    assert len(reported) == 4 and reported[3] == "tree/" + "d/" * 1200 + "model"
+    assert reported[:4] == ["dangerous", "deep-assets", "deep-assets-link", "deep-pbtxt"]
+    assert len(reported) == 5 and reported[4] == "tree/" + "d/" * 1200 + "model"
+    assert "saved_model.pbtxt cannot be read: not a text-format SavedModel: messages nested too deeply" in run.text
     assert run.text.count(" SL600 error ") == 2
     assert run.text.count(" SL112 error ") == 12
     escapes = [line for line in run.text.splitlines() if " SL603 error " in line]
@@ -231,6 +232,6 @@ def test_one_run_over_everything_reports_every_model(corpus: dict[str, Path], jo
     run = speclint("check", "--format", "text", "--jobs", jobs, "--read-timeout", "0.5", ".", cwd=top)
     assert run.code == 1
     reported = _model_lines(run)
-    assert len(reported) == 5 + 5 + 4 + 4 + 2
+    assert len(reported) == 5 + 5 + 5 + 4 + 2
     assert run.text.count(" SL600 error ") == 2 * 6  # every class's dangerous model, plus dangerous-named
     assert SECRET not in run.text
