@@ -8,6 +8,7 @@ no forged GitHub workflow command, no byte of a file outside the model, time wit
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.make_corpus import SECRET, build, remove_tree
+from tests.hostile.make_corpus import NASTY, SECRET, build, remove_tree
 
 REPO = Path(__file__).resolve().parents[2]
 TIME_LIMIT_S = 90.0  # generous: CPU is shared; each case takes about a second alone
@@ -105,6 +106,15 @@ def test_github_annotations_cannot_be_forged(corpus: dict[str, Path], env: dict[
     assert sum(b"file=dangerous-named/saved_model.pb," in line for line in annotations) == 2
     assert sum(b"file=.%2F%3A%3Aerror file=x.py%3A%3AFORGED/saved_model.pb," in line for line in annotations) == 0
     assert sum(b"%3A%3Aerror file=x.py%3A%3AFORGED/saved_model.pb," in line for line in annotations) == 4
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_machine_formats_carry_names_exactly_in_ascii_json(corpus: dict[str, Path], fmt: str) -> None:
+    """JSON escapes at its own level, so a consumer gets the attacker's exact string back."""
+    run = speclint("check", "--format", fmt, ".", cwd=corpus["inject"])
+    assert run.code == 1
+    assert run.out.isascii()
+    assert json.dumps(NASTY)[1:-1] in json.dumps(json.loads(run.out))  # some decoded string holds it whole
 
 
 def test_show_escapes_every_model_string(corpus: dict[str, Path]) -> None:
