@@ -46,12 +46,14 @@ def read_model_guarded(
 
 @contextmanager
 def _deadline(seconds: float | None) -> Iterator[None]:
-    """SIGALRM after ``seconds`` (main thread on POSIX only; elsewhere no limit, as before)."""
+    """SIGALRM after ``seconds``: on POSIX, in the main thread, and only when no one else's timer
+    is armed (an embedding program or pytest-timeout owns it then); elsewhere no limit, as before."""
     usable = (
         seconds is not None
         and seconds > 0
         and hasattr(signal, "setitimer")
         and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
     )
     if not usable:
         yield
