@@ -88,10 +88,19 @@ def find_pyproject(start: str) -> str | None:
 
 def _mentions_speclint(path: str) -> bool:
     try:
-        with open(path, "rb") as handle:
-            return b"tool.speclint" in handle.read()
-    except OSError:
+        return b"tool.speclint" in _read(path)
+    except SpeclintError:
         return False
+
+
+def _read(path: str) -> bytes:
+    """A pyproject.toml may come with an untrusted tree: a regular file, read without blocking."""
+    from speclint.safe_io import ReadError, read_regular
+
+    try:
+        return read_regular(path, 16 << 20)
+    except ReadError as exc:
+        raise SpeclintError(f"{path}: cannot read: {exc}") from None
 
 
 def load_config(explicit: str | None, start: str = ".") -> Config:
@@ -107,11 +116,11 @@ def load_config(explicit: str | None, start: str = ".") -> Config:
 def _load_toml(path: str) -> dict[str, Any]:
     import tomllib  # only when a pyproject.toml mentions speclint: start-up matters to the hook
 
+    data = _read(path)
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except OSError as exc:
-        raise SpeclintError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise SpeclintError(f"{path}: invalid TOML: not UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise SpeclintError(f"{path}: invalid TOML: {exc}") from None
 

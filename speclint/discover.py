@@ -118,13 +118,17 @@ def anchor(patterns: Sequence[str], root: str) -> list[str]:
 
 
 def _load_gitignore(path: str) -> Any:
-    """A ``.gitignore`` compiled by pathspec, imported only when a file exists (start-up matters)."""
+    """A ``.gitignore`` compiled by pathspec, imported only when a file exists (start-up matters).
+
+    Read like a model file (regular files only, never blocking): it comes with the tree.
+    """
+    if not os.path.lexists(path):
+        return None
+    from speclint.safe_io import ReadError, read_regular
+
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            lines = handle.read(1 << 20).splitlines()
-    except OSError:
+        lines = read_regular(path, 1 << 20).decode("utf-8", "replace").splitlines()
+    except ReadError:
         return None
     from pathspec import GitIgnoreSpec
 

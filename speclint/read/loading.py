@@ -8,20 +8,14 @@ commit instead of a SavedModel: Git LFS pointers, notes, GraphDefs, label maps.
 from __future__ import annotations
 
 import os
-import stat
-from typing import Any
 
 from google.protobuf import message as pb_message
 
 from speclint.proto import messages
+from speclint.safe_io import DEFAULT_MAX_BYTES, PROTOBUF_LIMIT, ReadError, read_regular
 
-DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB; configurable with --max-file-size
-PROTOBUF_LIMIT = (1 << 31) - 1  # protobuf cannot parse a message of 2 GiB or more
+__all__ = ["DEFAULT_MAX_BYTES", "PROTOBUF_LIMIT", "ReadError", "load_saved_model", "read_bytes"]
 LFS_PREFIX = b"version https://git-lfs.github.com/spec/"
-
-
-class ReadError(Exception):
-    """A file that cannot be read as what its name promises; the message is one line."""
 
 
 def read_bytes(path: str, max_bytes: int = DEFAULT_MAX_BYTES, root: str | None = None) -> bytes:
@@ -29,55 +23,12 @@ def read_bytes(path: str, max_bytes: int = DEFAULT_MAX_BYTES, root: str | None =
 
     ``root`` is the model directory (default: the file's own directory). A file that resolves
     outside it (a symlink to ``/etc/passwd`` or a token) is refused unread, so nothing of it can
-    be echoed. The file is opened non-blocking and checked with ``fstat`` after ``open``: a FIFO,
-    a device or a ``/proc`` file that would block is refused instead of hanging the run.
+    be echoed. The reading itself is ``read_regular``: non-blocking, regular files only.
     """
     outside = _outside(path, root if root is not None else os.path.dirname(path) or ".")
     if outside is not None:
         raise ReadError(outside)
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    except PermissionError:
-        raise ReadError("permission denied") from None
-    except IsADirectoryError:
-        raise ReadError("is a directory, not a file") from None
-    except OSError as exc:
-        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
-    with os.fdopen(descriptor, "rb", buffering=0) as handle:
-        info = os.fstat(descriptor)
-        if stat.S_ISDIR(info.st_mode):
-            raise ReadError("is a directory, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise ReadError(f"is a {_kind(info.st_mode)}, not a regular file; not read")
-        size = info.st_size
-        if size > PROTOBUF_LIMIT:
-            raise ReadError(f"file is {size} bytes, above protobuf's 2 GiB message limit")
-        if size > max_bytes:
-            raise ReadError(f"file is {size} bytes, above the size cap of {max_bytes} bytes (--max-file-size)")
-        data = _read_all(handle, max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ReadError(f"file grew above the size cap of {max_bytes} bytes while being read")
-    return data
-
-
-def _read_all(handle: Any, limit: int) -> bytes:
-    """Up to ``limit`` bytes; a read that would block (``/proc/kmsg``) is an error, never a wait."""
-    chunks: list[bytes] = []
-    total = 0
-    try:
-        while total < limit:
-            chunk = handle.read(min(limit - total, 1 << 26))
-            if chunk is None:  # non-blocking read with nothing available
-                raise ReadError("reading it would block (a special file, not a model file); not read")
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-    except BlockingIOError:
-        raise ReadError("reading it would block (a special file, not a model file); not read") from None
-    except OSError as exc:
-        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return read_regular(path, max_bytes)
 
 
 def _outside(path: str, root: str) -> str | None:
@@ -94,18 +45,6 @@ def _outside(path: str, root: str) -> str | None:
         "(fix: copy the real file into the model directory, e.g. `cp --dereference`, or lint the directory it "
         "points to)"
     )
-
-
-def _kind(mode: int) -> str:
-    for test, name in (
-        (stat.S_ISFIFO, "named pipe (FIFO)"),
-        (stat.S_ISCHR, "character device"),
-        (stat.S_ISBLK, "block device"),
-        (stat.S_ISSOCK, "socket"),
-    ):
-        if test(mode):
-            return name
-    return "special file"
 
 
 def describe_non_proto(data: bytes) -> str | None:

@@ -12,7 +12,8 @@ Classes (issue 10):
 - ``outside``: model files that are symlinks to a secret outside the model (and to /proc/kmsg);
 - ``deep``: a model at the bottom of a 1,200-level tree, one with a 1,200-level ``assets/`` (and
   an outward symlink at its bottom), a text-format model nested 1,200 levels deep;
-- ``special``: a FIFO as ``saved_model.pb`` (open would block without O_NONBLOCK), dangling links;
+- ``special``: a FIFO as ``saved_model.pb`` (open would block without O_NONBLOCK), dangling links,
+  a FIFO ``.gitignore`` and a ``pyproject.toml`` linked to /proc/kmsg;
 - ``slow``: a text-format model too big to read under a tiny ``--read-timeout``.
 Every class also holds a dangerous model (PyFunc) whose report must survive its neighbours.
 """
@@ -175,6 +176,10 @@ def _special(top: Path) -> Path:
     dangling = top / "dangling"
     dangling.mkdir()
     os.symlink("does-not-exist.pb", dangling / "saved_model.pb")
+    # Files discovery and configuration read before any model: they come with the tree too.
+    os.mkfifo(top / ".gitignore")
+    os.symlink("/proc/kmsg", top / "pyproject.toml")
+    os.symlink("/proc/kmsg", fifo / ".gitignore")
     return top
 
 
