@@ -35,12 +35,16 @@ def read_regular(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         raise ReadError("is a directory, not a file") from None
     except OSError as exc:
         raise ReadError(f"cannot read: {exc.strerror or exc}") from None
-    with os.fdopen(descriptor, "rb", buffering=0) as handle:
+    try:
         info = os.fstat(descriptor)
         if stat.S_ISDIR(info.st_mode):
             raise ReadError("is a directory, not a file")
         if not stat.S_ISREG(info.st_mode):
             raise ReadError(f"is a {_kind(info.st_mode)}, not a regular file; not read")
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with os.fdopen(descriptor, "rb", buffering=0) as handle:
         size = info.st_size
         if size > PROTOBUF_LIMIT:
             raise ReadError(f"file is {size} bytes, above protobuf's 2 GiB message limit")
