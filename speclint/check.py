@@ -11,9 +11,9 @@ from typing import Any
 
 from speclint import __version__
 from speclint.config import Config, load_config
-from speclint.discover import discover
-from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError
-from speclint.read import read_model
+from speclint.discover import Exclusion, anchor, discover
+from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError, print_error
+from speclint.read.guard import DEFAULT_READ_SECONDS, read_model_guarded
 from speclint.read.loading import DEFAULT_MAX_BYTES
 from speclint.rules.model import severity_rank
 from speclint.rules.profiles import require_known
@@ -68,11 +68,16 @@ def require_known_selectors(ruleset: RuleSet, config: Config, args: argparse.Nam
 
 def report_path_error(problem: str) -> None:
     """One line on stderr, and an error annotation when GitHub Actions shows the log."""
-    print(f"speclint: error: {problem}", file=sys.stderr)
+    print_error(problem)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         from speclint.report.github import escape_data
 
         print(f"::error title=speclint::{escape_data(problem)}")
+def exclusion_from(config: Config, args: argparse.Namespace) -> Exclusion:
+    """Directories a tree walk skips: the config's patterns, the command line's replacing or extending them."""
+    exclude = anchor(args.exclude, ".") if getattr(args, "exclude", None) else config.exclude
+    extend = config.extend_exclude + anchor(getattr(args, "extend_exclude", None) or [], ".")
+    return Exclusion(exclude, extend, config.respect_gitignore)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -80,14 +85,16 @@ def run_check(args: argparse.Namespace) -> int:
     ruleset = RuleSet(config.rules, language=_language(args))
     require_known(config.profile)  # before reading anything
     require_known_selectors(ruleset, config, args)
-    found = discover(args.paths)
+    found = discover(args.paths, exclusion_from(config, args))
     for problem in found.errors:  # a PATH that does not exist or holds no model: exit 2 in the end
         report_path_error(problem)
     if not found.models:
         return EXIT_ERROR
     max_bytes = config.max_file_size or DEFAULT_MAX_BYTES
     with _Progress(_progress_wanted(args, len(found.models))) as progress:
-        facts_list = _read_all(found.models, max_bytes, args.jobs, progress.stage("reading", len(found.models)))
+        seconds = getattr(args, "read_timeout", None) or config.read_timeout or DEFAULT_READ_SECONDS
+        stage = progress.stage("reading", len(found.models))
+        facts_list = _read_all(found.models, max_bytes, args.jobs, stage, seconds)
         if args.execute:
             import dataclasses
 
@@ -130,14 +137,18 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _read_all(
-    models: list[str], max_bytes: int, jobs: int, advance: Callable[[], None] | None = None
+    models: list[str],
+    max_bytes: int,
+    jobs: int,
+    advance: Callable[[], None] | None = None,
+    seconds: float = DEFAULT_READ_SECONDS,
 ) -> list[dict[str, Any]]:
     """Facts in the order of ``models`` whatever ``jobs`` is (``pool.map`` keeps the order)."""
     done = advance or (lambda: None)
     facts_list: list[dict[str, Any]] = []
     if jobs <= 1 or len(models) < 2:
         for model in models:
-            facts_list.append(read_model(model, max_bytes))
+            facts_list.append(read_model_guarded(model, max_bytes, seconds))
             done()
         return facts_list
     from concurrent.futures import ProcessPoolExecutor
@@ -145,7 +156,9 @@ def _read_all(
     jobs = min(jobs, len(models))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         chunksize = max(1, len(models) // (jobs * 8))
-        for facts in pool.map(read_model, models, [max_bytes] * len(models), chunksize=chunksize):
+        for facts in pool.map(
+            read_model_guarded, models, [max_bytes] * len(models), [seconds] * len(models), chunksize=chunksize
+        ):
             facts_list.append(facts)
             done()
     return facts_list
@@ -197,7 +210,7 @@ def _write_report(
             with open(summary_file, "a", encoding="utf-8") as handle:
                 handle.write(step_summary(results, context))
         except OSError as exc:
-            print(f"speclint: warning: cannot write {summary_file}: {exc.strerror or exc}", file=sys.stderr)
+            print_error(f"cannot write {summary_file}: {exc.strerror or exc}", level="warning")
 
 
 def _write_sarif(results: list[ModelResult], ruleset: RuleSet, output: str) -> None:
@@ -283,9 +296,11 @@ class _Progress:
         task = self._bar.add_task("executing", total=total)
         self._refresh(force=True)
 
+        from speclint.safe_text import escape  # a directory name reaches the terminal here too
+
         def on_event(event: Any) -> None:
             if event.kind == "model-started" and event.path:
-                self._bar.update(task, description=f"executing {os.path.basename(event.path)}")
+                self._bar.update(task, description=f"executing {escape(os.path.basename(event.path))}")
             elif event.kind == "model-finished":
                 self._bar.advance(task)
             self._refresh(force=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from speclint import __version__
-from speclint.errors import EXIT_ERROR, SpeclintError
+from speclint.errors import EXIT_ERROR, SpeclintError, print_error
 from speclint.rules.model import SEVERITIES
 from speclint.rules.profiles import PROFILE_NAMES
 
@@ -52,6 +52,24 @@ def _add_read_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="BYTES",
         help="refuse model files larger than this (default 1 GiB; protobuf's own limit is 2 GiB)",
+    )
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="give up reading one model after this long; it is reported as unreadable (default 120)",
+    )
+    parser.add_argument(
+        "--exclude",
+        type=_code_list,
+        action="extend",
+        metavar="PATTERNS",
+        help="comma-separated directory names or path globs a tree walk skips, replacing the defaults "
+        "(.git, .venv, venv, site-packages, node_modules, __pycache__, ...); .gitignore is honoured too",
+    )
+    parser.add_argument(
+        "--extend-exclude", type=_code_list, action="extend", metavar="PATTERNS", help="like --exclude, added to it"
     )
 
 
@@ -194,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_ERROR
         raise SpeclintError(f"unknown command {args.command!r}")
     except SpeclintError as exc:
-        print(f"speclint: error: {exc}", file=sys.stderr)
+        print_error(exc)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("speclint: interrupted", file=sys.stderr)
@@ -204,9 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug in speclint: still one line, never a traceback (SPECLINT_DEBUG=1 shows it)
         if os.environ.get("SPECLINT_DEBUG"):
             raise
-        print(
-            f"speclint: internal error: {type(exc).__name__}: {exc} (set SPECLINT_DEBUG=1 for details)", file=sys.stderr
-        )
+        print_error(f"{type(exc).__name__}: {exc} (set SPECLINT_DEBUG=1 for details)", level="internal error")
         return EXIT_ERROR
 
 

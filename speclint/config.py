@@ -8,6 +8,7 @@ Example::
     ignore = ["SL125"]
     fail-level = "warning"
     rules = ["lint/rules"]          # extra rule packs, relative to pyproject.toml
+    extend-exclude = ["scratch", "models/old/*"]  # directories a tree walk skips (also .gitignore)
     [[tool.speclint.per-path]]
     path = "models/legacy/*"
     profile = "tf1-image-classification"
@@ -20,10 +21,13 @@ import fnmatch
 import os
 from typing import Any, NamedTuple
 
+from speclint.discover import anchor
 from speclint.errors import SpeclintError
 from speclint.rules.model import SEVERITIES as FAIL_LEVELS
 
 TOP_KEYS = {"profile", "select", "ignore", "fail-level", "rules", "per-path", "format", "max-file-size"}
+TOP_KEYS |= {"exclude", "extend-exclude", "respect-gitignore"}  # discovery: directories a walk skips
+TOP_KEYS |= {"read-timeout"}  # seconds per model for the static reader
 PER_PATH_KEYS = {"path", "profile", "ignore", "select"}
 
 
@@ -48,6 +52,10 @@ class Config:
         self.format: str | None = None
         self.max_file_size: int | None = None
         self.per_path: list[PerPath] = []
+        self.exclude: list[str] | None = None  # None: discover.DEFAULT_EXCLUDE
+        self.extend_exclude: list[str] = []
+        self.respect_gitignore = True
+        self.read_timeout: float | None = None
 
     def for_model(self, model_path: str) -> tuple[str, list[str], list[str]]:
         """Profile, select and ignore for one model, the last matching per-path entry winning."""
@@ -80,10 +88,19 @@ def find_pyproject(start: str) -> str | None:
 
 def _mentions_speclint(path: str) -> bool:
     try:
-        with open(path, "rb") as handle:
-            return b"tool.speclint" in handle.read()
-    except OSError:
+        return b"tool.speclint" in _read(path)
+    except SpeclintError:
         return False
+
+
+def _read(path: str) -> bytes:
+    """A pyproject.toml may come with an untrusted tree: a regular file, read without blocking."""
+    from speclint.safe_io import ReadError, read_regular
+
+    try:
+        return read_regular(path, 16 << 20)
+    except ReadError as exc:
+        raise SpeclintError(f"{path}: cannot read: {exc}") from None
 
 
 def load_config(explicit: str | None, start: str = ".") -> Config:
@@ -99,11 +116,11 @@ def load_config(explicit: str | None, start: str = ".") -> Config:
 def _load_toml(path: str) -> dict[str, Any]:
     import tomllib  # only when a pyproject.toml mentions speclint: start-up matters to the hook
 
+    data = _read(path)
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except OSError as exc:
-        raise SpeclintError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise SpeclintError(f"{path}: invalid TOML: not UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise SpeclintError(f"{path}: invalid TOML: {exc}") from None
 
@@ -133,6 +150,19 @@ def _parse(table: dict[str, Any], path: str) -> Config:
         if not isinstance(table["max-file-size"], int) or table["max-file-size"] <= 0:
             raise SpeclintError(f"{where}: max-file-size must be a positive integer of bytes")
         config.max_file_size = table["max-file-size"]
+    if "exclude" in table:
+        config.exclude = anchor(_codes(table["exclude"], where, "exclude"), config.root)
+    if "extend-exclude" in table:
+        config.extend_exclude = anchor(_codes(table["extend-exclude"], where, "extend-exclude"), config.root)
+    if "respect-gitignore" in table:
+        if not isinstance(table["respect-gitignore"], bool):
+            raise SpeclintError(f"{where}: respect-gitignore must be true or false")
+        config.respect_gitignore = table["respect-gitignore"]
+    if "read-timeout" in table:
+        value = table["read-timeout"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise SpeclintError(f"{where}: read-timeout must be a positive number of seconds")
+        config.read_timeout = float(value)
     for index, entry in enumerate(table.get("per-path", [])):
         config.per_path.append(_per_path(entry, f"{where} per-path[{index}]"))
     return config

@@ -1,6 +1,8 @@
-"""Exit codes and the one exception type that carries a user-facing, one-line message."""
+"""Exit codes, the one exception type that carries a user-facing, one-line message, and stderr."""
 
 from __future__ import annotations
+
+import sys
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -14,3 +16,10 @@ class SpeclintError(Exception):
 def display_path(path: str) -> str:
     """A path as a user can read it, even when its bytes are not valid UTF-8."""
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def print_error(message: object, level: str = "error") -> None:
+    """``speclint: error: MESSAGE`` on stderr, escaped: messages name files and models an attacker chose."""
+    from speclint.safe_text import escape, no_workflow_commands
+
+    print(no_workflow_commands(f"speclint: {level}: {escape(message)}"), file=sys.stderr)

@@ -12,19 +12,24 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from speclint.discover import discover
-from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, display_path
-from speclint.read import read_model
+from speclint.discover import Exclusion, anchor, discover
+from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, display_path, print_error
+from speclint.read.guard import DEFAULT_READ_SECONDS, read_model_guarded
 from speclint.read.hub import format_shape
 from speclint.read.loading import DEFAULT_MAX_BYTES
 from speclint.read.tensors import Json
 from speclint.rules.wording import show as show_value
+from speclint.safe_text import escape, escape_path, no_workflow_commands
 
 
 def run_show(args: argparse.Namespace) -> int:
     """Print every model's facts; exit 0 when all were read, 1 when some were not, 2 when none."""
-    found = discover(args.paths)
-    documents = [read_model(model, args.max_file_size or DEFAULT_MAX_BYTES) for model in found.models]
+    found = discover(
+        args.paths,
+        Exclusion(anchor(args.exclude, ".") if args.exclude else None, anchor(args.extend_exclude or [], ".")),
+    )
+    max_bytes, seconds = args.max_file_size or DEFAULT_MAX_BYTES, args.read_timeout or DEFAULT_READ_SECONDS
+    documents = [read_model_guarded(model, max_bytes, seconds) for model in found.models]
     problems = list(found.errors)
     for facts in documents:
         for error in facts["errors"]:
@@ -34,18 +39,19 @@ def run_show(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write("\n".join(render(facts) for facts in documents))
     for problem in problems:
-        print(f"speclint: error: {problem}", file=sys.stderr)
+        print_error(problem)
     if not any(facts["meta_graphs"] for facts in documents):
         return EXIT_ERROR
     return EXIT_FINDINGS if problems else EXIT_CLEAN
 
 
 def render(facts: Json) -> str:
-    return "\n".join(_lines(facts)) + "\n"
+    """Each line escaped whole: every model string in it (names, keys, paths) shows as printable text."""
+    return no_workflow_commands("\n".join(escape(line) for line in _lines(facts)) + "\n")
 
 
 def _lines(facts: Json) -> Iterator[str]:
-    yield f"{facts['path']}: format {facts['format'] or 'unknown'}"
+    yield f"{escape_path(facts['path'])}: format {facts['format'] or 'unknown'}"
     for error in facts["errors"]:
         yield f"  error: {error['file']}: {error['message']}"
     files = facts["files"]

@@ -3,27 +3,88 @@
 from __future__ import annotations
 
 import os
+import stat
+from collections.abc import Iterator
 
 from speclint.read.tensors import Json
 
 SAVED_MODEL_NAMES = ("saved_model.pb", "saved_model.pbtxt")  # TensorFlow's loader prefers .pb
+LISTING_CAP = 100_000  # entries of assets/ or variables/ kept in the facts
 
 
 def _size(path: str) -> int | None:
+    """Size of an entry that is not a directory, or None when there is none.
+
+    A FIFO, a device or a dangling symlink counts as present: it is a broken model file that
+    the reader reports by name, not a missing one. A symlink's own size is given, never its target's.
+    """
     try:
-        return os.lstat(path).st_size if os.path.isfile(path) else None
+        info = os.lstat(path)
     except OSError:
         return None
+    if stat.S_ISDIR(info.st_mode):
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            if stat.S_ISDIR(os.stat(path).st_mode):
+                return None
+        except OSError:
+            pass
+    return info.st_size
 
 
-def _listing(directory: str) -> list[str]:
-    """Relative paths of everything under ``directory``, sorted, without following symlinks."""
+def _listing(directory: str, limit: int = LISTING_CAP) -> list[str]:
+    """Relative paths of everything under ``directory``, sorted, without following symlinks.
+
+    An explicit stack instead of ``os.walk`` (recursive before Python 3.12): an ``assets/`` tree
+    1,200 levels deep must not end the run. A symlinked directory is listed, not entered; at most
+    ``limit`` entries are kept, so a million-file ``assets/`` cannot swamp the facts document.
+    """
     found: list[str] = []
-    for root, dirs, names in os.walk(directory, followlinks=False):
-        dirs.sort()
-        for name in sorted(names) + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
-            found.append(os.path.relpath(os.path.join(root, name), directory))
-    return sorted(found)
+    stack = [""]
+    while stack and len(found) < limit:
+        relative = stack.pop()
+        try:
+            with os.scandir(os.path.join(directory, relative) if relative else directory) as entries:
+                children = sorted((entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries)
+        except OSError:
+            continue
+        for name, is_dir in children:
+            path = os.path.join(relative, name) if relative else name
+            if is_dir:
+                stack.append(path)
+            else:
+                found.append(path)  # files, symlinks (to files or directories), special files
+    return sorted(found)[:limit]
+
+
+def walk(top: str) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk(top, followlinks=False)`` with an explicit stack (``os.walk`` recurses before 3.12).
+
+    Same contract: top-down, ``dirnames`` holds symlinks to directories too but only real
+    directories are entered, and a caller may prune or sort ``dirnames`` in place.
+    """
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as entries:
+                listed = [(entry.name, _is_dir(entry), entry.is_symlink()) for entry in entries]
+        except OSError:
+            continue
+        dirs = [name for name, is_dir, _ in listed if is_dir]
+        files = [name for name, is_dir, _ in listed if not is_dir]
+        links = {name for name, is_dir, is_link in listed if is_dir and is_link}
+        yield directory, dirs, files
+        stack.extend(os.path.join(directory, name) for name in reversed(dirs) if name not in links)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """As ``os.walk`` decides: a link loop or a dangling link is not a directory."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def inventory(model_dir: str) -> Json:

@@ -12,35 +12,39 @@ import os
 from google.protobuf import message as pb_message
 
 from speclint.proto import messages
+from speclint.safe_io import DEFAULT_MAX_BYTES, PROTOBUF_LIMIT, ReadError, read_regular
 
-DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB; configurable with --max-file-size
-PROTOBUF_LIMIT = (1 << 31) - 1  # protobuf cannot parse a message of 2 GiB or more
+__all__ = ["DEFAULT_MAX_BYTES", "PROTOBUF_LIMIT", "ReadError", "load_saved_model", "read_bytes"]
 LFS_PREFIX = b"version https://git-lfs.github.com/spec/"
 
 
-class ReadError(Exception):
-    """A file that cannot be read as what its name promises; the message is one line."""
+def read_bytes(path: str, max_bytes: int = DEFAULT_MAX_BYTES, root: str | None = None) -> bytes:
+    """Read a whole regular file of the model after checking where it is and how big it is.
+
+    ``root`` is the model directory (default: the file's own directory). A file that resolves
+    outside it (a symlink to ``/etc/passwd`` or a token) is refused unread, so nothing of it can
+    be echoed. The reading itself is ``read_regular``: non-blocking, regular files only.
+    """
+    outside = _outside(path, root if root is not None else os.path.dirname(path) or ".")
+    if outside is not None:
+        raise ReadError(outside)
+    return read_regular(path, max_bytes)
 
 
-def read_bytes(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Read a whole file after checking its size, so a huge file fails before any allocation."""
+def _outside(path: str, root: str) -> str | None:
+    """Why ``path`` is not a file of the model under ``root`` (it resolves elsewhere), or None."""
     try:
-        size = os.stat(path).st_size
-        if size > PROTOBUF_LIMIT:
-            raise ReadError(f"file is {size} bytes, above protobuf's 2 GiB message limit")
-        if size > max_bytes:
-            raise ReadError(f"file is {size} bytes, above the size cap of {max_bytes} bytes (--max-file-size)")
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except PermissionError:
-        raise ReadError("permission denied") from None
-    except IsADirectoryError:
-        raise ReadError("is a directory, not a file") from None
-    except OSError as exc:
-        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise ReadError(f"file grew above the size cap of {max_bytes} bytes while being read")
-    return data
+        resolved = os.path.realpath(path)
+        top = os.path.realpath(root)
+    except (OSError, ValueError, RuntimeError):
+        return "cannot resolve its path; not read"
+    if resolved.startswith(top.rstrip(os.sep) + os.sep):
+        return None
+    return (
+        "is a symbolic link to a file outside the model directory, so speclint does not read or quote it "
+        "(fix: copy the real file into the model directory, e.g. `cp --dereference`, or lint the directory it "
+        "points to)"
+    )
 
 
 def describe_non_proto(data: bytes) -> str | None:
@@ -71,7 +75,7 @@ def load_saved_model(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> messages.
         _parse_text(data, saved_model)
     else:
         if _looks_like_text(data):
-            raise ReadError(f"is a {len(data)}-byte text file, not a binary SavedModel: {_first_line(data)!r}")
+            raise ReadError(f"is a {len(data)}-byte text file, not a binary SavedModel: {_first_line(data)}")
         parse_binary(data, saved_model)
         if not saved_model.meta_graphs:
             raise ReadError(_what_else_binary(data))
@@ -99,7 +103,9 @@ def _parse_text(data: bytes, saved_model: messages.Message) -> None:
             allow_unknown_field=True,
             descriptor_pool=messages.POOL,
         )
-    except (text_format.ParseError, RecursionError, ValueError) as exc:
+    except RecursionError:
+        raise ReadError("not a text-format SavedModel: messages nested too deeply to parse") from None
+    except (text_format.ParseError, ValueError) as exc:
         raise ReadError(f"not a text-format SavedModel ({_short(exc)})") from None
     if not saved_model.meta_graphs:
         raise ReadError("text-format SavedModel holds no meta_graphs")
@@ -138,8 +144,12 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 def _first_line(data: bytes) -> str:
-    line = data.decode("utf-8", "replace").strip().splitlines()[0] if data.strip() else ""
-    return line[:60] + ("..." if len(line) > 60 else "")
+    """A short, escaped prefix of the model's own file: enough to recognise it, too little to leak."""
+    from speclint.safe_text import escape
+
+    head = data[:240].decode("utf-8", "replace").strip()
+    line = head.splitlines()[0] if head else ""
+    return "'" + escape(line[:60]) + ("..." if len(line) > 60 else "") + "'"
 
 
 def _short(exc: BaseException) -> str:

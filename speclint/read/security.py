@@ -36,6 +36,7 @@ from google.protobuf import message as pb_message
 from speclint.proto import messages
 from speclint.proto.keras_messages import SavedMetadata
 from speclint.proto.messages import Message
+from speclint.read.files import walk
 from speclint.read.graph import CALL_OPS, TOP, GraphIndex
 from speclint.read.loading import DEFAULT_MAX_BYTES, ReadError, read_bytes
 from speclint.read.tensors import Json
@@ -746,7 +747,7 @@ def _scan_asset_links(state: _State, model_dir: str) -> None:
         top = os.path.join(model_dir, name)
         candidates = [top] if os.path.islink(top) else []
         if os.path.isdir(top) and not os.path.islink(top):
-            for directory, dirs, files in os.walk(top, followlinks=False):
+            for directory, dirs, files in walk(top):  # no recursion: assets/ may be 1,200 levels deep
                 dirs.sort()
                 for entry in sorted(files) + dirs:
                     path = os.path.join(directory, entry)

@@ -16,6 +16,7 @@ from speclint.report import SEVERITY_ORDER, ReportContext, closing_counts
 from speclint.report.text import also_in
 from speclint.rules.model import Finding
 from speclint.rules.ruleset import ModelResult
+from speclint.safe_text import escape
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 # A job summary is capped at 1 MiB by GitHub; a tree of broken models must not blow it.
@@ -72,12 +73,12 @@ def summary_line(results: list[ModelResult], context: ReportContext | None = Non
 
 def annotation_text(finding: Finding) -> str:
     """Message, the other places, the fix and the rule page: what a reviewer needs in one box."""
-    lines = [finding.message]
+    lines = [escape(finding.message)]
     if finding.where not in finding.message:
-        lines.append(f"at {finding.where}")
+        lines.append(f"at {escape(finding.where)}")
     also = also_in(finding)
     if also:
-        lines.append(also)
+        lines.append(escape(also))
     if finding.fix:
         lines.append(f"fix: {finding.fix}")
     lines.append(finding.url or finding.spec_url)
@@ -88,7 +89,7 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
     """One workflow command per finding, a notice when GitHub would hide some, a summary line."""
     lines: list[str] = []
     for result in results:
-        file = escape_property(model_file(result.path))
+        file = escape_property(escape(model_file(result.path)))
         for finding in result.findings:
             title = escape_property(f"{finding.code} {finding.name}")
             message = escape_data(annotation_text(finding))

@@ -181,4 +181,4 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, An
 
 
 def render(results: list[ModelResult], context: ReportContext) -> str:
-    return json.dumps(document(results, context), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(document(results, context), indent=2) + "\n"  # ASCII: no raw bidi or C1 character

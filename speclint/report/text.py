@@ -5,6 +5,7 @@ from __future__ import annotations
 from speclint.report import ReportContext, closing_counts
 from speclint.rules.model import Finding
 from speclint.rules.ruleset import ModelResult
+from speclint.safe_text import escape, escape_path, no_workflow_commands
 
 COLORS = {"error": "31", "warning": "33", "info": "36", "path": "1", "dim": "2"}
 ALSO_SHOWN = 2  # other locations named before "(N more)"
@@ -30,13 +31,13 @@ def also_in(finding: Finding, shown: int = ALSO_SHOWN) -> str:
 def finding_lines(finding: Finding, color: bool = False) -> list[str]:
     """The lines of one finding: what, where (once), the fix and the rule page."""
     severity = _paint(finding.severity, finding.severity, color)
-    lines = [f"  {finding.code} {severity} {finding.message}"]
+    lines = [f"  {escape(finding.code)} {severity} {escape(finding.message)}"]
     details = []
     if finding.where not in finding.message:
-        details.append(f"at {finding.where}")
+        details.append(f"at {escape(finding.where)}")
     also = also_in(finding)
     if also:
-        details.append(also)
+        details.append(escape(also))
     if finding.fix:
         details.append(f"fix: {finding.fix}")
     link = f"{finding.url} | spec: {finding.spec_url}" if finding.url != finding.spec_url else finding.spec_url
@@ -51,17 +52,21 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
         if context.quiet and not result.findings:
             continue
         profile = result.profile or "none"
-        lines.append(_paint(f"{result.path}", "path", context.color) + f" [{profile}] {result.profile_reason}")
+        lines.append(
+            _paint(escape_path(result.path), "path", context.color)
+            + f" [{escape(profile)}] {escape(result.profile_reason)}"
+        )
         if result.execution:
             speed = result.execution["images_per_second"]
             lines.append(
-                f"  executed on {result.execution['device'] or 'no device'}: {result.execution['status']}"
+                f"  executed on {escape(result.execution['device'] or 'no device')}: "
+                + escape(result.execution["status"])
                 + (f", {speed:.0f} images/s at batch 32" if speed else "")
             )
         for finding in result.findings:
             lines += finding_lines(finding, context.color)
     lines.append(closing_counts(results, context))
-    return "\n".join(lines) + "\n"
+    return no_workflow_commands("\n".join(lines) + "\n")
 
 
 def statistics(results: list[ModelResult], context: ReportContext) -> str:
@@ -79,7 +84,7 @@ def statistics(results: list[ModelResult], context: ReportContext) -> str:
         for code, (found, places) in sorted(per_rule.items(), key=lambda item: (-item[1][0], item[0]))
     ]
     lines.append(closing_counts(results, context))
-    return "\n".join(lines) + "\n"
+    return no_workflow_commands("\n".join(lines) + "\n")
 
 
 def finding_word(count: int) -> str:

@@ -8,6 +8,7 @@ each of them must satisfy.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -128,7 +129,5 @@ def _escape(key: str) -> str:
 
 
 def _format(template: str, **values: str) -> str:
-    text = template
-    for key, value in values.items():
-        text = text.replace("{" + key + "}", value)
-    return text
+    """Fill ``{where}``/``{found}`` in one pass, so a ``{found}`` inside a model's name stays text."""
+    return re.sub(r"\{(\w+)\}", lambda match: values.get(match.group(1), match.group(0)), template)

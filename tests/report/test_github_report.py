@@ -44,7 +44,7 @@ def test_data_and_properties_are_escaped(workspace: Path, context: ReportContext
     first = out.splitlines()[0]
     assert first == (
         "::error file=odd%3Aname%2Cwith/commas/saved_model.pb,title=SL112 images-input-dtype::"
-        "line one%0Aline two%0D 100%25 sure: a, b%0Aat tag-set [] signature_def['default']%0A" + URL.replace("%", "%25")
+        "line one\\nline two\\r 100%25 sure: a, b%0Aat tag-set [] signature_def['default']%0A" + URL.replace("%", "%25")
     )
     assert len(out.splitlines()) == 2  # a newline in a message never starts a new command
 

@@ -1,0 +1,106 @@
+"""Read one model under a time limit, so that no model can cost the others their report.
+
+``read_model`` never raises for bad input it knows about; this guard covers what is left: a
+reader bug, a ``RecursionError`` in some walk, or a model shaped to take minutes. Each ends as
+an error entry in that model's facts (SL001 names it), and the run goes on to the next model.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from speclint.errors import display_path
+from speclint.read.facts import FACTS_VERSION, read_model
+from speclint.read.loading import DEFAULT_MAX_BYTES
+from speclint.read.tensors import Json
+
+DEFAULT_READ_SECONDS = 120.0  # per model; --read-timeout
+
+
+class ReadTimeout(BaseException):
+    """Raised by the alarm; a BaseException so no reader's ``except Exception`` can swallow it."""
+
+
+def read_model_guarded(
+    model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES, seconds: float | None = DEFAULT_READ_SECONDS
+) -> Json:
+    """``read_model`` that always returns facts: a timeout or a crash becomes an error entry."""
+    try:
+        with _deadline(seconds):
+            return read_model(model_dir, max_bytes)
+    except ReadTimeout:
+        return failed_facts(
+            model_dir,
+            f"reading took longer than the time limit of {seconds:g} s per model (--read-timeout); not checked",
+        )
+    except (Exception, RecursionError, MemoryError) as exc:
+        if os.environ.get("SPECLINT_DEBUG"):
+            raise
+        detail = " ".join(str(exc).split())[:200]
+        return failed_facts(model_dir, f"speclint could not read it: internal error {type(exc).__name__}: {detail}")
+
+
+@contextmanager
+def _deadline(seconds: float | None) -> Iterator[None]:
+    """SIGALRM after ``seconds``: on POSIX, in the main thread, and only when no one else's timer
+    is armed (an embedding program or pytest-timeout owns it then); elsewhere no limit, as before."""
+    usable = (
+        seconds is not None
+        and seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    )
+    if not usable:
+        yield
+        return
+
+    def _expire(signum: int, frame: object) -> None:
+        raise ReadTimeout()
+
+    previous = signal.signal(signal.SIGALRM, _expire)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds or 0))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def failed_facts(model_dir: str, message: str) -> Json:
+    """A facts document for a model that could not be read at all, with ``message`` as its error."""
+    from speclint.read import security
+    from speclint.read.files import inventory
+
+    try:
+        files = inventory(model_dir)
+    except (OSError, RecursionError, ValueError):
+        files = {
+            "saved_model": None,
+            "both_pb_and_pbtxt": False,
+            "tfhub_module": None,
+            "keras_metadata": None,
+            "fingerprint": None,
+            "variables": {"directory": False, "index": False, "data_shards": 0},
+            "assets": [],
+            "assets_extra": [],
+        }
+    name = files["saved_model"]["name"] if files.get("saved_model") else "saved_model.pb"
+    return {
+        "facts_version": FACTS_VERSION,
+        "path": display_path(model_dir),
+        "format": None,
+        "errors": [{"file": name, "where": name, "message": message}],
+        "files": files,
+        "saved_model_schema_version": None,
+        "tfhub_module": None,
+        "fingerprint": None,
+        "meta_graphs": [],
+        "expected_image_size": None,
+        "entry_points": [],
+        "security": security.empty(),
+    }

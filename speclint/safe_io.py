@@ -1,0 +1,88 @@
+"""Read a file that may be hostile without ever waiting on it: regular files only, non-blocking.
+
+A model tree from a pull request can hold a FIFO named ``saved_model.pb``, a ``.gitignore`` or
+``pyproject.toml`` that links to ``/proc/kmsg``, or a device. ``open`` of a FIFO waits for a
+writer and ``read`` of ``/proc/kmsg`` waits for the kernel; so the file is opened with
+``O_NONBLOCK``, checked with ``fstat`` after ``open`` (no race with a swapped link), and a read
+that would block is an error. No protobuf here: discovery and config use it before any model.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import BinaryIO
+
+DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB; configurable with --max-file-size
+PROTOBUF_LIMIT = (1 << 31) - 1  # protobuf cannot parse a message of 2 GiB or more
+KERNEL_TREES = ("/proc/", "/sys/", "/dev/")
+_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+
+
+class ReadError(Exception):
+    """A file that cannot be read as what its name promises; the message is one line."""
+
+
+def read_regular(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The whole file, if it is a regular file of at most ``max_bytes``; else ``ReadError``."""
+    if os.path.realpath(path).startswith(KERNEL_TREES):  # "regular" files whose reads have effects
+        raise ReadError("is a kernel file (under /proc, /sys or /dev), not a model file; not read")
+    try:
+        descriptor = os.open(path, _FLAGS)
+    except PermissionError:
+        raise ReadError("permission denied") from None
+    except IsADirectoryError:
+        raise ReadError("is a directory, not a file") from None
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(descriptor)
+        if stat.S_ISDIR(info.st_mode):
+            raise ReadError("is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadError(f"is a {_kind(info.st_mode)}, not a regular file; not read")
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with os.fdopen(descriptor, "rb", buffering=0) as handle:
+        size = info.st_size
+        if size > PROTOBUF_LIMIT:
+            raise ReadError(f"file is {size} bytes, above protobuf's 2 GiB message limit")
+        if size > max_bytes:
+            raise ReadError(f"file is {size} bytes, above the size cap of {max_bytes} bytes (--max-file-size)")
+        data = _read_all(handle, max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ReadError(f"file grew above the size cap of {max_bytes} bytes while being read")
+    return data
+
+
+def _read_all(handle: BinaryIO, limit: int) -> bytes:
+    """Up to ``limit`` bytes; a read that would block (``/proc/kmsg``) is an error, never a wait."""
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        while total < limit:
+            chunk = handle.read(min(limit - total, 1 << 26))
+            if chunk is None:  # non-blocking read with nothing available
+                raise ReadError("reading it would block (a special file, not a model file); not read")
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except BlockingIOError:
+        raise ReadError("reading it would block (a special file, not a model file); not read") from None
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "named pipe (FIFO)"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISSOCK, "socket"),
+    ):
+        if test(mode):
+            return name
+    return "special file"
