@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from speclint.errors import EXIT_CLEAN, SpeclintError
-from speclint.read.hub import format_shape
 from speclint.rules.engine import CompiledRule, get, resolve_with_where
 from speclint.rules.loader import schemas_dir
 from speclint.rules.model import Finding, Rule, SpecRef
 from speclint.rules.ruleset import ModelResult, RuleSet
+from speclint.vocabulary import TF2, format_shape
 
 DOCUMENT_TITLES = {
     "tf1": "TF1 Hub format: Common Signatures for Images",
@@ -217,7 +217,7 @@ def _check(rule: Rule, ruleset: RuleSet, facts: dict[str, Any], kind: str) -> Mo
     result = ruleset.check(facts, "auto")
     if kind == "pass" or any(f.code == rule.code for f in result.findings):
         return result
-    family = "tf2" if facts.get("format") == "tf2" else "tf1"
+    family = "tf2" if facts.get("format") == TF2 else "tf1"
     # the model's own family first, and feature vector (the smaller contract) before classification
     candidates = sorted(profiles_of(rule, ruleset), key=lambda p: (not p.startswith(family), "classification" in p, p))
     for profile in candidates:

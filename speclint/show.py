@@ -11,9 +11,8 @@ from typing import Any
 from speclint.discover import discover
 from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, display_path
 from speclint.read import read_model
-from speclint.read.hub import format_shape
 from speclint.read.loading import DEFAULT_MAX_BYTES
-from speclint.read.tensors import Json
+from speclint.vocabulary import Json, format_shape
 
 
 def run_show(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from speclint.read.tensors import Json
+from speclint.vocabulary import Json
 
 SAVED_MODEL_NAMES = ("saved_model.pb", "saved_model.pbtxt")  # TensorFlow's loader prefers .pb
 

@@ -11,9 +11,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from speclint.read.hub import format_shape
 from speclint.rules.model import Finding, Rule
 from speclint.rules.validator import Validator, compile_schema
+from speclint.vocabulary import format_shape
 
 
 class CompiledRule:
