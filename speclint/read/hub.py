@@ -118,6 +118,3 @@ def _input_size(meta_graph_facts: Json) -> tuple[Json | None, str | None]:
             "with known height and width, and no image_module_info attachment gives the size"
         )
     return {"height": shape[1], "width": shape[2]}, None
-
-
-
