@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from speclint.execute import keras_probes
 from speclint.execute.models import Model, one_line
 from speclint.vocabulary import TF2, Json, format_shape
 
@@ -62,6 +63,7 @@ class Context:
     device: str
     randoms: np.ndarray  # [max batch, h, w, 3], seeded, in [0, 1)
     results: dict[str, Json] = field(default_factory=dict)
+    scratch: dict[str, Any] = field(default_factory=dict)  # what one probe builds for the next
     _memo: dict[Any, Outcome] = field(default_factory=dict)
 
     @property
@@ -455,6 +457,9 @@ PROBES: tuple[tuple[str, Callable[[Context], Json]], ...] = (
     ("logits", logits),
     ("fine_tuning", fine_tuning),
     ("throughput", throughput),
+    # last: they load the model again through hub.KerasLayer, and fine-tuning changes its weights
+    ("keras_layer", keras_probes.keras_layer),
+    ("keras_fine_tuning", keras_probes.keras_fine_tuning),
 )
 
 
