@@ -39,7 +39,11 @@ EXTRA_HINT = (
 )
 HEAD_UNITS = 3  # the Dense head of the Keras model: any small number of classes
 LEARNING_RATE = 0.01
-SCRATCH = "keras"  # the key of the built model in Context.scratch, shared by the two probes
+SCRATCH = "keras"
+_STAGES = {
+    "construct": "constructing the layer",
+    "build": "building tf_keras.Sequential([Input, layer, Dense])",
+}  # the key of the built model in Context.scratch, shared by the two probes
 
 
 @functools.cache
@@ -94,24 +98,24 @@ def keras_layer(ctx: Any) -> Json:
                 ]
             )
     except Exception as exc:
-        return _result("fail", f"{where} failed to {numbers['stage']}: {keras_one_line(exc)}", numbers)
+        return _result("fail", f"{_STAGES[numbers['stage']]} failed: {keras_one_line(exc)}", numbers)
     numbers["inferred"] = inferred = _inferred(layer.output)
     problem = _inferred_problem(inferred, declared)
     if problem is not None:
-        return _result("fail", f"{where} in a tf_keras.Sequential: {problem}", numbers)
+        return _result("fail", f"in a tf_keras.Sequential, {problem}", numbers)
     numbers["stage"] = "call"
     images = ctx.randoms[: ctx.small_batch()]
     try:
         with tf.device("/" + ctx.device):
             output = np.asarray(model(images, training=False))
     except Exception as exc:
-        return _result("fail", f"{where}: calling the Keras model failed: {keras_one_line(exc)}", numbers)
+        return _result("fail", f"calling the tf_keras model failed: {keras_one_line(exc)}", numbers)
     numbers["output_shape"] = list(output.shape)
     numbers["stage"] = "done"
     ctx.scratch[SCRATCH] = (model, layer)
     return _result(
         "pass",
-        f"{where} in a tf_keras.Sequential with a Dense({HEAD_UNITS}) head: Keras infers "
+        f"in a tf_keras.Sequential with a Dense({HEAD_UNITS}) head, Keras infers "
         f"{inferred['dtype']} {format_shape(inferred['shape'])} for the hub layer, as declared, and the model "
         f"maps {len(images)} images to {format_shape(output.shape)}",
         numbers,
@@ -151,8 +155,8 @@ def _fine_tuning(ctx: Any) -> Json:
             kwargs = _layer_arguments(ctx, trainable=True)
             return _result(
                 "skipped",
-                f"not applicable: {_construction(kwargs)} is refused by tensorflow_hub "
-                f"{getattr(hub, '__version__', '')} for the TF1 Hub format ({refused}); "
+                f"not applicable: tensorflow_hub {getattr(hub, '__version__', '')} refuses trainable=True "
+                f"for the TF1 Hub format ({refused}); "
                 "fine-tuning needs a TF2 SavedModel",
                 {"where": _construction(kwargs), "skip_reason": "not-applicable"},
             )
@@ -176,13 +180,13 @@ def _fine_tuning(ctx: Any) -> Json:
         if frozen == 0:
             return _result(
                 "skipped",
-                f"{where} has no weights: obj.variables and obj.trainable_variables are empty or missing "
+                "no weights: obj.variables and obj.trainable_variables are empty or missing "
                 "(see SL133, SL134), so there is nothing to fine-tune",
                 numbers,
             )
         return _result(
             "fail",
-            f"{where} has no trainable weights: none of the model's {frozen} variables is in "
+            f"no trainable weights: none of the model's {frozen} variables is in "
             "obj.trainable_variables, so fine-tuning changes nothing",
             numbers,
         )
@@ -199,7 +203,7 @@ def _fine_tuning(ctx: Any) -> Json:
             history = model.fit(images, labels, batch_size=batch, epochs=1, verbose=0, shuffle=False)
             losses = [float(np.asarray(loss)) for loss in model.losses]
     except Exception as exc:
-        return _result("fail", f"{where}: one fit step failed: {keras_one_line(exc)}", numbers)
+        return _result("fail", f"one fit step failed: {keras_one_line(exc)}", numbers)
     loss = float(history.history["loss"][-1])
     changed = sum(
         int(not np.array_equal(old, np.asarray(w.numpy())))
@@ -218,10 +222,10 @@ def _fine_tuning(ctx: Any) -> Json:
     if not all(np.isfinite(losses)):
         problems.append("a regularization loss in the Keras model's losses is not finite")
     if problems:
-        return _result("fail", f"{where}, one fit step on {batch} random images: " + "; ".join(problems), numbers)
+        return _result("fail", f"one fit step on {batch} random images: " + "; ".join(problems), numbers)
     return _result(
         "pass",
-        f"{where}, one fit step on {batch} random images: loss {loss:.4g}, {changed} of {trainable} trainable "
+        f"one fit step on {batch} random images: loss {loss:.4g}, {changed} of {trainable} trainable "
         f"weights of the hub layer changed, {len(losses)} regularization loss(es) in the model's losses "
         f"({declared_losses} declared)",
         numbers,
