@@ -244,6 +244,7 @@ def _tf1_trainable_refusal(ctx: Any, hub: Any, tf: Any) -> str | None:
 
 
 INNER_ERROR = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception)): (\S.*)$", re.M)
+TENSOR_SPEC = re.compile(r"TensorSpec\(shape=(\([^)]*\)), dtype=tf\.(\w+)(?:, name=[^)]*)?\)")
 KERAS_WRAPPER = ("in user code", "File ", "Call arguments received", "\u2022")
 
 
@@ -282,7 +283,7 @@ def _no_matching_function(text: str) -> str:
             current = options[-1]
         elif item.startswith("* "):
             value = item[2:]
-            current.append("a tensor" if value.startswith("<tf.Tensor") else value)
+            current.append("a tensor" if value.startswith("<tf.Tensor") else TENSOR_SPEC.sub(r"a \2 tensor \1", value))
     saved = "; ".join("(" + ", ".join(option) + ")" for option in options) or "unknown"
     return (
         "ValueError: no concrete function of the SavedModel takes the arguments Keras passed "
