@@ -1258,7 +1258,12 @@ def build_keras_untracked_variables(path: str) -> None:
 
     root, forward, spec = _keras_case_root(tf)
     root.trainable_variables = []
-    root.__call__ = tf.function(lambda images: forward(images)[0], input_signature=[spec])
+
+    @tf.function(input_signature=[spec])
+    def call(images: Any) -> Any:
+        return forward(images)[0]
+
+    root.__call__ = call
     tf.saved_model.save(root, path)
 
 
