@@ -256,3 +256,50 @@ def test_without_the_keras_extra_the_probes_are_skipped_as_information(
     )
     assert cli.returncode == 0 and "Traceback" not in cli.stderr, cli.stderr[-2000:]
     assert "SL712" in cli.stdout and "install speclint[keras]" in cli.stdout
+
+
+SCALAR_TRAINING = """
+import sys
+import numpy as np
+import tensorflow as tf
+import tensorflow_hub as hub
+import tf_keras
+
+root = tf.__internal__.tracking.AutoTrackable()
+kernel = tf.Variable(tf.ones([3, 4]) * 0.1)
+root.variables = root.trainable_variables = [kernel]
+root.regularization_losses = []
+
+@tf.function
+def call(images, training=None):
+    features = tf.reduce_mean(images, [1, 2]) @ kernel
+    return features if training is None else tf.where(training, features * 1.0, features)
+
+spec = tf.TensorSpec([None, 32, 32, 3], tf.float32)
+call.get_concrete_function(spec)
+call.get_concrete_function(spec, tf.TensorSpec([], tf.bool))
+root.__call__ = call
+tf.saved_model.save(root, sys.argv[1])
+layer = hub.KerasLayer(sys.argv[1], trainable=True)
+model = tf_keras.Sequential([tf_keras.Input((32, 32, 3)), layer, tf_keras.layers.Dense(3)])
+model.compile(tf_keras.optimizers.SGD(0.01), tf_keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+images = np.random.default_rng(0).random((2, 32, 32, 3), dtype=np.float32)
+model.fit(images, np.array([0, 1]), epochs=1, verbose=0)
+print(len(layer.trainable_weights), tuple(model.output_shape))
+"""
+
+
+def test_a_scalar_bool_tensor_training_argument_is_fine_for_keras(tmp_path: Path) -> None:
+    """Why keras-training-tensor takes a [1] tensor: a *scalar* bool tensor trace accepts the Python
+    bool hub.KerasLayer passes (the restored function converts it), so Keras builds and fits."""
+    need_tensorflow()
+    _keras_available()
+    done = subprocess.run(
+        [sys.executable, "-c", SCALAR_TRAINING, str(tmp_path / "scalar-training")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split("\n")[-2] == "1 (None, 3)"
