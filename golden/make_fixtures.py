@@ -1210,6 +1210,134 @@ _register(
 )
 
 
+# ==========================================================================
+# Keras path (issue 17): models that tf.saved_model.load runs but that fail as
+# hub.KerasLayer in a tf_keras model. Each is the conforming TF2 network
+# (conv 3x3x4 -> global average pool -> dense 8) with one Keras-relevant change;
+# tests/execute/test_keras_probes.py proves each failure with real tf_keras.
+# ==========================================================================
+
+
+def _keras_case_root(tf: Any) -> tuple[Any, Any, Any]:
+    """The conforming TF2 root (variables, no __call__ yet), its forward function and input spec."""
+    w = _init_weights(3, NUM_FEATURES)
+    root = tf.__internal__.tracking.AutoTrackable()
+    conv_kernel = tf.Variable(w.conv_kernel, name=f"{ARCH}/conv1/kernel")
+    conv_bias = tf.Variable(w.conv_bias, name=f"{ARCH}/conv1/bias")
+    dense_kernel = tf.Variable(w.dense_kernel, name=f"{ARCH}/logits/kernel")
+    dense_bias = tf.Variable(w.dense_bias, name=f"{ARCH}/logits/bias")
+    root.variables = [conv_kernel, conv_bias, dense_kernel, dense_bias]
+    root.trainable_variables = list(root.variables)
+    root.regularization_losses = []
+
+    def forward(images: Any) -> tuple[Any, Any]:
+        _, pooled = _conv_pool(tf, images, conv_kernel, conv_bias, nchw=False)
+        return tf.matmul(pooled, dense_kernel) + dense_bias, pooled
+
+    return root, forward, tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 3], tf.float32)
+
+
+def build_keras_dict_output(path: str) -> None:
+    """__call__ returns {"default": features, "pooled": ...}: hub.load users index it, Keras gets a dict."""
+    import tensorflow as tf
+
+    root, forward, spec = _keras_case_root(tf)
+
+    @tf.function(input_signature=[spec])
+    def call(images: Any) -> Any:
+        features, pooled = forward(images)
+        return {"default": features, "pooled": pooled}
+
+    root.__call__ = call
+    tf.saved_model.save(root, path)
+
+
+def build_keras_untracked_variables(path: str) -> None:
+    """Every variable in obj.variables, none in obj.trainable_variables: Keras fine-tunes nothing."""
+    import tensorflow as tf
+
+    root, forward, spec = _keras_case_root(tf)
+    root.trainable_variables = []
+
+    @tf.function(input_signature=[spec])
+    def call(images: Any) -> Any:
+        return forward(images)[0]
+
+    root.__call__ = call
+    tf.saved_model.save(root, path)
+
+
+def build_keras_training_tensor(path: str) -> None:
+    """__call__(images) and __call__(images, training) with training a bool *tensor* of shape [1].
+
+    tf.saved_model.load users call obj(images); hub.KerasLayer always passes training as a
+    Python bool, which no saved trace accepts (a scalar bool tensor trace would accept it).
+    """
+    import tensorflow as tf
+
+    root, forward, spec = _keras_case_root(tf)
+
+    @tf.function
+    def call(images: Any, training: Any = None) -> Any:
+        features, _ = forward(images)
+        if training is None:
+            return features
+        return tf.where(training[0], features * 1.0, features)
+
+    call.get_concrete_function(spec)
+    call.get_concrete_function(spec, tf.TensorSpec([1], tf.bool, name="training"))
+    root.__call__ = call
+    tf.saved_model.save(root, path)
+
+
+def build_keras_unknown_width(path: str) -> None:
+    """The output is declared [None, None]: Keras cannot build a Dense layer on top of it."""
+    import tensorflow as tf
+
+    root, forward, spec = _keras_case_root(tf)
+
+    @tf.function(input_signature=[spec])
+    def call(images: Any) -> Any:
+        features, _ = forward(images)
+        return tf.reshape(features, tf.stack([tf.shape(features)[0], -1]))
+
+    root.__call__ = call
+    tf.saved_model.save(root, path)
+
+
+_register(
+    "keras-dict-output",
+    "tf2",
+    "TF2 __call__ returning a dict {'default': features, 'pooled': ...}: tf.saved_model.load users "
+    "take 'default', hub.KerasLayer without output_key hands Keras a dict (SL710).",
+    build_keras_dict_output,
+)
+_register(
+    "keras-untracked-variables",
+    "tf2",
+    "Conforming TF2 feature vector whose obj.trainable_variables is empty while obj.variables holds "
+    "every weight: hub.KerasLayer(trainable=True) fine-tunes nothing (SL711).",
+    build_keras_untracked_variables,
+)
+_register(
+    "keras-training-tensor",
+    "tf2",
+    "TF2 __call__ traced for (images) and for (images, training) with training a bool tensor of shape "
+    "[1]: hub.KerasLayer passes a Python bool, which no trace accepts (SL710).",
+    build_keras_training_tensor,
+)
+_register(
+    "keras-unknown-width",
+    "tf2",
+    "TF2 __call__ whose output is declared [None, None]: Keras cannot build the next Dense layer (SL710).",
+    build_keras_unknown_width,
+)
+
+# ==========================================================================
+# End of the Keras-path block.
+# ==========================================================================
+
+
 def build_all(
     out_dir: str | Path | None = None,
     only: Iterable[str] | None = None,

@@ -15,11 +15,10 @@ from typing import Any
 from speclint.discover import Exclusion, anchor, discover
 from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, display_path, print_error
 from speclint.read.guard import DEFAULT_READ_SECONDS, read_model_guarded
-from speclint.read.hub import format_shape
 from speclint.read.loading import DEFAULT_MAX_BYTES
-from speclint.read.tensors import Json
 from speclint.rules.wording import show as show_value
 from speclint.safe_text import escape, escape_path, no_workflow_commands
+from speclint.vocabulary import Json, format_shape
 
 
 def run_show(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ corpus fails instead of skipping, so a green CI means every test really ran.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import subprocess
@@ -76,3 +77,20 @@ def run_speclint(
         timeout=300,
         **kwargs,  # type: ignore[call-overload]
     )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], needle: str, file_name: str) -> None:
+    """Bad input is reported as ``speclint: error: ...`` lines, one naming this file and problem."""
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines, "expected an error line"
+    assert all(line.startswith("speclint: error: ") for line in lines), lines
+    assert any(file_name in line and needle in line for line in lines), lines
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file's SHA-256 under root: equal before and after means nothing was written."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+        for p in sorted(root.rglob("*"))
+    }

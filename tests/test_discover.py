@@ -1,4 +1,6 @@
-"""Discovery on existing trees (issue 11): default excludes, .gitignore, exclude and extend-exclude.
+"""speclint/discover.py: paths, trees and files inside models become a sorted, de-duplicated list of
+model directories; a path without a model is one clear line; on existing trees: default excludes,
+.gitignore, exclude and extend-exclude.
 
 Each test copies a real golden model into a tree laid out like a repository and runs the real
 command line or ``discover``; the assertions name the models found, in order.
@@ -6,6 +8,7 @@ command line or ``discover``; the assertions name the models found, in order.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -14,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from speclint.discover import Exclusion, discover
-from tests.conftest import MODELS, REPO
+from tests.conftest import MODELS, REPO, assert_one_line_error, run_speclint
 
 MODEL = MODELS / "tf1-hub-feature-vector"
+GOOD = MODEL
 
 
 def _tree(root: Path, *places: str) -> Path:
@@ -158,3 +162,36 @@ def test_a_deep_tree_with_gitignore_is_walked_in_linear_time(tmp_path: Path, dep
     from tests.hostile.make_corpus import remove_tree
 
     remove_tree(tmp_path / "d")
+
+
+def test_directory_without_model(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = run_speclint("show", str(tmp_path / "empty"))
+    assert result.returncode == 2
+    assert_one_line_error(result, "no SavedModel found", "empty")
+
+
+def test_missing_path_and_non_model_file(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    result = run_speclint("show", str(tmp_path / "nope"), str(tmp_path / "notes.txt"))
+    assert result.returncode == 2
+    assert_one_line_error(result, "no such file or directory", "nope")
+    assert_one_line_error(result, "not a SavedModel file", "notes.txt")
+
+
+def test_symlink_loop_is_walked_once(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(GOOD, tree / "a" / "model")
+    os.symlink(tree, tree / "a" / "loop")
+    os.symlink(tree / "a", tree / "a" / "model2")
+    result = run_speclint("show", "--format", "json", str(tree))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count('"facts_version"') == 1
+
+
+def test_file_inside_model_maps_to_its_directory_once() -> None:
+    result = run_speclint(
+        "show", "--format", "json", str(GOOD / "saved_model.pb"), str(GOOD / "tfhub_module.pb"), str(GOOD)
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count('"facts_version"') == 1

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-Json = dict[str, Any]
+from speclint.vocabulary import TF2, Json
 
 
 class CallError(Exception):
@@ -37,7 +37,7 @@ class Model(Protocol):
 def load(tf: Any, job: Json, device: str) -> Model:
     """Load the model of a job; TensorFlow's exceptions propagate to the caller."""
     path = os.fsdecode(job["path"])
-    if job["format"] == "tf2":
+    if job["format"] == TF2:
         return Tf2Model(tf, path, device)
     return Tf1HubModel(tf, path, device)
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from speclint.execute.options import ExecuteOptions
+from speclint.vocabulary import TF1_SIGNATURES, TF2, Json, is_tf1
 
-Json = dict[str, Any]
-
-TF1_SIGNATURES = ("default", "image_feature_vector", "image_classification")
 WHERE = "execution"
 
 
@@ -55,7 +53,7 @@ def plan(facts: Json, options: ExecuteOptions) -> tuple[Json | None, Json | None
         "image_size": _image_size(facts, primary["images_shape"]),
         "free_size": _free_size(primary["images_shape"]),
         "calls": calls,
-        "fine_tuning": facts["format"] == "tf2",
+        "fine_tuning": facts["format"] == TF2,
         "options": options.job_options(),
     }
     return job, None
@@ -105,7 +103,7 @@ def _calls(facts: Json) -> tuple[list[Json], str | None]:
     model_format = facts.get("format")
     if model_format is None:
         return [], "the static stage could not read a SavedModel here"
-    if model_format == "tf2":
+    if model_format == TF2:
         calls = _tf2_calls(facts)
         if not calls:
             return [], "the root object has no __call__ concrete function that takes a tensor (see SL130, SL131)"
@@ -225,7 +223,7 @@ def _free_size(shape: list[int] | None) -> bool:
 
 def _task(facts: Json) -> str | None:
     """Classification or feature vector, where the TF1 signature names say so; TF2 cannot tell."""
-    if facts.get("format") not in ("tf1-hub", "tf1"):
+    if not is_tf1(facts.get("format")):
         return None
     names = {e.get("signature") for e in facts.get("entry_points", []) if e.get("api") == "tf1-signature"}
     if "image_classification" in names:

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from speclint.execute import keras_probes
 from speclint.execute.models import Model, one_line
-
-Json = dict[str, Any]
+from speclint.vocabulary import TF2, Json, format_shape
 
 NUMPY_TO_DT = {
     "float32": "DT_FLOAT",
@@ -44,11 +44,6 @@ def dt_name(dtype: np.dtype[Any]) -> str:
     return NUMPY_TO_DT.get(dtype.name, f"DT_{dtype.name.upper()}")
 
 
-def shape_text(shape: Any) -> str:
-    shape = list(shape)
-    return f"({shape[0]},)" if len(shape) == 1 else "(" + ", ".join(str(d) for d in shape) + ")"
-
-
 @dataclass
 class Outcome:
     """One call: its output, or the one-line error it raised."""
@@ -68,6 +63,7 @@ class Context:
     device: str
     randoms: np.ndarray  # [max batch, h, w, 3], seeded, in [0, 1)
     results: dict[str, Json] = field(default_factory=dict)
+    scratch: dict[str, Any] = field(default_factory=dict)  # what one probe builds for the next
     _memo: dict[Any, Outcome] = field(default_factory=dict)
 
     @property
@@ -136,7 +132,7 @@ def batch_sizes(ctx: Context) -> Json:
         if outcome.error is not None:
             failed.append((size, outcome.error))
         elif not shape or shape[0] != size:
-            problems.append(f"a batch of {size} images gave an output of shape {shape_text(shape or [])}")
+            problems.append(f"a batch of {size} images gave an output of shape {format_shape(shape or [])}")
     if failed:
         noun = "a batch" if len(failed) == 1 else "batches"
         problems.insert(0, f"{noun} of {_join([s for s, _ in failed])} images failed ({failed[0][1]})")
@@ -169,7 +165,7 @@ def declared_output(ctx: Context) -> Json:
                 check["matches"] = _conforms(runtime, declared)
                 if not check["matches"]:
                     problems.append(
-                        f"{call['where']} returned {runtime['dtype']} {shape_text(runtime['shape'])} "
+                        f"{call['where']} returned {runtime['dtype']} {format_shape(runtime['shape'])} "
                         f"for {batch} images but declares {declared['dtype']} {_declared_shape(declared['shape'])}"
                     )
         checks.append(check)
@@ -181,7 +177,7 @@ def declared_output(ctx: Context) -> Json:
     return result(
         "pass",
         f"{len(checks)} call(s) returned what they declare "
-        f"({shown['dtype']} {shape_text(shown['shape'])} for {batch} images)",
+        f"({shown['dtype']} {format_shape(shown['shape'])} for {batch} images)",
         batch=batch,
         checks=checks,
     )
@@ -214,14 +210,14 @@ def input_size_independence(ctx: Context) -> Json:
     if first[1:] != second[1:]:
         return result(
             "fail",
-            f"{sizes[0][0]}x{sizes[0][1]} images gave output shape {shape_text(first)} but "
-            f"{sizes[1][0]}x{sizes[1][1]} images gave {shape_text(second)}",
+            f"{sizes[0][0]}x{sizes[0][1]} images gave output shape {format_shape(first)} but "
+            f"{sizes[1][0]}x{sizes[1][1]} images gave {format_shape(second)}",
             **numbers,
         )
     return result(
         "pass",
         f"{sizes[0][0]}x{sizes[0][1]} and {sizes[1][0]}x{sizes[1][1]} images both gave "
-        f"output shape {shape_text(first)}",
+        f"output shape {format_shape(first)}",
         **numbers,
     )
 
@@ -239,7 +235,7 @@ def determinism(ctx: Context) -> Json:
         return result("error", f"calling the same batch again failed: {again.error}", batch=batch, atol=atol, rtol=rtol)
     same, diff, mismatched = compare(again.output, first, atol, rtol)
     numbers = {"batch": batch, "max_abs_diff": diff, "nonfinite_mismatches": mismatched, "atol": atol, "rtol": rtol}
-    what = f"two calls on the same {shape_text(ctx.randoms[:batch].shape)} batch"
+    what = f"two calls on the same {format_shape(ctx.randoms[:batch].shape)} batch"
     if not same:
         return result(
             "fail",
@@ -384,7 +380,7 @@ def logits(ctx: Context) -> Json:
 
 def fine_tuning(ctx: Context) -> Json:
     """With training=True under a GradientTape, gradients reach obj.trainable_variables."""
-    if ctx.job["format"] != "tf2":
+    if ctx.job["format"] != TF2:
         return result("skipped", "fine-tuning is probed for TF2 SavedModels (obj.trainable_variables) only")
     calls = ctx.job["calls"]
     call = next((c for c in calls if c.get("training") is True), ctx.primary)
@@ -414,7 +410,7 @@ def fine_tuning(ctx: Context) -> Json:
             problems.append(f"regularization_losses[{loss['index']}] failed: {loss['error']}")
         elif loss["shape"] != [] or not loss["finite"]:
             problems.append(
-                f"regularization_losses[{loss['index']}] is not a finite scalar (shape {shape_text(loss['shape'])})"
+                f"regularization_losses[{loss['index']}] is not a finite scalar (shape {format_shape(loss['shape'])})"
             )
     if problems:
         return result("fail", f"{call['where']}: " + "; ".join(problems), **numbers)
@@ -461,6 +457,9 @@ PROBES: tuple[tuple[str, Callable[[Context], Json]], ...] = (
     ("logits", logits),
     ("fine_tuning", fine_tuning),
     ("throughput", throughput),
+    # last: they load the model again through hub.KerasLayer, and fine-tuning changes its weights
+    ("keras_layer", keras_probes.keras_layer),
+    ("keras_fine_tuning", keras_probes.keras_fine_tuning),
 )
 
 
@@ -513,7 +512,7 @@ def _conforms(runtime: Json, declared: Json) -> bool:
 
 
 def _declared_shape(shape: list[int] | None) -> str:
-    return "unknown_rank" if shape is None else shape_text(shape)
+    return format_shape(shape)
 
 
 def _image_name(name: str, batch: int) -> str:

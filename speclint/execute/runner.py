@@ -19,14 +19,13 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
 from speclint.errors import SpeclintError
 from speclint.execute.device import worker_environment
 from speclint.execute.options import ExecuteOptions, ProgressEvent
 from speclint.execute.plan import probes_record
-
-Json = dict[str, Any]
+from speclint.vocabulary import Json, rss_mb
 
 POLL_S = 0.05  # how often the watchdog looks at the worker's memory while it works
 STDERR_TAIL = 2000  # bytes of the worker's stderr kept for a crash message
@@ -131,7 +130,7 @@ class Worker:
                 self.stop()
                 return Failure("timeout", self._timeout_message())
             if watch_memory:
-                rss = process_rss_mb(self.pid)
+                rss = rss_mb(self.pid)
                 if rss is not None and rss > limit_mb:
                     self.stop()
                     baseline = self.ready.get("rss_mb")
@@ -277,18 +276,6 @@ def _environment(device: str) -> dict[str, str]:
     package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([package_root, *path]))
     return env
-
-
-def process_rss_mb(pid: int) -> float | None:
-    """Resident set size of a process in MiB from /proc, or None where there is no /proc."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        return None
-    return None
 
 
 def _progress(options: ExecuteOptions, event: ProgressEvent) -> None:

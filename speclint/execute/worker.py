@@ -18,7 +18,7 @@ import sys
 import time
 from typing import IO, Any
 
-Json = dict[str, Any]
+from speclint.vocabulary import Json, format_shape, rss_mb
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,7 +135,7 @@ def _context(model: Any, job: Json, device: str) -> tuple[Any, str | None]:
             except Exception as exc:
                 if first_problem is None:
                     first_problem = (
-                        f"calling {call['where']} with a float32 {probes.shape_text([1, *size, 3])} batch of "
+                        f"calling {call['where']} with a float32 {format_shape([1, *size, 3])} batch of "
                         f"images in [0, 1] failed: {one_line(exc)}"
                     )
                 continue
@@ -165,18 +165,6 @@ def _collect() -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-def rss_mb() -> float | None:
-    """This process's resident set size in MiB (Linux /proc), or None elsewhere."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
 
 
 def _plain(value: Any) -> Any:

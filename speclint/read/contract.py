@@ -12,21 +12,20 @@ from __future__ import annotations
 from typing import Any
 
 from speclint.read.graph import GraphIndex, Ref
-from speclint.read.tensors import Json
+from speclint.vocabulary import TF1_SIGNATURES, TF2, Json, format_shape, is_tf1
 
-TF1_SIGNATURES = ("default", "image_feature_vector", "image_classification")
 COMPARED_FIELDS = ("encoding", "dtype", "shape")
 
 
 def entry_points(facts: Json, graphs: list[GraphIndex]) -> list[Json]:
     entries: list[Json] = []
     for meta_graph, graph in zip(facts["meta_graphs"], graphs, strict=True):
-        if facts["format"] in ("tf1-hub", "tf1"):
+        if is_tf1(facts["format"]):
             for name in TF1_SIGNATURES:
                 if name in meta_graph["signatures"]:
                     entries.append(_tf1_entry(meta_graph, name, graph))
         object_graph = meta_graph["object_graph"]
-        if facts["format"] == "tf2" and object_graph is not None:
+        if facts["format"] == TF2 and object_graph is not None:
             for function in object_graph["call"]["concrete_functions"]:
                 entries.append(_tf2_entry(meta_graph, function, graph))
     return entries
@@ -130,8 +129,6 @@ def _agreement(signature: Json, default: Json | None) -> Json:
 
 
 def _show(value: Any) -> str:
-    from speclint.read.hub import format_shape
-
     return format_shape(value) if isinstance(value, list) or value is None else str(value)
 
 

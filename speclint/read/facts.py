@@ -20,7 +20,7 @@ from speclint.read.graph import GraphIndex
 from speclint.read.hub import expected_image_size, read_module_def
 from speclint.read.loading import DEFAULT_MAX_BYTES, ReadError, load_saved_model, read_bytes
 from speclint.read.metagraph import read_meta_graph
-from speclint.read.tensors import Json
+from speclint.vocabulary import TF1, TF1_HUB, TF2, Json, is_tf1
 
 FACTS_VERSION = 1
 
@@ -70,7 +70,7 @@ def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Json:
                 graphs.append(graph)
     facts["security"] = security.scan(model_dir, graphs, saved_model if files["saved_model"] else None, max_bytes)
     facts["format"] = _format(facts)
-    if facts["format"] in ("tf1-hub", "tf1"):
+    if is_tf1(facts["format"]):
         default = next((m for m in facts["meta_graphs"] if not m["tags"]), None)
         facts["expected_image_size"] = expected_image_size(default)
     facts["entry_points"] = contract.entry_points(facts, graphs)
@@ -79,12 +79,12 @@ def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Json:
 
 def _format(facts: Json) -> str | None:
     if facts["files"]["tfhub_module"] is not None:
-        return "tf1-hub"
+        return TF1_HUB
     if not facts["meta_graphs"]:
         return None
     if any(m["object_graph"] is not None for m in facts["meta_graphs"]):
-        return "tf2"
-    return "tf1"
+        return TF2
+    return TF1
 
 
 def _read(model_dir: str, name: str, max_bytes: int) -> bytes:

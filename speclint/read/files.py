@@ -6,7 +6,7 @@ import os
 import stat
 from collections.abc import Iterator
 
-from speclint.read.tensors import Json
+from speclint.vocabulary import Json
 
 SAVED_MODEL_NAMES = ("saved_model.pb", "saved_model.pbtxt")  # TensorFlow's loader prefers .pb
 LISTING_CAP = 100_000  # entries of assets/ or variables/ kept in the facts

@@ -15,7 +15,7 @@ from google.protobuf import message as pb_message
 from speclint.proto import messages
 from speclint.proto.messages import Message
 from speclint.read.loading import ReadError, describe_non_proto, parse_binary
-from speclint.read.tensors import Json
+from speclint.vocabulary import Json, format_shape
 
 ATTACHMENT_COLLECTION = "hub_module_attachments"
 IMAGE_MODULE_INFO_KEY = "image_module_info"
@@ -118,12 +118,3 @@ def _input_size(meta_graph_facts: Json) -> tuple[Json | None, str | None]:
             "with known height and width, and no image_module_info attachment gives the size"
         )
     return {"height": shape[1], "width": shape[2]}, None
-
-
-def format_shape(shape: list[int] | None) -> str:
-    """TensorFlow's own spelling: ``(-1, 224, 224, 3)``, ``unknown_rank``."""
-    if shape is None:
-        return "unknown_rank"
-    if len(shape) == 1:
-        return f"({shape[0]},)"
-    return "(" + ", ".join(str(d) for d in shape) + ")"

@@ -6,7 +6,8 @@ from speclint.proto.messages import Message
 from speclint.read.graph import LIST_CAP, NCHW_FORMATS, TOP, GraphIndex
 from speclint.read.hub import read_attachments
 from speclint.read.object_graph import read_object_graph
-from speclint.read.tensors import Json, tensor_info
+from speclint.read.tensors import tensor_info
+from speclint.vocabulary import Json
 
 
 def read_meta_graph(index: int, meta_graph: Message) -> tuple[Json, GraphIndex]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from speclint.proto.messages import Message
-from speclint.read.tensors import Json, structured_value
+from speclint.read.tensors import structured_value
+from speclint.vocabulary import Json
 
 API_ATTRIBUTES = ("variables", "trainable_variables", "regularization_losses")
 

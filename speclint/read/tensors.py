@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from speclint.proto.messages import Message, dtype_name
-
-Json = dict[str, Any]
+from speclint.vocabulary import Json as Json  # re-exported for the readers
 
 
 def shape_list(shape: Message) -> list[int] | None:

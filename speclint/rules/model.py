@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from speclint.vocabulary import TF2
+
 SEVERITIES = ("info", "warning", "error")  # ascending
 
 SPEC_URLS = {
@@ -59,7 +61,7 @@ class Rule(NamedTuple):
 
     def spec_for(self, model_format: str | None) -> SpecRef:
         """The spec section for this model's format (TF2 page for TF2 models, else TF1)."""
-        wanted = "tf2" if model_format == "tf2" else "tf1"
+        wanted = "tf2" if model_format == TF2 else "tf1"
         return next((ref for ref in self.spec if ref.document == wanted), self.spec[0])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from speclint.errors import SpeclintError
+from speclint.vocabulary import TF2, is_tf1
 
 PROFILE_NAMES = (
     "tf1-image-feature-vector",
@@ -39,14 +40,14 @@ def choose(facts: dict[str, Any], requested: str) -> Choice:
         return Choice(None, "auto: the model could not be read")
     entries = facts["entry_points"]
     model_format = facts["format"]
-    if model_format in ("tf1-hub", "tf1"):
+    if is_tf1(model_format):
         signatures = {e["signature"] for e in entries}
         if "image_classification" in signatures:
             return Choice("tf1-image-classification", "auto: TF1 Hub format with an image_classification signature")
         if "image_feature_vector" in signatures:
             return Choice("tf1-image-feature-vector", "auto: TF1 Hub format with an image_feature_vector signature")
         return _by_output("tf1", entries, "TF1 model taking a 4-D image batch")
-    if model_format == "tf2":
+    if model_format == TF2:
         return _by_output("tf2", entries, "TF2 SavedModel taking a 4-D image batch")
     return Choice(None, f"auto: format {model_format} is not an image-model format")
 

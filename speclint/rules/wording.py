@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from speclint.read.hub import format_shape
+from speclint.vocabulary import format_shape
 
 INFERENCE_NAME = re.compile(r"__inference_([\w<>]*?)_\d+\b")
 CALL_FUNCTION = re.compile(r"__call__ concrete function (__inference_[\w<>]*?_\d+)( \([^()]*\))?")

@@ -73,11 +73,15 @@ def statuses(results: dict[str, Json]) -> dict[str, str]:
 
 def test_a_well_behaved_model_passes_everything() -> None:
     results = run_all(context(features, free=True))
-    assert statuses(results) == dict.fromkeys(results, "pass")
+    keras = {"keras_layer", "keras_fine_tuning"}  # they load the model's directory; a fake model has none
+    assert {k: v for k, v in statuses(results).items() if k not in keras} == dict.fromkeys(set(results) - keras, "pass")
+    assert {results[k]["summary"] for k in keras} == {"no model directory for hub.KerasLayer to load"}
     assert results["determinism"]["max_abs_diff"] == 0.0
     assert results["input_size_independence"]["output_shapes"] == [[2, 6], [2, 6]]
     assert results["throughput"]["images_per_second"] > 0
-    assert all(r["where"] == "__call__(images)" and isinstance(r["summary"], str) for r in results.values())
+    assert all(
+        r["where"] == "__call__(images)" and isinstance(r["summary"], str) for k, r in results.items() if k not in keras
+    )
 
 
 def test_a_counter_breaks_determinism_and_skips_batch_independence() -> None:

@@ -1,4 +1,4 @@
-"""``speclint rules`` and ``speclint rule CODE``: the catalogue and one rule explained."""
+"""speclint/explain.py (``speclint rules``, ``speclint rule CODE``): the catalogue and one rule explained."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ from speclint.rules.docs import explain_rule, find_rule
 from speclint.rules.ruleset import RuleSet
 from tests.conftest import REPO, run_speclint
 from tests.report.conftest import fixture_paths
+
+
+@pytest.fixture(scope="module")
+def ruleset() -> RuleSet:
+    return RuleSet()
 
 
 def test_rules_lists_every_code(ruleset: RuleSet, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,10 +1,9 @@
-"""``speclint PATH``: exit codes, selection, fail level, config, user rule packs, broken rule files."""
+"""speclint/check.py (``speclint PATH``): exit codes, selection, fail level, user rule packs, broken rule files."""
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 from tests.conftest import MODELS, REPO, run_speclint
@@ -49,24 +48,6 @@ def test_text_report_is_sorted_and_names_the_spec() -> None:
         in out
     )
     assert "fix: Take float32 images" in out and "/docs/rules/SL112.md" in out
-
-
-def test_config_in_pyproject_and_the_command_line_wins(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    shutil.copytree(UINT8, project / "models" / "legacy" / "m")
-    shutil.copytree(PREFIX, project / "models" / "new" / "m")
-    (project / "pyproject.toml").write_text(
-        '[tool.speclint]\nfail-level = "info"\nignore = ["SL125"]\n'
-        '[[tool.speclint.per-path]]\npath = "models/legacy/*"\nignore = ["SL112"]\n'
-    )
-    result = run_speclint("models", "--format", "json", cwd=project)
-    assert result.returncode == 0 and _codes(result.stdout) == []
-    result = run_speclint("models", "--format", "json", "--fail-level", "error", "--select", "SL125", cwd=project)
-    assert _codes(result.stdout) == []  # ignore from config still applies; select narrows further
-    (project / "pyproject.toml").write_text('[tool.speclint]\nfail_level = "info"\n')
-    broken = run_speclint("models", cwd=project)
-    assert broken.returncode == 2
-    assert broken.stderr.strip().count("\n") == 0 and "unknown key 'fail_level'" in broken.stderr
 
 
 def test_user_rule_pack_from_readme(tmp_path: Path) -> None:

@@ -1,0 +1,57 @@
+"""TensorFlow's vocabulary, shared by every stage: model formats, signature names, shapes.
+
+This module imports nothing but the standard library, so the rule engine, ``speclint rules``
+and the execution worker can all use it without paying for protobuf or the readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+Json = dict[str, Any]
+"""A JSON object: facts documents, probe records, jobs."""
+
+# The ``format`` of a facts document.
+TF1_HUB = "tf1-hub"
+"""The TF1 Hub format: a ``tfhub_module.pb`` next to the SavedModel."""
+TF1 = "tf1"
+"""A TF1 SavedModel without ``tfhub_module.pb`` (no TF2 object graph)."""
+TF2 = "tf2"
+"""A TF2 SavedModel: it has an object graph (the Reusable SavedModel API)."""
+TF1_FORMATS = (TF1_HUB, TF1)
+"""Formats consumed through signatures of the default tag-set, as ``hub.Module`` does."""
+
+TF1_SIGNATURES = ("default", "image_feature_vector", "image_classification")
+"""The signatures of the TF1 image contracts, ``default`` first."""
+
+
+def is_tf1(model_format: str | None) -> bool:
+    """True for the TF1 Hub format and plain TF1 SavedModels, which share one contract."""
+    return model_format in TF1_FORMATS
+
+
+def format_shape(shape: Iterable[int] | None) -> str:
+    """TensorFlow's own spelling: ``(-1, 224, 224, 3)``, ``(5,)``, ``unknown_rank``."""
+    if shape is None:
+        return "unknown_rank"
+    dims = list(shape)
+    if len(dims) == 1:
+        return f"({dims[0]},)"
+    return "(" + ", ".join(str(d) for d in dims) + ")"
+
+
+def rss_mb(pid: int | None = None) -> float | None:
+    """Resident set size of a process (this one by default) in MiB from Linux ``/proc``.
+
+    None where there is no ``/proc`` or the process is gone: memory is then not measured.
+    """
+    where = "self" if pid is None else str(pid)
+    try:
+        with open(f"/proc/{where}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError):
+        return None
+    return None
