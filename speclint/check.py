@@ -15,6 +15,7 @@ from speclint.discover import Exclusion, anchor, discover
 from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError, print_error
 from speclint.read.guard import DEFAULT_READ_SECONDS, read_model_guarded
 from speclint.read.loading import DEFAULT_MAX_BYTES
+from speclint.rules.language import requested_language
 from speclint.rules.model import severity_rank
 from speclint.rules.profiles import require_known
 from speclint.rules.ruleset import ModelResult, RuleSet
@@ -40,16 +41,6 @@ def settings_from(args: argparse.Namespace) -> Config:
     if config.format is None:
         config.format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     return config
-
-
-def _language(args: argparse.Namespace) -> str:
-    """``--lang``, else the environment's (LANG); English unless zh-CN or pt-BR."""
-    lang = getattr(args, "lang", None)
-    if lang is None and not any(os.environ.get(v) for v in ("LANGUAGE", "LC_ALL", "LANG")):
-        return "en"
-    from speclint.rules.language import choose_language
-
-    return choose_language(lang)
 
 
 def require_known_selectors(ruleset: RuleSet, config: Config, args: argparse.Namespace) -> None:
@@ -82,7 +73,7 @@ def exclusion_from(config: Config, args: argparse.Namespace) -> Exclusion:
 
 def run_check(args: argparse.Namespace) -> int:
     config = settings_from(args)
-    ruleset = RuleSet(config.rules, language=_language(args))
+    ruleset = RuleSet(config.rules, language=requested_language(getattr(args, "lang", None)))
     require_known(config.profile)  # before reading anything
     require_known_selectors(ruleset, config, args)
     found = discover(args.paths, exclusion_from(config, args))

@@ -8,14 +8,14 @@ import sys
 
 from speclint.errors import EXIT_CLEAN
 from speclint.rules.docs import explain_rule, find_rule, rules_json, rules_text
+from speclint.rules.language import requested_language
 from speclint.rules.ruleset import RuleSet
 
 
 def run_explain(args: argparse.Namespace) -> int:
     """``speclint rules`` lists, ``speclint rule CODE`` explains; errors raise SpeclintError."""
-    from speclint.check import _language
-
-    ruleset = RuleSet(list(getattr(args, "rules", None) or []), language=_language(args))
+    language = requested_language(getattr(args, "lang", None))
+    ruleset = RuleSet(list(getattr(args, "rules", None) or []), language=language)
     if args.command == "rules":
         if getattr(args, "format", "text") == "json":
             sys.stdout.write(json.dumps(rules_json(ruleset), indent=2, ensure_ascii=False) + "\n")

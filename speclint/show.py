@@ -12,10 +12,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from speclint.discover import Exclusion, anchor, discover
 from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, display_path, print_error
-from speclint.read.guard import DEFAULT_READ_SECONDS, read_model_guarded
-from speclint.read.loading import DEFAULT_MAX_BYTES
 from speclint.rules.wording import show as show_value
 from speclint.safe_text import escape, escape_path, no_workflow_commands
 from speclint.vocabulary import Json, format_shape
@@ -23,6 +20,11 @@ from speclint.vocabulary import Json, format_shape
 
 def run_show(args: argparse.Namespace) -> int:
     """Print every model's facts; exit 0 when all were read, 1 when some were not, 2 when none."""
+    # The reader (protobuf) only here: rule docs import this module's renderers without reading.
+    from speclint.discover import Exclusion, anchor, discover
+    from speclint.read.guard import DEFAULT_READ_SECONDS, read_model_guarded
+    from speclint.read.loading import DEFAULT_MAX_BYTES
+
     found = discover(
         args.paths,
         Exclusion(anchor(args.exclude, ".") if args.exclude else None, anchor(args.extend_exclude or [], ".")),

@@ -26,6 +26,13 @@ def translations() -> dict[str, Any]:
         return json.load(handle)  # type: ignore[no-any-return]
 
 
+def requested_language(lang: str | None) -> str:
+    """``--lang``, else the environment's (LANG); English unless zh-CN or pt-BR."""
+    if lang is None and not any(os.environ.get(v) for v in ("LANGUAGE", "LC_ALL", "LANG")):
+        return "en"
+    return choose_language(lang)
+
+
 def choose_language(requested: str | None, environ: dict[str, str] | None = None) -> str:
     """``--lang`` if given (``auto`` = from the environment), else ``LANGUAGE``/``LC_ALL``/``LANG``:
     ``zh_CN.UTF-8`` -> zh-CN, ``pt_BR`` -> pt-BR, anything else English."""
