@@ -45,6 +45,7 @@ SEC_FIXTURES = {
     "sec-custom-op": ("SL601", "SpeclintNotARealOp", "tag-set [] node"),
     "sec-keras-lambda": ("SL602", "Lambda layer", "keras_metadata.pb root.layer-3"),
     "sec-asset-escape": ("SL603", "../../etc/passwd", "collection 'saved_model_assets'"),
+    "sec-scan-incomplete": ("SL604", "not a valid SavedMetadata", "keras_metadata.pb"),
 }
 CONFORMING = ("tf2-feature-vector", "tf-keras-save", "keras3-export", "tf1-hub-feature-vector")
 
@@ -64,12 +65,12 @@ def fixture(name: str) -> Path:
 def test_every_security_fixture_is_flagged(name: str) -> None:
     code, needle, where = SEC_FIXTURES[name]
     facts = read_model(str(fixture(name)))
-    assert facts["security"]["errors"] == []
+    assert (facts["security"]["errors"] == []) is (code != "SL604")
     found = [f for f in findings(facts) if f.code == code]
     assert found, f"{name}: no {code} finding; security facts: {json.dumps(facts['security'])[:800]}"
     assert all(needle in f.message for f in found), [f.message for f in found]
     assert any(where in f.where for f in found), [f.where for f in found]
-    severity = {"SL600": "error", "SL601": "error", "SL602": "warning", "SL603": "error"}[code]
+    severity = {"SL600": "error", "SL601": "error", "SL602": "warning", "SL603": "error", "SL604": "warning"}[code]
     assert all(f.severity == severity for f in found)
 
 
@@ -173,7 +174,9 @@ def test_nested_graphs_stop_at_the_depth_limit() -> None:
     meta_graph.graph_def.CopyFrom(graph)
     scan = scan_of(saved_model)
     assert scan["nested_graphs_scanned"] == security.MAX_NESTED_DEPTH
-    assert scan["dangerous_ops"] == [] and scan["errors"] == []
+    assert scan["dangerous_ops"] == []
+    [error] = scan["errors"]  # the limit is a finding (SL604), never a silent pass
+    assert "depth limit 4" in error["message"] and error["where"].endswith(f"node level{39 - 4}")
 
 
 def test_strings_that_are_not_graphs_are_left_alone() -> None:
@@ -265,6 +268,7 @@ def tf2_with_functions(saver_def: bool, call_save_from_signature: bool) -> Any:
     graph = meta_graph.graph_def
     save = graph.library.function.add()
     save.signature.name = "__inference__traced_save_12"
+    save.signature.input_arg.add(name="prefix")
     save.node_def.add(name="SaveV2", op="SaveV2", input=["prefix"])
     call = graph.library.function.add()
     call.signature.name = "__inference_call_7"
@@ -286,9 +290,38 @@ def tf2_with_functions(saver_def: bool, call_save_from_signature: bool) -> Any:
     return saved_model
 
 
-@pytest.mark.parametrize("saver_def", [True, False])
-def test_tf2_saver_functions_are_exempt(saver_def: bool) -> None:
-    assert scan_of(tf2_with_functions(saver_def, call_save_from_signature=False))["dangerous_ops"] == []
+def test_tf2_saver_function_is_exempt_only_as_the_saver() -> None:
+    assert scan_of(tf2_with_functions(True, call_save_from_signature=False))["dangerous_ops"] == []
+    # Without a saver_def nothing feeds its file prefix: a function named like a saver is not one.
+    [finding] = scan_of(tf2_with_functions(False, call_save_from_signature=False))["dangerous_ops"]
+    assert finding["function"] == "__inference__traced_save_12" and finding["reached_from"] == []
+
+
+@pytest.mark.parametrize(
+    ("filename_source", "exempt"),
+    [
+        ("save/Const", True),  # the fed file name itself
+        ("sharded", True),  # StringJoin with TensorFlow's relative "_temp/part" suffix
+        ("constant", False),  # a constant path, even inside the saver's own restore op
+        ("climbing", False),  # the fed name joined with "/../../x"
+        ("variable", False),  # a value the graph computes: not the fed name
+    ],
+)
+def test_tf1_checkpoint_op_exempt_only_on_the_fed_file_name(filename_source: str, exempt: bool) -> None:
+    saved_model = tf1_with_saver(False)
+    graph = saved_model.meta_graphs[0].graph_def
+    source = {"save/Const": "save/Const", "constant": "evil", "variable": "v"}.get(filename_source, "joined")
+    const(graph, "evil", b"/tmp/somewhere/else")
+    const(graph, "suffix", b"_temp/part" if filename_source == "sharded" else b"/../../x")
+    graph.node.add(name="joined", op="StringJoin", input=["save/Const", "suffix"])
+    graph.node.add(name="v", op="ReadVariableOp", input=["w"])
+    graph.node.add(name="save/RestoreV2_1", op="RestoreV2", input=[source])
+    graph.node.add(name="save/restore_more", op="NoOp", input=["^save/RestoreV2_1"])
+    next(n for n in graph.node if n.name == "save/restore_all").input.append("^save/restore_more")
+    found = scan_of(saved_model)["dangerous_ops"]
+    assert found == [] if exempt else [f["node"] for f in found] == ["save/RestoreV2_1"]
+    if not exempt:
+        assert found[0]["reached_from"] == ["saver"]
 
 
 def test_a_saver_function_called_by_a_signature_is_flagged() -> None:
@@ -306,13 +339,14 @@ def test_library_functions_called_by_op_name_are_not_unknown_ops() -> None:
     assert [u["op"] for u in scan_of(saved_model)["unknown_ops"]] == ["MyOtherHelper"]
 
 
-def test_many_findings_are_capped_but_counted() -> None:
+def test_no_cap_hides_a_finding() -> None:
     saved_model, meta_graph = one_graph()
-    for index in range(security.MAX_ENTRIES + 50):
+    for index in range(500):
         meta_graph.graph_def.node.add(name=f"r{index}", op="ReadFile")
+    meta_graph.graph_def.node.add(name="payload", op="WriteFile")
     scan = scan_of(saved_model)
-    assert len(scan["dangerous_ops"]) == security.MAX_ENTRIES
-    assert scan["dangerous_op_count"] == security.MAX_ENTRIES + 50
+    assert len(scan["dangerous_ops"]) == scan["dangerous_op_count"] == 501
+    assert scan["dangerous_ops"][-1]["node"] == "payload"
 
 
 @pytest.mark.parametrize(

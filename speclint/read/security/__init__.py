@@ -36,11 +36,10 @@ from speclint.read.security.graphs import MAX_NESTED_DEPTH, GraphScan
 from speclint.read.security.keras import scan_keras_metadata, scan_object_graph_keras
 from speclint.read.security.ops import dangerous_ops, function_ops, known_ops
 from speclint.read.security.reach import Context
-from speclint.read.security.state import INTERNAL_ERRORS, MAX_ENTRIES, State, empty
+from speclint.read.security.state import INTERNAL_ERRORS, State, empty
 from speclint.read.tensors import Json
 
 __all__ = [
-    "MAX_ENTRIES",
     "MAX_NESTED_DEPTH",
     "dangerous_ops",
     "empty",
@@ -72,9 +71,7 @@ def scan(
         try:
             part()
         except INTERNAL_ERRORS as exc:  # a reader bug must not hide the rest of the report
-            result["errors"].append(
-                {"file": name, "message": f"security scan incomplete: {type(exc).__name__}: {exc}"[:300]}
-            )
+            state.error(name, f"the scan stopped early on an internal error: {type(exc).__name__}: {exc}")
     return result
 
 

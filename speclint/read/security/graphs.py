@@ -14,15 +14,21 @@ from google.protobuf import message as pb_message
 
 from speclint.proto import messages
 from speclint.proto.messages import Message
-from speclint.read.graph import TOP, GraphIndex
+from speclint.read.graph import CALL_OPS, TOP, GraphIndex
 from speclint.read.security.ops import SAVE_RESTORE, dangerous_ops, known_ops
-from speclint.read.security.reach import Context
-from speclint.read.security.state import INTERNAL_ERRORS, MAX_ARGUMENT_CHARS, State
+from speclint.read.security.reach import SAVER_LABEL, Context
+from speclint.read.security.state import INTERNAL_ERRORS, MAX_ARGUMENT_CHARS, MAX_NESTED_GRAPHS, State
 
 MAX_NESTED_DEPTH = 4  # GraphDefs inside string constants inside GraphDefs...
 MAX_SOURCE_HOPS = 8  # calls an input is followed out of, looking for its constant
 DT_STRING = 7
 GRAPH_DEF_FIRST_BYTES = frozenset({0x0A, 0x12, 0x18, 0x22})  # tags of GraphDef fields 1, 2, 3, 4
+MAX_SAVER_WALK = 10_000  # tensors visited tracing a checkpoint op's file name back to the saver's
+# What TensorFlow's savers (tf.compat.v1.train.Saver, the TF2 functional saver) put between the
+# fed file name and a checkpoint op: shard names, temporary-directory suffixes, the s3/gs test.
+SAVER_FILENAME_OPS = frozenset(
+    {"Identity", "StringJoin", "ShardedFilename", "Select", "SelectV2", "StaticRegexFullMatch", "Pack"}
+)
 NODE_OP_NAME = re.compile(r"^[A-Za-z_>][A-Za-z0-9_>./-]*$")
 
 
@@ -74,7 +80,7 @@ class GraphScan:
             return
         category = rule["category"]
         labels = self.context.labels(function, node.name) if self.context is not None else []
-        if category == SAVE_RESTORE and self.context is not None and self.context.is_saver(function, node.name, labels):
+        if category == SAVE_RESTORE and self.is_own_saver(function, node, rule, labels):
             return
         argument = self.argument(function, node, rule.get("argument"))
         via = self.context.via(function) if self.context is not None else None
@@ -116,6 +122,74 @@ class GraphScan:
                 "nested_depth": self.depth,
             },
         )
+
+    # ---- the model's own saver -----------------------------------------------------------
+    def is_own_saver(self, function: str | None, node: Message, rule: dict[str, Any], labels: list[str]) -> bool:
+        """A checkpoint op of the model's own saver, the only one exempt.
+
+        It is reached from the saver alone (nothing TensorFlow runs at load or call reaches
+        it) and every file name it takes comes from ``saver_def.filename_tensor_name``, the
+        tensor the loader feeds with the model's own ``variables/`` path (in TF2 models,
+        through the saver function's file-prefix argument), joined only with relative
+        constants such as ``_temp/part``. A constant path or a function named like a saver
+        is not enough.
+        """
+        if self.context is None or any(label != SAVER_LABEL for label in labels):
+            return False
+        filename = self.context.saver_filename()
+        if filename is None:
+            return False
+        inputs = [raw for raw in node.input if not raw.startswith("^")]
+        positions = rule.get("file_inputs") or [int(rule["argument"]["input"])]
+        scope = TOP if function is None else function
+        return all(p < len(inputs) and self.from_saver_filename(scope, inputs[p], filename) for p in positions)
+
+    def from_saver_filename(self, scope: str, raw: str, filename: str) -> bool:
+        """Whether a string tensor is the saver's file name, only sharded or suffixed by TensorFlow's ops."""
+        assert self.context is not None
+        graph, found, steps = self.graph, False, 0
+        stack = [graph.parse_ref(scope, raw)]
+        seen: set[tuple[str, str, int, bool]] = set()
+        while stack:
+            ref = stack.pop()
+            key = (ref.scope, ref.node, ref.index, ref.is_arg)
+            steps += 1
+            if key in seen:
+                continue
+            if steps > MAX_SAVER_WALK or ref.scope not in graph.scopes:
+                return False
+            seen.add(key)
+            if ref.is_arg:  # leave the function through every call that passes it inputs
+                sites = self.context.call_sites(ref.scope)
+                if not sites:
+                    return False
+                for caller, call in sites:
+                    call_inputs = [item for item in call.input if not item.startswith("^")]
+                    if ref.index >= len(call_inputs):
+                        return False
+                    stack.append(graph.parse_ref(TOP if caller is None else caller, call_inputs[ref.index]))
+                continue
+            if ref.scope == TOP and ref.node == filename:
+                found = True
+                continue
+            producer = graph.node(ref)
+            if producer is None:
+                return False
+            callee = _callee(producer, graph)
+            if callee is not None:
+                inner = graph.function_output(callee, ref.index)
+                if inner is None:
+                    return False
+                stack.append(inner)
+            elif producer.op in ("Const", "HostConst"):
+                tensor = producer.attr["value"].tensor if "value" in producer.attr else None
+                if tensor is not None and not all(_relative_suffix(_text(v)) for v in tensor.string_val):
+                    return False
+            elif producer.op in SAVER_FILENAME_OPS:
+                stack.extend(graph.parse_ref(ref.scope, item) for item in producer.input if not item.startswith("^"))
+            else:
+                return False
+        return found
 
     # ---- conditions and arguments --------------------------------------------------------
     def applies(self, function: str | None, node: Message, only_if: dict[str, Any] | None) -> bool:
@@ -212,14 +286,19 @@ class GraphScan:
         data = tensor.string_val[0]
         if len(data) < 4 or data[0] not in GRAPH_DEF_FIRST_BYTES:
             return
-        if self.depth >= MAX_NESTED_DEPTH or self.state.nested_budget <= 0:
-            return
         inner = _as_graph_def(data)
         if inner is None:
             return
+        where = self.where(function, node.name)
+        if self.depth >= MAX_NESTED_DEPTH or self.state.nested_budget <= 0:
+            limit = (
+                f"depth limit {MAX_NESTED_DEPTH}" if self.depth >= MAX_NESTED_DEPTH else f"{MAX_NESTED_GRAPHS} graphs"
+            )
+            self.state.error("saved_model", f"a serialized GraphDef was not scanned: the scan stops at {limit}", where)
+            return
         self.state.nested_budget -= 1
         self.state.result["nested_graphs_scanned"] += 1
-        prefix = f"{self.where(function, node.name)} > serialized GraphDef"
+        prefix = f"{where} > serialized GraphDef"
         GraphScan(self.state, self.meta_index, prefix, inner, GraphIndex(inner), self.depth + 1, None).run()
 
 
@@ -240,6 +319,21 @@ def _as_graph_def(data: bytes) -> Message | None:
     if not all(node.name and NODE_OP_NAME.match(node.op) for node in nodes):
         return None
     return graph_def
+
+
+def _callee(node: Message, graph: GraphIndex) -> str | None:
+    """The function a call op (or a call by op name) runs, or None for any other op."""
+    if node.op in CALL_OPS and "f" in node.attr:
+        return str(node.attr["f"].func.name)
+    if node.op != TOP and node.op in graph.scopes:
+        return str(node.op)
+    return None
+
+
+def _relative_suffix(text: str) -> bool:
+    """A constant a saver joins to its file name: relative, no '..', no URL scheme."""
+    parts = re.split(r"[\\/]+", text)
+    return not text.startswith(("/", "\\")) and ".." not in parts and "://" not in text and ":" not in text[:3]
 
 
 def _attr_strings(node: Message, name: str) -> list[str] | None:

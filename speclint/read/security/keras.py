@@ -30,16 +30,14 @@ def scan_keras_metadata(state: State, model_dir: str, max_bytes: int) -> None:
     try:
         data = read_bytes(path, max_bytes)
     except ReadError as exc:
-        state.result["errors"].append({"file": "keras_metadata.pb", "message": str(exc)})
+        state.error("keras_metadata.pb", f"cannot be read, so its Keras layers were not checked: {exc}")
         return
     metadata = SavedMetadata()
     try:
         metadata.ParseFromString(data)
     except (pb_message.DecodeError, RecursionError, ValueError) as exc:
         message = " ".join(str(exc).split())[:160] or type(exc).__name__
-        state.result["errors"].append(
-            {"file": "keras_metadata.pb", "message": f"not a valid SavedMetadata ({message})"}
-        )
+        state.error("keras_metadata.pb", f"not a valid SavedMetadata, so its Keras layers were not checked ({message})")
         return
     for nested in (False, True):  # a layer's own entry first, so it names the layer's node path
         for node in metadata.nodes:

@@ -9,7 +9,6 @@ function it sits in (``via``).
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -28,16 +27,16 @@ SAVER_LABEL = "saver"
 INIT_OP_LABEL = "init op"
 INIT_OP_SIGNATURE = "__saved_model_init_op"
 INIT_OP_COLLECTIONS = ("saved_model_main_op", "main_op", "legacy_init_op")
-SAVER_FUNCTION_NAME = re.compile(r"^__inference__*(traced_)?(save|restore)(_fn)?_\d+$")
-SAVER_SCOPE_NAME = re.compile(r"^save(_\d+)?/")
+LOAD_COLLECTIONS = ("table_initializer",)  # ops.GraphKeys.TABLE_INITIALIZERS
+SAVEABLE_LABEL = "restore functions of saveable objects"  # TF2: run by tf.saved_model.load
 
 
 class Context:
     """Which entry points reach each top-level node and library function of one meta graph.
 
-    Labels: ``signature_def['key']``, ``init op``, ``saver``, ``object <path>`` (TF2 object
-    graph functions). Computed on first use only: most models need it for their checkpoint
-    ops alone.
+    Labels: ``signature_def['key']``, ``init op`` (init op signature, main op, legacy init op),
+    ``collection 'table_initializer'``, ``object <path>`` (TF2 object graph functions),
+    ``restore functions of saveable objects`` and ``saver`` (its save and restore ops). Computed on first use only.
     """
 
     def __init__(self, meta_graph: Message, graph_def: Message) -> None:
@@ -58,13 +57,12 @@ class Context:
             return self._top_labels.get(node, [])
         return self._function_labels.get(function, [])
 
-    def is_saver(self, function: str | None, node: str, labels: list[str]) -> bool:
-        """A checkpoint op of the saver itself: reached only from the saver, or an orphan saver by name."""
-        if labels:
-            return set(labels) == {SAVER_LABEL}
-        if function is None:
-            return bool(SAVER_SCOPE_NAME.match(node))
-        return bool(SAVER_FUNCTION_NAME.match(function))
+    def saver_filename(self) -> str | None:
+        """The top-level node the loader feeds with the variables path (``saver_def.filename_tensor_name``)."""
+        saver = self.meta_graph.saver_def
+        if not self.meta_graph.HasField("saver_def") or not saver.filename_tensor_name:
+            return None
+        return node_name(saver.filename_tensor_name)
 
     def via(self, function: str | None) -> str | None:
         """How a library function is reached: a node that refers to it, from outside the saver if one does."""
@@ -144,10 +142,15 @@ class Context:
             if key in meta_graph.collection_def and meta_graph.collection_def[key].WhichOneof("kind") == "node_list":
                 init_nodes.extend(node_name(name) for name in meta_graph.collection_def[key].node_list.value)
         roots.append((INIT_OP_LABEL, init_nodes, []))
+        for key in LOAD_COLLECTIONS:  # tf.saved_model.load of a TF1 model runs these with the init op
+            if key in meta_graph.collection_def and meta_graph.collection_def[key].WhichOneof("kind") == "node_list":
+                names = [node_name(name) for name in meta_graph.collection_def[key].node_list.value]
+                roots.append((f"collection '{key}'", names, []))
         exposed, saveable_functions = object_functions(meta_graph.object_graph_def)
         roots.extend((f"object {path}", [], names) for path, names in exposed)
+        roots.append((SAVEABLE_LABEL, [], saveable_functions))
         saver_nodes = [node_name(name) for name in _saver_tensor_names(meta_graph)]
-        roots.append((SAVER_LABEL, saver_nodes, saveable_functions))
+        roots.append((SAVER_LABEL, saver_nodes, []))
         self._top_labels, self._function_labels = propagate(self.graph_def, roots)
 
 

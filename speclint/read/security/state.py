@@ -5,7 +5,6 @@ from __future__ import annotations
 from speclint.read.tensors import Json
 
 MAX_NESTED_GRAPHS = 64  # per model; each one is parsed and scanned
-MAX_ENTRIES = 200  # longest list kept per kind of finding; the counts stay exact
 MAX_ARGUMENT_CHARS = 200
 
 INTERNAL_ERRORS = (KeyError, IndexError, ValueError, TypeError, AttributeError, RecursionError, UnicodeError)
@@ -38,5 +37,8 @@ class State:
         counter = {"dangerous_ops": "dangerous_op_count", "unknown_ops": "unknown_op_count"}.get(kind)
         if counter:
             self.result[counter] += 1
-        if len(items) < MAX_ENTRIES:
-            items.append(entry)
+        items.append(entry)  # no cap: a payload after many look-alikes must still be reported
+
+    def error(self, file: str, message: str, where: str | None = None) -> None:
+        """A part of the scan that could not finish: reported (SL604), never a silent pass."""
+        self.result["errors"].append({"file": file, "where": where or file, "message": message[:300]})
