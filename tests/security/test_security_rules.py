@@ -477,7 +477,7 @@ def test_data_tables_are_consistent() -> None:
     } <= categories
     for op, entry in table.items():
         assert entry["why"] and not entry["why"].endswith("."), op
-        assert set(entry) <= {"category", "why", "argument", "only_if"}, op
+        assert set(entry) <= {"category", "why", "argument", "only_if", "file_inputs"}, op
 
 
 @pytest.mark.tensorflow
