@@ -322,7 +322,7 @@ def test_tf1_checkpoint_op_exempt_only_on_the_fed_file_name(filename_source: str
     found = scan_of(saved_model)["dangerous_ops"]
     assert found == [] if exempt else [f["node"] for f in found] == ["save/RestoreV2_1"]
     if not exempt:
-        assert found[0]["reached_from"] == ["saver"]
+        assert found[0]["reached_from"] == ["saver restore op"]
 
 
 def test_a_saver_function_called_by_a_signature_is_flagged() -> None:

@@ -16,7 +16,7 @@ from speclint.proto import messages
 from speclint.proto.messages import Message
 from speclint.read.graph import CALL_OPS, TOP, GraphIndex
 from speclint.read.security.ops import SAVE_RESTORE, dangerous_ops, known_ops
-from speclint.read.security.reach import SAVER_LABEL, Context
+from speclint.read.security.reach import SAVER_LABELS, Context
 from speclint.read.security.state import INTERNAL_ERRORS, MAX_ARGUMENT_CHARS, MAX_NESTED_GRAPHS, State
 
 MAX_NESTED_DEPTH = 4  # GraphDefs inside string constants inside GraphDefs...
@@ -134,7 +134,7 @@ class GraphScan:
         constants such as ``_temp/part``. A constant path or a function named like a saver
         is not enough.
         """
-        if self.context is None or any(label != SAVER_LABEL for label in labels):
+        if self.context is None or not set(labels) <= SAVER_LABELS:
             return False
         filename = self.context.saver_filename()
         if filename is None:

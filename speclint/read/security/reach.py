@@ -23,7 +23,9 @@ from speclint.read.security.ops import function_ops, known_ops
 
 MAX_LABELS = 4  # entry points named per finding (signatures, init op, objects, saver)
 MAX_OBJECT_PATH = 200  # longest object path label (root.layer-1.__call__) before node ids are used
-SAVER_LABEL = "saver"
+SAVER_LABEL = "saver"  # its save tensor and file name (and the TF1 savers collection's)
+RESTORE_LABEL = "saver restore op"  # saver_def.restore_op_name: run by the TF1 loaders at load
+SAVER_LABELS = frozenset({SAVER_LABEL, RESTORE_LABEL})
 INIT_OP_LABEL = "init op"
 INIT_OP_SIGNATURE = "__saved_model_init_op"
 INIT_OP_COLLECTIONS = ("saved_model_main_op", "main_op", "legacy_init_op")
@@ -36,7 +38,7 @@ class Context:
 
     Labels: ``signature_def['key']``, ``init op`` (init op signature, main op, legacy init op),
     ``collection 'table_initializer'``, ``object <path>`` (TF2 object graph functions),
-    ``restore functions of saveable objects`` and ``saver`` (its save and restore ops). Computed on first use only.
+    ``restore functions of saveable objects``, ``saver restore op`` and ``saver``. Computed on first use only.
     """
 
     def __init__(self, meta_graph: Message, graph_def: Message) -> None:
@@ -72,7 +74,7 @@ class Context:
         assert self._via is not None
         sites = self._via.get(function, [])
         for scope, site, text in sites:
-            if self.labels(scope, site) != [SAVER_LABEL]:
+            if not set(self.labels(scope, site)) <= SAVER_LABELS:
                 return text
         return sites[0][2] if sites else None
 
@@ -149,8 +151,10 @@ class Context:
         exposed, saveable_functions = object_functions(meta_graph.object_graph_def)
         roots.extend((f"object {path}", [], names) for path, names in exposed)
         roots.append((SAVEABLE_LABEL, [], saveable_functions))
+        restore = meta_graph.saver_def.restore_op_name if meta_graph.HasField("saver_def") else ""
+        roots.append((RESTORE_LABEL, [node_name(restore)] if restore else [], []))
         saver_nodes = [node_name(name) for name in _saver_tensor_names(meta_graph)]
-        roots.append((SAVER_LABEL, saver_nodes, []))
+        roots.append((SAVER_LABEL, [name for name in saver_nodes if name != node_name(restore)], []))
         self._top_labels, self._function_labels = propagate(self.graph_def, roots)
 
 
