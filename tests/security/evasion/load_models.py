@@ -23,8 +23,8 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import tensorflow as tf
 
 SIZE = 8
 IMAGES = np.random.default_rng(0).random((2, SIZE, SIZE, 3), dtype=np.float32)
