@@ -541,3 +541,31 @@ def test_compare_scanners_speclint_part_catches_every_fixture() -> None:
     assert result.returncode == 0, result.stderr
     assert f"**{len(SEC_FIXTURES)}/{len(SEC_FIXTURES)} caught**" in result.stdout
     assert "tensorflow" not in result.stderr.lower()
+
+
+@pytest.mark.parametrize("nesting", ["func-in-func", "list-in-func", "func-in-list"])
+def test_functions_named_deep_inside_attributes_are_reached(nesting: str) -> None:
+    """TensorFlow instantiates a function named in a NameAttrList's own attributes too."""
+    saved_model, meta_graph = one_graph()
+    graph = meta_graph.graph_def
+    for name in ("outer", "evil"):
+        graph.library.function.add().signature.name = name
+    graph.library.function[1].node_def.add(name="leak", op="ReadFile")
+    graph.node.add(name="images", op="Placeholder")
+    call = graph.node.add(name="call", op="StatefulPartitionedCall", input=["images"])
+    if nesting == "func-in-list":
+        outer = call.attr["f"].func
+        outer.name = "outer"
+        outer.attr["branches"].list.func.add().name = "evil"
+    else:
+        call.attr["f"].func.name = "outer"
+        inner = call.attr["f"].func.attr["body"]
+        if nesting == "func-in-func":
+            inner.func.name = "wrapper"
+            inner.func.attr["deeper"].func.name = "evil"
+        else:
+            inner.list.func.add().name = "evil"
+    meta_graph.signature_def["serving_default"].outputs["out"].name = "call:0"
+    [finding] = scan_of(saved_model)["dangerous_ops"]
+    assert finding["function"] == "evil" and finding["reached_from"] == ["signature_def['serving_default']"]
+    assert finding["via"] == "f of StatefulPartitionedCall node call in the graph"
