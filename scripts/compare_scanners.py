@@ -77,6 +77,7 @@ def speclint_verdict(model: Path) -> Verdict:
         | {u["op"] for u in security["unknown_ops"]}
         | {f"Lambda {x['layer']}" for x in security["keras_lambda_layers"]}
         | {f"asset {a['path']}" for a in security["escaping_assets"]}
+        | {f"incomplete scan of {e['file']}" for e in security["errors"]}
     )
     codes = sorted({f.code for f in findings})
     return Verdict("caught", f"{'/'.join(codes)}: {', '.join(named)}")
