@@ -491,7 +491,14 @@ def test_op_lists_match_tensorflows_registry(which: str) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     shipped = (REPO / "speclint" / "data" / f"{which}.txt").read_text()
-    assert result.stdout == shipped, f"speclint/data/{which}.txt is stale: run python scripts/gen_known_ops.py"
+
+    def names(text: str) -> set[str]:
+        return {line for line in text.splitlines() if line and not line.startswith("#")}
+
+    registry, listed = names(result.stdout), names(shipped)
+    assert registry <= listed, f"speclint/data/{which}.txt is stale: run python scripts/gen_known_ops.py"
+    # The tensorflow wheel registers two GPU copy ops that tensorflow-cpu does not: either may be installed.
+    assert listed - registry <= {"_CopyFromGpuToHost", "_CopyFromHostToGpu"}, "run python scripts/gen_known_ops.py"
 
 
 @pytest.mark.tensorflow
