@@ -30,7 +30,6 @@ INIT_OP_LABEL = "init op"
 INIT_OP_SIGNATURE = "__saved_model_init_op"
 INIT_OP_COLLECTIONS = ("saved_model_main_op", "main_op", "legacy_init_op")
 LOAD_COLLECTIONS = ("table_initializer",)  # ops.GraphKeys.TABLE_INITIALIZERS
-SAVEABLE_LABEL = "restore functions of saveable objects"  # TF2: run by tf.saved_model.load
 
 
 class Context:
@@ -38,7 +37,8 @@ class Context:
 
     Labels: ``signature_def['key']``, ``init op`` (init op signature, main op, legacy init op),
     ``collection 'table_initializer'``, ``object <path>`` (TF2 object graph functions),
-    ``restore functions of saveable objects``, ``saver restore op`` and ``saver``. Computed on first use only.
+    ``restore function of saveable object <path> '<key>'`` (and ``save function ...``), ``saver
+    restore op`` and ``saver``. Computed on first use only.
     """
 
     def __init__(self, meta_graph: Message, graph_def: Message) -> None:
@@ -150,7 +150,7 @@ class Context:
                 roots.append((f"collection '{key}'", names, []))
         exposed, saveable_functions = object_functions(meta_graph.object_graph_def)
         roots.extend((f"object {path}", [], names) for path, names in exposed)
-        roots.append((SAVEABLE_LABEL, [], saveable_functions))
+        roots.extend((label, [], names) for label, names in saveable_functions)
         restore = meta_graph.saver_def.restore_op_name if meta_graph.HasField("saver_def") else ""
         roots.append((RESTORE_LABEL, [node_name(restore)] if restore else [], []))
         saver_nodes = [node_name(name) for name in _saver_tensor_names(meta_graph)]
@@ -252,8 +252,12 @@ def _saver_tensor_names(meta_graph: Message) -> list[str]:
     return names
 
 
-def object_functions(object_graph: Message) -> tuple[list[tuple[str, list[str]]], list[str]]:
-    """(path, concrete functions) of every function object; and the saveable objects' functions."""
+def object_functions(object_graph: Message) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
+    """(path, concrete functions) of every function object; and (label, functions) of saveable objects'.
+
+    ``tf.saved_model.load`` calls a saveable object's restore function while restoring its
+    variables, so those are labelled with the object that owns them.
+    """
     nodes = object_graph.nodes
     paths: dict[int, str] = {0: "root"} if len(nodes) else {}
     queue = deque([0] if len(nodes) else [])
@@ -265,13 +269,15 @@ def object_functions(object_graph: Message) -> tuple[list[tuple[str, list[str]]]
                 fits = len(parent) + len(child.local_name) < MAX_OBJECT_PATH
                 paths[child.node_id] = f"{parent}.{child.local_name}" if fits else f"node {child.node_id}"
                 queue.append(child.node_id)
-    saveable_ids: set[int] = set()
-    for node in nodes:
-        for key in node.saveable_objects:
+    saveable_ids: dict[int, str] = {}
+    for owner, node in enumerate(nodes):
+        path = paths.get(owner, f"node {owner}").removeprefix("root.")
+        for key in sorted(node.saveable_objects):
             saveable = node.saveable_objects[key]
-            saveable_ids.update((saveable.save_function, saveable.restore_function))
+            for function, what in ((saveable.save_function, "save"), (saveable.restore_function, "restore")):
+                saveable_ids.setdefault(function, f"{what} function of saveable object {path} '{key}'")
     functions: list[tuple[str, list[str]]] = []
-    saveable_functions: list[str] = []
+    saveable_functions: list[tuple[str, list[str]]] = []
     for node_id, node in enumerate(nodes):
         kind = node.WhichOneof("kind")
         if kind == "function":
@@ -281,7 +287,7 @@ def object_functions(object_graph: Message) -> tuple[list[tuple[str, list[str]]]
         else:
             continue
         if node_id in saveable_ids:
-            saveable_functions.extend(names)
+            saveable_functions.append((saveable_ids[node_id], names))
         else:
             functions.append((paths.get(node_id, f"node {node_id}").removeprefix("root."), names))
     # A traced concrete function under its tf.function (__call__.trace_0) adds nothing to its parent.
