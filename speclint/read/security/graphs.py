@@ -16,7 +16,7 @@ from speclint.proto import messages
 from speclint.proto.messages import Message
 from speclint.read.graph import CALL_OPS, TOP, GraphIndex
 from speclint.read.security.ops import SAVE_RESTORE, dangerous_ops, known_ops
-from speclint.read.security.reach import SAVER_LABELS, Context
+from speclint.read.security.reach import SAVER_LABELS, Context, references
 from speclint.read.security.state import INTERNAL_ERRORS, MAX_ARGUMENT_CHARS, MAX_NESTED_GRAPHS, State
 
 MAX_NESTED_DEPTH = 4  # GraphDefs inside string constants inside GraphDefs...
@@ -322,11 +322,10 @@ def _as_graph_def(data: bytes) -> Message | None:
 
 
 def _callee(node: Message, graph: GraphIndex) -> str | None:
-    """The function a call op (or a call by op name) runs, or None for any other op."""
-    if node.op in CALL_OPS and "f" in node.attr:
-        return str(node.attr["f"].func.name)
-    if node.op != TOP and node.op in graph.scopes:
-        return str(node.op)
+    """The function a call op (or a call by op name) runs on its inputs, or None for any other op."""
+    for attr, name in references(node, graph.scopes):
+        if attr is None or (attr == "f" and node.op in CALL_OPS):
+            return name
     return None
 
 
