@@ -1336,6 +1336,23 @@ _register(
 # ==========================================================================
 # End of the Keras-path block.
 # ==========================================================================
+# ---- Security: a scan that could not finish (SL604, issue 9) ----
+
+
+def build_tf2_broken_keras_metadata(path: str) -> None:
+    """The conforming TF2 feature vector with a keras_metadata.pb no parser can read."""
+    build_tf2(path, Tf2Spec())
+    with open(os.path.join(path, "keras_metadata.pb"), "wb") as handle:
+        handle.write(b"\xff\xff\xff\xff\xff not a SavedMetadata")
+
+
+_register(
+    "sec-scan-incomplete",
+    "tf2",
+    "Security fixture, otherwise the conforming TF2 feature vector: keras_metadata.pb is not a "
+    "valid SavedMetadata, so the scan for Keras Lambda layers cannot finish.",
+    build_tf2_broken_keras_metadata,
+)
 
 
 def build_all(

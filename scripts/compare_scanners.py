@@ -3,7 +3,8 @@
 
 Runs the three scanners on every ``sec-*`` fixture in ``golden/models`` and prints a markdown
 table, one row per pattern: whether each tool caught it (and what it named), missed it, or
-failed on the model.
+failed on the model. ``--evasion`` adds the models of ``tests/security/evasion/make_models.py``
+(one per evasion class of issue 9, built with TensorFlow into a temporary directory).
 
 * speclint: ``read_model`` + the SL6xx rules, in this process, without TensorFlow;
 * ``saved_model_cli scan --dir MODEL`` from TensorFlow (its default denylist: ReadFile,
@@ -14,7 +15,7 @@ failed on the model.
 
 Usage::
 
-    python scripts/compare_scanners.py [--models golden/models] [--speclint-only] [--jobs 4]
+    python scripts/compare_scanners.py [--models golden/models] [--evasion] [--speclint-only] [--jobs 4]
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ sys.path.insert(0, str(REPO))
 DEFAULT_MODELS = REPO / "golden" / "models"
 FALLBACK_MODELSCAN = Path("/tmp/modelscan-venv/bin/modelscan")
 TIMEOUT = 300
+CODES = ("SL6", "SL141")  # the security rules, and dropout on the output (an evasion class of issue 9)
+EVASION_BUILDER = REPO / "tests" / "security" / "evasion" / "make_models.py"
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def speclint_verdict(model: Path) -> Verdict:
     from speclint.rules.engine import CompiledRule
     from speclint.rules.loader import load_rules
 
-    rules = [CompiledRule(rule) for code, rule in sorted(load_rules().items()) if code.startswith("SL6")]
+    rules = [CompiledRule(rule) for code, rule in sorted(load_rules().items()) if code.startswith(CODES)]
     try:
         facts = read_model(str(model))
         findings = [finding for rule in rules for finding in rule.findings(facts)]
@@ -66,15 +69,26 @@ def speclint_verdict(model: Path) -> Verdict:
         return Verdict("error", f"{type(exc).__name__}: {exc}"[:80])
     if not findings:
         return Verdict("missed")
+    if not any(f.code.startswith("SL6") for f in findings):
+        return Verdict("caught", ", ".join(sorted({f"{f.code}: {f.where}" for f in findings}))[:120])
     security = facts["security"]
     named = sorted(
         {d["op"] for d in security["dangerous_ops"]}
         | {u["op"] for u in security["unknown_ops"]}
         | {f"Lambda {x['layer']}" for x in security["keras_lambda_layers"]}
         | {f"asset {a['path']}" for a in security["escaping_assets"]}
+        | {f"incomplete scan of {e['file']}" for e in security["errors"]}
     )
     codes = sorted({f.code for f in findings})
     return Verdict("caught", f"{'/'.join(codes)}: {', '.join(named)}")
+
+
+def build_evasion_models(out: Path) -> list[Path]:
+    """The evasion models, built with TensorFlow; their side effects would land under ``out/target``."""
+    (out / "target").mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, str(EVASION_BUILDER), str(out / "models"), str(out / "target")]
+    subprocess.run(command, check=True, capture_output=True, timeout=TIMEOUT * 2, env=_env())
+    return sorted(p for p in (out / "models").iterdir() if p.is_dir())
 
 
 def speclint_results(models: Path) -> dict[str, Verdict]:
@@ -140,6 +154,10 @@ def _last_error(stderr: str) -> str:
     return lines[-1][:80] if lines else ""
 
 
+def _row(model: Path) -> str:
+    return model.name if model.name.startswith("sec-") else f"evasion: {model.name}"
+
+
 # ---- table ----------------------------------------------------------------------------------
 def table(rows: dict[str, dict[str, Verdict]], tools: list[str]) -> str:
     lines = ["| pattern (fixture) | " + " | ".join(tools) + " |", "|---|" + "---|" * len(tools)]
@@ -159,18 +177,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speclint-only", action="store_true", help="run only speclint (no TensorFlow needed)")
     parser.add_argument("--modelscan", help="path of the modelscan executable")
     parser.add_argument("--jobs", type=int, default=4, help="scanner processes run at once")
+    parser.add_argument("--evasion", action="store_true", help="add the evasion models of issue 9 (needs TensorFlow)")
     args = parser.parse_args(argv)
     fixtures = security_fixtures(args.models)
     if not fixtures:
         print(f"no sec-* fixtures under {args.models}", file=sys.stderr)
         return 2
+    with tempfile.TemporaryDirectory(prefix="speclint-evasion-") as tmp:
+        if args.evasion:
+            fixtures += build_evasion_models(Path(tmp))
+        return _compare(fixtures, args)
+
+
+def _compare(fixtures: list[Path], args: argparse.Namespace) -> int:
     tools = ["speclint"] if args.speclint_only else ["speclint", "saved_model_cli scan", "modelscan"]
-    rows: dict[str, dict[str, Verdict]] = {m.name: {"speclint": speclint_verdict(m)} for m in fixtures}
+    rows: dict[str, dict[str, Verdict]] = {_row(m): {"speclint": speclint_verdict(m)} for m in fixtures}
     if not args.speclint_only:
         executable = find_modelscan(args.modelscan)
         with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
-            cli = {m.name: pool.submit(saved_model_cli_verdict, m) for m in fixtures}
-            scan = {m.name: pool.submit(modelscan_verdict, m, executable) for m in fixtures}
+            cli = {_row(m): pool.submit(saved_model_cli_verdict, m) for m in fixtures}
+            scan = {_row(m): pool.submit(modelscan_verdict, m, executable) for m in fixtures}
             for name in rows:
                 rows[name]["saved_model_cli scan"] = cli[name].result()
                 rows[name]["modelscan"] = scan[name].result()

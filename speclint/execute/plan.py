@@ -75,12 +75,27 @@ def _refusal(facts: Json, options: ExecuteOptions) -> str | None:
     if escaping:
         paths = sorted({str(a.get("path")) if isinstance(a, dict) else str(a) for a in escaping})
         found.append(f"asset paths escaping assets/ ({', '.join(repr(p) for p in paths[:3])})")
+    # Custom ops need native code; Lambda layers are Python bytecode; an unfinished scan vouches for nothing.
+    for key, what in (
+        ("unknown_ops", "ops no TensorFlow registers"),
+        ("keras_lambda_layers", "Keras Lambda layers"),
+        ("errors", "parts the security scan could not read"),
+    ):
+        items = security.get(key) or []
+        if items:
+            found.append(f"{len(items)} {what} ({'; '.join(_describe_item(item) for item in items[:3])})")
     if not found:
         return None
     return (
         f"refused to execute: the static stage found {' and '.join(found)}; "
         "run with --allow-unsafe only if you trust this model"
     )
+
+
+def _describe_item(item: Any) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    return str(item.get("op") or item.get("layer") or item.get("message") or "?") + f" at {item.get('where', '?')}"
 
 
 def _describe_op(op: Any) -> str:

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -55,12 +56,18 @@ class Worker:
         self.options = options
         # Lives as long as the worker; closed by _release(). Read back for crash messages.
         self.stderr: IO[bytes] = tempfile.TemporaryFile(prefix="speclint-worker-")  # noqa: SIM115
+        # The worker's working directory, HOME and TMPDIR: a throwaway directory deleted afterwards,
+        # so a model writing to a relative path, ~ or the temp dir leaves nothing behind.
+        self.sandbox = tempfile.mkdtemp(prefix="speclint-sandbox-")
+        env = _environment(options.device)
+        env.update({"HOME": self.sandbox, "TMPDIR": self.sandbox, "TMP": self.sandbox, "TEMP": self.sandbox})
         self.process = subprocess.Popen(
             [sys.executable, "-m", "speclint.execute.worker", "--device", options.device],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
-            env=_environment(options.device),
+            env=env,
+            cwd=self.sandbox,
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self.stdin = self.process.stdin
@@ -108,6 +115,7 @@ class Worker:
         self.next_id += 1
         self.stderr_mark = self.stderr.seek(0, os.SEEK_END)
         try:
+            job = {**job, "path": os.path.abspath(job["path"])}  # the worker runs in its sandbox directory
             self.stdin.write((json.dumps({"id": self.next_id, "job": job}) + "\n").encode())
             self.stdin.flush()
         except (BrokenPipeError, OSError):
@@ -217,6 +225,8 @@ class Worker:
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
+        if self.process.poll() is not None:
+            shutil.rmtree(self.sandbox, ignore_errors=True)
 
 
 def run_jobs(jobs: list[tuple[int, Json]], total: int, options: ExecuteOptions) -> dict[int, Json]:
@@ -272,7 +282,7 @@ def _failure_record(failure: Failure, ready: Json) -> Json:
 def _environment(device: str) -> dict[str, str]:
     """The worker's environment: this interpreter's ``sys.path``, so it imports what we import."""
     env = worker_environment(device)
-    path = [p for p in sys.path if p]
+    path = [os.path.abspath(p) for p in sys.path if p]
     package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([package_root, *path]))
     return env

@@ -85,7 +85,13 @@ def _tf2_entry(meta_graph: Json, function: Json, graph: GraphIndex) -> Json:
 
 
 def _dataflow(graph: GraphIndex, source: Ref | None, sink: Ref | None, inference: bool) -> Json:
-    """What happens between input and output; ``inference_path_ops`` is empty for training-mode entries."""
+    """What happens between input and output.
+
+    ``inference_path_ops`` are the ops SL141 checks for randomness: at inference every op on
+    the path; in a training-mode entry (TF1 ``train`` tag-set, TF2 ``training=True``), where
+    dropout inside the model is allowed, only the ops acting on the output itself, after its
+    last layer: the specs forbid dropout on the actual outputs in every mode.
+    """
     path_ops = graph.path_ops(source, sink) if source and sink else []
     return {
         "inference": inference,
@@ -93,8 +99,36 @@ def _dataflow(graph: GraphIndex, source: Ref | None, sink: Ref | None, inference
         "input_rescaling": graph.input_rescaling(source) if source else [],
         "output_producer": graph.producer(sink) if sink else None,
         "path_ops": path_ops,
-        "inference_path_ops": path_ops if inference else [],
+        "inference_path_ops": path_ops if inference else (_output_ops(graph, sink) if sink else []),
     }
+
+
+# Ops that act on a tensor element by element: dropout's mask, scale and select, activations.
+ELEMENTWISE_OPS = frozenset(
+    {"Mul", "RealDiv", "Div", "Select", "SelectV2", "Cast", "GreaterEqual", "Greater", "Less", "LessEqual",
+     "Add", "AddV2", "Sub", "Floor", "Maximum", "Minimum", "Relu", "Relu6", "Elu", "Selu", "Sigmoid", "Tanh"}
+)  # fmt: skip
+MAX_OUTPUT_OPS = 10_000  # tensors visited walking back from an output (hostile graphs only are bigger)
+
+
+def _output_ops(graph: GraphIndex, sink: Ref) -> list[str]:
+    """Op types that act on the output after its last layer: back from it through element-wise ops only."""
+    found: set[str] = set()
+    stack: list[Ref] = [sink]
+    seen: set[tuple[Any, Any]] = set()
+    while stack and len(seen) < MAX_OUTPUT_OPS:
+        ref = stack.pop()
+        producer = graph.producer(ref)
+        key = (producer["function"], producer["node"])
+        if producer["op"] is None or key in seen:
+            continue
+        seen.add(key)
+        found.add(producer["op"])
+        if producer["op"] in ELEMENTWISE_OPS:
+            scope = producer["function"] or ""
+            node = graph.scopes[scope].nodes[producer["node"]]
+            stack.extend(graph.parse_ref(scope, raw) for raw in node.input if not raw.startswith("^"))
+    return sorted(found)
 
 
 def _tensor(facts: Json | None) -> Json | None:

@@ -82,13 +82,33 @@ class Scope:
 
 def function_refs(node: Message) -> Iterator[str]:
     """Names of functions a node refers to through function-valued attributes."""
-    for value in node.attr.values():
-        kind = value.WhichOneof("value")
-        if kind == "func":
-            yield value.func.name
-        elif kind == "list":
-            for func in value.list.func:
-                yield func.name
+    for _, name in function_attr_refs(node):
+        yield name
+
+
+MAX_ATTR_DEPTH = 32  # NameAttrList inside NameAttrList...: deeper is hostile input, not a model
+
+
+def function_attr_refs(node: Message) -> Iterator[tuple[str, str]]:
+    """(top-level attribute, function) for every function a node's attributes name, at any depth.
+
+    A function-valued attribute is a ``NameAttrList`` whose own attributes may name more
+    functions (TensorFlow instantiates them too), alone or in lists: all of them count.
+    """
+    for key in sorted(node.attr):
+        for name in _attr_functions(node.attr[key], 0):
+            yield key, name
+
+
+def _attr_functions(value: Message, depth: int) -> Iterator[str]:
+    if depth > MAX_ATTR_DEPTH:
+        return
+    kind = value.WhichOneof("value")
+    funcs = [value.func] if kind == "func" else list(value.list.func) if kind == "list" else []
+    for func in funcs:
+        yield func.name
+        for key in sorted(func.attr):
+            yield from _attr_functions(func.attr[key], depth + 1)
 
 
 class GraphIndex:

@@ -73,11 +73,18 @@ def load_saved_model(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> messages.
     saved_model = messages.SavedModel()
     if path.endswith(".pbtxt"):
         _parse_text(data, saved_model)
-    else:
-        if _looks_like_text(data):
-            raise ReadError(f"is a {len(data)}-byte text file, not a binary SavedModel: {_first_line(data)}")
-        parse_binary(data, saved_model)
+    else:  # parsed as binary whatever its first bytes look like, as TensorFlow's loader does
+        try:
+            parse_binary(data, saved_model)
+        except ReadError:
+            if _looks_like_text(data):
+                raise ReadError(
+                    f"is a {len(data)}-byte text file, not a binary SavedModel: {_first_line(data)}"
+                ) from None
+            raise
         if not saved_model.meta_graphs:
+            if _looks_like_text(data):
+                raise ReadError(f"is a {len(data)}-byte text file, not a binary SavedModel: {_first_line(data)}")
             raise ReadError(_what_else_binary(data))
     return saved_model
 

@@ -15,7 +15,7 @@ def read_meta_graph(index: int, meta_graph: Message) -> tuple[Json, GraphIndex]:
     graph = GraphIndex(meta_graph.graph_def)
     facts: Json = {
         "index": index,
-        "where": "tag-set [" + ", ".join(info.tags) + "]",
+        "where": tag_set_label(meta_graph),
         "tags": list(info.tags),
         "tensorflow_version": info.tensorflow_version or None,
         "tensorflow_git_version": info.tensorflow_git_version or None,
@@ -35,6 +35,11 @@ def read_meta_graph(index: int, meta_graph: Message) -> tuple[Json, GraphIndex]:
         "object_graph": read_object_graph(meta_graph.object_graph_def) if meta_graph.object_graph_def.nodes else None,
     }
     return facts, graph
+
+
+def tag_set_label(meta_graph: Message) -> str:
+    """How reports name a meta graph: ``tag-set [serve]``."""
+    return "tag-set [" + ", ".join(meta_graph.meta_info_def.tags) + "]"
 
 
 def _signature(signature: Message, graph: GraphIndex) -> Json:

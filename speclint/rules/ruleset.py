@@ -37,6 +37,9 @@ class ModelResult:
         self.execution = execution  # device, status and throughput when --execute ran
 
 
+SECURITY_PREFIX = "SL6"  # never hidden by a gate or a profile
+
+
 def matches(code: str, selectors: list[str]) -> bool:
     """Ruff-style selection: ``SL1`` selects SL100-SL199, ``ALL`` everything."""
     return any(selector == "ALL" or code.startswith(selector) for selector in selectors)
@@ -90,11 +93,15 @@ class RuleSet:
         gates = [code for code, rule in sorted(self.rules.items()) if rule.gate]
         findings = [f for code in gates for f in self.compiled(code).findings(facts)]
         unreadable = not facts["meta_graphs"]
+        # Security rules run for every model, in every profile and whatever gate fired.
+        security = [c for c in sorted(self.rules) if c.startswith(SECURITY_PREFIX) and c not in gates]
         if unreadable or choice.profile is None or (findings and requested_profile == "auto"):
             reason = choice.reason if choice.profile is None or unreadable else "auto: not an image model (SL002)"
+            findings += [f for code in security for f in self.compiled(code).findings(facts)]
             result = ModelResult(str(facts["path"]), facts["format"], None, reason, findings)
         else:
-            codes = [c for c in self.codes_for(choice.profile) if c not in gates]
+            profile_codes = self.codes_for(choice.profile)
+            codes = [c for c in profile_codes if c not in gates] + [c for c in security if c not in profile_codes]
             findings += [f for code in codes for f in self.compiled(code).findings(facts)]
             result = ModelResult(str(facts["path"]), facts["format"], choice.profile, choice.reason, findings)
         result.execution = _execution_summary(facts.get("probes"))

@@ -1,0 +1,1 @@
+ÿÿÿÿÿ not a SavedMetadata

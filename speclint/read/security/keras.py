@@ -1,0 +1,99 @@
+"""Keras ``Lambda`` layers: marshalled Python bytecode that Keras runs when it rebuilds a model.
+
+Found in ``keras_metadata.pb`` (TF 2.5+) or in the object graph's ``SavedUserObject.metadata``
+(older Keras), at the top level of a layer's JSON or nested in a model's layer list.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from google.protobuf import message as pb_message
+
+from speclint.errors import display_path
+from speclint.proto.keras_messages import SavedMetadata
+from speclint.proto.messages import Message
+from speclint.read.loading import ReadError, read_bytes
+from speclint.read.security.state import MAX_ARGUMENT_CHARS, State
+
+LAMBDA_CLASSES = frozenset({"Lambda"})
+JSON_DEPTH = 64  # how deep a Keras layer config is searched for nested Lambda layers
+
+
+def scan_keras_metadata(state: State, model_dir: str, max_bytes: int) -> None:
+    path = os.path.join(model_dir, "keras_metadata.pb")
+    if not os.path.isfile(path):
+        return
+    try:
+        data = read_bytes(path, max_bytes)
+    except ReadError as exc:
+        state.error("keras_metadata.pb", f"cannot be read, so its Keras layers were not checked: {exc}")
+        return
+    metadata = SavedMetadata()
+    try:
+        metadata.ParseFromString(data)
+    except (pb_message.DecodeError, RecursionError, ValueError) as exc:
+        message = " ".join(str(exc).split())[:160] or type(exc).__name__
+        state.error("keras_metadata.pb", f"not a valid SavedMetadata, so its Keras layers were not checked ({message})")
+        return
+    for nested in (False, True):  # a layer's own entry first, so it names the layer's node path
+        for node in metadata.nodes:
+            where = f"keras_metadata.pb {node.node_path or 'node ' + str(node.node_id)}"
+            _check_keras_json(state, node.metadata, where, nested)
+
+
+def scan_object_graph_keras(state: State, prefix: str, meta_graph: Message) -> None:
+    """Keras before TF 2.5 kept the same JSON in the object graph's SavedUserObject.metadata."""
+    for nested in (False, True):
+        for node_id, node in enumerate(meta_graph.object_graph_def.nodes):
+            if node.WhichOneof("kind") == "user_object" and node.user_object.metadata:
+                _check_keras_json(state, node.user_object.metadata, f"{prefix} object graph node {node_id}", nested)
+
+
+def _check_keras_json(state: State, text: str, where: str, nested: bool) -> None:
+    """Record Lambda layers in one metadata JSON: the object itself, or (``nested``) layers it lists."""
+    try:
+        config = json.loads(text)
+    except (ValueError, RecursionError):
+        return
+    if nested:
+        layers = list(_lambda_layers(config, 0))
+    else:
+        layers = [config] if isinstance(config, dict) and config.get("class_name") in LAMBDA_CLASSES else []
+    for layer in layers:
+        config = layer.get("config")
+        inner: dict[str, Any] = config if isinstance(config, dict) else layer
+        name = display_path(str(layer.get("name") or inner.get("name") or "?"))[:MAX_ARGUMENT_CHARS]
+        key = (name, str(inner.get("function"))[:MAX_ARGUMENT_CHARS])
+        if key in state.keras_layers:
+            continue
+        state.keras_layers.add(key)
+        function_type, module = inner.get("function_type"), inner.get("module")
+        state.add(
+            "keras_lambda_layers",
+            {
+                "layer": name,
+                "function_type": function_type if isinstance(function_type, str) else None,
+                "module": module if isinstance(module, str) else None,
+                "where": f"{where} layer '{name}'",
+            },
+        )
+
+
+def _lambda_layers(value: Any, depth: int) -> Iterator[dict[str, Any]]:
+    """Every dict with ``class_name: Lambda`` in a Keras metadata JSON, outermost first."""
+    if depth > JSON_DEPTH:
+        return
+    if isinstance(value, dict):
+        if value.get("class_name") in LAMBDA_CLASSES:
+            yield value
+        for item in value.values():
+            if isinstance(item, (dict, list)):
+                yield from _lambda_layers(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, (dict, list)):
+                yield from _lambda_layers(item, depth + 1)

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Load each evasion model the way a consumer would, and report what it did outside itself.
+
+Run by ``test_evasion.py`` (in a child process, with the working directory a temporary one):
+each model is loaded with the loader that applies (``tf.compat.v1.saved_model.loader.load``
+for a TF1 graph, ``tf.saved_model.load`` otherwise) and called; the JSON printed on the last
+line says, per model, which side effect was observed. A model that fails to load reports
+the error instead, so a test fails with TensorFlow's reason.
+
+Usage::
+
+    python tests/security/evasion/load_models.py MODELS TARGET
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+import tensorflow as tf
+
+SIZE = 8
+IMAGES = np.random.default_rng(0).random((2, SIZE, SIZE, 3), dtype=np.float32)
+
+
+def _exists(target: str, *names: str) -> bool:
+    return any(os.path.exists(os.path.join(target, name)) for name in names)
+
+
+def op_missing_from_old_table(model: str, target: str) -> dict[str, Any]:
+    with open(os.path.join(target, "vocab.csv"), "w", encoding="utf-8") as handle:
+        handle.write("a,0\nb,0\nc,100\n")  # only id 2 has any weight: sampling it proves the read
+    sampled = tf.saved_model.load(model).leak().numpy().tolist()
+    return {"side_effect": sampled == [2] * 5, "detail": f"sampled {sampled} from vocab.csv"}
+
+
+def _tf1_load(model: str) -> None:
+    with tf.Graph().as_default(), tf.compat.v1.Session() as session:
+        tf.compat.v1.saved_model.loader.load(session, ["serve"], model)
+
+
+def saver_restore_op_writes(model: str, target: str) -> dict[str, Any]:
+    _tf1_load(model)
+    return {"side_effect": _exists(target, "saver-restore.index"), "detail": "tf.compat.v1 loader restore op"}
+
+
+def table_initializer_writes(model: str, target: str) -> dict[str, Any]:
+    tf.saved_model.load(model, tags=["serve"])
+    return {"side_effect": _exists(target, "table-init.index"), "detail": "tf.saved_model.load of a TF1 graph"}
+
+
+def not_an_image_model(model: str, target: str) -> dict[str, Any]:
+    tf.saved_model.load(model)(tf.constant(["some text"]))
+    return {"side_effect": _exists(target, "not-image.txt"), "detail": "__call__ on text"}
+
+
+def payload_after_lookalikes(model: str, target: str) -> dict[str, Any]:
+    with open(os.path.join(target, "public.txt"), "w", encoding="utf-8") as handle:
+        handle.write("nothing secret\n")
+    tf.saved_model.load(model)(IMAGES)
+    return {"side_effect": _exists(target, "payload.txt"), "detail": "__call__"}
+
+
+def binary_that_looks_like_text(model: str, target: str) -> dict[str, Any]:
+    tf.saved_model.load(model)(IMAGES)
+    return {"side_effect": _exists(target, "looks-like-text.txt"), "detail": "__call__"}
+
+
+def keras_metadata_unreadable(model: str, target: str) -> dict[str, Any]:
+    output = tf.saved_model.load(model)(IMAGES)
+    return {"side_effect": tuple(output.shape) == (2, 4), "detail": "loads and runs despite keras_metadata.pb"}
+
+
+def dropout_only_when_training(model: str, target: str) -> dict[str, Any]:
+    call = tf.saved_model.load(model)
+    inference = [call(IMAGES, training=False).numpy() for _ in range(2)]
+    training = [call(IMAGES, training=True).numpy() for _ in range(4)]
+    deterministic = bool(np.array_equal(*inference))
+    random = any(not np.array_equal(training[0], other) for other in training[1:])
+    return {"side_effect": deterministic and random, "detail": f"inference deterministic {deterministic}"}
+
+
+def writes_relative_path(model: str, target: str) -> dict[str, Any]:
+    tf.saved_model.load(model)(IMAGES)
+    return {"side_effect": os.path.exists("written-by-model.txt"), "detail": f"in {os.getcwd()}"}
+
+
+LOADERS: dict[str, Callable[[str, str], dict[str, Any]]] = {
+    "op-missing-from-old-table": op_missing_from_old_table,
+    "saver-restore-op-writes": saver_restore_op_writes,
+    "table-initializer-writes": table_initializer_writes,
+    "not-an-image-model": not_an_image_model,
+    "payload-after-lookalikes": payload_after_lookalikes,
+    "binary-that-looks-like-text": binary_that_looks_like_text,
+    "keras-metadata-unreadable": keras_metadata_unreadable,
+    "dropout-only-when-training": dropout_only_when_training,
+    "writes-relative-path": writes_relative_path,
+}
+
+
+def main(argv: list[str]) -> int:
+    models, target = argv[0], argv[1]
+    report: dict[str, Any] = {}
+    for name, load in LOADERS.items():
+        try:
+            report[name] = load(os.path.join(models, name), target)
+        except Exception as exc:  # report TensorFlow's reason, go on with the next model
+            report[name] = {"side_effect": False, "error": "".join(traceback.format_exception_only(exc))[-500:]}
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
