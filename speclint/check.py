@@ -63,7 +63,11 @@ def report_path_error(problem: str) -> None:
     if os.environ.get("GITHUB_ACTIONS") == "true":
         from speclint.report.github import escape_data
 
-        print(f"::error title=speclint::{escape_data(problem)}")
+        from speclint.safe_text import escape
+
+        print(f"::error title=speclint::{escape_data(escape(problem))}")
+
+
 def exclusion_from(config: Config, args: argparse.Namespace) -> Exclusion:
     """Directories a tree walk skips: the config's patterns, the command line's replacing or extending them."""
     exclude = anchor(args.exclude, ".") if getattr(args, "exclude", None) else config.exclude

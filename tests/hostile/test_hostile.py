@@ -23,7 +23,7 @@ from tests.hostile.make_corpus import NASTY, SECRET, build, remove_tree
 
 REPO = Path(__file__).resolve().parents[2]
 TIME_LIMIT_S = 90.0  # generous: CPU is shared; each case takes about a second alone
-ANNOTATION = re.compile(rb"^::(error|warning|notice) file=[^:,\r\n]*,title=[^:,\r\n]*::")
+ANNOTATION = re.compile(rb"^::(error|warning|notice) (file=[^:,\r\n]*,)?title=[^:,\r\n]*::")
 
 
 @pytest.fixture(scope="module")
@@ -86,14 +86,15 @@ def test_text_report_escapes_every_model_string(corpus: dict[str, Path]) -> None
     run = speclint("check", "--format", "text", ".", cwd=corpus["inject"])
     assert run.code == 1
     assert [line.split(" [")[0] for line in _model_lines(run)] == list(INJECT_MODELS)
-    assert run.text.count(" SL600 error ") == 4  # the dangerous models are still reported in full
+    # the dangerous models are still reported in full: two PyFunc tokens in one, one grouped finding in the other
+    assert run.text.count(" SL600 error ") == 3
     extra = [line for line in run.text.splitlines() if " SL125 " in line]
-    assert len(extra) == 2
+    assert len(extra) == 1  # one cause (the extra output) at its two signatures
     for line in extra:  # the attacker's output key, shown escaped, its {found}{where} left as text
         assert "'x\\n::error file=forged.py,line=1::FORGED\\r\\x1b[2J\\x1b]0;title\\x07\\u202eevil\\u2066" in line
         assert "{found}{where}\\x00\\x9b\\n::stop-commands::pwned\\n'" in line
     named = [line for line in run.text.splitlines() if " SL600 " in line and "x\\n::error" in line]
-    assert len(named) == 2  # the PyFunc token of dangerous-named
+    assert len(named) == 1  # the PyFunc token of dangerous-named: one finding, its second place in "also in"
 
 
 @pytest.mark.parametrize("env", [None, {"GITHUB_ACTIONS": "true"}], ids=["local", "actions"])
@@ -102,10 +103,10 @@ def test_github_annotations_cannot_be_forged(corpus: dict[str, Path], env: dict[
     run = speclint(*args, cwd=corpus["inject"], env=env)
     assert run.code == 1
     annotations = [line for line in run.out.split(b"\n") if line.startswith(b"::")]
-    assert len(annotations) == 18  # 3 models x 4 SL112, 2 x 2 SL600, 2 SL125: each one a real finding
-    assert sum(b"file=dangerous-named/saved_model.pb," in line for line in annotations) == 2
+    assert len(annotations) == 7  # one per root cause: 3 models x SL112, 2 + 1 SL600, 1 SL125
+    assert sum(b"file=dangerous-named/saved_model.pb," in line for line in annotations) == 1
     assert sum(b"file=.%2F%3A%3Aerror file=x.py%3A%3AFORGED/saved_model.pb," in line for line in annotations) == 0
-    assert sum(b"%3A%3Aerror file=x.py%3A%3AFORGED/saved_model.pb," in line for line in annotations) == 4
+    assert sum(b"%3A%3Aerror file=x.py%3A%3AFORGED/saved_model.pb," in line for line in annotations) == 1
 
 
 @pytest.mark.parametrize("fmt", ["json", "sarif"])
@@ -156,7 +157,7 @@ def test_files_outside_the_model_are_never_read(corpus: dict[str, Path], fmt: st
         ]
         outside = [line for line in run.text.splitlines() if "outside the model directory" in line]
         assert len(outside) == 3 and all(" SL001 error " in line and "fix: copy" in line for line in outside)
-        assert run.text.count(" SL112 error ") == 4  # the symlink inside the model is the model's own file
+        assert run.text.count(" SL112 error ") == 1  # the symlink inside the model is the model's own file
 
 
 def test_show_never_reads_outside(corpus: dict[str, Path]) -> None:
@@ -189,7 +190,7 @@ def test_deep_trees_are_walked_without_recursion(corpus: dict[str, Path]) -> Non
     assert len(reported) == 5 and reported[4] == "tree/" + "d/" * 1200 + "model"
     assert "saved_model.pbtxt cannot be read: not a text-format SavedModel: messages nested too deeply" in run.text
     assert run.text.count(" SL600 error ") == 2
-    assert run.text.count(" SL112 error ") == 12
+    assert run.text.count(" SL112 error ") == 3  # one grouped finding per readable TF1 model
     escapes = [line for line in run.text.splitlines() if " SL603 error " in line]
     assert len(escapes) == 1  # the outward symlink at the bottom of assets/ is found
     assert "a/" * 1200 + "passwd' is a symbolic link to '/etc/passwd'" in escapes[0]
@@ -243,5 +244,5 @@ def test_one_run_over_everything_reports_every_model(corpus: dict[str, Path], jo
     assert run.code == 1
     reported = _model_lines(run)
     assert len(reported) == 5 + 5 + 5 + 4 + 2
-    assert run.text.count(" SL600 error ") == 2 * 6  # every class's dangerous model, plus dangerous-named
+    assert run.text.count(" SL600 error ") == 2 * 5 + 1  # every class's dangerous model, plus dangerous-named
     assert SECRET not in run.text
