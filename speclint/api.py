@@ -268,3 +268,15 @@ def executor_from_args(args: argparse.Namespace) -> Executor:
     if name == "ray" and getattr(args, "ray_address", None):
         settings["address"] = args.ray_address
     return _make_executor(name, **settings)
+
+
+def execute_options_from_args(args: argparse.Namespace) -> ExecuteOptions:
+    """``--device``, ``--allow-unsafe``, ``--probe-timeout`` and ``--memory-limit`` as ``ExecuteOptions``."""
+    from speclint.execute.options import ExecuteOptions
+
+    settings: dict[str, Any] = {"device": args.device, "allow_unsafe": args.allow_unsafe}
+    if args.probe_timeout:
+        settings["timeout_s"] = args.probe_timeout
+    if args.memory_limit:
+        settings["memory_limit_mb"] = args.memory_limit
+    return ExecuteOptions(**settings)
