@@ -77,6 +77,7 @@ class RayExecutor:
             return False  # a notebook or a Ray job that set Ray up itself
         kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, **self.init_options}
         if self.address:
+            _require_reachable(self.address)
             kwargs["address"] = self.address
         elif self.num_cpus is not None:
             kwargs["num_cpus"] = self.num_cpus
@@ -91,15 +92,19 @@ class RayExecutor:
         from speclint.execute.executors import ray_task
 
         gpu = options.device == "gpu"
+        resources = ray.cluster_resources()
+        # Ask for the memory limit, but never more than the whole cluster has: such a task would
+        # wait forever as infeasible. The worker's own watchdog still enforces the limit.
+        memory = min(options.memory_limit_mb * 2**20, int(resources.get("memory", 0)) or options.memory_limit_mb * 2**20)
         remote = ray.remote(
             num_cpus=0 if gpu else 1,
             num_gpus=1 if gpu else 0,
-            memory=options.memory_limit_mb * 2**20,
+            memory=memory,
             max_retries=self.max_retries,
             retry_exceptions=False,  # a model's own failure is a record, not an exception; only deaths retry
         )(ray_task.probe)
         task_options = dataclasses.replace(options, progress=None)  # callbacks stay on the driver
-        window = self.max_in_flight or max(2, 2 * int(ray.cluster_resources().get("GPU" if gpu else "CPU", 1)))
+        window = self.max_in_flight or max(2, 2 * int(resources.get("GPU" if gpu else "CPU", 1)))
         deadline_s = (options.startup_timeout_s + options.timeout_s + DEADLINE_SLACK_S) * (self.max_retries + 1)
         pending = list(reversed(jobs))
         in_flight: dict[Any, tuple[int, Json, float]] = {}
@@ -173,6 +178,22 @@ def _import_ray() -> Any:
     except ImportError:
         raise SpeclintError(f"--executor ray needs Ray, which is not installed: {INSTALL_HINT}") from None
     return ray
+
+
+def _require_reachable(address: str, timeout_s: float = 10.0) -> None:
+    """Fail in seconds, not minutes, when nothing listens at a ``host:port`` address (Ray retries long)."""
+    import socket
+
+    host, _, port = address.rpartition(":")
+    if "://" in address or not host or not port.isdigit():
+        return  # ray://, auto, local: Ray's own business
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        raise SpeclintError(
+            f"--executor ray: cannot start or join the Ray cluster at {address}: {exc.strerror or exc}"
+        ) from None
 
 
 def _tree_size(path: str, stop_above: int) -> int:
