@@ -209,7 +209,7 @@ def _details(results: list[ModelResult]) -> list[str]:
             speed = _throughput(result)
             parts.append(
                 f'<p class="muted">executed on {escape(str(result.execution.get("device") or "no device"))}: '
-                f'{escape(str(result.execution.get("status")))}'
+                f"{escape(str(result.execution.get('status')))}"
                 + (f", {speed:.0f} images/s at batch 32" if speed is not None else "")
                 + "</p>"
             )
@@ -236,7 +236,7 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>speclint report: {models} model{'s' if models != 1 else ''}</title>",
         f"<style>{STYLE}</style></head><body>",
-        f"<h1>speclint report</h1><p class=\"muted\">speclint {escape(context.version)}: "
+        f'<h1>speclint report</h1><p class="muted">speclint {escape(context.version)}: '
         f"{findings} finding{'s' if findings != 1 else ''} in {models} model{'s' if models != 1 else ''}</p>",
         *_summary(results),
         *_models_table(results),

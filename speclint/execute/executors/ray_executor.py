@@ -95,7 +95,9 @@ class RayExecutor:
         resources = ray.cluster_resources()
         # Ask for the memory limit, but never more than the whole cluster has: such a task would
         # wait forever as infeasible. The worker's own watchdog still enforces the limit.
-        memory = min(options.memory_limit_mb * 2**20, int(resources.get("memory", 0)) or options.memory_limit_mb * 2**20)
+        memory = min(
+            options.memory_limit_mb * 2**20, int(resources.get("memory", 0)) or options.memory_limit_mb * 2**20
+        )
         remote = ray.remote(
             num_cpus=0 if gpu else 1,
             num_gpus=1 if gpu else 0,

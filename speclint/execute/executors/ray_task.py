@@ -58,9 +58,7 @@ def probe(job: Json, model_tar: bytes | None, options: Any) -> Json:
             )
         else:
             probes = outcome
-        probes["timings"].update(
-            wall_s=round(time.perf_counter() - sent, 6), worker_start_s=round(worker_start_s, 6)
-        )
+        probes["timings"].update(wall_s=round(time.perf_counter() - sent, 6), worker_start_s=round(worker_start_s, 6))
         probes["memory"]["limit_mb"] = options.memory_limit_mb
         return probes
     finally:
