@@ -1,0 +1,208 @@
+"""Figures of ``--executor ray`` against the local worker, and a long run's driver memory.
+
+    python benchmarks/bench_ray.py [--repeat 6] [--simulate 1000] [--json]
+
+1. models/s of ``--execute`` on the golden TF2 models, local worker vs Ray (a local Ray
+   instance with one CPU, so both run one model at a time), in steady state: TensorFlow's
+   import in the worker and Ray's start-up are reported apart, once per run.
+2. The same on a heavier model built here with TensorFlow (a 224x224 conv stack, about
+   1-2 s of probes per model on a CPU): Ray's overhead per model must stay under 10% of
+   the local time for models that take 1 s or more. The golden models take 0.05-0.4 s,
+   where a fixed cost of a few tens of milliseconds is a larger share.
+3. ``--simulate N``: N models (the small TF1 golden module, repeated, each probed for
+   real) through the streamed API on a local Ray cluster with 2 worker CPUs; the driver's
+   resident memory is sampled every N/10 models and must stay flat.
+
+The machine is shared (2 cores, other jobs running): compare figures from one run only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+MODELS = REPO / "golden" / "models"
+TF2_MODELS = [
+    "tf2-feature-vector",
+    "tf2-classifier",
+    "tf2-classifier-training",
+    "tf2-feature-vector-dynamic-size",
+    "tf2-feature-vector-training",
+]
+
+HEAVY = """
+import sys, tensorflow as tf
+class Net(tf.Module):
+    def __init__(self):
+        super().__init__()
+        init = tf.random.stateless_normal
+        self.kernels = [tf.Variable(init((3, 3, c_in, c_out), seed=(i, 0)) * 0.05)
+                        for i, (c_in, c_out) in enumerate([(3, 32), (32, 64), (64, 64), (64, 64)])]
+        self.variables_list = list(self.kernels)
+    @tf.function(input_signature=[tf.TensorSpec([None, 224, 224, 3], tf.float32)])
+    def __call__(self, images):
+        x = images
+        for kernel in self.kernels:
+            x = tf.nn.relu(tf.nn.conv2d(x, kernel, 1, "SAME"))
+        return tf.reduce_mean(x, axis=[1, 2])
+net = Net()
+net.variables = net.variables_list
+net.trainable_variables = net.variables_list
+net.regularization_losses = []
+tf.saved_model.save(net, sys.argv[1])
+"""
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run_local(paths: list[str], repeat: int) -> dict[str, Any]:
+    from speclint.execute import ExecuteOptions, execute
+    from speclint.read import read_model
+
+    documents = [copy.deepcopy(read_model(p)) for p in paths for _ in range(repeat)]
+    start = time.perf_counter()
+    execute(documents, ExecuteOptions())
+    total = time.perf_counter() - start
+    startup = documents[0]["probes"]["timings"]["worker_start_s"]
+    _require_ok(documents)
+    return {"models": len(documents), "total_s": total, "startup_s": startup, "steady_s": total - startup}
+
+
+def run_ray(paths: list[str], repeat: int) -> dict[str, Any]:
+    import ray
+
+    from speclint.execute import ExecuteOptions, execute
+    from speclint.execute.executors import make_executor
+    from speclint.read import read_model
+
+    start = time.perf_counter()
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    try:
+        executor = make_executor("ray")
+        warm = [read_model(paths[0])]
+        execute(warm, ExecuteOptions(), executor)  # Ray start and TF import in the Ray worker
+        startup = time.perf_counter() - start
+        documents = [copy.deepcopy(read_model(p)) for p in paths for _ in range(repeat)]
+        begin = time.perf_counter()
+        execute(documents, ExecuteOptions(), executor)
+        steady = time.perf_counter() - begin
+    finally:
+        ray.shutdown()
+    _require_ok(documents)
+    return {"models": len(documents), "startup_s": startup, "steady_s": steady}
+
+
+def _require_ok(documents: list[dict[str, Any]]) -> None:
+    for document in documents:
+        if document["probes"]["status"] != "ok":
+            raise SystemExit(f"{document['path']}: {document['probes']['status']}: {document['probes']['message']}")
+
+
+def compare(paths: list[str], repeat: int) -> dict[str, Any]:
+    local = run_local(paths, repeat)
+    on_ray = run_ray(paths, repeat)
+    per_local = local["steady_s"] / local["models"]
+    per_ray = on_ray["steady_s"] / on_ray["models"]
+    return {
+        "models": local["models"],
+        "local": {**local, "models_per_s": 1 / per_local, "per_model_s": per_local},
+        "ray": {**on_ray, "models_per_s": 1 / per_ray, "per_model_s": per_ray},
+        "ray_overhead_per_model_s": per_ray - per_local,
+        "ray_overhead_percent": 100 * (per_ray - per_local) / per_local,
+    }
+
+
+def simulate(count: int, model: str) -> dict[str, Any]:
+    """``count`` models through ``Run.results`` on a 2-CPU local Ray cluster; driver RSS on the way."""
+    import ray
+
+    from speclint.api import Run
+    from speclint.config import Config
+    from speclint.execute import ExecuteOptions
+    from speclint.execute.executors import make_executor
+    from speclint.rules.ruleset import RuleSet
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        run = Run(Config(), RuleSet(), [model] * count, [])
+        samples = [{"done": 0, "rss_mb": round(rss_mb(), 1)}]
+        statuses: dict[str, int] = {}
+        start = time.perf_counter()
+        step = max(1, count // 10)
+        stream = run.results(execute=True, executor=make_executor("ray"), execute_options=ExecuteOptions())
+        for done, result in enumerate(stream, 1):
+            status = str((result.execution or {}).get("status"))
+            statuses[status] = statuses.get(status, 0) + 1
+            if done % step == 0:
+                samples.append({"done": done, "rss_mb": round(rss_mb(), 1), "s": round(time.perf_counter() - start, 1)})
+        wall = time.perf_counter() - start
+    finally:
+        ray.shutdown()
+    after_first = [s["rss_mb"] for s in samples[1:]]
+    return {
+        "models": count,
+        "wall_s": wall,
+        "models_per_s": count / wall,
+        "statuses": statuses,
+        "driver_rss_mb": samples,
+        "rss_growth_after_first_tenth_mb": round(max(after_first) - after_first[0], 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=4, help="copies of each golden model per run")
+    parser.add_argument("--heavy-repeat", type=int, default=4, help="copies of the heavy model per run")
+    parser.add_argument("--simulate", type=int, default=1000, help="models in the driver-memory run (0: skip)")
+    parser.add_argument("--skip-compare", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    figures: dict[str, Any] = {}
+    if not args.skip_compare:
+        figures["golden_tf2"] = compare([str(MODELS / n) for n in TF2_MODELS], args.repeat)
+        with tempfile.TemporaryDirectory(prefix="speclint-heavy-") as tmp:
+            heavy = str(Path(tmp) / "heavy-conv-224")
+            subprocess.run([sys.executable, "-c", HEAVY, heavy], check=True, capture_output=True)
+            figures["heavy_224"] = compare([heavy], args.heavy_repeat)
+    if args.simulate:
+        figures["simulated"] = simulate(args.simulate, str(MODELS / "tf1-hub-feature-vector"))
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    for name in ("golden_tf2", "heavy_224"):
+        if name in figures:
+            f = figures[name]
+            print(
+                f"{name}: {f['models']} models; local {f['local']['models_per_s']:.2f} models/s "
+                f"({f['local']['per_model_s']:.3f} s/model, worker start {f['local']['startup_s']:.1f} s); "
+                f"ray {f['ray']['models_per_s']:.2f} models/s ({f['ray']['per_model_s']:.3f} s/model, "
+                f"start {f['ray']['startup_s']:.1f} s); overhead {f['ray_overhead_per_model_s'] * 1000:+.0f} ms/model "
+                f"({f['ray_overhead_percent']:+.1f}%)"
+            )
+    if "simulated" in figures:
+        s = figures["simulated"]
+        print(
+            f"simulated: {s['models']} models on 2 Ray workers in {s['wall_s']:.0f} s ({s['models_per_s']:.1f} models/s), "
+            f"statuses {s['statuses']}; driver RSS MiB "
+            + ", ".join(f"{x['done']}:{x['rss_mb']}" for x in s["driver_rss_mb"])
+            + f"; growth after the first tenth {s['rss_growth_after_first_tenth_mb']} MiB"
+        )
+
+
+if __name__ == "__main__":
+    main()
