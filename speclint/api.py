@@ -265,7 +265,9 @@ def executor_from_args(args: argparse.Namespace) -> Executor:
     """The executor the command line asked for (``--executor``, ``--ray-address``)."""
     name = getattr(args, "executor", None) or "local"
     settings: dict[str, Any] = {}
-    if name == "ray" and getattr(args, "ray_address", None):
+    if getattr(args, "ray_address", None):
+        if name != "ray":
+            raise SpeclintError("--ray-address needs --executor ray")
         settings["address"] = args.ray_address
     return _make_executor(name, **settings)
 

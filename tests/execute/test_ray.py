@@ -196,3 +196,9 @@ def test_a_shipped_model_cannot_unpack_outside_its_directory(tmp_path: Path) -> 
     assert not (tmp_path / "escaped").exists()
     unpacked = _unpack(pack(str(MODELS / "tf2-feature-vector")), str(tmp_path / "ok"))
     assert sorted(os.listdir(unpacked)) == sorted(os.listdir(MODELS / "tf2-feature-vector"))
+
+
+def test_a_ray_address_without_the_ray_executor_is_a_usage_error() -> None:
+    done = run_speclint("--execute", "--ray-address", "127.0.0.1:9", str(MODELS / "tf2-feature-vector"))
+    assert done.returncode == 2
+    assert done.stderr.strip() == "speclint: error: --ray-address needs --executor ray"
