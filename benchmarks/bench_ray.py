@@ -222,9 +222,11 @@ def main() -> None:
                 f"{name}: {f['models']} models; local {f['local']['models_per_s']:.2f} models/s "
                 f"({f['local']['per_model_s']:.3f} s/model, worker start {f['local']['startup_s']:.1f} s); "
                 f"ray {f['ray']['models_per_s']:.2f} models/s ({f['ray']['per_model_s']:.3f} s/model, "
-                f"start {f['ray']['startup_s']:.1f} s); difference {f['ray_overhead_per_model_s'] * 1000:+.0f} ms/model "
+                f"start {f['ray']['startup_s']:.1f} s); "
+                f"difference {f['ray_overhead_per_model_s'] * 1000:+.0f} ms/model "
                 f"({f['ray_overhead_percent']:+.1f}%); Ray's own overhead around each model: median "
-                f"{f['ray']['task_overhead_median_s'] * 1000:.0f} ms, max {f['ray']['task_overhead_max_s'] * 1000:.0f} ms "
+                f"{f['ray']['task_overhead_median_s'] * 1000:.0f} ms, "
+                f"max {f['ray']['task_overhead_max_s'] * 1000:.0f} ms "
                 f"({f['ray_task_overhead_percent']:.1f}% of the local time per model)"
             )
     for key in ("simulated_path", "simulated_bytes"):
