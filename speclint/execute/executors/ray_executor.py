@@ -14,8 +14,11 @@ from the facts, travels. Each task asks Ray for one CPU, or one GPU with ``--dev
 and for ``memory_limit_mb`` of memory. A task whose Ray worker dies (the process is killed,
 its node is lost) is retried ``max_retries`` times by Ray; after that, or when a task
 outlives its deadline, the model gets a ``crashed`` or ``timeout`` record: never a lost model.
-At most ``max_in_flight`` tasks are submitted at a time, so the driver's memory does not
-grow with the number of models.
+At most ``max_in_flight`` tasks are submitted at a time and each model's facts are dropped
+once reported (``api.Run.results``), so the driver holds only the models in flight. What
+still grows is Ray's own bookkeeping per finished task, measured with Ray 2.60 by
+``benchmarks/bench_ray.py``: about 6-20 KiB per model with shared paths, and about 30 KiB
+more per model shipped as bytes (Ray keeps the driver's copy of a small shipped object).
 """
 
 from __future__ import annotations
@@ -154,9 +157,8 @@ class RayExecutor:
         path = os.fsdecode(job["path"])
         if self.ship_limit_bytes > 0 and _tree_size(path, self.ship_limit_bytes) <= self.ship_limit_bytes:
             self.shipped[index] = "bytes"
-            # Through the object store, and the reference is held until the task ends: measured with
-            # Ray 2.60, bytes passed by value (or a reference dropped at submission) stay in the
-            # driver's memory for the whole run, ~30 KiB per small model (benchmarks/bench_ray.py).
+            # Through the object store, the reference held until the task ends (see the module
+            # docstring for what Ray 2.60 still keeps per shipped model in the driver).
             return ray.put(pack(path))
         self.shipped[index] = "path"
         return None
