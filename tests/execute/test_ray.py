@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import speclint
+from speclint.errors import SpeclintError
 from speclint.execute import ExecuteOptions
 from speclint.execute.executors import make_executor
 from speclint.execute.executors.ray_task import _unpack, pack
@@ -202,3 +203,22 @@ def test_a_ray_address_without_the_ray_executor_is_a_usage_error() -> None:
     done = run_speclint("--execute", "--ray-address", "127.0.0.1:9", str(MODELS / "tf2-feature-vector"))
     assert done.returncode == 2
     assert done.stderr.strip() == "speclint: error: --ray-address needs --executor ray"
+
+
+def test_asking_for_a_gpu_on_a_cluster_without_one_is_a_one_line_error() -> None:
+    need_ray()
+    import ray
+
+    ray.init(num_cpus=1, num_gpus=0, include_dashboard=False, log_to_driver=False)
+    try:
+        with pytest.raises(SpeclintError, match=r"^--device gpu: the Ray cluster has no GPU \(use --device cpu"):
+            speclint.lint(
+                MODELS / "tf2-feature-vector",
+                execute=True,
+                executor=make_executor("ray"),
+                execute_options=ExecuteOptions(device="gpu"),
+                config=False,
+            )
+        assert ray.is_initialized()  # a Ray the caller started is the caller's to shut down
+    finally:
+        ray.shutdown()

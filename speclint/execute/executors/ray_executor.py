@@ -96,6 +96,8 @@ class RayExecutor:
 
         gpu = options.device == "gpu"
         resources = ray.cluster_resources()
+        if gpu and not resources.get("GPU"):  # the tasks would wait forever for a GPU that never comes
+            raise SpeclintError("--device gpu: the Ray cluster has no GPU (use --device cpu or auto)")
         # Ask for the memory limit, but never more than the whole cluster has: such a task would
         # wait forever as infeasible. The worker's own watchdog still enforces the limit.
         memory = min(
