@@ -7,9 +7,9 @@ pre-commit hook needs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the idiom)
 
 if TYPE_CHECKING:
     from speclint.api import Facts, Report, iter_lint, lint, read
@@ -18,7 +18,7 @@ __all__ = ["Facts", "Report", "__version__", "iter_lint", "lint", "read"]
 _API = ("Facts", "Report", "iter_lint", "lint", "read")
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name == "read":  # the subpackage speclint.read is callable: speclint.read(path) is api.read
         import speclint.read
 
