@@ -59,8 +59,13 @@ def test_the_ray_report_is_the_local_report_apart_from_timing_and_device() -> No
     try:
         address = ray.get_runtime_context().gcs_address
         on_ray = run_speclint("--execute", "--executor", "ray", "--ray-address", address, "--format", "json", *paths)
+        one = str(MODELS / "tf1-hub-classifier")
+        by_env = run_speclint("--execute", "--executor", "ray", "--format", "jsonl", one, env={"RAY_ADDRESS": address})
     finally:
         ray.shutdown()
+    assert by_env.returncode == 0, by_env.stderr
+    assert json.loads(by_env.stdout)["execution"]["status"] == "ok"
+    assert "Connected to Ray cluster" in by_env.stderr and "Started a local Ray instance" not in by_env.stderr
     assert on_ray.returncode == 1, on_ray.stderr
     assert redact(on_ray.stdout) == redact(local.stdout)
     executions = {Path(m["path"]).name: m["execution"] for m in json.loads(on_ray.stdout)["models"]}
