@@ -85,6 +85,10 @@ def run_check(args: argparse.Namespace) -> int:
         report_path_error(problem)
     if not found.models:
         return EXIT_ERROR
+    if config.format == "jsonl" or getattr(args, "resume", None):
+        from speclint.report.jsonl import run_streamed
+
+        return run_streamed(args, config, ruleset, found.models)
     max_bytes = config.max_file_size or DEFAULT_MAX_BYTES
     with _Progress(_progress_wanted(args, len(found.models))) as progress:
         seconds = getattr(args, "read_timeout", None) or config.read_timeout or DEFAULT_READ_SECONDS
@@ -101,7 +105,9 @@ def run_check(args: argparse.Namespace) -> int:
                 options = dataclasses.replace(options, timeout_s=args.probe_timeout)  # ExecuteOptions is frozen
             if args.memory_limit:
                 options = dataclasses.replace(options, memory_limit_mb=args.memory_limit)
-            execute(facts_list, options)
+            from speclint.api import executor_from_args
+
+            execute(facts_list, options, executor_from_args(args))
     results: list[ModelResult] = []
     for facts in facts_list:
         profile, select, ignore = config.for_model(str(facts["path"]))

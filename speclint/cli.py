@@ -86,9 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         "--output-format",
         dest="format",
-        choices=("text", "json", "github", "sarif"),
-        help="default: github under GitHub Actions, else text",
+        choices=("text", "json", "github", "sarif", "jsonl", "html"),
+        help="default: github under GitHub Actions, else text (jsonl: one line per model, streamed)",
     )
+    check.add_argument("--resume", metavar="FILE", help="jsonl: skip the models already in FILE (a previous run)")
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
     check.add_argument("--sarif-output", metavar="FILE", help="also write a SARIF report to FILE")
     check.add_argument("--profile", help="auto (default) or one of: " + ", ".join(PROFILE_NAMES))
@@ -143,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     execute.add_argument(
         "--memory-limit", type=int, default=None, metavar="MB", help="resident memory limit per model (default 4096)"
     )
+    execute.add_argument(
+        "--executor", choices=("local", "ray"), default="local", help="local worker (default) or one Ray task per model"
+    )
+    execute.add_argument("--ray-address", metavar="ADDR", help="join this Ray cluster (default: RAY_ADDRESS or local)")
 
     show = commands.add_parser("show", help="print what each model declares (the facts document)")
     _add_read_options(show)

@@ -9,23 +9,38 @@ TensorFlow is imported only in a worker child process (see ``runner``), never he
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterator
 from typing import Any
 
 from speclint.errors import SpeclintError
 from speclint.execute.options import ExecuteOptions, ProgressEvent, Tolerances
 from speclint.execute.plan import plan
-from speclint.execute.runner import INSTALL_HINT, run_jobs
+from speclint.execute.runner import INSTALL_HINT
 
-__all__ = ["ExecuteOptions", "ProgressEvent", "Tolerances", "execute", "require_tensorflow"]
+__all__ = ["ExecuteOptions", "ProgressEvent", "Tolerances", "execute", "iter_execute", "require_tensorflow"]
 
 
-def execute(facts_list: list[dict[str, Any]], options: ExecuteOptions | None = None) -> None:
+def execute(facts_list: list[dict[str, Any]], options: ExecuteOptions | None = None, executor: Any = None) -> None:
     """Add ``facts["probes"]`` to each facts document in place, failures included.
 
-    Raises ``SpeclintError`` (one line) when TensorFlow is missing or the worker cannot start.
+    ``executor``: an ``executors.Executor`` (default: the local worker). Raises
+    ``SpeclintError`` (one line) when TensorFlow is missing or the worker cannot start.
     """
+    for _index in iter_execute(facts_list, options, executor):
+        pass
+
+
+def iter_execute(
+    facts_list: list[dict[str, Any]], options: ExecuteOptions | None = None, executor: Any = None
+) -> Iterator[int]:
+    """``execute``, yielding each index as soon as its facts document has its probes."""
     options = options or ExecuteOptions()
-    require_tensorflow()
+    if executor is None:
+        from speclint.execute.executors.local import LocalExecutor
+
+        executor = LocalExecutor()
+    if executor.name == "local":
+        require_tensorflow()  # a Ray cluster needs TensorFlow on its nodes, not here
     jobs = []
     for index, facts in enumerate(facts_list):
         job, record = plan(facts, options)
@@ -45,8 +60,10 @@ def execute(facts_list: list[dict[str, Any]], options: ExecuteOptions | None = N
                     status=record["status"],
                 )
             )
-    for index, probes in run_jobs(jobs, len(facts_list), options).items():
+        yield index
+    for index, probes in executor.run(jobs, len(facts_list), options):
         facts_list[index]["probes"] = probes
+        yield index
 
 
 def require_tensorflow() -> None:

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
@@ -231,7 +232,11 @@ class Worker:
 
 def run_jobs(jobs: list[tuple[int, Json]], total: int, options: ExecuteOptions) -> dict[int, Json]:
     """Run each ``(index, job)`` in order on one worker, replacing it after a failure."""
-    results: dict[int, Json] = {}
+    return dict(iter_jobs(jobs, total, options))
+
+
+def iter_jobs(jobs: list[tuple[int, Json]], total: int, options: ExecuteOptions) -> Iterator[tuple[int, Json]]:
+    """``run_jobs``, yielding ``(index, probes)`` as each model finishes (for streamed reports)."""
     worker: Worker | None = None
     try:
         for index, job in jobs:
@@ -252,13 +257,13 @@ def run_jobs(jobs: list[tuple[int, Json]], total: int, options: ExecuteOptions) 
             wall = time.perf_counter() - sent
             probes["timings"].update(wall_s=round(wall, 6), worker_start_s=round(worker_start_s, 6))
             probes["memory"]["limit_mb"] = options.memory_limit_mb
-            results[index] = probes
             _progress(
                 options,
                 ProgressEvent(
                     "model-finished", index=index, total=total, path=job["path"], status=probes["status"], seconds=wall
                 ),
             )
+            yield index, probes
     except BaseException:  # Ctrl-C or a start failure: do not wait for a model to finish
         if worker is not None:
             worker.stop()
@@ -267,7 +272,6 @@ def run_jobs(jobs: list[tuple[int, Json]], total: int, options: ExecuteOptions) 
     finally:
         if worker is not None:
             worker.close()
-    return results
 
 
 def _failure_record(failure: Failure, ready: Json) -> Json:

@@ -30,6 +30,7 @@ Reporter = Callable[[list[ModelResult], ReportContext], str]
 
 
 MODULES = {"text": "text", "json": "json_report", "github": "github", "sarif": "sarif"}
+MODULES.update(jsonl="jsonl", html="html")  # streamed lines per model; a self-contained audit page
 
 
 def reporter(name: str) -> Reporter:

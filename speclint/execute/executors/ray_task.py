@@ -1,0 +1,87 @@
+"""What one Ray task runs on a cluster node: probe one model with a local speclint worker.
+
+The task reuses the process-isolated worker of ``runner`` (TensorFlow in a child process,
+watched for time and memory), so a model that crashes, hangs or bloats costs its own
+record, exactly as on one machine. The worker lives as long as the Ray worker process
+that started it, so a node imports TensorFlow once per Ray worker, not once per model.
+Imported on the node only: the driver never imports this module's dependencies itself.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tarfile
+import tempfile
+import time
+from typing import Any
+
+Json = dict[str, Any]
+
+_WORKERS: dict[str, Any] = {}  # device -> runner.Worker kept between tasks in this Ray worker process
+
+
+def probe(job: Json, model_tar: bytes | None, options: Any) -> Json:
+    """The probes record of one model; ``{"fatal": message}`` when no worker can start here.
+
+    ``model_tar``: the model directory as an uncompressed tar (shipped through Ray's object
+    store), or None when ``job["path"]`` is readable here (a shared file system).
+    """
+    from speclint.execute.plan import probes_record
+    from speclint.execute.runner import Failure, Worker, WorkerStartError
+
+    scratch = None
+    try:
+        if model_tar is not None:
+            scratch = tempfile.mkdtemp(prefix="speclint-ray-model-")
+            job = {**job, "path": _unpack(model_tar, scratch)}
+        worker = _WORKERS.get(options.device)
+        worker_start_s = 0.0
+        if worker is None:
+            worker = Worker(options)
+            try:
+                worker_start_s = worker.start()["start_s"]
+            except WorkerStartError as exc:
+                return {"fatal": f"on Ray node {_node()}: {exc}"}
+            _WORKERS[options.device] = worker
+        sent = time.perf_counter()
+        outcome = worker.run(job)
+        if isinstance(outcome, Failure):
+            _WORKERS.pop(options.device, None)
+            ready = worker.ready
+            probes = probes_record(
+                outcome.status,
+                outcome.message,
+                device=ready.get("device"),
+                tensorflow_version=ready.get("tensorflow_version"),
+            )
+        else:
+            probes = outcome
+        probes["timings"].update(wall_s=round(time.perf_counter() - sent, 6), worker_start_s=round(worker_start_s, 6))
+        probes["memory"]["limit_mb"] = options.memory_limit_mb
+        return probes
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _unpack(model_tar: bytes, into: str) -> str:
+    """Extract the shipped model under ``into``; members may not leave it (tarfile's data filter)."""
+    with tarfile.open(fileobj=io.BytesIO(model_tar), mode="r:") as archive:
+        archive.extractall(into, filter="data")
+    return os.path.join(into, "model")
+
+
+def pack(model_dir: str) -> bytes:
+    """The model directory as an uncompressed tar whose single top-level entry is ``model``."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:") as archive:
+        archive.add(model_dir, arcname="model")
+    return buffer.getvalue()
+
+
+def _node() -> str:
+    import socket
+
+    return socket.gethostname()
