@@ -62,7 +62,6 @@ def report_path_error(problem: str) -> None:
     print_error(problem)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         from speclint.report.github import escape_data
-
         from speclint.safe_text import escape
 
         print(f"::error title=speclint::{escape_data(escape(problem))}")
