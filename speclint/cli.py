@@ -18,7 +18,7 @@ from speclint.errors import EXIT_ERROR, SpeclintError
 from speclint.rules.model import SEVERITIES
 from speclint.rules.profiles import PROFILE_NAMES
 
-COMMANDS = ("check", "show", "rules", "rule")
+COMMANDS = ("check", "show", "rules", "rule", "fix")
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -119,7 +119,22 @@ def build_parser() -> argparse.ArgumentParser:
     rule = commands.add_parser("rule", help="explain one rule")
     rule.add_argument("code", metavar="CODE")
     rule.add_argument("--rules", action="append", metavar="DIR", default=[], help="include a rule pack")
+    _add_fix_command(commands)
     return parser
+
+
+def _add_fix_command(commands: Any) -> None:
+    fix = commands.add_parser(
+        "fix", help="write a conforming wrapper of a model into a new directory, proven equal (needs TensorFlow)"
+    )
+    fix.add_argument("source", metavar="IN", help="the model directory (never written)")
+    fix.add_argument("out", metavar="OUT", help="a new or empty directory for the fixed model")
+    fix.add_argument("--profile", help="auto (default) or one of: " + ", ".join(PROFILE_NAMES))
+    fix.add_argument("--dry-run", action="store_true", help="list the fixes without writing anything")
+    fix.add_argument("--input", metavar="KEY", help="the image input when the model has several")
+    fix.add_argument("--output", metavar="KEY", help="the output to return when the model has several")
+    fix.add_argument("--image-size", metavar="HxW", help="TF1: the image size when the model does not say")
+    fix.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto", help="where the proof's probes run")
 
 
 def _code_list(text: str) -> list[str]:
@@ -140,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from speclint.check import run_check
 
             return run_check(args)
+        if args.command == "fix":
+            from speclint.fix.command import run_fix
+
+            return run_fix(args)
         if args.command in ("rules", "rule"):
             from speclint.explain import run_explain
 

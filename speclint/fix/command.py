@@ -1,0 +1,124 @@
+"""``speclint fix IN OUT``: plan from IN's lint, write OUT, prove it, or remove OUT and say why.
+
+Exit codes: 0 fixed and proven; 1 nothing fixable, or the proof (or writing) failed; 2 usage
+or read errors (through ``SpeclintError``, as everywhere in speclint).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from speclint.errors import EXIT_CLEAN, EXIT_FINDINGS, SpeclintError, display_path
+from speclint.fix.paths import Destination
+from speclint.fix.plan import Plan, make_plan, parse_image_size
+from speclint.read import read_model
+from speclint.rules.profiles import require_known
+from speclint.rules.ruleset import RuleSet
+
+
+def run_fix(args: argparse.Namespace) -> int:
+    profile = args.profile or "auto"
+    require_known(profile)
+    image_size = parse_image_size(args.image_size) if args.image_size else None
+    destination = Destination(args.source, args.out)
+    ruleset = RuleSet()
+    facts = read_model(args.source)
+    if not facts["meta_graphs"]:
+        errors = "; ".join(str(e.get("message", e)) for e in facts.get("errors", [])) or "no SavedModel"
+        raise SpeclintError(f"{display_path(args.source)}: cannot read the model: {errors}")
+    result = ruleset.check(facts, profile)
+    plan = make_plan(facts, result, input_key=args.input, output_key=args.output, image_size=image_size)
+    _print_plan(args.source, plan)
+    if not plan.fixes:
+        print("nothing to fix: no finding of IN has a fix" if plan.unfixable else "nothing to fix: IN passes")
+        return EXIT_FINDINGS
+    if args.dry_run:
+        print("dry run: nothing written")
+        return EXIT_CLEAN
+    from speclint.execute import require_tensorflow
+
+    require_tensorflow()
+    destination.create()
+    try:
+        proof = _write_and_prove(args, plan, ruleset)
+    except SpeclintError:
+        destination.discard()
+        raise
+    except Exception as exc:
+        destination.discard()
+        if os.environ.get("SPECLINT_DEBUG"):
+            raise
+        from speclint.execute.models import one_line
+
+        print(f"fix failed, {display_path(args.out)} removed: {one_line(exc)}")
+        return EXIT_FINDINGS
+    for line in proof.lines:
+        print(f"  proof {line}")
+    if not proof.ok:
+        destination.discard()
+        for failure in proof.failures:
+            print(f"  proof FAILED {failure}")
+        print(f"proof failed: {display_path(args.out)} removed")
+        return EXIT_FINDINGS
+    print(f"wrote {display_path(args.out)}: {len(plan.fixes)} fix(es) applied and proven")
+    return EXIT_CLEAN
+
+
+def _print_plan(source: str, plan: Plan) -> None:
+    print(f"{display_path(source)} [{plan.profile}]")
+    for fix in plan.fixes:
+        print(f"  fix {fix.line()}")
+    for finding in plan.unfixable:
+        print(f"  not fixed {finding.code} {finding.severity} {finding.where}: {finding.message}")
+
+
+def _write_and_prove(args: argparse.Namespace, plan: Plan, ruleset: RuleSet) -> Any:
+    from speclint.fix import proof as proving
+
+    tf = _tensorflow()
+    proof = proving.Proof()
+    if plan.family == "tf2":
+        from speclint.fix import tf2
+
+        source = tf2.write(tf, args.source, args.out, plan)
+        spec = tf2.image_spec(tf, source)
+        loaded = tf.saved_model.load(args.out)
+        shape = tuple(spec.shape.as_list())
+
+        def call_in(x: Any) -> Any:
+            return source.call_original(tf.constant(x)).numpy()
+
+        def call_out(x: Any) -> Any:
+            return loaded(tf.constant(x)).numpy()
+
+        images = proving.proof_images(shape, plan)
+        proving.judge_equal(proof, images, call_in, call_out, plan)
+    else:
+        from speclint.fix import tf1
+
+        written = tf1.write(tf, args.source, args.out, plan)
+        with tf1.Runner(tf, args.source, written.source_tags, written.source_input, written.source_output) as run_in:
+            with tf1.Runner(tf, args.out, [], "images", "default", signature="default") as run_out:
+                images = proving.proof_images(written.shape, plan)
+                proving.judge_equal(proof, images, run_in, run_out, plan)
+    before, after = proving.lint_both(args.source, args.out, plan, ruleset, args.device)
+    proving.judge_lint(proof, before, after, plan)
+    return proof
+
+
+def _tensorflow() -> Any:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+    try:
+        import absl.logging
+
+        absl.logging.set_verbosity(absl.logging.ERROR)
+    except ImportError:  # pragma: no cover - absl comes with TensorFlow
+        pass
+    sys.stdout.flush()
+    return tf
