@@ -20,7 +20,7 @@ TF1_TASKS = ("image_feature_vector", "image_classification")
 # Codes the wrapper resolves by construction, per model family; the rest need a transform.
 TF2_STRUCTURAL = {
     "SL130": "give the root object a __call__(images, training=False) that calls {source}",
-    "SL132": "return the single tensor {output} instead of a dict",
+    "SL132": "return the one tensor {output} of the dict",
     "SL133": "add root.variables: the model's own {count} variables (the same objects, no copies)",
     "SL134": "add root.trainable_variables: the trainable ones among them",
     "SL135": "add root.regularization_losses ({losses})",
@@ -119,7 +119,7 @@ def _plan_tf2(plan: Plan, facts: Json, by_code: dict[str, list[Finding]]) -> Non
     losses = (attributes.get("regularization_losses") or {}).get("item_count")
     details = {
         "source": source,
-        "output": f"outputs['{plan.output_key}']" if plan.output_key else "the dict's one (or 'default') output",
+        "output": f"['{plan.output_key}']" if plan.output_key else "(its only or 'default' entry)",
         "count": count if count is not None else "captured",
         "losses": f"the original {losses}" if losses else "an empty list: the original has none",
     }
