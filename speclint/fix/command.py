@@ -72,7 +72,8 @@ def _print_plan(source: str, plan: Plan) -> None:
     for fix in plan.fixes:
         print(f"  fix {fix.line()}")
     for finding in plan.unfixable:
-        print(f"  not fixed {finding.code} {finding.severity} {finding.where}: {finding.message}")
+        hint = " (pass --image-size HxW)" if finding.code in ("SL116", "SL117") and plan.family == "tf1" else ""
+        print(f"  not fixed {finding.code} {finding.severity}: {finding.message}{hint}")
 
 
 def _write_and_prove(args: argparse.Namespace, plan: Plan, ruleset: RuleSet) -> Any:
@@ -100,10 +101,11 @@ def _write_and_prove(args: argparse.Namespace, plan: Plan, ruleset: RuleSet) -> 
         from speclint.fix import tf1
 
         written = tf1.write(tf, args.source, args.out, plan)
-        with tf1.Runner(tf, args.source, written.source_tags, written.source_input, written.source_output) as run_in:
-            with tf1.Runner(tf, args.out, [], "images", "default", signature="default") as run_out:
-                images = proving.proof_images(written.shape, plan)
-                proving.judge_equal(proof, images, run_in, run_out, plan)
+        original = tf1.Runner(tf, args.source, written.source_tags, written.source_input, written.source_output)
+        fixed = tf1.Runner(tf, args.out, [], "images", "default", signature="default")
+        with original as run_in, fixed as run_out:
+            images = proving.proof_images(written.shape, plan)
+            proving.judge_equal(proof, images, run_in, run_out, plan)
     before, after = proving.lint_both(args.source, args.out, plan, ruleset, args.device)
     proving.judge_lint(proof, before, after, plan)
     return proof

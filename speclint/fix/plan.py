@@ -154,7 +154,11 @@ def _plan_tf1(
     }
     for code, text in TF1_STRUCTURAL.items():
         if code in by_code:
-            plan.fixes.append(Fix((code,), text.format(**details)))
+            codes: tuple[str, ...] = (code,)
+            renamed = f"'{plan.output_key}'"
+            if code == "SL120" and by_code.get("SL125") and all(renamed in f.message for f in by_code["SL125"]):
+                codes = ("SL120", "SL125")  # the unprefixed extra output was the one renamed to default
+            plan.fixes.append(Fix(codes, text.format(**details)))
     plan.image_size = image_size or _known_size(facts, signature["inputs"][plan.input_key])
     size_codes = tuple(code for code in ("SL116", "SL117", "SL118") if code in by_code)
     if size_codes and plan.image_size is not None:
@@ -195,7 +199,8 @@ def _primary_entry(facts: Json, plan: Plan) -> Json | None:
 def _pick_key(chosen: str | None, tensors: Json, wanted: str, what: str, facts: Json) -> str:
     if chosen is not None:
         if chosen not in tensors:
-            raise SpeclintError(f"{facts['path']}: --{what} {chosen!r}: no such {what} (have: {', '.join(sorted(tensors))})")
+            have = ", ".join(sorted(tensors))
+            raise SpeclintError(f"{facts['path']}: --{what} {chosen!r}: no such {what} (have: {have})")
         return chosen
     if wanted in tensors:
         return wanted

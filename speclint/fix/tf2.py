@@ -50,7 +50,7 @@ class Source:
 def _entry_functions(obj: Any) -> tuple[str, dict[bool, tuple[Any, Any]]]:
     """{training: (concrete function, detail)} for ``__call__``, Keras 3's ``serve``, or a signature."""
     for kind, attribute in (("call", "__call__"), ("serve", "serve")):
-        function = getattr(obj, attribute, None)
+        function: Any = getattr(obj, attribute, None)
         if not hasattr(function, "_list_all_concrete_functions_for_serialization"):
             continue
         found: dict[bool, tuple[Any, Any]] = {}
