@@ -128,9 +128,7 @@ def _plan_tf2(plan: Plan, facts: Json, by_code: dict[str, list[Finding]]) -> Non
             plan.fixes.append(Fix((code,), text.format(**details)))
 
 
-def _plan_tf1(
-    plan: Plan, facts: Json, by_code: dict[str, list[Finding]], image_size: tuple[int, int] | None
-) -> None:
+def _plan_tf1(plan: Plan, facts: Json, by_code: dict[str, list[Finding]], image_size: tuple[int, int] | None) -> None:
     meta_graphs = facts["meta_graphs"]
     source_graph = next((m for m in meta_graphs if m["tags"] == []), meta_graphs[0])
     signatures = source_graph["signatures"]

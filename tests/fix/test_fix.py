@@ -13,11 +13,13 @@ import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import MODELS, need_tensorflow, run_speclint
+from tests.conftest import MODELS, REPO, need_tensorflow, run_speclint
 
 # fixture -> (codes fix resolves, extra arguments)
 FIXABLE: dict[str, tuple[set[str], list[str]]] = {
@@ -126,14 +128,8 @@ def test_dry_run_writes_nothing_and_needs_no_tensorflow(tmp_path: Path) -> None:
         f"rc = main(['fix', {str(source)!r}, {str(out)!r}, '--dry-run']); "
         "assert 'tensorflow' not in sys.modules, 'dry run imported TensorFlow'; sys.exit(rc)"
     )
-    import subprocess
-    import sys
-
-    from tests.conftest import REPO
-
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}
-    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=env)
     assert result.returncode == 0, result.stderr
     assert "  fix SL142: return logits: cut the graph at the input of the final Softmax" in result.stdout
     assert "dry run: nothing written" in result.stdout
