@@ -44,7 +44,7 @@ def run_fix(args: argparse.Namespace) -> int:
     destination.create()
     try:
         proof = _write_and_prove(args, plan, ruleset)
-    except SpeclintError:
+    except (SpeclintError, KeyboardInterrupt):
         destination.discard()
         raise
     except Exception as exc:

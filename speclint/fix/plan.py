@@ -168,19 +168,42 @@ def _plan_tf1(plan: Plan, facts: Json, by_code: dict[str, list[Finding]], image_
 
 def _plan_transforms(plan: Plan, facts: Json, by_code: dict[str, list[Finding]]) -> None:
     entry = _primary_entry(facts, plan)
-    if "SL112" in by_code and entry and (entry.get("images") or {}).get("dtype") == "DT_UINT8":
+    implied = entry is None and plan.family == "tf2"
+    if implied:  # no __call__ yet: what the wrapped signature would show once it is called
+        entry = _wrapped_signature(facts)
+    found = by_code.keys() if not implied else {"SL112", "SL121"}
+    note = " (of the wrapped signature)" if implied else ""
+    if "SL112" in found and entry and (entry.get("images") or {}).get("dtype") == "DT_UINT8":
         plan.input_transform = "uint8"
-        plan.fixes.append(Fix(("SL112",), "accept float32 images in [0, 1]: round(x * 255) as uint8 into the input"))
-    if "SL119" in by_code and plan.input_transform is None:
+        text = "accept float32 images in [0, 1]: round(x * 255) as uint8 into the input"
+        plan.fixes.append(Fix(("SL112",), text + note))
+    if "SL119" in found and plan.input_transform is None:
         plan.input_transform = "scale255"
         plan.fixes.append(Fix(("SL119",), "accept images in [0, 1]: x * 255 into the input, which expects [0, 255]"))
-    if "SL121" in by_code and entry and (entry.get("output") or {}).get("dtype") == "DT_DOUBLE":
+    if "SL121" in found and entry and (entry.get("output") or {}).get("dtype") == "DT_DOUBLE":
         plan.cast_output = True
-        plan.fixes.append(Fix(("SL121",), "cast the float64 output to float32"))
+        plan.fixes.append(Fix(("SL121",), "cast the float64 output to float32" + note))
     producer = ((entry or {}).get("output_producer") or {}).get("op")
-    if "SL142" in by_code and producer in ACTIVATIONS:
+    if "SL142" in found and producer in ACTIVATIONS:
         plan.activation = producer
         plan.fixes.append(Fix(("SL142",), f"return logits: cut the graph at the input of the final {producer}"))
+
+
+def _wrapped_signature(facts: Json) -> Json | None:
+    """The input and output of the signature a TF2 wrapper calls when IN has no ``__call__``."""
+    object_graph = _object_graph(facts) or {}
+    if "serve" in object_graph.get("root", {}).get("children", []):
+        name = "serve"
+    else:
+        names = [n for n in object_graph.get("signatures") or [] if not n.startswith("__")]
+        name = "serving_default" if "serving_default" in names else (sorted(names)[0] if names else "")
+    signature = next((m["signatures"].get(name) for m in facts["meta_graphs"] if name in m["signatures"]), None)
+    if not signature or len(signature["inputs"]) != 1 or len(signature["outputs"]) != 1:
+        return None
+    return {
+        "images": next(iter(signature["inputs"].values())),
+        "output": next(iter(signature["outputs"].values())),
+    }
 
 
 def _primary_entry(facts: Json, plan: Plan) -> Json | None:

@@ -50,7 +50,7 @@ def judge_lint(proof: Proof, before: list[Finding], after: list[Finding], plan: 
     allowed = {f.code for f in before} - plan.fixed_codes
     bad = [f for f in after if f.code not in allowed]
     for finding in bad:
-        proof.fail(f"OUT {finding.code} {finding.where}: {finding.message}")
+        proof.fail(f"OUT {finding.code} {finding.severity}: {finding.message}")
     kept = sorted({f.code for f in after} - {f.code for f in bad})
     if not bad:
         probes = "static rules and execution probes"

@@ -158,7 +158,7 @@ def build(tf: Any, source: Source, variables: list[Any]) -> Any:
         (output,) = tf.graph_util.import_graph_def(
             graph.as_graph_def(), input_map=input_map, return_elements=[target.name], name="original"
         )
-        if output.dtype != tf.float32:
+        if plan.cast_output:
             output = tf.cast(output, tf.float32)
         return output
 

@@ -208,3 +208,52 @@ def test_failed_write_removes_only_what_fix_created(tmp_path: Path) -> None:
     result = run_speclint("fix", str(source), str(empty), "--output", "nope")
     assert result.returncode == 2
     assert empty.is_dir() and not list(empty.iterdir())
+
+
+@pytest.fixture(scope="module")
+def hidden_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """TF2 models without __call__ whose signature hides a problem (tests/fix/make_models.py)."""
+    need_tensorflow()
+    out = tmp_path_factory.mktemp("hidden")
+    script = REPO / "tests" / "fix" / "make_models.py"
+    result = subprocess.run([sys.executable, str(script), str(out)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return out
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize(
+    ("name", "fix_line", "relation"),
+    [
+        (
+            "nocall-uint8",
+            "  fix SL112: accept float32 images in [0, 1]: round(x * 255) as uint8 into the input "
+            "(of the wrapped signature)",
+            "OUT(x) - IN(round(x*255) as uint8)",
+        ),
+        (
+            "nocall-float64",
+            "  fix SL121: cast the float64 output to float32 (of the wrapped signature)",
+            "OUT(x) - IN(x)",
+        ),
+    ],
+)
+def test_wrapped_signature_problems_are_fixed_too(
+    name: str, fix_line: str, relation: str, hidden_models: Path, tmp_path: Path
+) -> None:
+    result = run_speclint("fix", str(hidden_models / name), str(tmp_path / "out"))
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert "  fix SL130: give the root object a __call__(images, training=False) that calls signature " in result.stdout
+    assert fix_line in result.stdout
+    assert f"  proof equal: {relation} on 3 seeded random images" in result.stdout
+
+
+@pytest.mark.tensorflow
+def test_failed_proof_removes_out_and_says_why(hidden_models: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_speclint("fix", str(hidden_models / "nocall-nondeterministic"), str(out))
+    assert result.returncode == 1, result.stdout + result.stderr[-2000:]
+    assert "  fix SL130: " in result.stdout
+    assert "  proof FAILED OUT SL704 error: __call__(images, training=False): two calls" in result.stdout
+    assert f"proof failed: {out} removed" in result.stdout
+    assert not out.exists()
