@@ -30,6 +30,9 @@ def run_fix(args: argparse.Namespace) -> int:
         errors = "; ".join(str(e.get("message", e)) for e in facts.get("errors", [])) or "no SavedModel"
         raise SpeclintError(f"{display_path(args.source)}: cannot read the model: {errors}")
     result = ruleset.check(facts, profile)
+    if result.profile is None and not any(f.code.startswith("SL6") for f in result.findings):
+        print(f"{display_path(args.source)}: nothing to fix: {result.profile_reason}")
+        return EXIT_FINDINGS
     plan = make_plan(facts, result, input_key=args.input, output_key=args.output, image_size=image_size)
     _print_plan(args.source, plan)
     if not plan.fixes:

@@ -59,6 +59,7 @@ class Plan:
     input_transform: str | None = None  # uint8 | scale255
     activation: str | None = None  # Softmax | Sigmoid: removed from the output
     cast_output: bool = False
+    squeeze_axes: tuple[int, ...] = ()  # size-1 axes between batch and features, removed
     input_key: str | None = None
     output_key: str | None = None
     image_size: tuple[int, int] | None = None
@@ -183,6 +184,12 @@ def _plan_transforms(plan: Plan, facts: Json, by_code: dict[str, list[Finding]])
     if "SL121" in found and entry and (entry.get("output") or {}).get("dtype") == "DT_DOUBLE":
         plan.cast_output = True
         plan.fixes.append(Fix(("SL121",), "cast the float64 output to float32" + note))
+    shape = (entry or {}).get("output", {}) or {}
+    dims = shape.get("shape") or []
+    if "SL122" in found and len(dims) > 2 and all(d == 1 for d in dims[1:-1]) and dims[-1] > 0:
+        plan.squeeze_axes = tuple(range(1, len(dims) - 1))
+        shown = ", ".join("-1" if d < 0 else str(d) for d in dims)
+        plan.fixes.append(Fix(("SL122",), f"squeeze the output ({shown}) to (-1, {dims[-1]})"))
     producer = ((entry or {}).get("output_producer") or {}).get("op")
     if "SL142" in found and producer in ACTIVATIONS:
         plan.activation = producer

@@ -97,6 +97,8 @@ def judge_equal(
 ) -> None:
     tolerances = Tolerances()
     reference = np.asarray(call_in(original_input(images, plan)))
+    if plan.squeeze_axes:
+        reference = np.squeeze(reference, axis=plan.squeeze_axes)
     produced = np.asarray(call_out(images))
     if produced.dtype != np.float32:
         proof.fail(f"OUT returns {produced.dtype}, not float32")
@@ -123,4 +125,5 @@ def judge_equal(
 def _relation(plan: Plan) -> str:
     fed = {"uint8": "round(x*255) as uint8", "scale255": "x*255"}.get(plan.input_transform or "", "x")
     left = f"{plan.activation.lower()}(OUT(x))" if plan.activation else "OUT(x)"
-    return f"{left} - IN({fed})"
+    right = f"IN({fed})"
+    return f"{left} - {'squeeze(' + right + ')' if plan.squeeze_axes else right}"

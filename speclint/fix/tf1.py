@@ -82,6 +82,8 @@ def write(tf: Any, source_dir: str, out: str, plan: Plan) -> Written:
         if not replace:
             images = graph.get_tensor_by_name(old_input.name)
         output = cut_point(graph.get_tensor_by_name(old_output.name), plan.activation)
+        if plan.squeeze_axes:
+            output = tf.squeeze(output, axis=list(plan.squeeze_axes), name="default_2d")
         if output.dtype != tf.float32:
             output = tf.cast(output, tf.float32, name="default_float32")
         outputs = {"default": output}

@@ -158,6 +158,8 @@ def build(tf: Any, source: Source, variables: list[Any]) -> Any:
         (output,) = tf.graph_util.import_graph_def(
             graph.as_graph_def(), input_map=input_map, return_elements=[target.name], name="original"
         )
+        if plan.squeeze_axes:
+            output = tf.squeeze(output, axis=list(plan.squeeze_axes))
         if plan.cast_output:
             output = tf.cast(output, tf.float32)
         return output

@@ -31,6 +31,8 @@ FIXABLE: dict[str, tuple[set[str], list[str]]] = {
     "tf2-softmax-output": ({"SL142"}, []),
     "tf2-output-float64": ({"SL121"}, []),
     "tf2-training-not-bool": ({"SL136"}, []),
+    "tf2-output-rank3": ({"SL122"}, []),
+    "tf1-output-rank3": ({"SL122"}, []),
     "keras3-export": ({"SL130", "SL135"}, []),
     "tf1-input-not-named-images": ({"SL110"}, []),
     "tf1-no-default-output": ({"SL120", "SL125"}, []),
@@ -53,6 +55,8 @@ RELATION = {
     "tf1-input-uint8": "OUT(x) - IN(round(x*255) as uint8)",
     "tf2-rescale-127": "OUT(x) - IN(x*255)",
     "tf1-rescale-255": "OUT(x) - IN(x*255)",
+    "tf2-output-rank3": "OUT(x) - squeeze(IN(x))",
+    "tf1-output-rank3": "OUT(x) - squeeze(IN(x))",
 }
 
 
@@ -143,7 +147,10 @@ def test_nothing_to_fix(tmp_path: Path) -> None:
     unfixable = run_speclint("fix", str(copy_model("tf2-nchw", tmp_path)), str(tmp_path / "b"))
     assert unfixable.returncode == 1
     assert "  not fixed SL140 " in unfixable.stdout
-    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    not_image = run_speclint("fix", str(copy_model("text-model", tmp_path)), str(tmp_path / "c"))
+    assert not_image.returncode == 1
+    assert "nothing to fix: auto: not an image model (SL002)" in not_image.stdout
+    assert not any((tmp_path / name).exists() for name in "abc")
 
 
 def test_unknown_size_without_image_size_says_how(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ TF2_FIXABLE = [
     "tf2-no-call",
     "tf2-no-variables-attrs",
     "tf2-output-float64",
+    "tf2-output-rank3",
     "tf2-rescale-127",
     "tf2-softmax-output",
     "tf2-training-not-bool",
