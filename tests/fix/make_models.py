@@ -9,6 +9,9 @@ that shows only once the signature is called (so IN's lint cannot see it):
 * ``nocall-nondeterministic``: a counter variable changes every output (the wrapper exposes it,
   so fix's proof must fail on the execution probe SL704 and remove OUT).
 
+and ``sigmoid-output``: a multi-label classifier, conforming except that it returns
+``tf.sigmoid(logits)``, written here because the golden script has no sigmoid head.
+
 Usage: ``python tests/fix/make_models.py OUT_DIR`` (runs in a fresh process; TensorFlow).
 """
 
@@ -36,7 +39,31 @@ def main(out: str) -> int:
     for name, options in VARIANTS.items():
         fixtures.build_tf2(os.path.join(out, name), fixtures.Tf2Spec(**options))
         print(name)
+    build_sigmoid(os.path.join(out, "sigmoid-output"))
+    print("sigmoid-output")
     return 0
+
+
+def build_sigmoid(path: str) -> None:
+    """Pooled pixels -> dense -> sigmoid, with the Reusable SavedModel attributes."""
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(5)
+    kernel = tf.Variable(rng.standard_normal((3, 4)).astype(np.float32), name="head/kernel")
+    bias = tf.Variable(rng.standard_normal(4).astype(np.float32), name="head/bias")
+    root = tf.__internal__.tracking.AutoTrackable()
+    spec = tf.TensorSpec([None, 32, 32, 3], tf.float32)
+
+    @tf.function(input_signature=[spec])
+    def call(images: tf.Tensor) -> tf.Tensor:
+        return tf.sigmoid(tf.matmul(tf.reduce_mean(images, axis=[1, 2]), kernel) + bias)
+
+    root.__call__ = call
+    root.variables = [kernel, bias]
+    root.trainable_variables = [kernel, bias]
+    root.regularization_losses = []
+    tf.saved_model.save(root, path, signatures={"serving_default": call.get_concrete_function()})
 
 
 if __name__ == "__main__":

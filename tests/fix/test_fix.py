@@ -219,7 +219,7 @@ def test_failed_write_removes_only_what_fix_created(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def hidden_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """TF2 models without __call__ whose signature hides a problem (tests/fix/make_models.py)."""
+    """Models built by tests/fix/make_models.py (with the golden script's builder, and a sigmoid head)."""
     need_tensorflow()
     out = tmp_path_factory.mktemp("hidden")
     script = REPO / "tests" / "fix" / "make_models.py"
@@ -253,6 +253,17 @@ def test_wrapped_signature_problems_are_fixed_too(
     assert "  fix SL130: give the root object a __call__(images, training=False) that calls signature " in result.stdout
     assert fix_line in result.stdout
     assert f"  proof equal: {relation} on 3 seeded random images" in result.stdout
+
+
+@pytest.mark.tensorflow
+def test_sigmoid_is_removed(hidden_models: Path, tmp_path: Path) -> None:
+    source = hidden_models / "sigmoid-output"
+    result = run_speclint("fix", str(source), str(tmp_path / "out"))
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert "[tf2-image-classification]" in result.stdout.splitlines()[0]
+    assert "  fix SL142: return logits: cut the graph at the input of the final Sigmoid" in result.stdout
+    assert "  proof equal: sigmoid(OUT(x)) - IN(x) on 3 seeded random images" in result.stdout
+    assert "SL142" not in codes_of(tmp_path / "out", "tf2-image-classification")
 
 
 @pytest.mark.tensorflow
