@@ -44,12 +44,19 @@ def run_fix(args: argparse.Namespace) -> int:
     from speclint.execute import require_tensorflow
 
     require_tensorflow()
+    missing = missing_weights(args.source)
+    if missing:
+        raise SpeclintError(f"{display_path(args.source)}: cannot fix without the weights: {missing}")
     destination.create()
     try:
         proof = _write_and_prove(args, plan, ruleset)
-    except (SpeclintError, KeyboardInterrupt):
+    except KeyboardInterrupt:
         destination.discard()
         raise
+    except SpeclintError as exc:
+        destination.discard()
+        shown = display_path(args.source)
+        raise SpeclintError(str(exc) if str(exc).startswith(shown) else f"{shown}: {exc}") from None
     except Exception as exc:
         destination.discard()
         if os.environ.get("SPECLINT_DEBUG"):
@@ -68,6 +75,25 @@ def run_fix(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS
     print(f"wrote {display_path(args.out)}: {len(plan.fixes)} fix(es) applied and proven")
     return EXIT_CLEAN
+
+
+def missing_weights(source: str) -> str | None:
+    """Why IN's variables checkpoint is incomplete (its index or a data shard is missing), if it is."""
+    directory = os.path.join(source, "variables")
+    if not os.path.isdir(directory):
+        return None  # a model without variables; one that needs them fails to load, and says so
+    names = set(os.listdir(directory))
+    if "variables.index" not in names:
+        return "variables/variables.index is missing"
+    shards = sorted(n for n in names if n.startswith("variables.data-") and "-of-" in n)
+    if not shards:
+        return "no variables/variables.data-* file"
+    total = shards[0].rsplit("-of-", 1)[1]
+    if not total.isdigit():
+        return None
+    expected = {f"variables.data-{i:05d}-of-{int(total):05d}" for i in range(int(total))}
+    absent = sorted(expected - names)
+    return f"variables/{absent[0]} is missing" if absent else None
 
 
 def _print_plan(source: str, plan: Plan) -> None:

@@ -64,6 +64,7 @@ class Plan:
     output_key: str | None = None
     image_size: tuple[int, int] | None = None
     task: str | None = None  # TF1: image_feature_vector | image_classification
+    wrapped_signature: bool = False  # TF2 IN without __call__: its lint saw no entry point
 
     @property
     def fixed_codes(self) -> set[str]:
@@ -172,6 +173,7 @@ def _plan_transforms(plan: Plan, facts: Json, by_code: dict[str, list[Finding]])
     implied = entry is None and plan.family == "tf2"
     if implied:  # no __call__ yet: what the wrapped signature would show once it is called
         entry = _wrapped_signature(facts)
+        plan.wrapped_signature = True
     found = by_code.keys() if not implied else {"SL112", "SL121"}
     note = " (of the wrapped signature)" if implied else ""
     if "SL112" in found and entry and (entry.get("images") or {}).get("dtype") == "DT_UINT8":

@@ -122,8 +122,11 @@ def _restore(v1: Any, session: Any, source_dir: str) -> None:
     """Load IN's variable values into the imported variables (same names)."""
     prefix = os.path.join(source_dir, "variables", "variables")
     variables = v1.global_variables()
-    if variables and os.path.exists(prefix + ".index"):
-        v1.train.Saver(variables).restore(session, prefix)
+    if not variables:
+        return
+    if not os.path.exists(prefix + ".index"):
+        raise SpeclintError(f"cannot fix without the weights: the graph has {len(variables)} variables, no checkpoint")
+    v1.train.Saver(variables).restore(session, prefix)
 
 
 def _hub_files(source_dir: str, out: str, plan: Plan) -> None:
