@@ -116,7 +116,7 @@ def _graph_input(function: Any, plan: Plan) -> Any:
 
 
 def cut_point(tensor: Any, activation: str | None) -> Any:
-    """The tensor to return: the input of the final activation when it is removed."""
+    """The tensor to return: the input of the final activation when it is removed (one graph)."""
     if activation is None:
         return tensor
     op = tensor.op
@@ -125,6 +125,55 @@ def cut_point(tensor: Any, activation: str | None) -> Any:
     if op.type != activation:
         raise SpeclintError(f"the output does not come from a {activation} (found {op.type}); cannot remove it")
     return op.inputs[0]
+
+
+CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall")
+MAX_NESTING = 32
+
+
+def cut_chain(graph: Any, tensor: Any, activation: str | None) -> list[tuple[Any, Any]]:
+    """Where to cut, through nested function calls (Keras puts each layer in its own function).
+
+    ``[(graph, x), ...]`` outermost first: every ``x`` but the last is a call op whose function
+    is the next graph; the last ``x`` is the tensor to return (the activation's input).
+    """
+    if activation is None:
+        return [(graph, tensor)]
+    from tensorflow.python.framework import function_def_to_graph  # no public equivalent
+
+    chain: list[tuple[Any, Any]] = []
+    library = {f.signature.name: f for f in graph.as_graph_def().library.function}
+    for _ in range(MAX_NESTING):
+        op = tensor.op
+        while op.type in IDENTITY_OPS:
+            tensor = op.inputs[0]
+            op = tensor.op
+        if op.type == activation:
+            chain.append((graph, op.inputs[0]))
+            return chain
+        if op.type not in CALL_OPS:
+            raise SpeclintError(f"the output does not come from a {activation} (found {op.type}); cannot remove it")
+        name = op.get_attr("f").name
+        with graph.as_default():
+            inner = function_def_to_graph.function_def_to_graph(library[name])
+        chain.append((graph, op))
+        tensor, graph = inner.outputs[tensor.value_index], inner
+    raise SpeclintError(f"the {activation} is nested deeper than {MAX_NESTING} function calls")
+
+
+def import_chain(tf: Any, chain: list[tuple[Any, Any]], input_map: dict[str, Any]) -> Any:
+    """Import each level of the chain, feeding a call op's inputs to the next function's inputs."""
+    for level, (graph, target) in enumerate(chain):
+        last = level == len(chain) - 1
+        wanted = [target.name] if last else [t.name for t in target.inputs]
+        found = tf.graph_util.import_graph_def(
+            graph.as_graph_def(), input_map=input_map, return_elements=wanted, name=f"original_{level}"
+        )
+        if last:
+            return found[0]
+        inner = chain[level + 1][0]
+        input_map = {placeholder.name: value for placeholder, value in zip(inner.inputs, found, strict=True)}
+    raise AssertionError("empty chain")
 
 
 def image_spec(tf: Any, source: Source) -> Any:
@@ -154,10 +203,8 @@ def build(tf: Any, source: Source, variables: list[Any]) -> Any:
         for external, internal in graph.captures:
             variable = by_handle.get(id(external))
             input_map[internal.name] = current.capture(variable.handle if variable is not None else external)
-        target = cut_point(_graph_output(tf, graph, plan), plan.activation)
-        (output,) = tf.graph_util.import_graph_def(
-            graph.as_graph_def(), input_map=input_map, return_elements=[target.name], name="original"
-        )
+        chain = cut_chain(graph, _graph_output(tf, graph, plan), plan.activation)
+        output = import_chain(tf, chain, input_map)
         if plan.squeeze_axes:
             output = tf.squeeze(output, axis=list(plan.squeeze_axes))
         if plan.cast_output:
@@ -181,6 +228,9 @@ def write(tf: Any, source_dir: str, out: str, plan: Plan) -> Source:
     root.variables = list(variables)
     root.trainable_variables = [v for v in variables if v.trainable]
     root.regularization_losses = list(getattr(obj, "regularization_losses", None) or [])
+    extra = _untracked_captures(tf, obj, source, variables)
+    if extra:  # e.g. a Keras RandomFlip's state: captured by the graph, not in obj.variables
+        root.other_resources = extra
     tf.saved_model.save(root, out, signatures={"serving_default": serving})
     return source
 
@@ -197,6 +247,27 @@ def _variables(obj: Any, source: Source) -> list[Any]:
     if found:
         return list(found.values())
     return _captured_variables(obj, source)
+
+
+def _untracked_captures(tf: Any, obj: Any, source: Source, variables: list[Any]) -> list[Any]:
+    """Objects of IN whose resources the wrapped functions capture but ``variables`` omits."""
+    known = {id(v.handle) for v in variables}
+    wanted = {
+        id(external)
+        for function, _ in source.functions.values()
+        for external, _ in function.graph.captures
+        if external.dtype == tf.resource and id(external) not in known
+    }
+    if not wanted:
+        return []
+    found: dict[int, Any] = {}
+    for child in tf.train.TrackableView(obj).descendants():
+        handle = getattr(child, "handle", None) if isinstance(child, tf.Variable) else None
+        if handle is None:
+            handle = getattr(child, "resource_handle", None)
+        if handle is not None and id(handle) in wanted:
+            found.setdefault(id(child), child)
+    return list(found.values())
 
 
 def _captured_variables(obj: Any, source: Source) -> list[Any]:

@@ -9,8 +9,13 @@ that shows only once the signature is called (so IN's lint cannot see it):
 * ``nocall-nondeterministic``: a counter variable changes every output (the wrapper exposes it,
   so fix's proof must fail on the execution probe SL704 and remove OUT).
 
-and ``sigmoid-output``: a multi-label classifier, conforming except that it returns
-``tf.sigmoid(logits)``, written here because the golden script has no sigmoid head.
+and, written here because the golden script has neither:
+
+* ``sigmoid-output``: a multi-label classifier, conforming except that it returns
+  ``tf.sigmoid(logits)``;
+* ``tf-keras-softmax``: a tf_keras classifier whose last Dense layer has
+  ``activation="softmax"``, saved by tf_keras: the Softmax sits in a function nested in the
+  ``__call__`` function (one per layer), as in real Keras models.
 
 Usage: ``python tests/fix/make_models.py OUT_DIR`` (runs in a fresh process; TensorFlow).
 """
@@ -41,7 +46,20 @@ def main(out: str) -> int:
         print(name)
     build_sigmoid(os.path.join(out, "sigmoid-output"))
     print("sigmoid-output")
+    build_tf_keras_softmax(os.path.join(out, "tf-keras-softmax"))
+    print("tf-keras-softmax")
     return 0
+
+
+def build_tf_keras_softmax(path: str) -> None:
+    import tf_keras
+
+    tf_keras.utils.set_random_seed(5)
+    inputs = tf_keras.Input((32, 32, 3), name="images")
+    x = tf_keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv1")(inputs)
+    x = tf_keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    outputs = tf_keras.layers.Dense(5, activation="softmax", name="probabilities")(x)
+    tf_keras.Model(inputs, outputs).save(path, save_format="tf", include_optimizer=False)
 
 
 def build_sigmoid(path: str) -> None:

@@ -217,17 +217,6 @@ def test_failed_write_removes_only_what_fix_created(tmp_path: Path) -> None:
     assert empty.is_dir() and not list(empty.iterdir())
 
 
-@pytest.fixture(scope="module")
-def hidden_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Models built by tests/fix/make_models.py (with the golden script's builder, and a sigmoid head)."""
-    need_tensorflow()
-    out = tmp_path_factory.mktemp("hidden")
-    script = REPO / "tests" / "fix" / "make_models.py"
-    result = subprocess.run([sys.executable, str(script), str(out)], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return out
-
-
 @pytest.mark.tensorflow
 @pytest.mark.parametrize(
     ("name", "fix_line", "relation"),
@@ -264,6 +253,15 @@ def test_sigmoid_is_removed(hidden_models: Path, tmp_path: Path) -> None:
     assert "  fix SL142: return logits: cut the graph at the input of the final Sigmoid" in result.stdout
     assert "  proof equal: sigmoid(OUT(x)) - IN(x) on 3 seeded random images" in result.stdout
     assert "SL142" not in codes_of(tmp_path / "out", "tf2-image-classification")
+
+
+@pytest.mark.tensorflow
+def test_softmax_nested_in_keras_layer_functions_is_removed(hidden_models: Path, tmp_path: Path) -> None:
+    result = run_speclint("fix", str(hidden_models / "tf-keras-softmax"), str(tmp_path / "out"))
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert "  fix SL142: return logits: cut the graph at the input of the final Softmax" in result.stdout
+    assert "  proof equal: softmax(OUT(x)) - IN(x) on 3 seeded random images" in result.stdout
+    assert "  proof lint: OUT passes the static rules and execution probes of tf2-image-classification" in result.stdout
 
 
 @pytest.mark.tensorflow
