@@ -273,3 +273,23 @@ def test_failed_proof_removes_out_and_says_why(hidden_models: Path, tmp_path: Pa
     assert "  proof FAILED OUT SL704 error: __call__(images, training=False): two calls" in result.stdout
     assert f"proof failed: {out} removed" in result.stdout
     assert not out.exists()
+
+
+def test_missing_weights_are_refused_before_writing(tmp_path: Path) -> None:
+    source = copy_model("tf2-softmax-output", tmp_path)
+    (source / "variables" / "variables.index").unlink()
+    result = run_speclint("fix", str(source), str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "cannot fix without the weights: variables/variables.index is missing" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.tensorflow
+def test_tf1_graph_with_variables_but_no_checkpoint_is_refused(tmp_path: Path) -> None:
+    need_tensorflow()
+    source = copy_model("tf1-softmax-output", tmp_path)
+    shutil.rmtree(source / "variables")
+    result = run_speclint("fix", str(source), str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert f"{source}: cannot fix without the weights: the graph has 2 variables, no checkpoint" in result.stderr
+    assert not (tmp_path / "out").exists()
