@@ -44,7 +44,7 @@ def run_fix(args: argparse.Namespace) -> int:
     from speclint.execute import require_tensorflow
 
     require_tensorflow()
-    missing = missing_weights(args.source)
+    missing = missing_weights(args.source, facts)
     if missing:
         raise SpeclintError(f"{display_path(args.source)}: cannot fix without the weights: {missing}")
     destination.create()
@@ -77,11 +77,16 @@ def run_fix(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-def missing_weights(source: str) -> str | None:
-    """Why IN's variables checkpoint is incomplete (its index or a data shard is missing), if it is."""
+VARIABLE_OPS = ("VarHandleOp", "VariableV2", "Variable")
+
+
+def missing_weights(source: str, facts: dict[str, Any]) -> str | None:
+    """Why IN's variables checkpoint is incomplete (no variables/, no index, a data shard gone), if it is."""
     directory = os.path.join(source, "variables")
     if not os.path.isdir(directory):
-        return None  # a model without variables; one that needs them fails to load, and says so
+        counts = [(m.get("graph") or {}).get("op_counts") or {} for m in facts["meta_graphs"]]
+        found = max((sum(c.get(op, 0) for op in VARIABLE_OPS) for c in counts), default=0)
+        return f"the graph has {found} variables and there is no variables/ directory" if found else None
     names = set(os.listdir(directory))
     if "variables.index" not in names:
         return "variables/variables.index is missing"

@@ -291,5 +291,8 @@ def test_tf1_graph_with_variables_but_no_checkpoint_is_refused(tmp_path: Path) -
     shutil.rmtree(source / "variables")
     result = run_speclint("fix", str(source), str(tmp_path / "out"))
     assert result.returncode == 2
-    assert f"{source}: cannot fix without the weights: the graph has 2 variables, no checkpoint" in result.stderr
+    assert (
+        f"{source}: cannot fix without the weights: the graph has 2 variables and there is no variables/ directory"
+        in (result.stderr)
+    )
     assert not (tmp_path / "out").exists()
