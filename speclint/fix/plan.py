@@ -64,6 +64,7 @@ class Plan:
     output_key: str | None = None
     image_size: tuple[int, int] | None = None
     task: str | None = None  # TF1: image_feature_vector | image_classification
+    batch_loop: bool = False  # TF2 fixed to batch 1: the wrapper maps it over the batch
     wrapped_signature: bool = False  # TF2 IN without __call__: its lint saw no entry point
 
     @property
@@ -192,6 +193,10 @@ def _plan_transforms(plan: Plan, facts: Json, by_code: dict[str, list[Finding]])
         plan.squeeze_axes = tuple(range(1, len(dims) - 1))
         shown = ", ".join("-1" if d < 0 else str(d) for d in dims)
         plan.fixes.append(Fix(("SL122",), f"squeeze the output ({shown}) to (-1, {dims[-1]})"))
+    images_shape = ((entry or {}).get("images") or {}).get("shape") or []
+    if "SL114" in found and plan.family == "tf2" and images_shape[:1] == [1]:
+        plan.batch_loop = True
+        plan.fixes.append(Fix(("SL114",), "accept any batch size: run the batch-1 model on each image (tf.map_fn)"))
     producer = ((entry or {}).get("output_producer") or {}).get("op")
     if "SL142" in found and producer in ACTIVATIONS:
         plan.activation = producer

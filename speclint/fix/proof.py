@@ -111,7 +111,11 @@ def judge_equal(
     plan: Plan,
 ) -> None:
     tolerances = Tolerances()
-    reference = np.asarray(call_in(original_input(images, plan)))
+    fed = original_input(images, plan)
+    if plan.batch_loop:  # IN takes one image at a time
+        reference = np.concatenate([np.asarray(call_in(fed[i : i + 1])) for i in range(len(fed))])
+    else:
+        reference = np.asarray(call_in(fed))
     if plan.squeeze_axes:
         reference = np.squeeze(reference, axis=plan.squeeze_axes)
     produced = np.asarray(call_out(images))
@@ -140,5 +144,5 @@ def judge_equal(
 def _relation(plan: Plan) -> str:
     fed = {"uint8": "round(x*255) as uint8", "scale255": "x*255"}.get(plan.input_transform or "", "x")
     left = f"{plan.activation.lower()}(OUT(x))" if plan.activation else "OUT(x)"
-    right = f"IN({fed})"
+    right = f"IN({fed})" if not plan.batch_loop else f"[IN({fed}[i]) for each i]"
     return f"{left} - {'squeeze(' + right + ')' if plan.squeeze_axes else right}"

@@ -179,7 +179,10 @@ def import_chain(tf: Any, chain: list[tuple[Any, Any]], input_map: dict[str, Any
 def image_spec(tf: Any, source: Source) -> Any:
     """The wrapper's input: the original's shape, float32 (what the spec wants)."""
     placeholder = _graph_input(source.function(False), source.plan)
-    return tf.TensorSpec(placeholder.shape, tf.float32, name="images")
+    shape = placeholder.shape.as_list()
+    if source.plan.batch_loop:
+        shape[0] = None
+    return tf.TensorSpec(shape, tf.float32, name="images")
 
 
 def build(tf: Any, source: Source, variables: list[Any]) -> Any:
@@ -187,8 +190,8 @@ def build(tf: Any, source: Source, variables: list[Any]) -> Any:
     plan = source.plan
     by_handle = {id(v.handle): v for v in variables}
 
-    def call(images: Any, training: bool = False) -> Any:
-        function = source.function(bool(training))
+    def run(images: Any, training: bool) -> Any:
+        function = source.function(training)
         graph = function.graph
         placeholder = _graph_input(function, plan)
         x = images
@@ -210,6 +213,14 @@ def build(tf: Any, source: Source, variables: list[Any]) -> Any:
         if plan.cast_output:
             output = tf.cast(output, tf.float32)
         return output
+
+    def call(images: Any, training: bool = False) -> Any:
+        if not plan.batch_loop:
+            return run(images, bool(training))
+        # A model fixed to batch 1: run it on each image (a while loop in the graph).
+        probe = run(tf.zeros([1, *images.shape[1:]], images.dtype), bool(training))
+        row = tf.TensorSpec(probe.shape[1:], probe.dtype)
+        return tf.map_fn(lambda image: run(image[None], bool(training))[0], images, fn_output_signature=row)
 
     return tf.function(call, autograph=False)
 

@@ -32,6 +32,7 @@ FIXABLE: dict[str, tuple[set[str], list[str]]] = {
     "tf2-output-float64": ({"SL121"}, []),
     "tf2-training-not-bool": ({"SL136"}, []),
     "tf2-output-rank3": ({"SL122"}, []),
+    "tf2-input-fixed-batch": ({"SL114"}, []),
     "tf1-output-rank3": ({"SL122"}, []),
     "keras3-export": ({"SL130", "SL135"}, []),
     "tf1-input-not-named-images": ({"SL110"}, []),
@@ -56,6 +57,7 @@ RELATION = {
     "tf2-rescale-127": "OUT(x) - IN(x*255)",
     "tf1-rescale-255": "OUT(x) - IN(x*255)",
     "tf2-output-rank3": "OUT(x) - squeeze(IN(x))",
+    "tf2-input-fixed-batch": "OUT(x) - [IN(x[i]) for each i]",
     "tf1-output-rank3": "OUT(x) - squeeze(IN(x))",
 }
 

@@ -17,6 +17,7 @@ from tests.conftest import MODELS, need_tensorflow, run_speclint
 TF2_FIXABLE = [
     "keras3-export",
     "tf2-dict-output",
+    "tf2-input-fixed-batch",
     "tf2-input-uint8",
     "tf2-no-call",
     "tf2-no-variables-attrs",
