@@ -31,15 +31,15 @@ def run_fix(args: argparse.Namespace) -> int:
         raise SpeclintError(f"{display_path(args.source)}: cannot read the model: {errors}")
     result = ruleset.check(facts, profile)
     if result.profile is None and not any(f.code.startswith("SL6") for f in result.findings):
-        print(f"{display_path(args.source)}: nothing to fix: {result.profile_reason}")
+        _say(f"{display_path(args.source)}: nothing to fix: {result.profile_reason}")
         return EXIT_FINDINGS
     plan = make_plan(facts, result, input_key=args.input, output_key=args.output, image_size=image_size)
     _print_plan(args.source, plan)
     if not plan.fixes:
-        print("nothing to fix: no finding of IN has a fix" if plan.unfixable else "nothing to fix: IN passes")
+        _say("nothing to fix: no finding of IN has a fix" if plan.unfixable else "nothing to fix: IN passes")
         return EXIT_FINDINGS
     if args.dry_run:
-        print("dry run: nothing written")
+        _say("dry run: nothing written")
         return EXIT_CLEAN
     from speclint.execute import require_tensorflow
 
@@ -63,17 +63,17 @@ def run_fix(args: argparse.Namespace) -> int:
             raise
         from speclint.execute.models import one_line
 
-        print(f"fix failed, {display_path(args.out)} removed: {one_line(exc)}")
+        _say(f"fix failed, {display_path(args.out)} removed: {one_line(exc)}")
         return EXIT_FINDINGS
     for line in proof.lines:
-        print(f"  proof {line}")
+        _say(f"  proof {line}")
     if not proof.ok:
         destination.discard()
         for failure in proof.failures:
-            print(f"  proof FAILED {failure}")
-        print(f"proof failed: {display_path(args.out)} removed")
+            _say(f"  proof FAILED {failure}")
+        _say(f"proof failed: {display_path(args.out)} removed")
         return EXIT_FINDINGS
-    print(f"wrote {display_path(args.out)}: {len(plan.fixes)} fix(es) applied and proven")
+    _say(f"wrote {display_path(args.out)}: {len(plan.fixes)} fix(es) applied and proven")
     return EXIT_CLEAN
 
 
@@ -101,13 +101,18 @@ def missing_weights(source: str, facts: dict[str, Any]) -> str | None:
     return f"variables/{absent[0]} is missing" if absent else None
 
 
+def _say(line: str) -> None:
+    """One line of output; a model's own strings (keys, names) never reach the terminal raw."""
+    print("".join(c if c.isprintable() else repr(c)[1:-1] for c in line))
+
+
 def _print_plan(source: str, plan: Plan) -> None:
-    print(f"{display_path(source)} [{plan.profile}]")
+    _say(f"{display_path(source)} [{plan.profile}]")
     for fix in plan.fixes:
-        print(f"  fix {fix.line()}")
+        _say(f"  fix {fix.line()}")
     for finding in plan.unfixable:
         hint = " (pass --image-size HxW)" if finding.code in ("SL116", "SL117") and plan.family == "tf1" else ""
-        print(f"  not fixed {finding.code} {finding.severity}: {finding.message}{hint}")
+        _say(f"  not fixed {finding.code} {finding.severity}: {finding.message}{hint}")
 
 
 def _write_and_prove(args: argparse.Namespace, plan: Plan, ruleset: RuleSet) -> Any:
