@@ -115,8 +115,7 @@ def _plan_tf2(plan: Plan, facts: Json, by_code: dict[str, list[Finding]]) -> Non
     elif "serve" in children:
         source = "the Keras 3 export's serve endpoint"
     else:
-        signatures = (object_graph or {}).get("signatures") or []
-        name = "serving_default" if "serving_default" in signatures else (signatures[0] if signatures else None)
+        name = _signature_name(object_graph or {})
         source = f"signature '{name}'" if name else "a signature"
     count = (attributes.get("variables") or {}).get("variable_count")
     losses = (attributes.get("regularization_losses") or {}).get("item_count")
@@ -203,14 +202,17 @@ def _plan_transforms(plan: Plan, facts: Json, by_code: dict[str, list[Finding]])
         plan.fixes.append(Fix(("SL142",), f"return logits: cut the graph at the input of the final {producer}"))
 
 
+def _signature_name(object_graph: Json) -> str:
+    """The signature a wrapper calls: serving_default, else the first by name (as ``tf2.py`` picks)."""
+    names = [n for n in object_graph.get("signatures") or [] if not n.startswith("__")]
+    return "serving_default" if "serving_default" in names else (sorted(names)[0] if names else "")
+
+
 def _wrapped_signature(facts: Json) -> Json | None:
     """The input and output of the signature a TF2 wrapper calls when IN has no ``__call__``."""
     object_graph = _object_graph(facts) or {}
-    if "serve" in object_graph.get("root", {}).get("children", []):
-        name = "serve"
-    else:
-        names = [n for n in object_graph.get("signatures") or [] if not n.startswith("__")]
-        name = "serving_default" if "serving_default" in names else (sorted(names)[0] if names else "")
+    keras3 = "serve" in object_graph.get("root", {}).get("children", [])
+    name = "serve" if keras3 else _signature_name(object_graph)
     signature = next((m["signatures"].get(name) for m in facts["meta_graphs"] if name in m["signatures"]), None)
     if not signature or len(signature["inputs"]) != 1 or len(signature["outputs"]) != 1:
         return None
