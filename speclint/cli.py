@@ -18,7 +18,7 @@ from speclint.errors import EXIT_ERROR, SpeclintError, print_error
 from speclint.rules.model import SEVERITIES
 from speclint.rules.profiles import PROFILE_NAMES
 
-COMMANDS = ("check", "show", "rules", "rule", "diff")
+COMMANDS = ("check", "show", "rules", "rule", "diff", "fix")
 LANG_HELP = "quote and link the TF2 spec in zh-CN or pt-BR (default: from LANG; en otherwise and for TF1)"
 
 
@@ -170,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument(
         "--fail-on", choices=("breaking", "warning"), default="breaking", help="exit 1 from this severity on"
     )
+    _add_fix_command(commands)
     return parser
 
 
@@ -182,6 +183,20 @@ def _print_help() -> int:
         if "check" in choices:
             sys.stdout.write("\n`speclint PATH...` is `speclint check PATH...`:\n\n" + choices["check"].format_help())
     return 0
+
+
+def _add_fix_command(commands: Any) -> None:
+    fix = commands.add_parser(
+        "fix", help="write a conforming wrapper of a model into a new directory, proven equal (needs TensorFlow)"
+    )
+    fix.add_argument("source", metavar="IN", help="the model directory (never written)")
+    fix.add_argument("out", metavar="OUT", help="a new or empty directory for the fixed model")
+    fix.add_argument("--profile", help="auto (default) or one of: " + ", ".join(PROFILE_NAMES))
+    fix.add_argument("--dry-run", action="store_true", help="list the fixes without writing anything")
+    fix.add_argument("--input", metavar="KEY", help="the image input when the model has several")
+    fix.add_argument("--output", metavar="KEY", help="the output to return when the model has several")
+    fix.add_argument("--image-size", metavar="HxW", help="TF1: the image size when the model does not say")
+    fix.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto", help="where the proof's probes run")
 
 
 def _code_list(text: str) -> list[str]:
@@ -208,6 +223,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from speclint.diff.command import run_diff
 
             return run_diff(args)
+        if args.command == "fix":
+            from speclint.fix.command import run_fix
+
+            return run_fix(args)
         if args.command in ("rules", "rule"):
             from speclint.explain import run_explain
 

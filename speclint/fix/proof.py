@@ -1,0 +1,148 @@
+"""The proof that OUT is IN made conforming: the ordinary pipeline on OUT, and equal outputs.
+
+1. Lint: OUT is read and checked (static rules and the execution probes, through
+   ``speclint.execute``) under IN's profile. OUT may keep only findings IN had and fix did not
+   claim to fix; anything else (a new finding, or a "fixed" one still there) fails the proof.
+2. Equality: seeded random images in [0, 1] through both, compared within the probes' batch
+   tolerances after the known transform: IN sees ``round(x * 255)`` (uint8) or ``x * 255``
+   (rescaled input); a removed softmax/sigmoid is applied to OUT's logits; a float64 output is
+   compared as float32.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from speclint.execute import ExecuteOptions, Tolerances, execute
+from speclint.fix.plan import Plan
+from speclint.read import read_model
+from speclint.rules.model import Finding
+from speclint.rules.ruleset import RuleSet
+
+PROOF_BATCH = 3
+PROOF_SEED = 0
+
+
+@dataclass
+class Proof:
+    ok: bool = True
+    lines: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def fail(self, text: str) -> None:
+        self.ok = False
+        self.failures.append(text)
+
+
+def lint_both(source: str, out: str, plan: Plan, ruleset: RuleSet, device: str) -> tuple[list[Finding], list[Finding]]:
+    """IN's and OUT's findings under IN's profile, the execution probes included (one worker)."""
+    facts = [read_model(source), read_model(out)]
+    execute(facts, ExecuteOptions(device=device))  # type: ignore[arg-type]
+    before, after = (ruleset.check(f, plan.profile).findings for f in facts)
+    return before, after
+
+
+# Static findings about the images input, the output and the graph between them: for an IN
+# without __call__ they describe the signature OUT wraps unchanged (outputs proven equal).
+ENTRY_FAMILIES = ("SL11", "SL12", "SL14")
+
+
+def judge_lint(proof: Proof, before: list[Finding], after: list[Finding], plan: Plan) -> None:
+    allowed = {f.code for f in before} - plan.fixed_codes
+    bad = []
+    hidden: set[str] = set()
+    for finding in after:
+        if finding.code in allowed:
+            continue
+        if plan.wrapped_signature and finding.code.startswith(ENTRY_FAMILIES) and finding.code not in plan.fixed_codes:
+            proof.lines.append(
+                f"not fixed {finding.code} {finding.severity} (in IN's signature too): {finding.message}"
+            )
+            continue
+        bad.append(finding)
+    for finding in bad:
+        proof.fail(f"OUT {finding.code} {finding.severity}: {finding.message}")
+    kept = sorted({f.code for f in after if f.code in allowed} | hidden)
+    if not bad:
+        probes = "static rules and execution probes"
+        still = f" (still there, as in IN: {', '.join(kept)})" if kept else ""
+        proof.lines.append(f"lint: OUT passes the {probes} of {plan.profile}{still}")
+
+
+def proof_images(shape: tuple[int | None, ...], plan: Plan) -> np.ndarray:
+    batch = shape[0] if shape and shape[0] else PROOF_BATCH
+    default_h, default_w = plan.image_size or (32, 32)
+    height = shape[1] if len(shape) == 4 and shape[1] else default_h
+    width = shape[2] if len(shape) == 4 and shape[2] else default_w
+    channels = shape[3] if len(shape) == 4 and shape[3] else 3
+    rng = np.random.default_rng(PROOF_SEED)
+    return rng.random((batch, height, width, channels), dtype=np.float32)
+
+
+def original_input(images: np.ndarray, plan: Plan) -> np.ndarray:
+    """What IN is fed for OUT's images."""
+    if plan.input_transform == "uint8":
+        return np.round(np.clip(images, 0.0, 1.0) * 255.0).astype(np.uint8)
+    if plan.input_transform == "scale255":
+        return images * np.float32(255.0)
+    return images
+
+
+def expected_from(out_values: np.ndarray, plan: Plan) -> np.ndarray:
+    """OUT's output mapped back to what IN returns (the removed activation applied)."""
+    values = out_values.astype(np.float64)
+    if plan.activation == "Softmax":
+        shifted = np.exp(values - values.max(axis=-1, keepdims=True))
+        return shifted / shifted.sum(axis=-1, keepdims=True)  # type: ignore[no-any-return]
+    if plan.activation == "Sigmoid":
+        return 1.0 / (1.0 + np.exp(-values))  # type: ignore[no-any-return]
+    return values
+
+
+def judge_equal(
+    proof: Proof,
+    images: np.ndarray,
+    call_in: Callable[[np.ndarray], Any],
+    call_out: Callable[[np.ndarray], Any],
+    plan: Plan,
+) -> None:
+    tolerances = Tolerances()
+    fed = original_input(images, plan)
+    if plan.batch_loop:  # IN takes one image at a time
+        reference = np.concatenate([np.asarray(call_in(fed[i : i + 1])) for i in range(len(fed))])
+    else:
+        reference = np.asarray(call_in(fed))
+    if plan.squeeze_axes:
+        reference = np.squeeze(reference, axis=plan.squeeze_axes)
+    produced = np.asarray(call_out(images))
+    if produced.dtype != np.float32:
+        proof.fail(f"OUT returns {produced.dtype}, not float32")
+        return
+    if reference.shape != produced.shape:
+        proof.fail(f"OUT's output has shape {produced.shape}, IN's {reference.shape}")
+        return
+    mapped = expected_from(produced, plan)
+    want = reference.astype(np.float32).astype(np.float64)
+    allowed = tolerances.batch_atol + tolerances.batch_rtol * np.abs(want)
+    error = np.abs(mapped - want)
+    if not np.all(error <= allowed):
+        proof.fail(
+            f"outputs differ: max |{_relation(plan)}| = {float(error.max()):.3g} "
+            f"(allowed {tolerances.batch_atol:g} + {tolerances.batch_rtol:g}*|IN|)"
+        )
+        return
+    proof.lines.append(
+        f"equal: {_relation(plan)} on {images.shape[0]} seeded random images {tuple(images.shape[1:])}, "
+        f"max difference {float(error.max()):.3g}"
+    )
+
+
+def _relation(plan: Plan) -> str:
+    fed = {"uint8": "round(x*255) as uint8", "scale255": "x*255"}.get(plan.input_transform or "", "x")
+    left = f"{plan.activation.lower()}(OUT(x))" if plan.activation else "OUT(x)"
+    right = f"IN({fed})" if not plan.batch_loop else f"[IN({fed}[i]) for each i]"
+    return f"{left} - {'squeeze(' + right + ')' if plan.squeeze_axes else right}"
