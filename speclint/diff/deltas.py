@@ -177,6 +177,7 @@ def lint_regressions(old_findings: list[Any], new_findings: list[Any], old_codes
                 lint_severity=finding.severity,
                 lint_name=finding.name,
                 lint_message=redact(finding.message),
+                places=[redact(place.where) for place in finding.all_locations],
             )
         )
     return found

@@ -51,6 +51,9 @@ def page(rule: ChangeRule, example: dict[str, Any] | None) -> str:
     for finding in (example or {}).get("findings", []):
         if finding["code"] == rule.code:
             lines.append(f"  {finding['code']} {finding['severity']} {finding['message']}")
+            others = [place for place in finding.get("locations", [])[1:] if place != finding["where"]]
+            if others:
+                lines.append(f"      also in: {', '.join(others)}")
     lines += ["```", ""]
     return "\n".join(lines)
 
