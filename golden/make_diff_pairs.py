@@ -172,7 +172,10 @@ def expected(pair_dir: Path) -> dict[str, Any]:
         code = main(["diff", str(pair_dir / "old"), str(pair_dir / "new"), "--format", "json"])
     report = __import__("json").loads(out.getvalue())
     findings = [
-        {k: f[k].replace(str(pair_dir), "PAIR") for k in ("code", "severity", "where", "message")}
+        {
+            **{k: f[k].replace(str(pair_dir), "PAIR") for k in ("code", "severity", "where", "message")},
+            "locations": [place["where"].replace(str(pair_dir), "PAIR") for place in f["locations"]],
+        }
         for model in report["models"]
         for f in model["findings"]
     ]

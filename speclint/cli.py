@@ -170,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument(
         "--fail-on", choices=("breaking", "warning"), default="breaking", help="exit 1 from this severity on"
     )
+    from speclint.diff.options import add_diff_options  # --select/--ignore (SC codes), --profile, --rules, --config
+
+    add_diff_options(diff)
     _add_fix_command(commands)
     return parser
 

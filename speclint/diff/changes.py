@@ -11,12 +11,16 @@ from __future__ import annotations
 import os
 from typing import Any, NamedTuple
 
+from speclint import __version__
 from speclint.errors import SpeclintError
+from speclint.project import project_url
 from speclint.read.hub import format_shape
 from speclint.rules import validator
+from speclint.rules.engine import group
 from speclint.rules.loader import load_json, schemas_path
-from speclint.rules.model import SpecRef
+from speclint.rules.model import Location, SpecRef
 from speclint.rules.validator import Validator
+from speclint.rules.wording import redact_function_numbers
 
 CHANGE_SEVERITIES = ("info", "warning", "breaking")  # ascending
 
@@ -47,7 +51,9 @@ class ChangeRule(NamedTuple):
 
 
 class ChangeFinding(NamedTuple):
-    """One change between the two versions of one model. Field order is the sort order."""
+    """One change between the two versions of one model: one root cause, with every place it
+    shows (issue 11's rule for lint findings, applied to changes). ``where``/``message`` are
+    those of the first place. Field order is the sort order."""
 
     path: str
     code: str
@@ -58,9 +64,19 @@ class ChangeFinding(NamedTuple):
     message: str
     spec_url: str
     fix: str
+    url: str = ""  # the change rule's page, docs/changes/SCxxx.md
+    cause: str = ""  # the delta without its place: the same values, key and side
+    locations: tuple[Location, ...] = ()
+
+    @property
+    def all_locations(self) -> tuple[Location, ...]:
+        return self.locations or (Location(self.where, ""),)
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self._asdict())
+        data = self._asdict()
+        data.pop("cause")
+        data["locations"] = [{"where": place.where} for place in self.all_locations]
+        return dict(data)
 
 
 def changes_dir() -> str:
@@ -125,6 +141,8 @@ class ChangeEngine:
         return matching[0]
 
     def judge(self, path: str, deltas: list[dict[str, Any]], model_format: str | None) -> list[ChangeFinding]:
+        """One finding per (rule, cause): a change seen in several tag-sets, signatures or
+        ``__call__`` traces is one finding that keeps every place."""
         findings = []
         for item in deltas:
             rule = self.rule_for(item)
@@ -139,9 +157,24 @@ class ChangeEngine:
                     message=render(rule.message, item),
                     spec_url=rule.spec_for(model_format).url,
                     fix=rule.fix,
+                    url=change_page_url(rule.code),
+                    cause=cause_of(rule.message, item),
+                    locations=tuple(Location(safe(str(place)), "") for place in item.get("places", ())),
                 )
             )
-        return sorted(set(findings))
+        return group(sorted(set(findings)))
+
+
+def change_page_url(code: str, version: str = __version__) -> str:
+    """``docs/changes/<CODE>.md`` at the released tag, as lint findings link ``docs/rules``."""
+    return f"{project_url()}/blob/v{version}/docs/changes/{code}.md"
+
+
+def cause_of(template: str, item: dict[str, Any]) -> str:
+    """What makes two deltas one change: the rule's message without the place (the same values,
+    key and side: what the reader is told), free of the function numbers TensorFlow gives each
+    save. Lint rules without ``cause`` pointers group the same way (``engine.CompiledRule``)."""
+    return redact_function_numbers(render(template, {**item, "where": ""}))
 
 
 def safe(text: str) -> str:

@@ -13,13 +13,17 @@ import sys
 from typing import Any, NamedTuple
 
 from speclint import __version__
+from speclint.check import require_known_selectors
+from speclint.config import Config
 from speclint.diff.changes import ChangeEngine, ChangeFinding, change_rank
 from speclint.diff.deltas import compare, delta, lint_regressions
+from speclint.diff.options import ChangeSelection, lint_settings
 from speclint.diff.sources import Pair, git_pairs, path_pairs
 from speclint.diff.view import contract_view
 from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError
 from speclint.read import read_model
 from speclint.read.loading import DEFAULT_MAX_BYTES
+from speclint.rules.profiles import require_known
 from speclint.rules.ruleset import RuleSet
 
 
@@ -36,7 +40,10 @@ class DiffResult(NamedTuple):
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    max_bytes = args.max_file_size or DEFAULT_MAX_BYTES
+    lint = LintSettings.from_args(args)  # a bad config or code is exit 2 before reading anything
+    engine = ChangeEngine()
+    selection = ChangeSelection(args, list(engine.rules))
+    max_bytes = args.max_file_size or lint.config.max_file_size or DEFAULT_MAX_BYTES
 
     def read(model_dir: str) -> dict[str, Any]:
         return read_model(model_dir, max_bytes)
@@ -51,9 +58,8 @@ def run_diff(args: argparse.Namespace) -> int:
         print(f"speclint: error: {problem}", file=sys.stderr)
     if not pairs:
         return EXIT_ERROR
-    engine = ChangeEngine()
-    ruleset = RuleSet()
-    results = [diff_pair(pair, engine, ruleset) for pair in pairs]
+    results = [diff_pair(pair, engine, lint) for pair in pairs]
+    results = [r._replace(findings=[f for f in r.findings if selection.wants(f.code)]) for r in results]
     model_format = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     from speclint.diff.report import render, step_summary
 
@@ -72,7 +78,22 @@ def run_diff(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if failing else EXIT_CLEAN
 
 
-def diff_pair(pair: Pair, engine: ChangeEngine, ruleset: RuleSet) -> DiffResult:
+class LintSettings(NamedTuple):
+    """The lint rules of the lint-regression check, chosen as ``check`` chooses them."""
+
+    ruleset: RuleSet
+    config: Config
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> LintSettings:
+        config = lint_settings(args)
+        ruleset = RuleSet(config.rules)
+        require_known(config.profile)
+        require_known_selectors(ruleset, config, argparse.Namespace(select=None, ignore=None))
+        return cls(ruleset, config)
+
+
+def diff_pair(pair: Pair, engine: ChangeEngine, lint: LintSettings) -> DiffResult:
     """Compare one pair; a side that cannot be read is reported on stderr, never raised."""
     if pair.old is None or pair.new is None:
         side = pair.new or pair.old
@@ -94,17 +115,20 @@ def diff_pair(pair: Pair, engine: ChangeEngine, ruleset: RuleSet) -> DiffResult:
             pair.key, pair.old.label, pair.new.label, old_facts["format"], new_facts["format"], "unreadable", []
         )
     deltas = compare(contract_view(old_facts), contract_view(new_facts))
-    deltas += _lint(old_facts, new_facts, ruleset)
+    deltas += _lint(old_facts, new_facts, lint, pair.key)
     findings = engine.judge(pair.key, deltas, new_facts["format"])
     return DiffResult(
         pair.key, pair.old.label, pair.new.label, old_facts["format"], new_facts["format"], "compared", findings
     )
 
 
-def _lint(old_facts: dict[str, Any], new_facts: dict[str, Any], ruleset: RuleSet) -> list[dict[str, Any]]:
-    """The normal rule engine on both versions: rules that ran on OLD and passed, and fail on NEW."""
-    old_result = ruleset.check(old_facts)
-    new_result = ruleset.check(new_facts)
+def _lint(old_facts: dict[str, Any], new_facts: dict[str, Any], lint: LintSettings, key: str) -> list[dict[str, Any]]:
+    """The normal rule engine on both versions, with the profile, select and ignore ``check``
+    would use for this model: rules that ran on OLD and passed, and fail on NEW."""
+    ruleset = lint.ruleset
+    profile, select, ignore = lint.config.for_model(key)
+    old_result = ruleset.check(old_facts, profile, select, ignore)
+    new_result = ruleset.check(new_facts, profile, select, ignore)
     ran = {code for code, rule in ruleset.rules.items() if rule.gate}
     if old_result.profile is not None:
         ran |= set(ruleset.codes_for(old_result.profile))

@@ -24,8 +24,17 @@ def compare(old: Json, new: Json) -> list[Json]:
     found: list[Json] = []
     if old["format"] != new["format"]:
         found.append(delta("format-changed", "model", old["format"], new["format"]))
-    if old["task"] and new["task"] and old["task"] != new["task"]:
-        found.append(delta("task-changed", "model", old["task"], new["task"]))
+    if old["task"] and new["task"] and old["task"]["task"] != new["task"]["task"]:  # both known, with evidence
+        found.append(
+            delta(
+                "task-changed",
+                "model",
+                old["task"]["task"],
+                new["task"]["task"],
+                old_evidence=old["task"]["evidence"],
+                new_evidence=new["task"]["evidence"],
+            )
+        )
     if old["image_size"] and new["image_size"] and _size(old["image_size"]) != _size(new["image_size"]):
         where = new["image_size"]["where"]
         found.append(delta("image-size-changed", where, _size(old["image_size"]), _size(new["image_size"])))
@@ -177,6 +186,7 @@ def lint_regressions(old_findings: list[Any], new_findings: list[Any], old_codes
                 lint_severity=finding.severity,
                 lint_name=finding.name,
                 lint_message=redact(finding.message),
+                places=[redact(place.where) for place in finding.all_locations],
             )
         )
     return found

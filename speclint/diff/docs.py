@@ -51,6 +51,9 @@ def page(rule: ChangeRule, example: dict[str, Any] | None) -> str:
     for finding in (example or {}).get("findings", []):
         if finding["code"] == rule.code:
             lines.append(f"  {finding['code']} {finding['severity']} {finding['message']}")
+            others = [place for place in finding.get("locations", [])[1:] if place != finding["where"]]
+            if others:
+                lines.append(f"      also in: {', '.join(others)}")
     lines += ["```", ""]
     return "\n".join(lines)
 
@@ -61,6 +64,15 @@ def index(rules: dict[str, ChangeRule]) -> str:
         "",
         "Generated from `schemas/changes/` by `python -m speclint.diff.docs`; do not edit by hand.",
         "Exit 1 when a change is `breaking` (or `warning` with `--fail-on warning`).",
+        "",
+        "One change is one finding: the same change (same rule, same values and key) seen in several",
+        "tag-sets, signatures or `__call__` traces is reported once, with every place (text: `also in:",
+        "... (N more)`; JSON: `locations`; SARIF: one result with all locations; GitHub: one annotation).",
+        "",
+        "`--select`/`--ignore` take these change codes or prefixes (`--ignore SC16`); an unknown one is",
+        "exit 2 with a suggestion. The lint-regression rules (SC160-SC162) run the lint rules as",
+        "`speclint check` would on NEW's path: `[tool.speclint]` select, ignore, per-path and profile,",
+        "rule packs from `rules` there or `--rules` here, and `--profile`/`--config` as for check.",
         "",
         "| code | name | severity | category | what |",
         "|---|---|---|---|---|",

@@ -1,8 +1,10 @@
 """Reports of ``speclint diff`` in the formats of ``check``: text, json, github, sarif, and the
 Markdown step summary.
 
-Kept apart from ``speclint/report`` (whose reporters render lint results): it borrows only
-GitHub's escaping and the model-file mapping from there.
+Kept apart from ``speclint/report`` (whose reporters render lint results), but a change
+finding is shown as a lint finding is: the same lines (``finding_lines``, with "also in: ...
+(N more)" for its other places), the same GitHub annotation text, and one SARIF result with
+every place as a location.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from speclint import __version__
 from speclint.diff.changes import CHANGE_SEVERITIES, ChangeRule, safe
-from speclint.report.github import escape_data, escape_property, model_file
+from speclint.report.github import annotation_text, escape_data, escape_property, model_file
+from speclint.report.sarif import artifact_uri, location
+from speclint.report.text import finding_lines
+from speclint.safe_text import no_workflow_commands
 
 if TYPE_CHECKING:
     from speclint.diff.command import DiffResult
@@ -21,7 +26,7 @@ if TYPE_CHECKING:
 ORDER = tuple(reversed(CHANGE_SEVERITIES))  # breaking, warning, info
 GITHUB_LEVELS = {"breaking": "error", "warning": "warning", "info": "notice"}
 SARIF_LEVELS = {"breaking": "error", "warning": "warning", "info": "note"}
-DIFF_REPORT_VERSION = 1
+DIFF_REPORT_VERSION = 2  # 2: one finding per root cause, with its ``locations``
 MAX_SUMMARY_ROWS = 500
 
 
@@ -38,11 +43,13 @@ def headline(results: list[DiffResult]) -> str:
     """One sentence for logs and the step summary: how many changes of each severity."""
     counts = Counter(f.severity for r in results for f in r.findings)
     total = sum(counts.values())
+    places = sum(len(f.all_locations) for r in results for f in r.findings)
     models = _plural(len(results), "model")
     if not total:
         return f"no changes for consumers ({models})"
     detail = ", ".join(f"{counts[s]} {s}" for s in ORDER if counts[s])
-    return f"{_plural(total, 'change')} ({detail}) in {models}"
+    at = f" at {_plural(places, 'location')}" if places != total else ""
+    return f"{_plural(total, 'change')} ({detail}){at} in {models}"
 
 
 def _sides(result: DiffResult) -> str:
@@ -56,10 +63,9 @@ def text(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
         unreadable = " (unreadable)" if result.status == "unreadable" else ""
         lines.append(f"{safe(result.path)}: {_sides(result)}{unreadable}")
         for finding in result.findings:
-            lines.append(f"  {finding.code} {finding.severity} {finding.message}")
-            lines.append(f"      at {finding.where} | {finding.name} | {finding.spec_url}")
+            lines += finding_lines(finding)
     lines.append(headline(results)[0].upper() + headline(results)[1:] + ".")
-    return "\n".join(lines) + "\n"
+    return no_workflow_commands("\n".join(lines) + "\n")
 
 
 def document(results: list[DiffResult]) -> dict[str, Any]:
@@ -92,7 +98,7 @@ def github(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
         file = escape_property(model_file(result.path))
         for finding in result.findings:
             title = escape_property(f"{finding.code} {finding.name}")
-            message = escape_data(f"{finding.message}\n{finding.spec_url}")
+            message = escape_data(annotation_text(finding))
             lines.append(f"::{GITHUB_LEVELS[finding.severity]} file={file},title={title}::{message}")
     lines.append(f"speclint diff: {headline(results)}.")
     return "\n".join(lines) + "\n"
@@ -120,13 +126,8 @@ def sarif(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
             "ruleIndex": index[f.code],
             "level": SARIF_LEVELS[f.severity],
             "message": {"text": f.message},
-            "locations": [
-                {
-                    "physicalLocation": {"artifactLocation": {"uri": model_file(r.path), "uriBaseId": "%SRCROOT%"}},
-                    "logicalLocations": [{"fullyQualifiedName": f.where}],
-                }
-            ],
-            "properties": {"old": r.old, "new": r.new},
+            "locations": [location(_artifact(r.path), place.where) for place in f.all_locations],
+            "properties": {"old": r.old, "new": r.new, "rule_url": f.url, "spec_url": f.spec_url},
         }
         for r in results
         for f in r.findings
@@ -142,6 +143,11 @@ def sarif(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
         ],
     }
     return json.dumps(log, indent=2) + "\n"
+
+
+def _artifact(model_path: str) -> dict[str, Any]:
+    uri, base = artifact_uri(model_path)
+    return {"uri": uri, "uriBaseId": base} if base else {"uri": uri}
 
 
 def _cell(value: str) -> str:
@@ -167,8 +173,11 @@ def step_summary(results: list[DiffResult], version: str) -> str:
     if rows:
         lines += ["", "| Model | Change | Severity | Message |", "|---|---|---|---|"]
         for r, f in rows[:MAX_SUMMARY_ROWS]:
+            more = len(f.all_locations) - 1
+            places = f" (+{more} more)" if more else ""
             lines.append(
-                f"| {_cell(r.path)} | [{f.code}]({f.spec_url}) {_cell(f.name)} | {f.severity} | {_cell(f.message)} |"
+                f"| {_cell(r.path)} | [{f.code}]({f.url or f.spec_url}) {_cell(f.name)} | {f.severity} "
+                f"| {_cell(f.message)}{places} |"
             )
         if len(rows) > MAX_SUMMARY_ROWS:
             lines += ["", f"... and {len(rows) - MAX_SUMMARY_ROWS} more; see the job log."]

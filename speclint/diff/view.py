@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from speclint.rules.profiles import choose
+from speclint.rules.profiles import PROBABILITY_OPS
+from speclint.rules.wording import namer
+from speclint.vocabulary import is_tf1
 
 Json = dict[str, Any]
 HIDDEN_SIGNATURES = frozenset({"__saved_model_init_op"})
@@ -136,12 +138,29 @@ def _image_size(facts: Json, calls: dict[str, Json] | None) -> Json | None:
     return None
 
 
-def _task(facts: Json) -> str | None:
-    """classification or feature-vector, by the same choice as ``--profile auto``."""
-    profile = choose(facts, "auto").profile
-    if profile is None:
+def _task(facts: Json) -> Json | None:
+    """classification or feature-vector, only where the model says so, with what said it.
+
+    Not ``--profile auto``'s choice: that defaults to feature-vector, and a TF2 classifier
+    whose output is logits (a MatMul or BiasAdd, like a feature vector's) would read as one.
+    Evidence is a TF1 Hub signature named for its task, or an output produced by a
+    probability op (Softmax, Sigmoid); anything else is unknown, and an unknown task never
+    makes a task change.
+    """
+    if not facts.get("meta_graphs"):
         return None
-    return "classification" if profile.endswith("classification") else "feature-vector"
+    entries = facts.get("entry_points") or []
+    signatures = {e.get("signature") for e in entries}
+    if is_tf1(facts.get("format")):
+        for name, task in (("image_classification", "classification"), ("image_feature_vector", "feature-vector")):
+            if name in signatures:
+                return {"task": task, "evidence": f"signature {name}"}
+    for entry in entries:
+        op = (entry.get("output_producer") or {}).get("op")
+        if op in PROBABILITY_OPS:
+            where = namer(facts)(str(entry.get("where", "an entry point")))
+            return {"task": "classification", "evidence": f"the output of {where} comes from {op}"}
+    return None
 
 
 def _attributes(facts: Json) -> dict[str, bool]:

@@ -14,7 +14,7 @@ from pathlib import PurePath
 from speclint.read.files import SAVED_MODEL_NAMES
 from speclint.report import SEVERITY_ORDER, ReportContext, closing_counts
 from speclint.report.text import also_in
-from speclint.rules.model import Finding
+from speclint.rules.model import Reported
 from speclint.rules.ruleset import ModelResult
 from speclint.safe_text import escape
 
@@ -71,7 +71,7 @@ def summary_line(results: list[ModelResult], context: ReportContext | None = Non
     return closing_counts(results, context, prefix="speclint: ")
 
 
-def annotation_text(finding: Finding) -> str:
+def annotation_text(finding: Reported) -> str:
     """Message, the other places, the fix and the rule page: what a reviewer needs in one box."""
     lines = [escape(finding.message)]
     if finding.where not in finding.message:

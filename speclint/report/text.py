@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from speclint.report import ReportContext, closing_counts
-from speclint.rules.model import Finding
+from speclint.rules.model import Reported
 from speclint.rules.ruleset import ModelResult
 from speclint.safe_text import escape, escape_path, no_workflow_commands
 
@@ -15,7 +15,7 @@ def _paint(text: str, what: str, color: bool) -> str:
     return f"\033[{COLORS[what]}m{text}\033[0m" if color else text
 
 
-def also_in(finding: Finding, shown: int = ALSO_SHOWN) -> str:
+def also_in(finding: Reported, shown: int = ALSO_SHOWN) -> str:
     """``also in: tag-set [train] signature_def['default'], ... (3 more)``, or "" for one place."""
     others: list[str] = []
     for location in finding.all_locations[1:]:
@@ -28,7 +28,7 @@ def also_in(finding: Finding, shown: int = ALSO_SHOWN) -> str:
     return text + (f" ({extra} more)" if extra else "")
 
 
-def finding_lines(finding: Finding, color: bool = False) -> list[str]:
+def finding_lines(finding: Reported, color: bool = False) -> list[str]:
     """The lines of one finding: what, where (once), the fix and the rule page."""
     severity = _paint(finding.severity, finding.severity, color)
     lines = [f"  {escape(finding.code)} {severity} {escape(finding.message)}"]

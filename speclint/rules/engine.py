@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from speclint.project import rule_page_url
-from speclint.rules.model import Finding, Location, Rule
+from speclint.rules.model import Finding, G, Location, Rule
 from speclint.rules.validator import Validator, compile_schema
 from speclint.rules.wording import namer, redact_function_numbers, show
 
@@ -66,9 +66,10 @@ def fingerprint(code: str, cause: str) -> str:
     return hashlib.sha256(f"{code}\0{cause}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def group(findings: list[Finding]) -> list[Finding]:
-    """One finding per (model, rule, cause), with the locations of all in their order."""
-    merged: dict[tuple[str, str, str], list[Finding]] = {}
+def group(findings: list[G]) -> list[G]:
+    """One finding per (model, rule, cause), with the locations of all in their order (lint
+    findings, and the change findings of ``speclint diff``)."""
+    merged: dict[tuple[str, str, str], list[G]] = {}
     for finding in findings:
         merged.setdefault((finding.path, finding.code, finding.cause), []).append(finding)
     grouped = []

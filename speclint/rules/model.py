@@ -6,7 +6,7 @@ start-up a pre-commit hook pays on every commit.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from speclint.vocabulary import TF2
 
@@ -102,3 +102,44 @@ class Finding(NamedTuple):
         data.pop("cause")
         data["locations"] = [dict(location._asdict()) for location in self.all_locations]
         return dict(data)
+
+
+class Reported(Protocol):
+    """What the text and github reporters read of a finding: lint findings and ``speclint diff``'s
+    change findings alike, so both show one root cause with its other places the same way."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def where(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def spec_url(self) -> str: ...
+    @property
+    def fix(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def all_locations(self) -> tuple[Location, ...]: ...
+
+
+class Groupable(Protocol):
+    """What ``engine.group`` needs to merge the findings of one root cause."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def cause(self) -> str: ...
+    @property
+    def all_locations(self) -> tuple[Location, ...]: ...
+    def _replace(self: G, *, locations: tuple[Location, ...]) -> G: ...
+
+
+G = TypeVar("G", bound=Groupable)

@@ -45,6 +45,23 @@ def matches(code: str, selectors: list[str]) -> bool:
     return any(selector == "ALL" or code.startswith(selector) for selector in selectors)
 
 
+def require_known_codes(
+    selectors: list[str], codes: list[str], where: str, noun: str = "rule", listing: str = "run `speclint rules`"
+) -> None:
+    """Every selector is ``ALL`` or a prefix of some code; else one line with a "did you mean"
+    (shared by lint rules and ``speclint diff``'s change rules)."""
+    for selector in selectors:
+        if selector == "ALL" or any(code.startswith(selector) for code in codes):
+            continue
+        import difflib
+
+        known = sorted(codes)
+        prefixes = sorted({code[:n] for code in known for n in range(2, len(code))})
+        guess = difflib.get_close_matches(selector.upper(), known + prefixes, n=1, cutoff=0.6)
+        hint = f"; did you mean {guess[0]}?" if guess else f" ({listing} to list them)"
+        raise SpeclintError(f"{where}: unknown {noun} code or prefix {selector!r}{hint}")
+
+
 class RuleSet:
     def __init__(self, extra_rule_dirs: list[str] | None = None, language: str = "en") -> None:
         self.rules: dict[str, Rule] = load_rules(extra_rule_dirs)
@@ -61,16 +78,7 @@ class RuleSet:
 
     def require_known_selectors(self, selectors: list[str], where: str) -> None:
         """A code or prefix that selects no rule is a typo: one line, with a suggestion."""
-        for selector in selectors:
-            if selector == "ALL" or any(code.startswith(selector) for code in self.rules):
-                continue
-            import difflib
-
-            known = sorted(self.rules)
-            prefixes = sorted({code[:n] for code in known for n in range(2, len(code))})
-            guess = difflib.get_close_matches(selector.upper(), known + prefixes, n=1, cutoff=0.6)
-            hint = f"; did you mean {guess[0]}?" if guess else " (run `speclint rules` to list them)"
-            raise SpeclintError(f"{where}: unknown rule code or prefix {selector!r}{hint}")
+        require_known_codes(selectors, list(self.rules), where)
 
     def compiled(self, code: str) -> CompiledRule:
         if code not in self._compiled:

@@ -34,14 +34,16 @@ def test_pull_request_diff_annotates_and_summarises(tmp_path: Path) -> None:
     run = run_action(tmp_path, command="diff", models=(), diff_base=base, paths="models")
     assert run.completed.returncode == 1, run.completed.stderr
     assert run.command_line == f"speclint: running: speclint diff --base {base} --format github -- models"
-    assert (
+    (annotation,) = [line for line in run.annotations if "SC134" in line]  # one change, one annotation
+    assert annotation.startswith(
         "::error file=models/net/saved_model.pb,title=SC134 output-width-changed::output width 8 -> 5 in `__call__`"
-        "%0Ahttps://www.tensorflow.org/hub/common_saved_model_apis/images#feature-vector"
-    ) in run.annotations
+        "%0Aalso in: signature_def['serving_default'] in tag-set [serve]%0A"
+    )
+    assert annotation.endswith("/docs/changes/SC134.md")
     assert run.outputs["diff-exit-code"] == "1"
     assert run.summary.startswith("### speclint diff ")
-    assert "2 changes (2 breaking) in 1 model" in run.summary
-    assert f"| models/net | {base}:models/net | models/net | compared | 2 | 0 | 0 |" in run.summary
+    assert "1 change (1 breaking) at 2 locations in 1 model" in run.summary
+    assert f"| models/net | {base}:models/net | models/net | compared | 1 | 0 | 0 |" in run.summary
     assert "| models/net | [SC134](" in run.summary
     assert git(run.workspace, "status", "--porcelain") == ""
 

@@ -20,7 +20,9 @@ def test_text_report_names_both_sides_and_exits_1_on_breaking() -> None:
     assert completed.returncode == 1, completed.stderr
     assert "SC134 breaking output width 8 -> 5 in `__call__`" in completed.stdout
     assert "[tf2 -> tf2]" in completed.stdout
-    assert completed.stdout.rstrip().endswith("2 changes (2 breaking) in 1 model.")
+    assert "      also in: signature_def['serving_default'] in tag-set [serve]" in completed.stdout
+    assert completed.stdout.count("SC134") == 2  # the finding and its rule page: one root cause
+    assert completed.stdout.rstrip().endswith("1 change (1 breaking) at 2 locations in 1 model.")
 
 
 def test_compatible_exits_0() -> None:
@@ -40,7 +42,7 @@ def test_fail_on_warning() -> None:
 def test_json_report() -> None:
     completed = speclint("diff", *pair("tf1-to-tf2"), "--format", "json")
     report = json.loads(completed.stdout)
-    assert report["diff_report_version"] == 1
+    assert report["diff_report_version"] == 2
     (model,) = report["models"]
     assert (model["old_format"], model["new_format"], model["status"]) == ("tf1-hub", "tf2", "compared")
     assert [f["code"] for f in model["findings"]] == ["SC102"]
@@ -52,8 +54,9 @@ def test_github_annotations_point_at_the_new_model() -> None:
     annotations = [line for line in completed.stdout.splitlines() if line.startswith("::")]
     assert annotations == [
         "::error file=dangerous-op-added/new/saved_model.pb,title=SC150 dangerous-op-added::dangerous op ReadFile "
-        "added: none in OLD, present in NEW (see `speclint check` SL600 for where)%0A"
-        "https://www.tensorflow.org/hub/common_saved_model_apis/images#input"
+        "added: none in OLD, present in NEW (see `speclint check` SL600 for where)%0Aat graph%0A"
+        "fix: Remove the op; file access belongs outside the model.%0A"
+        "https://github.com/speclint/speclint/blob/v0.1.0/docs/changes/SC150.md"
     ]
 
 
@@ -66,7 +69,7 @@ def test_github_is_the_default_under_actions(tmp_path: Path) -> None:
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("### speclint diff ")
     assert "\\[SC134\\]" not in text and "[SC134](" in text
-    assert "| output width 8 -\\> 5 in \\`\\_\\_call\\_\\_\\` |" in text  # Markdown-escaped
+    assert "| output width 8 -\\> 5 in \\`\\_\\_call\\_\\_\\` (+1 more) |" in text  # Markdown-escaped
 
 
 def test_sarif_report_is_valid() -> None:
@@ -124,3 +127,38 @@ def test_findings_are_sorted_and_stable() -> None:
     codes = [f["code"] for f in json.loads(first)["models"][0]["findings"]]
     assert codes == sorted(codes)
     assert not re.search(r"__inference_\w+_\d", first), "per-save function numbers leak into the report"
+
+
+def test_one_change_is_one_finding_with_every_place_in_every_format() -> None:
+    """A TF1 input rename shows in two signatures of two tag-sets: one finding that keeps all
+    four places (issue 11's one root cause, one finding)."""
+    args = pair("input-renamed")
+    report = json.loads(speclint("diff", *args, "--format", "json").stdout)
+    (renamed,) = [f for f in report["models"][0]["findings"] if f["code"] == "SC121"]
+    places = [place["where"] for place in renamed["locations"]]
+    assert len(places) == len(set(places)) == 4
+    assert renamed["where"] == places[0] and places[0] in renamed["message"]
+    assert {"tag-set []", "tag-set [train]"} == {place.rsplit(" in ", 1)[1] for place in places}
+    text = speclint("diff", *args).stdout
+    assert text.count("SC121 breaking") == 1
+    assert "also in: " in text and "(1 more)" in text
+    github = speclint("diff", *args, "--format", "github").stdout
+    assert sum(line.startswith("::error") and "SC121" in line for line in github.splitlines()) == 1
+    sarif = json.loads(speclint("diff", *args, "--format", "sarif").stdout)
+    (result,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "SC121"]
+    assert [loc["logicalLocations"][0]["name"] for loc in result["locations"]] == places
+    assert all(loc["physicalLocation"]["region"] == {"startLine": 1} for loc in result["locations"])
+
+
+def test_tf2_call_traces_and_signature_are_one_finding() -> None:
+    report = json.loads(speclint("diff", *pair("input-shape-narrowed"), "--format", "json").stdout)
+    (narrowed,) = [f for f in report["models"][0]["findings"] if f["code"] == "SC124"]
+    places = [place["where"] for place in narrowed["locations"]]
+    assert places[0] == "`__call__`" and any("serving_default" in place for place in places)
+
+
+def test_different_values_stay_different_findings() -> None:
+    """Grouping merges one cause only: three attributes removed stay three findings."""
+    report = json.loads(speclint("diff", *pair("attribute-removed"), "--format", "json").stdout)
+    messages = [f["message"] for f in report["models"][0]["findings"]]
+    assert len(messages) == len(set(messages)) > 1
