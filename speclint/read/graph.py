@@ -10,9 +10,14 @@ path between them?" without knowing how the model was built.
 
 from __future__ import annotations
 
+import functools
+import os
 import struct
+import sys
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from speclint.proto.messages import Message, dtype_name
@@ -22,6 +27,8 @@ CALL_OPS = frozenset({"PartitionedCall", "StatefulPartitionedCall"})
 IF_OPS = frozenset({"If", "StatelessIf"})
 WHILE_OPS = frozenset({"While", "StatelessWhile"})
 CASE_OPS = frozenset({"Case", "StatelessCase"})
+CONTROL_FLOW_OPS = IF_OPS | WHILE_OPS | CASE_OPS
+CALLING_OPS = CALL_OPS | CONTROL_FLOW_OPS  # with library function names as ops: all that can run a function
 PASS_THROUGH_OPS = frozenset({"Identity", "IdentityN", "Snapshot", "StopGradient", "PreventGradient"})
 NCHW_FORMATS = frozenset({b"NCHW", b"NCDHW", b"NCHW_VECT_C"})
 SCALE_OPS = frozenset({"Mul", "RealDiv", "Div", "TrueDiv", "DivNoNan"})
@@ -60,24 +67,52 @@ class Ref:
 
 
 class Scope:
-    """The top-level graph or one library function: its nodes, arguments and returns."""
+    """The top-level graph or one library function: its nodes, arguments and returns.
 
-    __slots__ = ("args", "consumers", "name", "nodes", "outputs", "ret")
+    ``nodes`` maps names to the parsed ``NodeDef`` messages without copying them; ``base`` is
+    the integer id of the first node (ids ``base .. base + len(nodes)``), the arguments follow.
+    """
+
+    __slots__ = ("arg_positions", "args", "base", "name", "nodes", "outputs", "ret")
 
     def __init__(
         self,
         name: str,
-        nodes: dict[str, Message],
+        nodes: _Nodes,
+        base: int,
         args: list[str] | None = None,
         outputs: list[str] | None = None,
         ret: dict[str, str] | None = None,
     ) -> None:
         self.name = name
         self.nodes = nodes
+        self.base = base
         self.args = args or []
+        self.arg_positions = {arg: i for i, arg in reversed(list(enumerate(self.args)))}  # first wins, as list.index
         self.outputs = outputs or []
         self.ret = ret or {}
-        self.consumers: dict[str, list[tuple[str, int]]] = {}
+
+
+class _Nodes(Mapping[str, Message]):
+    """Node name -> ``NodeDef`` of one scope, over the repeated field itself (no wrapper kept per node)."""
+
+    __slots__ = ("_ids", "_messages")
+
+    def __init__(self, ids: dict[str, int], messages: Any) -> None:
+        self._ids = ids  # name -> position in the repeated field (the last node of a duplicated name wins)
+        self._messages = messages
+
+    def __getitem__(self, name: str) -> Message:
+        return self._messages[self._ids[name]]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
 
 def function_refs(node: Message) -> Iterator[str]:
@@ -92,40 +127,174 @@ def function_refs(node: Message) -> Iterator[str]:
 
 
 class GraphIndex:
-    """The top-level graph and its function library as scopes, with data-flow queries."""
+    """The top-level graph and its function library as scopes, with data-flow queries.
+
+    Built in one pass over the nodes: every node and function argument gets an integer id,
+    every data input is parsed once into (producer id, output index), and consumers are found
+    by binary search in the edges sorted by producer. Queries walk integers, and each answer
+    is kept: many entry points that share an input, an output or a function cost one walk.
+    """
 
     def __init__(self, graph_def: Message) -> None:
-        self.scopes: dict[str, Scope] = {TOP: Scope(TOP, {n.name: n for n in graph_def.node})}
-        for function in graph_def.library.function:
+        self.scopes: dict[str, Scope] = {}
+        self._ops: list[str] = []  # id -> op type ("" for an argument)
+        self._names: list[str] = []  # id -> node or argument name
+        self._bases: list[int] = []  # first id of each scope, ascending
+        self._scope_names: list[str] = []
+        self._arg_position: dict[int, int] = {}  # argument id -> its position
+        self._targets: dict[int, list[tuple[str, int]]] = {}
+        self._memo: dict[tuple[Any, ...], Any] = {}
+        self._summaries: dict[tuple[str, int], tuple[frozenset[int], frozenset[int]]] = {}
+        functions = list(graph_def.library.function)
+        self._function_names = frozenset(f.signature.name for f in functions)
+        pending: list[tuple[Scope, Any]] = [(self._add_scope(TOP, graph_def.node), graph_def.node)]
+        for function in functions:
             signature = function.signature
-            self.scopes[signature.name] = Scope(
+            scope = self._add_scope(
                 signature.name,
-                {n.name: n for n in function.node_def},
+                function.node_def,
                 args=[arg.name for arg in signature.input_arg],
                 outputs=[arg.name for arg in signature.output_arg],
                 ret=dict(function.ret),
             )
-        for scope in self.scopes.values():
-            for name, node in scope.nodes.items():
-                position = 0
-                for raw in node.input:
-                    if raw.startswith("^"):
-                        continue
-                    ref = self.parse_ref(scope.name, raw)
-                    scope.consumers.setdefault(ref.node, []).append((name, position))
-                    position += 1
+            pending.append((scope, function.node_def))
+        # Data edges in consumer order: producer id, output index, consumer id, input position.
+        self._in_start = array("q")
+        self._edge_src = array("q")
+        self._edge_index = array("q")
+        self._edge_dst = array("q")
+        self._edge_pos = array("q")
+        for scope, nodes in pending:
+            self._add_edges(scope, nodes)
+        self._in_start.extend([len(self._edge_src)] * (len(self._ops) + 1 - len(self._in_start)))  # arguments
+        # The same edges sorted by producer: a node's consumers are one slice, found by bisection.
+        order = sorted(range(len(self._edge_src)), key=self._edge_src.__getitem__)
+        self._out_src = array("q", map(self._edge_src.__getitem__, order))
+        self._out_dst = array("q", map(self._edge_dst.__getitem__, order))
+        self._out_pos = array("q", map(self._edge_pos.__getitem__, order))
+
+    def _add_scope(
+        self,
+        name: str,
+        nodes: Any,
+        args: list[str] | None = None,
+        outputs: list[str] | None = None,
+        ret: dict[str, str] | None = None,
+    ) -> Scope:
+        base = len(self._ops)
+        names = [node.name for node in nodes]
+        ops = [sys.intern(node.op) for node in nodes]
+        ids = {node_name: position for position, node_name in enumerate(names)}
+        scope = Scope(name, _Nodes(ids, nodes), base, args, outputs, ret)
+        self.scopes[name] = scope
+        self._bases.append(base)
+        self._scope_names.append(name)
+        self._names.extend(names)
+        self._ops.extend(ops)
+        for position, arg in enumerate(scope.args):
+            self._arg_position[len(self._ops)] = position
+            self._names.append(arg)
+            self._ops.append("")
+        return scope
+
+    def _add_edges(self, scope: Scope, nodes: Any) -> None:
+        """Parse every data input of ``scope`` once (control inputs carry no data)."""
+        base, ids = scope.base, scope.nodes._ids
+        live = None if len(ids) == len(nodes) else set(ids.values())  # a duplicated name: the last node wins
+        in_start, src, out_index = self._in_start, self._edge_src, self._edge_index
+        dst, pos = self._edge_dst, self._edge_pos
+        is_function = scope.name != TOP
+        arg_base = base + len(nodes)
+        arg_positions = scope.arg_positions
+        in_start.extend([len(src)] * (base - len(in_start)))  # the previous scope's arguments
+        for position, node in enumerate(nodes):
+            in_start.append(len(src))
+            if live is not None and position not in live:
+                continue
+            node_id = base + position
+            slot = 0
+            for raw in node.input:
+                if raw[:1] == "^":
+                    continue
+                if is_function and raw in arg_positions:
+                    src.append(arg_base + arg_positions[raw])
+                    out_index.append(arg_positions[raw])
+                else:
+                    ref = self.parse_ref(scope.name, raw) if ":" in raw else None
+                    local = ids.get(raw if ref is None else ref.node)
+                    src.append(-1 if local is None else base + local)
+                    out_index.append(0 if ref is None else ref.index)
+                dst.append(node_id)
+                pos.append(slot)
+                slot += 1
+
+    # ---- ids -------------------------------------------------------------------------
+    def _id(self, ref: Ref) -> int:
+        """The id of a ref's node or argument; -1 when it names nothing."""
+        scope = self.scopes.get(ref.scope)
+        if scope is None:
+            return -1
+        if ref.is_arg:
+            position = scope.arg_positions.get(ref.node)
+            return -1 if position is None else scope.base + len(scope.nodes._messages) + position
+        local = scope.nodes._ids.get(ref.node)
+        return -1 if local is None else scope.base + local
+
+    def _scope_of(self, node_id: int) -> str:
+        return self._scope_names[bisect_right(self._bases, node_id) - 1]
+
+    def _out(self, node_id: int) -> Iterable[tuple[int, int]]:
+        """(consumer id, input position) of every data edge leaving ``node_id``."""
+        low = bisect_left(self._out_src, node_id)
+        high = bisect_right(self._out_src, node_id, low)
+        return zip(self._out_dst[low:high], self._out_pos[low:high], strict=True)
+
+    def _inputs(self, node_id: int) -> tuple[array[int], array[int]]:
+        start, end = self._in_start[node_id], self._in_start[node_id + 1]
+        return self._edge_src[start:end], self._edge_index[start:end]
+
+    def _targets_of(self, node_id: int) -> list[tuple[str, int]]:
+        """``_call_targets`` of a node by id, computed once and only for ops that can call."""
+        op = self._ops[node_id]
+        if op not in CALLING_OPS and op not in self._function_names:
+            return []
+        targets = self._targets.get(node_id)
+        if targets is None:
+            scope = self.scopes[self._scope_of(node_id)]
+            targets = self._call_targets(scope.nodes._messages[node_id - scope.base])
+            self._targets[node_id] = targets
+        return targets
+
+    def _arg_id(self, function: str, position: int) -> int:
+        scope = self.scopes.get(function)
+        if scope is None or not 0 <= position < len(scope.args):
+            return -1
+        return scope.base + len(scope.nodes._messages) + position
 
     # ---- inventory -------------------------------------------------------------------
     def op_counts(self, scope_name: str) -> dict[str, int]:
-        return dict(sorted(Counter(n.op for n in self.scopes[scope_name].nodes.values()).items()))
+        scope = self.scopes[scope_name]
+        if len(scope.nodes._ids) == len(scope.nodes._messages):
+            ops = self._ops[scope.base : scope.base + len(scope.nodes._ids)]
+        else:
+            ops = [self._ops[scope.base + local] for local in scope.nodes._ids.values()]
+        return dict(sorted(Counter(ops).items()))
 
     def reachable_functions(self, start: str = TOP) -> list[str]:
-        """Functions reached from ``start`` by calls or function-valued attributes, transitively."""
+        """Functions reached from ``start`` by calls or function-valued attributes, transitively.
+
+        Only ops that can carry a function attribute have their attributes read: a registered op
+        without one, which is nearly every node, is never asked.
+        """
         seen: set[str] = set()
         stack = [start]
+        plain = _plain_ops()
         while stack:
-            for node in self.scopes[stack.pop()].nodes.values():
-                for name in (*function_refs(node), node.op):
+            scope = self.scopes[stack.pop()]
+            for local in scope.nodes._ids.values():
+                op = self._ops[scope.base + local]
+                names: Iterable[str] = (op,) if op in plain else (*function_refs(scope.nodes._messages[local]), op)
+                for name in names:
                     if name in self.scopes and name != TOP and name not in seen:
                         seen.add(name)
                         stack.append(name)
@@ -145,19 +314,20 @@ class GraphIndex:
     def parse_ref(self, scope_name: str, raw: str) -> Ref:
         """``node``, ``node:1`` (GraphDef) or ``arg``, ``node:output:1`` (FunctionDef)."""
         scope = self.scopes[scope_name]
-        if scope_name != TOP and raw in scope.args:
-            return Ref(scope_name, raw, scope.args.index(raw), is_arg=True)
+        if scope_name != TOP and raw in scope.arg_positions:
+            return Ref(scope_name, raw, scope.arg_positions[raw], is_arg=True)
         parts = raw.split(":")
         if len(parts) == 1:
             return Ref(scope_name, parts[0])
         if len(parts) == 2:
             return Ref(scope_name, parts[0], _int(parts[1]))
         node, out_name, index = parts[0], parts[1], _int(parts[2])
-        node_def = scope.nodes.get(node)
-        if out_name != "output" and node_def is not None:
-            targets = self._call_targets(node_def)  # a function called by name: outputs are named
-            if targets and out_name in self.scopes[targets[0][0]].outputs:
-                index += self.scopes[targets[0][0]].outputs.index(out_name)
+        if out_name != "output":
+            local = scope.nodes._ids.get(node)
+            if local is not None:
+                targets = self._targets_of(scope.base + local)  # a function called by name: outputs are named
+                if targets and out_name in self.scopes[targets[0][0]].outputs:
+                    index += self.scopes[targets[0][0]].outputs.index(out_name)
         return Ref(scope_name, node, index)
 
     def tensor_ref(self, tensor_name: str) -> Ref | None:
@@ -200,16 +370,27 @@ class GraphIndex:
     # ---- data flow -------------------------------------------------------------------
     def producer(self, ref: Ref, depth: int = 0) -> dict[str, Any]:
         """The op that really produces ``ref``, looking through identities and calls."""
+        key = ("producer", ref)
+        if depth == 0 and key in self._memo:
+            return dict(self._memo[key])
         node = self.node(ref)
         if node is None or depth > 200:
-            return {"op": None, "node": ref.node, "function": ref.scope or None}
+            result = {"op": None, "node": ref.node, "function": ref.scope or None}
+        else:
+            result = self._producer_through(ref, node, depth)
+        if depth == 0:
+            self._memo[key] = result
+            return dict(result)
+        return result
+
+    def _producer_through(self, ref: Ref, node: Message, depth: int) -> dict[str, Any]:
         if node.op in PASS_THROUGH_OPS:
             inputs = [raw for raw in node.input if not raw.startswith("^")]
             index = ref.index if node.op == "IdentityN" else 0
             if index < len(inputs):
                 return self.producer(self.parse_ref(ref.scope, inputs[index]), depth + 1)
         targets = self._call_targets(node)
-        if node.op not in IF_OPS | WHILE_OPS | CASE_OPS and targets:
+        if node.op not in CONTROL_FLOW_OPS and targets:
             inner = self.function_output(targets[0][0], ref.index)
             if inner is not None:
                 return self.producer(inner, depth + 1)
@@ -217,114 +398,122 @@ class GraphIndex:
 
     def consumers(self, ref: Ref) -> list[dict[str, Any]]:
         """The first real ops that read ``ref``, looking through identities and into calls."""
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        stack, seen = [ref], set()
+        key = ("consumers", ref.scope, ref.node, ref.is_arg)
+        if key not in self._memo:
+            self._memo[key] = self._consumers(self._id(ref))
+        return [dict(found) for found in self._memo[key]]
+
+    def _consumers(self, start: int) -> list[dict[str, Any]]:
+        found: set[int] = set()
+        stack, seen = [start], set()
+        ops = self._ops
         while stack:
             current = stack.pop()
-            if (current.scope, current.node) in seen:
+            if current in seen or current < 0:
                 continue
-            seen.add((current.scope, current.node))
-            scope = self.scopes[current.scope]
-            for name, position in scope.consumers.get(current.node, []):
-                node = scope.nodes[name]
-                targets = self._call_targets(node)
-                if node.op in PASS_THROUGH_OPS:
-                    stack.append(Ref(current.scope, name))
-                elif targets and node.op not in WHILE_OPS | IF_OPS | CASE_OPS:
+            seen.add(current)
+            for consumer, position in self._out(current):
+                op = ops[consumer]
+                if op in PASS_THROUGH_OPS:
+                    stack.append(consumer)
+                    continue
+                targets = self._targets_of(consumer)
+                if targets and op not in CONTROL_FLOW_OPS:
                     for function, offset in targets:
-                        arg = self.function_arg(function, position - offset)
-                        if arg is not None:
-                            stack.append(arg)
+                        stack.append(self._arg_id(function, position - offset))
                 else:
-                    found[(current.scope, name)] = {"op": node.op, "node": name, "function": current.scope or None}
-        return [found[key] for key in sorted(found)][:LIST_CAP]
+                    found.add(consumer)
+        keyed = sorted((self._scope_of(node_id), self._names[node_id], node_id) for node_id in found)
+        return [
+            {"op": ops[node_id], "node": name, "function": scope or None} for scope, name, node_id in keyed[:LIST_CAP]
+        ]
 
     def forward(self, ref: Ref) -> set[tuple[str, str]]:
         """Every node data can reach from ``ref`` (entering every function it flows into)."""
-        reached: set[tuple[str, str]] = set()
-        stack = [ref]
-        visited: set[tuple[str, str]] = set()
+        return {(self._scope_of(i), self._names[i]) for i in self._forward(self._id(ref))}
+
+    def _forward(self, start: int) -> set[int]:
+        reached: set[int] = set()
+        stack = [start]
+        visited: set[int] = set()
         while stack:
             current = stack.pop()
-            key = (current.scope, current.node)
-            if key in visited:
+            if current in visited or current < 0:
                 continue
-            visited.add(key)
-            scope = self.scopes[current.scope]
-            for name, position in scope.consumers.get(current.node, []):
-                reached.add((current.scope, name))
-                stack.append(Ref(current.scope, name))
-                for function, offset in self._call_targets(scope.nodes[name]):
-                    arg = self.function_arg(function, position - offset)
-                    if arg is not None:
-                        stack.append(arg)
+            visited.add(current)
+            for consumer, position in self._out(current):
+                reached.add(consumer)
+                stack.append(consumer)
+                for function, offset in self._targets_of(consumer):
+                    stack.append(self._arg_id(function, position - offset))
         return reached
 
     def backward(self, ref: Ref) -> set[tuple[str, str]]:
         """Every node ``ref`` depends on, following calls into the functions they run.
 
-        Each (function, output) is summarised once: the nodes it depends on and the arguments it
-        reads, which lead back to the call site's inputs. Shared and nested calls so cost linear
-        time, where one walk per calling context grows exponentially with nested shared calls.
+        Each (function, output) is summarised once per graph: the nodes it depends on and the
+        arguments it reads, which lead back to the call site's inputs. Shared and nested calls so
+        cost linear time, where one walk per calling context grows exponentially with nested
+        shared calls.
         """
-        memo: dict[tuple[str, int], _Summary] = {}
-        reached, _ = self._backward_from(ref, memo, 0)
+        return {(self._scope_of(i), self._names[i]) for i in self._backward(ref)}
+
+    def _backward(self, ref: Ref) -> set[int]:
+        reached, _ = self._backward_from(self._id(ref), ref.index, 0)
         return reached
 
-    def _backward_from(
-        self, ref: Ref, memo: dict[tuple[str, int], _Summary], depth: int
-    ) -> tuple[set[tuple[str, str]], set[int]]:
-        """Nodes ``ref`` depends on within its scope and the calls it makes, and the arguments it reads."""
-        reached: set[tuple[str, str]] = set()
+    def _backward_from(self, start: int, index: int, depth: int) -> tuple[set[int], set[int]]:
+        """Nodes ``start`` depends on within its scope and the calls it makes, and the arguments it reads."""
+        reached: set[int] = set()
         args: set[int] = set()
-        stack = [ref]
-        visited: set[Ref] = set()
+        stack = [(start, index)]
+        visited: set[Any] = set()
+        ops = self._ops
         while stack:
-            current = stack.pop()
-            if current in visited:
+            current, index = stack.pop()
+            if current < 0:
                 continue
-            visited.add(current)
-            if current.is_arg:
-                args.add(current.index)
+            if not ops[current]:
+                args.add(self._arg_position[current])
                 continue
-            node = self.node(current)
-            if node is None:
+            targets = self._targets_of(current)
+            key: Any = (current, index) if targets else current
+            if key in visited:
                 continue
-            reached.add((current.scope, current.node))
-            targets = self._call_targets(node)
+            visited.add(key)
+            reached.add(current)
+            sources, indices = self._inputs(current)
             for function, offset in targets:
-                inner_nodes, inner_args = self._function_summary(function, current.index, memo, depth + 1)
+                inner_nodes, inner_args = self._function_summary(function, index, depth + 1)
                 reached |= inner_nodes
-                inputs = [raw for raw in node.input if not raw.startswith("^")]
                 for arg in inner_args:  # leave the function through the call site's matching input
-                    if arg + offset < len(inputs):
-                        stack.append(self.parse_ref(current.scope, inputs[arg + offset]))
-            if not targets or node.op in IF_OPS | WHILE_OPS | CASE_OPS:
-                for raw in node.input:
-                    if not raw.startswith("^"):
-                        stack.append(self.parse_ref(current.scope, raw))
+                    if arg + offset < len(sources):
+                        stack.append((sources[arg + offset], indices[arg + offset]))
+            if not targets or ops[current] in CONTROL_FLOW_OPS:
+                stack.extend(zip(sources, indices, strict=True))
         return reached, args
 
-    def _function_summary(
-        self, function: str, index: int, memo: dict[tuple[str, int], _Summary], depth: int
-    ) -> _Summary:
+    def _function_summary(self, function: str, index: int, depth: int) -> tuple[frozenset[int], frozenset[int]]:
         key = (function, index)
-        if key in memo:
-            return memo[key]
-        empty: _Summary = (frozenset(), frozenset())
+        if key in self._summaries:
+            return self._summaries[key]
+        empty: tuple[frozenset[int], frozenset[int]] = (frozenset(), frozenset())
         if depth > MAX_CALL_DEPTH:
             return empty
-        memo[key] = empty  # a function that calls itself sees an empty summary of itself
+        self._summaries[key] = empty  # a function that calls itself sees an empty summary of itself
         inner = self.function_output(function, index)
         if inner is not None:
-            nodes, args = self._backward_from(inner, memo, depth)
-            memo[key] = (frozenset(nodes), frozenset(args))
-        return memo[key]
+            nodes, args = self._backward_from(self._id(inner), inner.index, depth)
+            self._summaries[key] = (frozenset(nodes), frozenset(args))
+        return self._summaries[key]
 
     def path_ops(self, source: Ref, sink: Ref) -> list[str]:
         """Op types on some data path from ``source`` to ``sink``, sorted."""
-        on_path = self.forward(source) & self.backward(sink)
-        return sorted({self.scopes[s].nodes[n].op for s, n in on_path})
+        key = ("path_ops", source.scope, source.node, source.is_arg, sink)
+        if key not in self._memo:
+            on_path = self._forward(self._id(source)) & self._backward(sink)
+            self._memo[key] = sorted({self._ops[i] for i in on_path})
+        return list(self._memo[key])
 
     def input_rescaling(self, ref: Ref) -> list[dict[str, Any]]:
         """Scalar constants the input is first scaled by (x/255, x*(1/127.5)) or shifted by (x-127.5)."""
@@ -383,3 +572,14 @@ def scalar_value(tensor: Message) -> float | None:
 
 def _int(text: str) -> int:
     return int(text) if text.isdigit() else 0
+
+
+@functools.lru_cache(maxsize=1)
+def _plain_ops() -> frozenset[str]:
+    """Registered ops that declare no function-valued attribute: TensorFlow runs no function through them."""
+    data = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "data")
+    names = []
+    for file_name in ("known_ops.txt", "function_ops.txt"):
+        with open(os.path.join(data, file_name), encoding="utf-8") as handle:
+            names.append({line for line in handle.read().split("\n") if line and not line.startswith("#")})
+    return frozenset(names[0] - names[1])
