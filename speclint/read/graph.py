@@ -18,6 +18,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import repeat
 from typing import Any
 
 from speclint.proto.messages import Message, dtype_name
@@ -29,6 +30,7 @@ WHILE_OPS = frozenset({"While", "StatelessWhile"})
 CASE_OPS = frozenset({"Case", "StatelessCase"})
 CONTROL_FLOW_OPS = IF_OPS | WHILE_OPS | CASE_OPS
 CALLING_OPS = CALL_OPS | CONTROL_FLOW_OPS  # with library function names as ops: all that can run a function
+PLAIN, CALLING, ARGUMENT = 0, 1, 2  # kinds of ids in a GraphIndex
 PASS_THROUGH_OPS = frozenset({"Identity", "IdentityN", "Snapshot", "StopGradient", "PreventGradient"})
 NCHW_FORMATS = frozenset({b"NCHW", b"NCDHW", b"NCHW_VECT_C"})
 SCALE_OPS = frozenset({"Mul", "RealDiv", "Div", "TrueDiv", "DivNoNan"})
@@ -144,9 +146,12 @@ class GraphIndex:
         self._arg_position: dict[int, int] = {}  # argument id -> its position
         self._targets: dict[int, list[tuple[str, int]]] = {}
         self._memo: dict[tuple[Any, ...], Any] = {}
+        self._size = 0  # ids handed out: every scope's nodes, then its arguments
+        self._calling: list[int] = []  # ids of nodes that may run a function
         self._summaries: dict[tuple[str, int], tuple[frozenset[int], frozenset[int]]] = {}
         functions = list(graph_def.library.function)
         self._function_names = frozenset(f.signature.name for f in functions)
+        self._calling_ops = CALLING_OPS | self._function_names
         pending: list[tuple[Scope, Any]] = [(self._add_scope(TOP, graph_def.node), graph_def.node)]
         for function in functions:
             signature = function.signature
@@ -158,6 +163,9 @@ class GraphIndex:
                 ret=dict(function.ret),
             )
             pending.append((scope, function.node_def))
+        self._kind = bytearray(self._size)  # id -> PLAIN, CALLING (may run a function) or ARGUMENT
+        for argument in self._arg_position:
+            self._kind[argument] = ARGUMENT
         # Data edges in consumer order: producer id, output index, consumer id, input position.
         self._in_start = array("q")
         self._edge_src = array("q")
@@ -165,13 +173,19 @@ class GraphIndex:
         self._edge_dst = array("q")
         self._edge_pos = array("q")
         for scope, nodes in pending:
-            self._add_edges(scope, nodes)
-        self._in_start.extend([len(self._edge_src)] * (len(self._ops) + 1 - len(self._in_start)))  # arguments
-        # The same edges sorted by producer: a node's consumers are one slice, found by bisection.
+            self._read_nodes(scope, nodes)
+        self._in_start.extend([len(self._edge_src)] * (self._size + 1 - len(self._in_start)))  # arguments
+        # The same edges sorted by producer: a node's consumers are one slice.
         order = sorted(range(len(self._edge_src)), key=self._edge_src.__getitem__)
-        self._out_src = array("q", map(self._edge_src.__getitem__, order))
+        out_src = array("q", map(self._edge_src.__getitem__, order))
         self._out_dst = array("q", map(self._edge_dst.__getitem__, order))
         self._out_pos = array("q", map(self._edge_pos.__getitem__, order))
+        self._out_start = array("q", map(bisect_left, repeat(out_src), range(self._size + 1)))
+        self._calls_out = frozenset(  # producers with a consumer that may run a function
+            self._edge_src[edge]
+            for node_id in self._calling
+            for edge in range(self._in_start[node_id], self._in_start[node_id + 1])
+        )
 
     def _add_scope(
         self,
@@ -181,52 +195,102 @@ class GraphIndex:
         outputs: list[str] | None = None,
         ret: dict[str, str] | None = None,
     ) -> Scope:
-        base = len(self._ops)
-        names = [node.name for node in nodes]
-        ops = [sys.intern(node.op) for node in nodes]
-        ids = {node_name: position for position, node_name in enumerate(names)}
-        scope = Scope(name, _Nodes(ids, nodes), base, args, outputs, ret)
+        """Register a scope and its ids before any node is read (inputs may name any function)."""
+        base = self._size
+        scope = Scope(name, _Nodes({}, nodes), base, args, outputs, ret)
         self.scopes[name] = scope
         self._bases.append(base)
         self._scope_names.append(name)
-        self._names.extend(names)
-        self._ops.extend(ops)
-        for position, arg in enumerate(scope.args):
-            self._arg_position[len(self._ops)] = position
-            self._names.append(arg)
-            self._ops.append("")
+        self._size += len(nodes) + len(scope.args)
+        for position in range(len(scope.args)):
+            self._arg_position[base + len(nodes) + position] = position
         return scope
 
-    def _add_edges(self, scope: Scope, nodes: Any) -> None:
-        """Parse every data input of ``scope`` once (control inputs carry no data)."""
+    def _read_nodes(self, scope: Scope, nodes: Any) -> None:
+        """One pass over a scope's nodes: names, op types, and every data input parsed once.
+
+        An input naming a node further down is resolved after the pass; a duplicated node
+        name (the last one wins, as in a dict) sends the scope through ``_read_edges`` again.
+        """
         base, ids = scope.base, scope.nodes._ids
-        live = None if len(ids) == len(nodes) else set(ids.values())  # a duplicated name: the last node wins
+        names, ops, kind, calling_ops = self._names, self._ops, self._kind, self._calling_ops
         in_start, src, out_index = self._in_start, self._edge_src, self._edge_index
         dst, pos = self._edge_dst, self._edge_pos
-        is_function = scope.name != TOP
+        arg_positions = scope.arg_positions if scope.name != TOP else {}
         arg_base = base + len(nodes)
-        arg_positions = scope.arg_positions
-        in_start.extend([len(src)] * (base - len(in_start)))  # the previous scope's arguments
+        first_edge = len(src)
+        later: list[tuple[int, str]] = []
         for position, node in enumerate(nodes):
-            in_start.append(len(src))
-            if live is not None and position not in live:
-                continue
+            name, op = node.name, sys.intern(node.op)
+            ids[name] = position
+            names.append(name)
+            ops.append(op)
             node_id = base + position
+            in_start.append(len(src))
+            if op in calling_ops:
+                kind[node_id] = CALLING
+                self._calling.append(node_id)
             slot = 0
             for raw in node.input:
                 if raw[:1] == "^":
                     continue
-                if is_function and raw in arg_positions:
+                if raw in arg_positions:
                     src.append(arg_base + arg_positions[raw])
                     out_index.append(arg_positions[raw])
-                else:
-                    ref = self.parse_ref(scope.name, raw) if ":" in raw else None
-                    local = ids.get(raw if ref is None else ref.node)
+                elif ":" not in raw:
+                    local = ids.get(raw)
+                    if local is None:
+                        later.append((len(src), raw))
                     src.append(-1 if local is None else base + local)
-                    out_index.append(0 if ref is None else ref.index)
+                    out_index.append(0)
+                else:
+                    producer, index = self._split(scope, raw)
+                    if producer is None:
+                        later.append((len(src), raw))
+                    src.append(-1 if producer is None else producer)
+                    out_index.append(index)
                 dst.append(node_id)
                 pos.append(slot)
                 slot += 1
+        for arg in scope.args:  # arguments: names, no op, no inputs
+            names.append(arg)
+            ops.append("")
+            in_start.append(len(src))
+        if len(ids) < len(nodes):
+            self._read_edges(scope, nodes, first_edge)
+            return
+        for edge, raw in later:
+            producer, index = self._split(scope, raw)
+            src[edge], out_index[edge] = (-1 if producer is None else producer), index
+
+    def _split(self, scope: Scope, raw: str) -> tuple[int | None, int]:
+        """The producer id (None when unknown so far) and output index of a non-argument input."""
+        ref = self.parse_ref(scope.name, raw)
+        local = scope.nodes._ids.get(ref.node)
+        return (None if local is None else scope.base + local), ref.index
+
+    def _read_edges(self, scope: Scope, nodes: Any, first_edge: int) -> None:
+        """The edges of a scope with duplicated node names, read again with every name known."""
+        for edges in (self._edge_src, self._edge_index, self._edge_dst, self._edge_pos):
+            del edges[first_edge:]
+        base, ids = scope.base, scope.nodes._ids
+        live = set(ids.values())
+        for position, node in enumerate(nodes):
+            self._in_start[base + position] = len(self._edge_src)
+            if position not in live:
+                continue
+            slot = 0
+            for raw in node.input:
+                if raw[:1] == "^":
+                    continue
+                producer, index = self._split(scope, raw)
+                self._edge_src.append(-1 if producer is None else producer)
+                self._edge_index.append(index)
+                self._edge_dst.append(base + position)
+                self._edge_pos.append(slot)
+                slot += 1
+        for position in range(len(nodes), len(nodes) + len(scope.args)):
+            self._in_start[base + position] = len(self._edge_src)
 
     # ---- ids -------------------------------------------------------------------------
     def _id(self, ref: Ref) -> int:
@@ -245,18 +309,12 @@ class GraphIndex:
 
     def _out(self, node_id: int) -> Iterable[tuple[int, int]]:
         """(consumer id, input position) of every data edge leaving ``node_id``."""
-        low = bisect_left(self._out_src, node_id)
-        high = bisect_right(self._out_src, node_id, low)
+        low, high = self._out_start[node_id], self._out_start[node_id + 1]
         return zip(self._out_dst[low:high], self._out_pos[low:high], strict=True)
-
-    def _inputs(self, node_id: int) -> tuple[array[int], array[int]]:
-        start, end = self._in_start[node_id], self._in_start[node_id + 1]
-        return self._edge_src[start:end], self._edge_index[start:end]
 
     def _targets_of(self, node_id: int) -> list[tuple[str, int]]:
         """``_call_targets`` of a node by id, computed once and only for ops that can call."""
-        op = self._ops[node_id]
-        if op not in CALLING_OPS and op not in self._function_names:
+        if self._kind[node_id] != CALLING:
             return []
         targets = self._targets.get(node_id)
         if targets is None:
@@ -436,16 +494,22 @@ class GraphIndex:
         reached: set[int] = set()
         stack = [start]
         visited: set[int] = set()
+        out_start, out_dst, calls_out = self._out_start, self._out_dst, self._calls_out
         while stack:
             current = stack.pop()
             if current in visited or current < 0:
                 continue
             visited.add(current)
-            for consumer, position in self._out(current):
-                reached.add(consumer)
-                stack.append(consumer)
-                for function, offset in self._targets_of(consumer):
-                    stack.append(self._arg_id(function, position - offset))
+            low, high = out_start[current], out_start[current + 1]
+            if low == high:
+                continue
+            consumers = out_dst[low:high]
+            reached.update(consumers)
+            stack.extend(consumers)
+            if current in calls_out:  # data enters the functions its consumers run
+                for consumer, position in self._out(current):
+                    for function, offset in self._targets_of(consumer):
+                        stack.append(self._arg_id(function, position - offset))
         return reached
 
     def backward(self, ref: Ref) -> set[tuple[str, str]]:
@@ -463,34 +527,50 @@ class GraphIndex:
         return reached
 
     def _backward_from(self, start: int, index: int, depth: int) -> tuple[set[int], set[int]]:
-        """Nodes ``start`` depends on within its scope and the calls it makes, and the arguments it reads."""
+        """Nodes ``start`` depends on within its scope and the calls it makes, and the arguments it reads.
+
+        The stack holds input edges; a node that may run a function is visited once per output
+        index (its functions' summaries depend on it), any other node once.
+        """
         reached: set[int] = set()
         args: set[int] = set()
-        stack = [(start, index)]
-        visited: set[Any] = set()
-        ops = self._ops
-        while stack:
-            current, index = stack.pop()
+        calls: set[tuple[int, int]] = set()
+        visited: set[int] = set()  # plain nodes
+        edge_src, edge_index, in_start, kinds = self._edge_src, self._edge_index, self._in_start, self._kind
+        nodes = [(start, index)]
+        edges: list[int] = []
+        while edges or nodes:
+            if edges:
+                edge = edges.pop()
+                current, index = edge_src[edge], edge_index[edge]
+            else:
+                current, index = nodes.pop()
             if current < 0:
                 continue
-            if not ops[current]:
+            kind = kinds[current]
+            if kind == PLAIN:
+                if current not in visited:
+                    visited.add(current)
+                    edges.extend(range(in_start[current], in_start[current + 1]))
+                continue
+            if kind == ARGUMENT:
                 args.add(self._arg_position[current])
                 continue
-            targets = self._targets_of(current)
-            key: Any = (current, index) if targets else current
-            if key in visited:
+            if (current, index) in calls:
                 continue
-            visited.add(key)
+            calls.add((current, index))
             reached.add(current)
-            sources, indices = self._inputs(current)
+            first, end = in_start[current], in_start[current + 1]
+            targets = self._targets_of(current)
             for function, offset in targets:
                 inner_nodes, inner_args = self._function_summary(function, index, depth + 1)
                 reached |= inner_nodes
                 for arg in inner_args:  # leave the function through the call site's matching input
-                    if arg + offset < len(sources):
-                        stack.append((sources[arg + offset], indices[arg + offset]))
-            if not targets or ops[current] in CONTROL_FLOW_OPS:
-                stack.extend(zip(sources, indices, strict=True))
+                    if first + arg + offset < end:
+                        edges.append(first + arg + offset)
+            if not targets or self._ops[current] in CONTROL_FLOW_OPS:
+                edges.extend(range(first, end))
+        reached |= visited
         return reached, args
 
     def _function_summary(self, function: str, index: int, depth: int) -> tuple[frozenset[int], frozenset[int]]:
