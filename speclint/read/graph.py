@@ -148,6 +148,7 @@ class GraphIndex:
         self._memo: dict[tuple[Any, ...], Any] = {}
         self._size = 0  # ids handed out: every scope's nodes, then its arguments
         self._calling: list[int] = []  # ids of nodes that may run a function
+        self._data_format: list[int] = []  # ids of nodes with a data_format attribute
         self._summaries: dict[tuple[str, int], tuple[frozenset[int], frozenset[int]]] = {}
         functions = list(graph_def.library.function)
         self._function_names = frozenset(f.signature.name for f in functions)
@@ -220,8 +221,9 @@ class GraphIndex:
         arg_base = base + len(nodes)
         first_edge = len(src)
         later: list[tuple[int, str]] = []
+        intern, calling, data_format = sys.intern, self._calling, self._data_format
         for position, node in enumerate(nodes):
-            name, op = node.name, sys.intern(node.op)
+            name, op = node.name, intern(node.op)
             ids[name] = position
             names.append(name)
             ops.append(op)
@@ -229,29 +231,47 @@ class GraphIndex:
             in_start.append(len(src))
             if op in calling_ops:
                 kind[node_id] = CALLING
-                self._calling.append(node_id)
+                calling.append(node_id)
+            attrs = node.attr
+            if attrs and "data_format" in attrs:
+                data_format.append(node_id)
             slot = 0
             for raw in node.input:
-                if raw[:1] == "^":
-                    continue
                 if raw in arg_positions:
                     src.append(arg_base + arg_positions[raw])
                     out_index.append(arg_positions[raw])
                 elif ":" not in raw:
+                    if raw[:1] == "^":
+                        continue
                     local = ids.get(raw)
                     if local is None:
                         later.append((len(src), raw))
-                    src.append(-1 if local is None else base + local)
+                        src.append(-1)
+                    else:
+                        src.append(base + local)
                     out_index.append(0)
                 else:
-                    producer, index = self._split(scope, raw)
-                    if producer is None:
+                    if raw[:1] == "^":
+                        continue
+                    parts = raw.split(":")
+                    local = ids.get(parts[0])
+                    if local is None:
                         later.append((len(src), raw))
-                    src.append(-1 if producer is None else producer)
-                    out_index.append(index)
-                dst.append(node_id)
-                pos.append(slot)
+                        src.append(-1)
+                        out_index.append(0)
+                    elif len(parts) == 2:
+                        src.append(base + local)
+                        out_index.append(_int(parts[1]))
+                    elif kind[base + local] == CALLING and parts[1] != "output":  # outputs named by a function
+                        src.append(base + local)
+                        out_index.append(self.parse_ref(scope.name, raw).index)
+                    else:
+                        src.append(base + local)
+                        out_index.append(_int(parts[2]))
                 slot += 1
+            if slot:
+                dst.extend(repeat(node_id, slot))
+                pos.extend(range(slot))
         for arg in scope.args:  # arguments: names, no op, no inputs
             names.append(arg)
             ops.append("")
@@ -360,6 +380,20 @@ class GraphIndex:
 
     def nodes_with_attr(self, attr: str, values: frozenset[bytes]) -> list[dict[str, str]]:
         found = []
+        if attr == "data_format" and all(len(s.nodes._ids) == len(s.nodes._messages) for s in self.scopes.values()):
+            for node_id in self._data_format:  # noted while reading: no second pass over every node
+                scope = self.scopes[self._scope_of(node_id)]
+                node = scope.nodes._messages[node_id - scope.base]
+                if node.attr[attr].s in values:
+                    found.append(
+                        {
+                            "function": scope.name or None,
+                            "node": node.name,
+                            "op": node.op,
+                            attr: node.attr[attr].s.decode(),
+                        }
+                    )
+            return found
         for scope in self.scopes.values():
             for name, node in scope.nodes.items():
                 if attr in node.attr and node.attr[attr].s in values:
