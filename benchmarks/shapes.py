@@ -205,19 +205,63 @@ def _conv_blocks(nodes: Any, first: str, count: int, prefix: str, function: bool
     return previous
 
 
-def huge_string(megabytes: float) -> bytes:
-    """A small valid graph plus one Const holding a string of about ``megabytes`` (issue 10, item 6)."""
+def huge_string(path: str, megabytes: float) -> int:
+    """Write a small valid graph plus one Const holding a string of ``megabytes`` (issue 10, item 6).
+
+    The string is streamed to ``path`` around hand-encoded length prefixes, so building a file
+    near the 1 GiB cap never holds it in memory. Returns the file size.
+    """
+    payload = int(megabytes * 1024 * 1024)
     saved_model = messages.SavedModel(saved_model_schema_version=1)
     meta = _tf1(saved_model)
-    graph = meta.graph_def
+    _signature(meta, "default", "images:0", "out:0")
+    graph = messages.GraphDef()
     _placeholder(graph)
     graph.node.add(name="out", op="Relu", input=["images"])
-    blob = graph.node.add(name="blob", op="Const")
-    blob.attr["dtype"].type = 7  # DT_STRING
-    blob.attr["value"].tensor.dtype = 7
-    blob.attr["value"].tensor.string_val.append(b"x" * int(megabytes * 1024 * 1024))
-    _signature(meta, "default", "images:0", "out:0")
-    return bytes(saved_model.SerializeToString())
+    # SavedModel.meta_graphs[0].graph_def.node[+] = NodeDef{name, op, attr{"value": tensor{dtype, string_val}}}
+    tensor_head = b"\x08\x07" + b"\x42" + _varint(payload)  # dtype DT_STRING, string_val (8) length
+    attr_value_head = b"\x42" + _varint(len(tensor_head) + payload)  # AttrValue.tensor (8)
+    attr_value_len = len(attr_value_head) + len(tensor_head) + payload
+    entry_head = b"\x0a\x05value\x12" + _varint(attr_value_len)  # map entry: key (1), value (2)
+    entry_len = len(entry_head) + attr_value_len
+    node_head = b"\x0a\x04blob\x12\x05Const\x2a" + _varint(entry_len)  # name (1), op (2), attr (5)
+    node_len = len(node_head) + entry_len
+    graph_head = b"\x0a" + _varint(node_len)  # GraphDef.node (1), after the other nodes
+    graph_def = graph.SerializeToString()
+    graph_len = len(graph_def) + len(graph_head) + node_len
+    meta_graph = meta.SerializeToString()  # without a graph_def: it follows, hand-encoded
+    meta_head = b"\x12" + _varint(graph_len)
+    meta_len = len(meta_graph) + len(meta_head) + graph_len
+    heads = [
+        b"\x08\x01\x12" + _varint(meta_len),  # saved_model_schema_version, meta_graphs (2)
+        meta_graph,
+        meta_head,
+        graph_def,
+        graph_head,
+        node_head,
+        entry_head,
+        attr_value_head,
+        tensor_head,
+    ]
+    with open(path, "wb") as handle:
+        for head in heads:
+            handle.write(head)
+        chunk = b"x" * (1 << 20)
+        for start in range(0, payload, len(chunk)):
+            handle.write(chunk[: payload - start])
+    return os.path.getsize(path)
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
 
 
 SHAPES = {

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from speclint import __version__
@@ -52,13 +53,18 @@ def run_check(args: argparse.Namespace) -> int:
     if not found.models:
         return EXIT_ERROR
     max_bytes = config.max_file_size or DEFAULT_MAX_BYTES
+    jobs = args.jobs if args.jobs else default_jobs()
+    budget = args.memory_budget * MB if getattr(args, "memory_budget", None) else default_memory_budget()
+    any_read = False
+    results: list[ModelResult] = []
     with _Progress(_progress_wanted(args, len(found.models))) as progress:
-        facts_list = _read_all(found.models, max_bytes, args.jobs, progress.stage("reading", len(found.models)))
+        advance = progress.stage("reading", len(found.models))
         if args.execute:
             import dataclasses
 
             from speclint.execute import ExecuteOptions, execute
 
+            facts_list = _read_all(found.models, max_bytes, jobs, advance, budget)
             on_event = progress.on_execute(len(facts_list))
             options = ExecuteOptions(device=args.device, allow_unsafe=args.allow_unsafe, progress=on_event)
             if args.probe_timeout:
@@ -66,15 +72,19 @@ def run_check(args: argparse.Namespace) -> int:
             if args.memory_limit:
                 options = dataclasses.replace(options, memory_limit_mb=args.memory_limit)
             execute(facts_list, options)
-    results: list[ModelResult] = []
-    for facts in facts_list:
-        profile, select, ignore = config.for_model(str(facts["path"]))
-        results.append(ruleset.check(facts, profile, select, ignore))
+            for facts in facts_list:
+                results.append(_check_one(facts, ruleset, config))
+                any_read = any_read or bool(facts["meta_graphs"])
+        else:  # each model's facts are checked as they arrive and dropped: memory stays flat
+            lint = _Lint(ruleset, config, max_bytes)
+            for _, (result, readable) in _run_models(lint, found.models, jobs, advance, budget):
+                results.append(result)
+                any_read = any_read or readable
     results.sort(key=lambda r: r.path)
     _write_report(results, ruleset, config, args.output)
     if getattr(args, "sarif_output", None):
         _write_sarif(results, ruleset, args.sarif_output)
-    if not any(facts["meta_graphs"] for facts in facts_list):
+    if not any_read:
         return EXIT_ERROR  # nothing could be read at all
     if args.exit_zero:
         return EXIT_CLEAN
@@ -83,26 +93,138 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if failing else EXIT_CLEAN
 
 
-def _read_all(
-    models: list[str], max_bytes: int, jobs: int, advance: Callable[[], None] | None = None
-) -> list[dict[str, Any]]:
-    """Facts in the order of ``models`` whatever ``jobs`` is (``pool.map`` keeps the order)."""
-    done = advance or (lambda: None)
-    facts_list: list[dict[str, Any]] = []
-    if jobs <= 1 or len(models) < 2:
-        for model in models:
-            facts_list.append(read_model(model, max_bytes))
-            done()
-        return facts_list
-    from concurrent.futures import ProcessPoolExecutor
+def _check_one(facts: dict[str, Any], ruleset: RuleSet, config: Config) -> ModelResult:
+    profile, select, ignore = config.for_model(str(facts["path"]))
+    return ruleset.check(facts, profile, select, ignore)
 
-    jobs = min(jobs, len(models))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        chunksize = max(1, len(models) // (jobs * 8))
-        for facts in pool.map(read_model, models, [max_bytes] * len(models), chunksize=chunksize):
-            facts_list.append(facts)
+
+class _Lint:
+    """Read one model and check it, in whichever process runs it; only the small result travels back."""
+
+    def __init__(self, ruleset: RuleSet, config: Config, max_bytes: int) -> None:
+        self.ruleset = ruleset
+        self.config = config
+        self.max_bytes = max_bytes
+
+    def __call__(self, model: str) -> tuple[ModelResult, bool]:
+        facts = read_model(model, self.max_bytes)
+        return _check_one(facts, self.ruleset, self.config), bool(facts["meta_graphs"])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A worker started without fork loads the rules again (compiled schemas do not pickle)."""
+        return (_Lint._rebuilt, (self.config, self.max_bytes))
+
+    @staticmethod
+    def _rebuilt(config: Config, max_bytes: int) -> _Lint:
+        return _Lint(RuleSet(config.rules), config, max_bytes)
+
+
+def _read_all(
+    models: list[str],
+    max_bytes: int,
+    jobs: int,
+    advance: Callable[[], None] | None = None,
+    budget: int | None = None,
+) -> list[dict[str, Any]]:
+    """Facts in the order of ``models`` whatever ``jobs`` is (for ``--execute``, which needs them all)."""
+    facts = dict(_run_models(functools.partial(read_model, max_bytes=max_bytes), models, jobs, advance, budget))
+    return [facts[i] for i in range(len(models))]
+
+
+MB = 1 << 20
+MIN_PARALLEL_MODELS = 4  # fewer models are read faster than worker processes start
+READ_MEMORY_BASE = 64 * MB  # a worker's own footprint, before any model
+READ_MEMORY_FACTOR = {".pb": 8, ".pbtxt": 24}  # peak memory per byte of saved_model.pb(txt), measured with margin
+
+
+def default_jobs() -> int:
+    """One worker per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def default_memory_budget() -> int:
+    """Half the machine's physical memory: what reading models in parallel may hold at once."""
+    try:
+        return max(1, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
+    except (AttributeError, ValueError, OSError):
+        return 4096 * MB
+
+
+def memory_estimate(model: str) -> int:
+    """Peak memory reading ``model`` may take: a multiple of its saved_model file's size."""
+    estimate = READ_MEMORY_BASE
+    for name, factor in (
+        ("saved_model.pb", READ_MEMORY_FACTOR[".pb"]),
+        ("saved_model.pbtxt", READ_MEMORY_FACTOR[".pbtxt"]),
+    ):
+        try:
+            estimate += factor * os.stat(os.path.join(model, name)).st_size
+            break
+        except OSError:
+            continue
+    return estimate
+
+
+def _run_models(
+    work: Callable[[str], Any],
+    models: list[str],
+    jobs: int,
+    advance: Callable[[], None] | None = None,
+    budget: int | None = None,
+) -> Iterator[tuple[int, Any]]:
+    """``(index, work(model))`` for every model, as each finishes.
+
+    With several jobs, models start in order while the sum of their memory estimates fits in
+    ``budget``; a model that would exceed it waits for running ones to finish (one that
+    exceeds it alone runs alone). Callers sort: the report never depends on the order here.
+    """
+    done = advance or (lambda: None)
+    if jobs <= 1 or len(models) < MIN_PARALLEL_MODELS:
+        for index, model in enumerate(models):
+            yield index, work(model)
             done()
-    return facts_list
+        return
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+    limit = budget if budget is not None else default_memory_budget()
+    estimates = [memory_estimate(model) for model in models]
+    running: dict[Future[Any], int] = {}
+    in_use = 0
+    following = 0
+    global _WORK
+    _WORK = work  # reaches the workers by fork; elsewhere through the initializer
+    with ProcessPoolExecutor(max_workers=min(jobs, len(models)), initializer=_set_work, initargs=(work,)) as pool:
+        while following < len(models) or running:
+            while following < len(models) and len(running) < jobs:
+                if running and in_use + estimates[following] > limit:
+                    break  # queued until enough of the budget is free
+                running[pool.submit(_call_work, models[following])] = following
+                in_use += estimates[following]
+                following += 1
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                index = running.pop(future)
+                in_use -= estimates[index]
+                yield index, future.result()
+                done()
+    _WORK = None
+
+
+_WORK: Callable[[str], Any] | None = None
+
+
+def _set_work(work: Callable[[str], Any]) -> None:
+    global _WORK
+    if _WORK is None:
+        _WORK = work
+
+
+def _call_work(model: str) -> Any:
+    assert _WORK is not None
+    return _WORK(model)
 
 
 def _write_report(results: list[ModelResult], ruleset: RuleSet, config: Config, output: str | None) -> None:
