@@ -284,10 +284,18 @@ class GraphIndex:
             src[edge], out_index[edge] = (-1 if producer is None else producer), index
 
     def _split(self, scope: Scope, raw: str) -> tuple[int | None, int]:
-        """The producer id (None when unknown so far) and output index of a non-argument input."""
-        ref = self.parse_ref(scope.name, raw)
-        local = scope.nodes._ids.get(ref.node)
-        return (None if local is None else scope.base + local), ref.index
+        """The producer id (None when unknown) and output index of a non-argument input, as ``parse_ref``."""
+        parts = raw.split(":")
+        local = scope.nodes._ids.get(parts[0])
+        if local is None:
+            return None, 0
+        if len(parts) == 1:
+            return scope.base + local, 0
+        if len(parts) == 2:
+            return scope.base + local, _int(parts[1])
+        if parts[1] != "output" and self._kind[scope.base + local] == CALLING:
+            return scope.base + local, self.parse_ref(scope.name, raw).index
+        return scope.base + local, _int(parts[2])
 
     def _read_edges(self, scope: Scope, nodes: Any, first_edge: int) -> None:
         """The edges of a scope with duplicated node names, read again with every name known."""
