@@ -19,7 +19,7 @@ from speclint.read.graph import TOP, GraphIndex, Ref
 from tests.conftest import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-import shapes  # noqa: E402
+import shapes
 
 LIMIT_S = 20.0  # was 51 s for the first two shapes; linear code takes well under a second
 

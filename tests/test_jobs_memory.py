@@ -1,0 +1,98 @@
+"""``--jobs N`` keeps the models it reads at once within a memory budget (issue 10, item 6).
+
+A model's estimate is a multiple of its saved_model.pb's size; models whose estimates would
+not fit together wait for running ones to finish, and one that does not fit alone still runs,
+alone. The report is the same whatever the budget.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from speclint import check
+from tests.conftest import MODELS, REPO
+
+
+def _record(model: str) -> tuple[int, float, float]:
+    """Work for the pool: sleep a little and say when (picklable, module level)."""
+    start = time.monotonic()
+    time.sleep(0.3)
+    return os.getpid(), start, time.monotonic()
+
+
+def _record_long(model: str) -> tuple[int, float, float]:
+    start = time.monotonic()
+    time.sleep(1.0)  # long enough that two workers overlap even on a busy machine
+    return os.getpid(), start, time.monotonic()
+
+
+def _models(root: Path, count: int, size: int) -> list[str]:
+    models = []
+    for i in range(count):
+        model = root / f"m{i}"
+        model.mkdir()
+        (model / "saved_model.pb").write_bytes(bytes(size))
+        models.append(str(model))
+    return models
+
+
+def _most_at_once(spans: list[tuple[int, float, float]]) -> int:
+    events = sorted([(start, 1) for _, start, _ in spans] + [(end, -1) for _, _, end in spans])
+    running = most = 0
+    for _, step in events:
+        running += step
+        most = max(most, running)
+    return most
+
+
+def test_estimate_grows_with_the_file(tmp_path: Path) -> None:
+    small, big = _models(tmp_path, 2, 0)
+    (Path(big) / "saved_model.pb").write_bytes(bytes(1 << 20))
+    assert check.memory_estimate(big) - check.memory_estimate(small) == check.READ_MEMORY_FACTOR[".pb"] << 20
+
+
+def test_models_that_do_not_fit_together_run_one_at_a_time(tmp_path: Path) -> None:
+    models = _models(tmp_path, 4, 1 << 20)
+    budget = check.memory_estimate(models[0]) * 3 // 2  # one fits, two do not
+    results = dict(check._run_models(_record, models, jobs=4, budget=budget))
+    assert sorted(results) == [0, 1, 2, 3]
+    assert _most_at_once(list(results.values())) == 1
+
+
+def test_a_model_above_the_budget_alone_still_runs(tmp_path: Path) -> None:
+    models = _models(tmp_path, 4, 1 << 20)
+    results = dict(check._run_models(_record, models, jobs=4, budget=1))
+    assert sorted(results) == [0, 1, 2, 3]
+    assert _most_at_once(list(results.values())) == 1
+
+
+def test_models_that_fit_run_in_parallel(tmp_path: Path) -> None:
+    models = _models(tmp_path, 4, 0)
+    results = dict(check._run_models(_record_long, models, jobs=2, budget=1 << 40))
+    assert sorted(results) == [0, 1, 2, 3]
+    assert len({pid for pid, _, _ in results.values()}) == 2
+    assert _most_at_once(list(results.values())) == 2
+
+
+def test_report_is_the_same_under_a_tiny_budget() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env["PYTHONPATH"] = str(REPO)
+
+    def report(*options: str) -> dict:
+        completed = subprocess.run(
+            [sys.executable, "-m", "speclint", str(MODELS), "--format", "json", "--exit-zero", *options],
+            capture_output=True,
+            env=env,
+            cwd=REPO,
+            timeout=600,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stderr.decode()[-500:]
+        return json.loads(completed.stdout)
+
+    assert report("--jobs", "2", "--memory-budget", "1") == report("--jobs", "1")
