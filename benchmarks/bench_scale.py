@@ -48,15 +48,22 @@ PARSE_ONLY = (
 )
 
 
+MEASURE = (  # run from a fresh small process: a fork of this one would count its memory as the child's
+    "import os, subprocess, sys, time\n"
+    "start = time.perf_counter()\n"
+    "child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status))\n"
+)
+
+
 def run(command: list[str]) -> tuple[float, float]:
-    """Wall time and the child's own peak RSS in MB."""
-    start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=bench_env())
-    _, status, usage = os.wait4(child.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"failed: {' '.join(command)}")
-    return elapsed, usage.ru_maxrss / 1024
+    """Wall time and the command's own peak RSS in MB."""
+    out = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, env=bench_env(), check=True)
+    elapsed, rss_kb, code = out.stdout.split()
+    if int(code) not in (0, 1):
+        raise SystemExit(f"failed ({code.decode()}): {' '.join(command)}")
+    return float(elapsed), int(rss_kb) / 1024
 
 
 def best_of(command: list[str], runs: int) -> tuple[float, float]:
@@ -65,7 +72,9 @@ def best_of(command: list[str], runs: int) -> tuple[float, float]:
 
 
 def big_graph(speclint: list[str], tmp: Path, megabytes: float, runs: int) -> None:
-    model = Path(shapes.write(str(tmp / "big"), shapes.big_graph(megabytes)))
+    model = tmp / "big"
+    build = f"import shapes; shapes.write({str(model)!r}, shapes.big_graph({megabytes}))"
+    subprocess.run([sys.executable, "-c", build], cwd=HERE, env=bench_env(), check=True)  # keeps this process small
     size = (model / "saved_model.pb").stat().st_size
     parse_s, parse_mb = best_of([sys.executable, "-c", PARSE_ONLY, str(model / "saved_model.pb")], runs)
     lint_s, lint_mb = best_of([*speclint, str(model), "--exit-zero"], runs)

@@ -36,6 +36,7 @@ NCHW_FORMATS = frozenset({b"NCHW", b"NCDHW", b"NCHW_VECT_C"})
 SCALE_OPS = frozenset({"Mul", "RealDiv", "Div", "TrueDiv", "DivNoNan"})
 OFFSET_OPS = frozenset({"Sub", "Add", "AddV2", "BiasAdd"})
 LIST_CAP = 20  # longest list of nodes kept in the facts; the count is always exact
+MAX_INDEX = (1 << 31) - 1  # output indices above this are hostile input; they would not fit the index arrays
 MAX_CALL_DEPTH = 64  # nested calls ``backward`` follows; deeper ones (hostile input only) are not entered
 
 _Summary = tuple[frozenset[tuple[str, str]], frozenset[int]]  # what a function output depends on: nodes, args
@@ -693,7 +694,10 @@ def scalar_value(tensor: Message) -> float | None:
 
 
 def _int(text: str) -> int:
-    return int(text) if text.isdigit() else 0
+    """An output index; anything but ASCII digits is 0, and absurd values stop at ``MAX_INDEX``."""
+    if not (text.isascii() and text.isdigit()):
+        return 0  # str.isdigit() alone accepts "²", which int() refuses
+    return int(text) if len(text) < 10 else min(int(text), MAX_INDEX)
 
 
 @functools.lru_cache(maxsize=1)

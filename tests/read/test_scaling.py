@@ -172,3 +172,12 @@ def test_answers_do_not_depend_on_query_order(name: str) -> None:
     for source in refs[:3]:
         for sink in sinks:
             assert first.path_ops(source, sink) == second.path_ops(source, sink) == first.path_ops(source, sink)
+
+
+def test_absurd_output_indices_do_not_break_the_index() -> None:
+    graph = _graph()
+    graph.node.add(name="a", op="Relu", input=["images:" + "9" * 40])
+    graph.node.add(name="b", op="Relu", input=["a:\u00b2", "a:x:" + "9" * 30])
+    index = GraphIndex(graph)
+    assert index.parse_ref(TOP, "a:\u00b2") == Ref(TOP, "a", 0)
+    assert index.path_ops(Ref(TOP, "images"), Ref(TOP, "b")) == ["Relu"]
