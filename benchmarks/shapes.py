@@ -70,6 +70,18 @@ def many_signatures(n: int) -> bytes:
     return bytes(saved_model.SerializeToString())
 
 
+def signatures_along_a_chain(n: int) -> bytes:
+    """``n`` signatures, each reading the ``Identity`` chain from a different node of it."""
+    saved_model = messages.SavedModel(saved_model_schema_version=1)
+    meta = _tf1(saved_model)
+    _placeholder(meta.graph_def)
+    last = _chain(meta.graph_def.node, "images", n, "chain/", op="Identity")
+    meta.graph_def.node.add(name="relu", op="Relu", input=[last])
+    for i in range(n):
+        _signature(meta, "default" if i == 0 else f"sig{i:05d}", f"chain/{i}:0", "relu:0")
+    return bytes(saved_model.SerializeToString())
+
+
 def _tensor_spec(value: Any, shape: list[int]) -> None:
     value.tensor_spec_value.dtype = DT_FLOAT
     for size in shape:
@@ -266,6 +278,7 @@ def _varint(value: int) -> bytes:
 
 SHAPES = {
     "many-signatures": many_signatures,
+    "signatures-along-a-chain": signatures_along_a_chain,
     "repeated-concrete-function": repeated_concrete_function,
     "deep-calls": deep_calls,
     "wide-fanout": wide_fanout,

@@ -11,6 +11,7 @@ path between them?" without knowing how the model was built.
 from __future__ import annotations
 
 import functools
+import heapq
 import os
 import struct
 import sys
@@ -147,6 +148,7 @@ class GraphIndex:
         self._arg_position: dict[int, int] = {}  # argument id -> its position
         self._targets: dict[int, list[tuple[str, int]]] = {}
         self._memo: dict[tuple[Any, ...], Any] = {}
+        self._consumers_of: dict[int, tuple[tuple[str, str, int], ...]] = {}
         self._size = 0  # ids handed out: every scope's nodes, then its arguments
         self._calling: list[int] = []  # ids of nodes that may run a function
         self._data_format: list[int] = []  # ids of nodes with a data_format attribute
@@ -505,29 +507,82 @@ class GraphIndex:
         return [dict(found) for found in self._memo[key]]
 
     def _consumers(self, start: int) -> list[dict[str, Any]]:
-        found: set[int] = set()
-        stack, seen = [start], set()
         ops = self._ops
-        while stack:
-            current = stack.pop()
-            if current in seen or current < 0:
+        keys = self._consumer_keys(start) if start >= 0 else ()
+        return [{"op": ops[node_id], "node": name, "function": scope or None} for scope, name, node_id in keys]
+
+    def _consumer_step(self, node_id: int) -> tuple[list[tuple[str, str, int]], list[int]]:
+        """Where the consumer walk goes from one tensor: real consumers found, and where it goes on.
+
+        It looks through pass-through ops (on to the op's own consumers) and into called
+        functions (on to the argument fed).
+        """
+        ops, found, onward = self._ops, [], []
+        for consumer, position in self._out(node_id):
+            op = ops[consumer]
+            if op in PASS_THROUGH_OPS:
+                onward.append(consumer)
                 continue
-            seen.add(current)
-            for consumer, position in self._out(current):
-                op = ops[consumer]
-                if op in PASS_THROUGH_OPS:
-                    stack.append(consumer)
+            targets = self._targets_of(consumer)
+            if targets and op not in CONTROL_FLOW_OPS:
+                onward.extend(self._arg_id(function, position - offset) for function, offset in targets)
+            else:
+                found.append((self._scope_of(consumer), self._names[consumer], consumer))
+        return found, [node for node in onward if node >= 0]
+
+    def _consumer_keys(self, start: int) -> tuple[tuple[str, str, int], ...]:
+        """The first ``LIST_CAP`` (scope, node, id) of the real consumers reached from ``start``.
+
+        Every tensor the walk passes gets its own answer, computed once per graph (strongly
+        connected components first, Tarjan's algorithm without recursion): many inputs along one
+        chain of identities cost one walk of the chain, not one each.
+        """
+        done = self._consumers_of
+        if start in done:
+            return done[start]
+        number: dict[int, int] = {start: 0}
+        low: dict[int, int] = {start: 0}
+        steps = {start: self._consumer_step(start)}
+        component: list[int] = [start]
+        on_component = {start}
+        walk = [(start, iter(steps[start][1]))]
+        while walk:
+            node, onward = walk[-1]
+            for nxt in onward:
+                if nxt in done:
                     continue
-                targets = self._targets_of(consumer)
-                if targets and op not in CONTROL_FLOW_OPS:
-                    for function, offset in targets:
-                        stack.append(self._arg_id(function, position - offset))
-                else:
-                    found.add(consumer)
-        keyed = sorted((self._scope_of(node_id), self._names[node_id], node_id) for node_id in found)
-        return [
-            {"op": ops[node_id], "node": name, "function": scope or None} for scope, name, node_id in keyed[:LIST_CAP]
-        ]
+                if nxt not in number:
+                    number[nxt] = low[nxt] = len(number)
+                    steps[nxt] = self._consumer_step(nxt)
+                    component.append(nxt)
+                    on_component.add(nxt)
+                    walk.append((nxt, iter(steps[nxt][1])))
+                    break
+                if nxt in on_component:
+                    low[node] = min(low[node], number[nxt])
+            else:
+                walk.pop()
+                if walk:
+                    parent = walk[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == number[node]:  # ``node`` roots a component: all it reaches is known
+                    members = []
+                    while True:
+                        member = component.pop()
+                        on_component.discard(member)
+                        members.append(member)
+                        if member == node:
+                            break
+                    found: set[tuple[str, str, int]] = set()
+                    for member in members:
+                        found.update(steps[member][0])
+                        for nxt in steps[member][1]:
+                            if nxt in done:
+                                found.update(done[nxt])
+                    answer = tuple(heapq.nsmallest(LIST_CAP, found))
+                    for member in members:
+                        done[member] = answer
+        return done[start]
 
     def forward(self, ref: Ref) -> set[tuple[str, str]]:
         """Every node data can reach from ``ref`` (entering every function it flows into)."""

@@ -43,6 +43,17 @@ def test_many_signatures_sharing_one_input_over_a_long_chain(tmp_path: Path) -> 
     assert entry["path_ops"] == ["Identity", "Relu"]
 
 
+def test_many_signatures_reading_one_chain_from_different_nodes(tmp_path: Path) -> None:
+    facts, elapsed = _read(tmp_path, shapes.signatures_along_a_chain(5000))
+    assert elapsed < LIMIT_S
+    signatures = facts["meta_graphs"][0]["signatures"]
+    relu = [{"op": "Relu", "node": "relu", "function": None}]
+    assert signatures["default"]["inputs"]["images"]["consumers"] == relu
+    assert signatures["sig02500"]["inputs"]["images"]["consumers"] == relu
+    (entry,) = facts["entry_points"]
+    assert entry["path_ops"] == ["Identity", "Relu"]
+
+
 def test_one_concrete_function_listed_2000_times(tmp_path: Path) -> None:
     facts, elapsed = _read(tmp_path, shapes.repeated_concrete_function(2000))
     assert elapsed < LIMIT_S
