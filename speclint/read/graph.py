@@ -380,13 +380,19 @@ class GraphIndex:
         plain = _plain_ops()
         while stack:
             scope = self.scopes[stack.pop()]
-            for local in scope.nodes._ids.values():
-                op = self._ops[scope.base + local]
-                names: Iterable[str] = (op,) if op in plain else (*function_refs(scope.nodes._messages[local]), op)
-                for name in names:
-                    if name in self.scopes and name != TOP and name not in seen:
-                        seen.add(name)
-                        stack.append(name)
+            messages = scope.nodes._messages
+            span = self._ops[scope.base : scope.base + len(messages)]
+            if len(scope.nodes._ids) == len(messages):
+                names = [op for op in set(span) if op in self.scopes]  # functions called by op name
+                names += [name for i, op in enumerate(span) if op not in plain for name in function_refs(messages[i])]
+            else:  # a duplicated node name: only the last node of that name counts
+                live = scope.nodes._ids.values()
+                names = [span[i] for i in live]
+                names += [name for i in live if span[i] not in plain for name in function_refs(messages[i])]
+            for name in names:
+                if name in self.scopes and name != TOP and name not in seen:
+                    seen.add(name)
+                    stack.append(name)
         return sorted(seen)
 
     def nodes_with_attr(self, attr: str, values: frozenset[bytes]) -> list[dict[str, str]]:
