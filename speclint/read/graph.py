@@ -171,20 +171,22 @@ class GraphIndex:
         for argument in self._arg_position:
             self._kind[argument] = ARGUMENT
         # Data edges in consumer order: producer id, output index, consumer id, input position.
-        self._in_start = array("q")
-        self._edge_src = array("q")
-        self._edge_index = array("q")
-        self._edge_dst = array("q")
-        self._edge_pos = array("q")
+        # 32-bit: ids and edges number fewer than the bytes of a file protobuf can parse (< 2 GiB).
+        self._in_start = array("i")
+        self._edge_src = array("i")
+        self._edge_index = array("i")
+        self._edge_dst = array("i")
+        self._edge_pos = array("i")
         for scope, nodes in pending:
             self._read_nodes(scope, nodes)
         self._in_start.extend([len(self._edge_src)] * (self._size + 1 - len(self._in_start)))  # arguments
         # The same edges sorted by producer: a node's consumers are one slice.
         order = sorted(range(len(self._edge_src)), key=self._edge_src.__getitem__)
-        out_src = array("q", map(self._edge_src.__getitem__, order))
-        self._out_dst = array("q", map(self._edge_dst.__getitem__, order))
-        self._out_pos = array("q", map(self._edge_pos.__getitem__, order))
-        self._out_start = array("q", map(bisect_left, repeat(out_src), range(self._size + 1)))
+        out_src = array("i", map(self._edge_src.__getitem__, order))
+        self._out_dst = array("i", map(self._edge_dst.__getitem__, order))
+        self._out_pos = array("i", map(self._edge_pos.__getitem__, order))
+        del order, self._edge_dst, self._edge_pos  # only the sorted copies are read from here on
+        self._out_start = array("i", map(bisect_left, repeat(out_src), range(self._size + 1)))
         self._calls_out = frozenset(  # producers with a consumer that may run a function
             self._edge_src[edge]
             for node_id in self._calling
@@ -314,7 +316,11 @@ class GraphIndex:
             for raw in node.input:
                 if raw[:1] == "^":
                     continue
-                producer, index = self._split(scope, raw)
+                producer: int | None
+                if scope.name != TOP and raw in scope.arg_positions:
+                    producer, index = self._arg_id(scope.name, scope.arg_positions[raw]), scope.arg_positions[raw]
+                else:
+                    producer, index = self._split(scope, raw)
                 self._edge_src.append(-1 if producer is None else producer)
                 self._edge_index.append(index)
                 self._edge_dst.append(base + position)

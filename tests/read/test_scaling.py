@@ -114,6 +114,22 @@ def test_duplicate_node_names_last_one_wins() -> None:
     assert index.path_ops(Ref(TOP, "images"), Ref(TOP, "out")) == ["Placeholder", "Sigmoid", "Tanh"][1:]
 
 
+def test_duplicate_node_names_in_a_function() -> None:
+    graph = _graph()
+    function = graph.library.function.add()
+    function.signature.name = "f"
+    function.signature.input_arg.add(name="x")
+    function.signature.output_arg.add(name="y")
+    function.node_def.add(name="a", op="Relu", input=["x"])
+    function.node_def.add(name="a", op="Tanh", input=["x"])
+    function.ret["y"] = "a:y:0"
+    index = GraphIndex(graph)
+    source, sink = index.function_arg("f", 0), index.function_output("f", 0)
+    assert source is not None and sink is not None
+    assert index.consumers(source) == [{"op": "Tanh", "node": "a", "function": "f"}]
+    assert index.path_ops(source, sink) == ["Tanh"]
+
+
 def test_function_nodes_in_any_order_and_named_outputs() -> None:
     """An input may name a node further down; an op-name call's outputs are named by the function."""
     graph = _graph()
