@@ -15,6 +15,7 @@ from speclint.config import Config, load_config
 from speclint.discover import discover
 from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError
 from speclint.read import read_model
+from speclint.read.facts import failed_facts
 from speclint.read.loading import DEFAULT_MAX_BYTES
 from speclint.rules.model import severity_rank
 from speclint.rules.profiles import require_known
@@ -77,7 +78,10 @@ def run_check(args: argparse.Namespace) -> int:
                 any_read = any_read or bool(facts["meta_graphs"])
         else:  # each model's facts are checked as they arrive and dropped: memory stays flat
             lint = _Lint(ruleset, config, max_bytes)
-            for _, (result, readable) in _run_models(lint, found.models, jobs, advance, budget):
+            for index, value in _run_models(lint, found.models, jobs, advance, budget):
+                if isinstance(value, WorkerDied):
+                    value = _check_one(failed_facts(found.models[index], value.message), ruleset, config), False
+                result, readable = value
                 results.append(result)
                 any_read = any_read or readable
     results.sort(key=lambda r: r.path)
@@ -128,7 +132,10 @@ def _read_all(
 ) -> list[dict[str, Any]]:
     """Facts in the order of ``models`` whatever ``jobs`` is (for ``--execute``, which needs them all)."""
     facts = dict(_run_models(functools.partial(read_model, max_bytes=max_bytes), models, jobs, advance, budget))
-    return [facts[i] for i in range(len(models))]
+    return [
+        failed_facts(models[i], facts[i].message) if isinstance(facts[i], WorkerDied) else facts[i]
+        for i in range(len(models))
+    ]
 
 
 MB = 1 << 20
@@ -168,6 +175,18 @@ def memory_estimate(model: str) -> int:
     return estimate
 
 
+class WorkerDied:
+    """What ``_run_models`` yields for a model whose worker process died while reading it."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+WORKER_DIED = (
+    "reading stopped: the worker process reading it died (out of memory? lower --jobs or --memory-budget); not checked"
+)
+
+
 def _run_models(
     work: Callable[[str], Any],
     models: list[str],
@@ -179,7 +198,10 @@ def _run_models(
 
     With several jobs, models start in order while the sum of their memory estimates fits in
     ``budget``; a model that would exceed it waits for running ones to finish (one that
-    exceeds it alone runs alone). Callers sort: the report never depends on the order here.
+    exceeds it alone runs alone). A worker that dies (the kernel's out-of-memory killer) costs
+    no other model its report: the models it took down are read again one at a time, and one
+    that kills its worker alone yields ``WorkerDied``. Callers sort: the report never depends
+    on the order here.
     """
     done = advance or (lambda: None)
     if jobs <= 1 or len(models) < MIN_PARALLEL_MODELS:
@@ -187,30 +209,72 @@ def _run_models(
             yield index, work(model)
             done()
         return
-    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-
-    limit = budget if budget is not None else default_memory_budget()
-    estimates = [memory_estimate(model) for model in models]
-    running: dict[Future[Any], int] = {}
-    in_use = 0
-    following = 0
     global _WORK
     _WORK = work  # reaches the workers by fork; elsewhere through the initializer
-    with ProcessPoolExecutor(max_workers=min(jobs, len(models)), initializer=_set_work, initargs=(work,)) as pool:
-        while following < len(models) or running:
-            while following < len(models) and len(running) < jobs:
-                if running and in_use + estimates[following] > limit:
-                    break  # queued until enough of the budget is free
-                running[pool.submit(_call_work, models[following])] = following
-                in_use += estimates[following]
-                following += 1
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                index = running.pop(future)
-                in_use -= estimates[index]
-                yield index, future.result()
+    limit = budget if budget is not None else default_memory_budget()
+    estimates = [memory_estimate(model) for model in models]
+    pending = list(range(len(models)))
+    try:
+        while pending:
+            run = _PoolRun(work, models, jobs, estimates, limit)
+            for index, value in run.results(pending):
+                yield index, value
                 done()
-    _WORK = None
+            for index in run.taken_down:  # in flight when a worker died: each again, alone
+                yield index, _alone(work, models[index])
+                done()
+            pending = run.not_started
+    finally:
+        _WORK = None
+
+
+class _PoolRun:
+    """One process pool over some models, until they are done or a worker dies."""
+
+    def __init__(self, work: Callable[[str], Any], models: list[str], jobs: int, estimates: list[int], limit: int):
+        self.work, self.models, self.jobs, self.estimates, self.limit = work, models, jobs, estimates, limit
+        self.taken_down: list[int] = []
+        self.not_started: list[int] = []
+
+    def results(self, indices: list[int]) -> Iterator[tuple[int, Any]]:
+        from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        running: dict[Future[Any], int] = {}
+        in_use, following = 0, 0
+        workers = min(self.jobs, len(indices))
+        with ProcessPoolExecutor(max_workers=workers, initializer=_set_work, initargs=(self.work,)) as pool:
+            while following < len(indices) or running:
+                while following < len(indices) and len(running) < self.jobs:
+                    estimate = self.estimates[indices[following]]
+                    if running and in_use + estimate > self.limit:
+                        break  # queued until enough of the budget is free
+                    running[pool.submit(_call_work, self.models[indices[following]])] = indices[following]
+                    in_use += estimate
+                    following += 1
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index = running.pop(future)
+                    in_use -= self.estimates[index]
+                    try:
+                        value = future.result()
+                    except BrokenProcessPool:
+                        self.taken_down = sorted([index, *running.values()])
+                        self.not_started = indices[following:]
+                        return
+                    yield index, value
+
+
+def _alone(work: Callable[[str], Any], model: str) -> Any:
+    """``work(model)`` in a worker of its own; ``WorkerDied`` when that worker dies too."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    with ProcessPoolExecutor(max_workers=1, initializer=_set_work, initargs=(work,)) as pool:
+        try:
+            return pool.submit(_call_work, model).result()
+        except BrokenProcessPool:
+            return WorkerDied(WORKER_DIED)
 
 
 _WORK: Callable[[str], Any] | None = None

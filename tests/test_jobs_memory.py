@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -29,6 +30,14 @@ def _record_long(model: str) -> tuple[int, float, float]:
     start = time.monotonic()
     time.sleep(1.0)  # long enough that two workers overlap even on a busy machine
     return os.getpid(), start, time.monotonic()
+
+
+def _die_on_m1(model: str) -> str:
+    """A worker killed while reading one model (what the out-of-memory killer does)."""
+    if model.endswith("m1"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.2)
+    return model
 
 
 def _models(root: Path, count: int, size: int) -> list[str]:
@@ -96,3 +105,23 @@ def test_report_is_the_same_under_a_tiny_budget() -> None:
         return json.loads(completed.stdout)
 
     assert report("--jobs", "2", "--memory-budget", "1") == report("--jobs", "1")
+
+
+def test_a_worker_that_dies_costs_only_its_own_model(tmp_path: Path) -> None:
+    models = _models(tmp_path, 6, 0)
+    results = dict(check._run_models(_die_on_m1, models, jobs=2, budget=1 << 40))
+    assert sorted(results) == list(range(6))
+    assert isinstance(results[1], check.WorkerDied)
+    assert "worker process" in results[1].message
+    assert all(results[i] == models[i] for i in (0, 2, 3, 4, 5))
+
+
+def test_a_model_whose_worker_died_is_reported_as_unreadable() -> None:
+    from speclint.config import Config
+    from speclint.read.facts import failed_facts
+    from speclint.rules.ruleset import RuleSet
+
+    facts = failed_facts(str(MODELS / "tf1-hub-feature-vector"), check.WORKER_DIED)
+    result = check._check_one(facts, RuleSet([]), Config())
+    assert [f.code for f in result.findings] == ["SL001"]
+    assert "worker process" in result.findings[0].message
