@@ -151,7 +151,7 @@ class GraphIndex:
         self._consumers_of: dict[int, tuple[tuple[str, str, int], ...]] = {}
         self._size = 0  # ids handed out: every scope's nodes, then its arguments
         self._calling: list[int] = []  # ids of nodes that may run a function
-        self._data_format: list[int] = []  # ids of nodes with a data_format attribute
+        self._nchw: list[tuple[int, bytes]] = []  # (id, layout) of nodes whose data_format is channels-first
         self._summaries: dict[tuple[str, int], tuple[frozenset[int], frozenset[int]]] = {}
         functions = list(graph_def.library.function)
         self._function_names = frozenset(f.signature.name for f in functions)
@@ -226,7 +226,7 @@ class GraphIndex:
         arg_base = base + len(nodes)
         first_edge = len(src)
         later: list[tuple[int, str]] = []
-        intern, calling, data_format = sys.intern, self._calling, self._data_format
+        intern, calling, data_format = sys.intern, self._calling, self._nchw
         for position, node in enumerate(nodes):
             name, op = node.name, intern(node.op)
             ids[name] = position
@@ -239,7 +239,9 @@ class GraphIndex:
                 calling.append(node_id)
             attrs = node.attr
             if attrs and "data_format" in attrs:
-                data_format.append(node_id)
+                layout = attrs["data_format"].s
+                if layout in NCHW_FORMATS:
+                    data_format.append((node_id, layout))
             slot = 0
             for raw in node.input:
                 if raw in arg_positions:
@@ -401,21 +403,14 @@ class GraphIndex:
                     stack.append(name)
         return sorted(seen)
 
-    def nodes_with_attr(self, attr: str, values: frozenset[bytes]) -> list[dict[str, str]]:
-        found = []
-        if attr == "data_format" and all(len(s.nodes._ids) == len(s.nodes._messages) for s in self.scopes.values()):
-            for node_id in self._data_format:  # noted while reading: no second pass over every node
-                scope = self.scopes[self._scope_of(node_id)]
-                node = scope.nodes._messages[node_id - scope.base]
-                if node.attr[attr].s in values:
-                    found.append(
-                        {
-                            "function": scope.name or None,
-                            "node": node.name,
-                            "op": node.op,
-                            attr: node.attr[attr].s.decode(),
-                        }
-                    )
+    def nodes_with_attr(self, attr: str, values: frozenset[bytes]) -> list[dict[str, str | None]]:
+        found: list[dict[str, str | None]] = []
+        unique = all(len(s.nodes._ids) == len(s.nodes._messages) for s in self.scopes.values())
+        if attr == "data_format" and values == NCHW_FORMATS and unique:
+            for node_id, layout in self._nchw:  # noted while reading: no second pass over every node
+                scope_name = self._scope_of(node_id)
+                entry = {"function": scope_name or None, "node": self._names[node_id], "op": self._ops[node_id]}
+                found.append({**entry, attr: layout.decode()})
             return found
         for scope in self.scopes.values():
             for name, node in scope.nodes.items():
