@@ -118,6 +118,11 @@ class _Nodes(Mapping[str, Message]):
     def __len__(self) -> int:
         return len(self._ids)
 
+    @property
+    def messages(self) -> Any:
+        """The scope's repeated ``NodeDef`` field itself, by position."""
+        return self._messages
+
 
 def function_refs(node: Message) -> Iterator[str]:
     """Names of functions a node refers to through function-valued attributes."""
@@ -369,6 +374,15 @@ class GraphIndex:
         return scope.base + len(scope.nodes._messages) + position
 
     # ---- inventory -------------------------------------------------------------------
+    def ops_in(self, scope_name: str) -> list[str]:
+        """The op type of every node of a scope, in the order of its repeated field (duplicates too).
+
+        A scan looking for a few op types can test these strings and touch only the ``NodeDef``
+        messages it needs (``scopes[name].nodes.messages[i]``), not one wrapper per node.
+        """
+        scope = self.scopes[scope_name]
+        return self._ops[scope.base : scope.base + len(scope.nodes._messages)]
+
     def op_counts(self, scope_name: str) -> dict[str, int]:
         scope = self.scopes[scope_name]
         if len(scope.nodes._ids) == len(scope.nodes._messages):

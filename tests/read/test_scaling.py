@@ -208,3 +208,13 @@ def test_absurd_output_indices_do_not_break_the_index() -> None:
     index = GraphIndex(graph)
     assert index.parse_ref(TOP, "a:\u00b2") == Ref(TOP, "a", 0)
     assert index.path_ops(Ref(TOP, "images"), Ref(TOP, "b")) == ["Relu"]
+
+
+def test_ops_in_follow_the_repeated_field() -> None:
+    graph = _graph()
+    graph.node.add(name="a", op="Relu", input=["images"])
+    graph.node.add(name="a", op="Tanh", input=["images"])
+    index = GraphIndex(graph)
+    ops = index.ops_in(TOP)
+    assert ops == ["Placeholder", "Relu", "Tanh"]
+    assert [index.scopes[TOP].nodes.messages[i].op for i in range(len(ops))] == ops
