@@ -54,6 +54,7 @@ def run_check(args: argparse.Namespace) -> int:
     if not found.models:
         return EXIT_ERROR
     max_bytes = config.max_file_size or DEFAULT_MAX_BYTES
+    read = functools.partial(read_model, max_bytes=max_bytes)  # one model's facts, in any process
     jobs = args.jobs if args.jobs else default_jobs()
     budget = args.memory_budget * MB if getattr(args, "memory_budget", None) else default_memory_budget()
     any_read = False
@@ -65,7 +66,7 @@ def run_check(args: argparse.Namespace) -> int:
 
             from speclint.execute import ExecuteOptions, execute
 
-            facts_list = _read_all(found.models, max_bytes, jobs, advance, budget)
+            facts_list = _read_all(found.models, read, jobs, advance, budget)
             on_event = progress.on_execute(len(facts_list))
             options = ExecuteOptions(device=args.device, allow_unsafe=args.allow_unsafe, progress=on_event)
             if args.probe_timeout:
@@ -77,7 +78,7 @@ def run_check(args: argparse.Namespace) -> int:
                 results.append(_check_one(facts, ruleset, config))
                 any_read = any_read or bool(facts["meta_graphs"])
         else:  # each model's facts are checked as they arrive and dropped: memory stays flat
-            lint = _Lint(ruleset, config, max_bytes)
+            lint = _Lint(ruleset, config, read)
             for index, value in _run_models(lint, found.models, jobs, advance, budget):
                 if isinstance(value, WorkerDied):
                     value = _check_one(failed_facts(found.models[index], value.message), ruleset, config), False
@@ -105,33 +106,33 @@ def _check_one(facts: dict[str, Any], ruleset: RuleSet, config: Config) -> Model
 class _Lint:
     """Read one model and check it, in whichever process runs it; only the small result travels back."""
 
-    def __init__(self, ruleset: RuleSet, config: Config, max_bytes: int) -> None:
+    def __init__(self, ruleset: RuleSet, config: Config, read: Callable[[str], dict[str, Any]]) -> None:
         self.ruleset = ruleset
         self.config = config
-        self.max_bytes = max_bytes
+        self.read = read
 
     def __call__(self, model: str) -> tuple[ModelResult, bool]:
-        facts = read_model(model, self.max_bytes)
+        facts = self.read(model)
         return _check_one(facts, self.ruleset, self.config), bool(facts["meta_graphs"])
 
     def __reduce__(self) -> tuple[Any, ...]:
         """A worker started without fork loads the rules again (compiled schemas do not pickle)."""
-        return (_Lint._rebuilt, (self.config, self.max_bytes))
+        return (_Lint._rebuilt, (self.config, self.read))
 
     @staticmethod
-    def _rebuilt(config: Config, max_bytes: int) -> _Lint:
-        return _Lint(RuleSet(config.rules), config, max_bytes)
+    def _rebuilt(config: Config, read: Callable[[str], dict[str, Any]]) -> _Lint:
+        return _Lint(RuleSet(config.rules), config, read)
 
 
 def _read_all(
     models: list[str],
-    max_bytes: int,
+    read: Callable[[str], dict[str, Any]],
     jobs: int,
     advance: Callable[[], None] | None = None,
     budget: int | None = None,
 ) -> list[dict[str, Any]]:
     """Facts in the order of ``models`` whatever ``jobs`` is (for ``--execute``, which needs them all)."""
-    facts = dict(_run_models(functools.partial(read_model, max_bytes=max_bytes), models, jobs, advance, budget))
+    facts = dict(_run_models(read, models, jobs, advance, budget))
     return [
         failed_facts(models[i], facts[i].message) if isinstance(facts[i], WorkerDied) else facts[i]
         for i in range(len(models))
