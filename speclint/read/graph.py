@@ -40,7 +40,7 @@ LIST_CAP = 20  # longest list of nodes kept in the facts; the count is always ex
 MAX_INDEX = (1 << 31) - 1  # output indices above this are hostile input; they would not fit the index arrays
 MAX_CALL_DEPTH = 64  # nested calls ``backward`` follows; deeper ones (hostile input only) are not entered
 
-_Summary = tuple[frozenset[tuple[str, str]], frozenset[int]]  # what a function output depends on: nodes, args
+_Summary = tuple[frozenset[int], frozenset[int]]  # what a function output depends on: node ids, argument positions
 
 
 class Ref:
@@ -157,7 +157,9 @@ class GraphIndex:
         self._size = 0  # ids handed out: every scope's nodes, then its arguments
         self._calling: list[int] = []  # ids of nodes that may run a function
         self._nchw: list[tuple[int, bytes]] = []  # (id, layout) of nodes whose data_format is channels-first
-        self._summaries: dict[tuple[str, int], tuple[frozenset[int], frozenset[int]]] = {}
+        self._summaries: dict[tuple[str, int], _Summary] = {}  # complete: true wherever the walk entered
+        self._partial: dict[tuple[str, int], _Summary] = {}
+        self._incomplete = False
         functions = list(graph_def.library.function)
         self._function_names = frozenset(f.signature.name for f in functions)
         self._calling_ops = CALLING_OPS | self._function_names
@@ -371,7 +373,8 @@ class GraphIndex:
         scope = self.scopes.get(function)
         if scope is None or not 0 <= position < len(scope.args):
             return -1
-        return scope.base + len(scope.nodes._messages) + position
+        first = scope.arg_positions[scope.args[position]]  # a repeated argument name is one tensor, the first
+        return scope.base + len(scope.nodes._messages) + first
 
     # ---- inventory -------------------------------------------------------------------
     def ops_in(self, scope_name: str) -> list[str]:
@@ -642,7 +645,9 @@ class GraphIndex:
         return {(self._scope_of(i), self._names[i]) for i in self._backward(ref)}
 
     def _backward(self, ref: Ref) -> set[int]:
+        self._partial = {}  # summaries that hold only for this walk (see _function_summary)
         reached, _ = self._backward_from(self._id(ref), ref.index, 0)
+        self._partial = {}
         return reached
 
     def _backward_from(self, start: int, index: int, depth: int) -> tuple[set[int], set[int]]:
@@ -692,19 +697,36 @@ class GraphIndex:
         reached |= visited
         return reached, args
 
-    def _function_summary(self, function: str, index: int, depth: int) -> tuple[frozenset[int], frozenset[int]]:
+    def _function_summary(self, function: str, index: int, depth: int) -> _Summary:
+        """What output ``index`` of ``function`` depends on: its nodes and the arguments it reads.
+
+        A summary is kept for the whole graph only when it is complete. One that met a function
+        still being summarised (a function that calls itself sees an empty summary of itself) or
+        the depth limit depends on where the walk entered; it is kept for the current walk only
+        (``_partial``), and so is every summary that used it. Every answer is what a walk of its
+        own would give, whatever was asked before.
+        """
         key = (function, index)
         if key in self._summaries:
             return self._summaries[key]
-        empty: tuple[frozenset[int], frozenset[int]] = (frozenset(), frozenset())
-        if depth > MAX_CALL_DEPTH:
-            return empty
-        self._summaries[key] = empty  # a function that calls itself sees an empty summary of itself
+        empty: _Summary = (frozenset(), frozenset())
+        if key in self._partial or depth > MAX_CALL_DEPTH:
+            self._incomplete = True
+            return self._partial.get(key, empty)
+        outer, self._incomplete = self._incomplete, False
+        self._partial[key] = empty
         inner = self.function_output(function, index)
+        summary = empty
         if inner is not None:
             nodes, args = self._backward_from(self._id(inner), inner.index, depth)
-            self._summaries[key] = (frozenset(nodes), frozenset(args))
-        return self._summaries[key]
+            summary = (frozenset(nodes), frozenset(args))
+        if self._incomplete:
+            self._partial[key] = summary
+        else:
+            del self._partial[key]
+            self._summaries[key] = summary
+        self._incomplete = outer or self._incomplete
+        return summary
 
     def path_ops(self, source: Ref, sink: Ref) -> list[str]:
         """Op types on some data path from ``source`` to ``sink``, sorted."""
