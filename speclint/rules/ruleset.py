@@ -44,7 +44,6 @@ class RuleSet:
         self.profiles = load_profiles()
         self.builtin_prefix = "SL"
         self._compiled: dict[str, CompiledRule] = {}
-        self._codes: dict[str, list[str]] = {}
         for name, profile in self.profiles.items():
             for selector in profile["rules"]:  # a full code must exist; a prefix may match none yet
                 if len(selector) == 5 and selector not in self.rules:
@@ -56,15 +55,11 @@ class RuleSet:
         return self._compiled[code]
 
     def codes_for(self, profile: str) -> list[str]:
-        """The profile's built-in rules plus every rule of a user rule pack (worked out once per profile)."""
-        if profile not in self._codes:
-            selectors = self.profiles[profile]["rules"]
-            self._codes[profile] = [
-                code
-                for code in sorted(self.rules)
-                if matches(code, selectors) or not code.startswith(self.builtin_prefix)
-            ]
-        return list(self._codes[profile])
+        """The profile's built-in rules plus every rule of a user rule pack."""
+        selectors = self.profiles[profile]["rules"]
+        return [
+            code for code in sorted(self.rules) if matches(code, selectors) or not code.startswith(self.builtin_prefix)
+        ]
 
     def check(
         self,
