@@ -46,7 +46,8 @@ def settings_from(args: argparse.Namespace) -> Config:
 
 def run_check(args: argparse.Namespace) -> int:
     config = settings_from(args)
-    ruleset = RuleSet(config.rules)
+    rules = functools.partial(RuleSet, config.rules)  # how a worker started without fork loads them again
+    ruleset = rules()
     require_known(config.profile)  # before reading anything
     found = discover(args.paths)
     for problem in found.errors:
@@ -54,7 +55,6 @@ def run_check(args: argparse.Namespace) -> int:
     if not found.models:
         return EXIT_ERROR
     max_bytes = config.max_file_size or DEFAULT_MAX_BYTES
-    read = functools.partial(read_model, max_bytes=max_bytes)  # one model's facts, in any process
     jobs = args.jobs if args.jobs else default_jobs()
     budget = args.memory_budget * MB if getattr(args, "memory_budget", None) else default_memory_budget()
     any_read = False
@@ -66,7 +66,7 @@ def run_check(args: argparse.Namespace) -> int:
 
             from speclint.execute import ExecuteOptions, execute
 
-            facts_list = _read_all(found.models, read, jobs, advance, budget)
+            facts_list = _read_all(found.models, max_bytes, jobs, advance, budget)
             on_event = progress.on_execute(len(facts_list))
             options = ExecuteOptions(device=args.device, allow_unsafe=args.allow_unsafe, progress=on_event)
             if args.probe_timeout:
@@ -78,7 +78,7 @@ def run_check(args: argparse.Namespace) -> int:
                 results.append(_check_one(facts, ruleset, config))
                 any_read = any_read or bool(facts["meta_graphs"])
         else:  # each model's facts are checked as they arrive and dropped: memory stays flat
-            lint = _Lint(ruleset, config, read)
+            lint = _Lint(rules, ruleset, config, _reader(max_bytes))
             for index, value in _run_models(lint, found.models, jobs, advance, budget):
                 if isinstance(value, WorkerDied):
                     value = _check_one(failed_facts(found.models[index], value.message), ruleset, config), False
@@ -106,7 +106,10 @@ def _check_one(facts: dict[str, Any], ruleset: RuleSet, config: Config) -> Model
 class _Lint:
     """Read one model and check it, in whichever process runs it; only the small result travels back."""
 
-    def __init__(self, ruleset: RuleSet, config: Config, read: Callable[[str], dict[str, Any]]) -> None:
+    def __init__(
+        self, rules: Callable[[], RuleSet], ruleset: RuleSet, config: Config, read: Callable[[str], dict[str, Any]]
+    ) -> None:
+        self.rules = rules
         self.ruleset = ruleset
         self.config = config
         self.read = read
@@ -117,22 +120,27 @@ class _Lint:
 
     def __reduce__(self) -> tuple[Any, ...]:
         """A worker started without fork loads the rules again (compiled schemas do not pickle)."""
-        return (_Lint._rebuilt, (self.config, self.read))
+        return (_Lint._rebuilt, (self.rules, self.config, self.read))
 
     @staticmethod
-    def _rebuilt(config: Config, read: Callable[[str], dict[str, Any]]) -> _Lint:
-        return _Lint(RuleSet(config.rules), config, read)
+    def _rebuilt(rules: Callable[[], RuleSet], config: Config, read: Callable[[str], dict[str, Any]]) -> _Lint:
+        return _Lint(rules, rules(), config, read)
+
+
+def _reader(max_bytes: int) -> Callable[[str], dict[str, Any]]:
+    """One model's facts, in whichever process reads it (picklable)."""
+    return functools.partial(read_model, max_bytes=max_bytes)
 
 
 def _read_all(
     models: list[str],
-    read: Callable[[str], dict[str, Any]],
+    max_bytes: int,
     jobs: int,
     advance: Callable[[], None] | None = None,
     budget: int | None = None,
 ) -> list[dict[str, Any]]:
     """Facts in the order of ``models`` whatever ``jobs`` is (for ``--execute``, which needs them all)."""
-    facts = dict(_run_models(read, models, jobs, advance, budget))
+    facts = dict(_run_models(_reader(max_bytes), models, jobs, advance, budget))
     return [
         failed_facts(models[i], facts[i].message) if isinstance(facts[i], WorkerDied) else facts[i]
         for i in range(len(models))
