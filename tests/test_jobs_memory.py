@@ -125,3 +125,20 @@ def test_a_model_whose_worker_died_is_reported_as_unreadable() -> None:
     result = check._check_one(facts, RuleSet([]), Config())
     assert [f.code for f in result.findings] == ["SL001"]
     assert "worker process" in result.findings[0].message
+
+
+def test_the_work_survives_pickling_for_workers_started_without_fork() -> None:
+    """Under spawn or forkserver the work is pickled: the rules are loaded again in the worker."""
+    import functools
+    import pickle
+
+    from speclint.config import Config
+    from speclint.rules.ruleset import RuleSet
+
+    rules = functools.partial(RuleSet, [])
+    lint = check._Lint(rules, rules(), Config(), check._reader(1 << 30))
+    copy = pickle.loads(pickle.dumps(lint))
+    assert copy.ruleset is not lint.ruleset
+    model = str(MODELS / "tf1-input-uint8")
+    (result, readable), (expected, _) = copy(model), lint(model)
+    assert readable and [f.code for f in result.findings] == [f.code for f in expected.findings] != []
