@@ -34,6 +34,50 @@ CALLING_OPS = CALL_OPS | CONTROL_FLOW_OPS  # with library function names as ops:
 PLAIN, CALLING, ARGUMENT = 0, 1, 2  # kinds of ids in a GraphIndex
 PASS_THROUGH_OPS = frozenset({"Identity", "IdentityN", "Snapshot", "StopGradient", "PreventGradient"})
 NCHW_FORMATS = frozenset({b"NCHW", b"NCDHW", b"NCHW_VECT_C"})
+# Registered ops with a ``data_format`` attribute (TensorFlow 2.21; tests/read/test_layout_ops.py checks
+# it against the registry). TensorFlow ignores one on any other registered op (the same test shows it),
+# so their attributes are never read for it; unregistered ops and internal ``_`` ops always are.
+LAYOUT_OPS = frozenset(
+    [
+        "AvgPool",
+        "AvgPool3D",
+        "AvgPool3DGrad",
+        "AvgPoolGrad",
+        "BiasAdd",
+        "BiasAddGrad",
+        "Conv",
+        "Conv2D",
+        "Conv2DBackpropFilter",
+        "Conv2DBackpropFilterV2",
+        "Conv2DBackpropInput",
+        "Conv2DBackpropInputV2",
+        "Conv3D",
+        "Conv3DBackpropFilterV2",
+        "Conv3DBackpropInputV2",
+        "DepthToSpace",
+        "DepthwiseConv2dNative",
+        "DepthwiseConv2dNativeBackpropFilter",
+        "DepthwiseConv2dNativeBackpropInput",
+        "FusedBatchNorm",
+        "FusedBatchNormGrad",
+        "FusedBatchNormGradV2",
+        "FusedBatchNormGradV3",
+        "FusedBatchNormV2",
+        "FusedBatchNormV3",
+        "MaxPool",
+        "MaxPool3D",
+        "MaxPool3DGrad",
+        "MaxPool3DGradGrad",
+        "MaxPoolGrad",
+        "MaxPoolGradGrad",
+        "MaxPoolGradGradV2",
+        "MaxPoolGradV2",
+        "MaxPoolV2",
+        "RiscConv",
+        "RiscPool",
+        "SpaceToDepth",
+    ]
+)
 SCALE_OPS = frozenset({"Mul", "RealDiv", "Div", "TrueDiv", "DivNoNan"})
 OFFSET_OPS = frozenset({"Sub", "Add", "AddV2", "BiasAdd"})
 LIST_CAP = 20  # longest list of nodes kept in the facts; the count is always exact
@@ -234,6 +278,7 @@ class GraphIndex:
         first_edge = len(src)
         later: list[tuple[int, str]] = []
         intern, calling, data_format = sys.intern, self._calling, self._nchw
+        no_layout = _no_layout_ops()
         for position, node in enumerate(nodes):
             name, op = node.name, intern(node.op)
             ids[name] = position
@@ -244,11 +289,12 @@ class GraphIndex:
             if op in calling_ops:
                 kind[node_id] = CALLING
                 calling.append(node_id)
-            attrs = node.attr
-            if attrs and "data_format" in attrs:
-                layout = attrs["data_format"].s
-                if layout in NCHW_FORMATS:
-                    data_format.append((node_id, layout))
+            if op not in no_layout:
+                attrs = node.attr
+                if "data_format" in attrs:
+                    layout = attrs["data_format"].s
+                    if layout in NCHW_FORMATS:
+                        data_format.append((node_id, layout))
             slot = 0
             for raw in node.input:
                 if raw in arg_positions:
@@ -429,9 +475,10 @@ class GraphIndex:
                 entry = {"function": scope_name or None, "node": self._names[node_id], "op": self._ops[node_id]}
                 found.append({**entry, attr: layout.decode()})
             return found
+        skip = _no_layout_ops() if attr == "data_format" else frozenset()
         for scope in self.scopes.values():
             for name, node in scope.nodes.items():
-                if attr in node.attr and node.attr[attr].s in values:
+                if node.op not in skip and attr in node.attr and node.attr[attr].s in values:
                     found.append(
                         {"function": scope.name or None, "node": name, "op": node.op, attr: node.attr[attr].s.decode()}
                     )
@@ -799,11 +846,23 @@ def _int(text: str) -> int:
 
 
 @functools.lru_cache(maxsize=1)
+def _no_layout_ops() -> frozenset[str]:
+    """Registered public ops that declare no ``data_format`` attribute."""
+    return frozenset(op for op in _registered_ops() if op not in LAYOUT_OPS and not op.startswith("_"))
+
+
+@functools.lru_cache(maxsize=1)
+def _registered_ops() -> frozenset[str]:
+    return _op_file("known_ops.txt")
+
+
+def _op_file(file_name: str) -> frozenset[str]:
+    data = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "data")
+    with open(os.path.join(data, file_name), encoding="utf-8") as handle:
+        return frozenset(line for line in handle.read().split("\n") if line and not line.startswith("#"))
+
+
+@functools.lru_cache(maxsize=1)
 def _plain_ops() -> frozenset[str]:
     """Registered ops that declare no function-valued attribute: TensorFlow runs no function through them."""
-    data = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "data")
-    names = []
-    for file_name in ("known_ops.txt", "function_ops.txt"):
-        with open(os.path.join(data, file_name), encoding="utf-8") as handle:
-            names.append({line for line in handle.read().split("\n") if line and not line.startswith("#")})
-    return frozenset(names[0] - names[1])
+    return _registered_ops() - _op_file("function_ops.txt")
