@@ -16,10 +16,10 @@ import os
 import struct
 import sys
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import repeat
+from itertools import accumulate, repeat
 from typing import Any
 
 from speclint.proto.messages import Message, dtype_name
@@ -233,11 +233,12 @@ class GraphIndex:
         self._in_start.extend([len(self._edge_src)] * (self._size + 1 - len(self._in_start)))  # arguments
         # The same edges sorted by producer: a node's consumers are one slice.
         order = sorted(range(len(self._edge_src)), key=self._edge_src.__getitem__)
-        out_src = array("i", map(self._edge_src.__getitem__, order))
         self._out_dst = array("i", map(self._edge_dst.__getitem__, order))
         self._out_pos = array("i", map(self._edge_pos.__getitem__, order))
         del order, self._edge_dst, self._edge_pos  # only the sorted copies are read from here on
-        self._out_start = array("i", map(bisect_left, repeat(out_src), range(self._size + 1)))
+        counts = Counter(self._edge_src)  # consumers per producer; unknown producers (-1) sort first
+        per_node = map(counts.get, range(self._size), repeat(0))
+        self._out_start = array("i", accumulate(per_node, initial=counts.get(-1, 0)))
         self._calls_out = frozenset(  # producers with a consumer that may run a function
             self._edge_src[edge]
             for node_id in self._calling
@@ -319,15 +320,18 @@ class GraphIndex:
                         later.append((len(src), raw))
                         src.append(-1)
                         out_index.append(0)
-                    elif len(parts) == 2:
-                        src.append(base + local)
-                        out_index.append(_int(parts[1]))
-                    elif kind[base + local] == CALLING and parts[1] != "output":  # outputs named by a function
-                        src.append(base + local)
+                        slot += 1
+                        continue
+                    src.append(base + local)
+                    if len(parts) == 2:
+                        text = parts[1]
+                    elif parts[1] != "output" and kind[base + local] == CALLING:  # outputs named by a function
                         out_index.append(self.parse_ref(scope.name, raw).index)
+                        slot += 1
+                        continue
                     else:
-                        src.append(base + local)
-                        out_index.append(_int(parts[2]))
+                        text = parts[2]
+                    out_index.append(0 if text == "0" else _int(text))
                 slot += 1
             if slot:
                 dst.extend(repeat(node_id, slot))
