@@ -151,6 +151,8 @@ MB = 1 << 20
 MIN_PARALLEL_MODELS = 4  # fewer models are read faster than worker processes start
 READ_MEMORY_BASE = 64 * MB  # a worker's own footprint, before any model
 READ_MEMORY_FACTOR = {".pb": 8, ".pbtxt": 24}  # peak memory per byte of saved_model.pb(txt), measured with margin
+SMALL_MODEL = READ_MEMORY_BASE + 8 * MB  # estimated at most this: batched with others
+MAX_CHUNK = 16  # models per batch
 
 
 def default_jobs() -> int:
@@ -249,29 +251,49 @@ class _PoolRun:
         from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
 
-        running: dict[Future[Any], int] = {}
+        chunks = self._chunks(indices)
+        running: dict[Future[Any], list[int]] = {}
         in_use, following = 0, 0
-        workers = min(self.jobs, len(indices))
+        workers = min(self.jobs, len(chunks))
         with ProcessPoolExecutor(max_workers=workers, initializer=_set_work, initargs=(self.work,)) as pool:
-            while following < len(indices) or running:
-                while following < len(indices) and len(running) < self.jobs:
-                    estimate = self.estimates[indices[following]]
+            while following < len(chunks) or running:
+                while following < len(chunks) and len(running) < self.jobs:
+                    chunk = chunks[following]
+                    estimate = self._estimate(chunk)
                     if running and in_use + estimate > self.limit:
                         break  # queued until enough of the budget is free
-                    running[pool.submit(_call_work, self.models[indices[following]])] = indices[following]
+                    running[pool.submit(_call_chunk, [self.models[i] for i in chunk])] = chunk
                     in_use += estimate
                     following += 1
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    index = running.pop(future)
-                    in_use -= self.estimates[index]
+                    chunk = running.pop(future)
+                    in_use -= self._estimate(chunk)
                     try:
-                        value = future.result()
+                        values = future.result()
                     except BrokenProcessPool:
-                        self.taken_down = sorted([index, *running.values()])
-                        self.not_started = indices[following:]
+                        self.taken_down = sorted([*chunk, *(i for other in running.values() for i in other)])
+                        self.not_started = [i for later in chunks[following:] for i in later]
                         return
-                    yield index, value
+                    yield from zip(chunk, values, strict=True)
+
+    def _estimate(self, chunk: list[int]) -> int:
+        return max(self.estimates[i] for i in chunk)  # a worker reads its chunk one model at a time
+
+    def _chunks(self, indices: list[int]) -> list[list[int]]:
+        """Small models travel in batches (one round trip each), big ones alone (the budget sees each)."""
+        size = max(1, min(MAX_CHUNK, len(indices) // (self.jobs * 4)))
+        chunks: list[list[int]] = []
+        current: list[int] = []
+        for index in indices:
+            if self.estimates[index] > SMALL_MODEL:
+                chunks.append([index])
+                continue
+            current.append(index)
+            if len(current) == size:
+                chunks.append(current)
+                current = []
+        return [*chunks, current] if current else chunks
 
 
 def _alone(work: Callable[[str], Any], model: str) -> Any:
@@ -298,6 +320,10 @@ def _set_work(work: Callable[[str], Any]) -> None:
 def _call_work(model: str) -> Any:
     assert _WORK is not None
     return _WORK(model)
+
+
+def _call_chunk(models: list[str]) -> list[Any]:
+    return [_call_work(model) for model in models]
 
 
 def _write_report(results: list[ModelResult], ruleset: RuleSet, config: Config, output: str | None) -> None:

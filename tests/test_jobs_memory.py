@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from speclint import check
 from tests.conftest import MODELS, REPO
 
@@ -107,13 +109,24 @@ def test_report_is_the_same_under_a_tiny_budget() -> None:
     assert report("--jobs", "2", "--memory-budget", "1") == report("--jobs", "1")
 
 
-def test_a_worker_that_dies_costs_only_its_own_model(tmp_path: Path) -> None:
-    models = _models(tmp_path, 6, 0)
+@pytest.mark.parametrize("count", [6, 40])  # 40: small models travel in batches of 5
+def test_a_worker_that_dies_costs_only_its_own_model(tmp_path: Path, count: int) -> None:
+    models = _models(tmp_path, count, 0)
     results = dict(check._run_models(_die_on_m1, models, jobs=2, budget=1 << 40))
-    assert sorted(results) == list(range(6))
+    assert sorted(results) == list(range(count))
     assert isinstance(results[1], check.WorkerDied)
     assert "worker process" in results[1].message
-    assert all(results[i] == models[i] for i in (0, 2, 3, 4, 5))
+    assert all(results[i] == models[i] for i in range(count) if i != 1)
+
+
+def test_small_models_travel_in_batches_big_ones_alone(tmp_path: Path) -> None:
+    models = _models(tmp_path, 40, 0)
+    (Path(models[7]) / "saved_model.pb").write_bytes(bytes(16 << 20))  # estimated above SMALL_MODEL
+    estimates = [check.memory_estimate(m) for m in models]
+    chunks = check._PoolRun(_record, models, 2, estimates, 1 << 40)._chunks(list(range(40)))
+    assert [7] in chunks
+    assert sorted(i for chunk in chunks for i in chunk) == list(range(40))
+    assert max(len(chunk) for chunk in chunks) == 5
 
 
 def test_a_model_whose_worker_died_is_reported_as_unreadable() -> None:
