@@ -155,3 +155,35 @@ def test_the_work_survives_pickling_for_workers_started_without_fork() -> None:
     model = str(MODELS / "tf1-input-uint8")
     (result, readable), (expected, _) = copy(model), lint(model)
     assert readable and [f.code for f in result.findings] == [f.code for f in expected.findings] != []
+
+
+class _Facts(dict):  # type: ignore[type-arg]
+    """A facts document that can be watched (a plain dict cannot be weakly referenced)."""
+
+
+def test_each_models_facts_are_dropped_once_checked() -> None:
+    """Memory flat in the number of models: only results are kept, never every model's facts."""
+    import functools
+    import gc
+    import weakref
+
+    from speclint.config import Config
+    from speclint.read import read_model
+    from speclint.rules.ruleset import RuleSet
+
+    alive: list[weakref.ref[_Facts]] = []
+
+    def read(model: str) -> _Facts:
+        facts = _Facts(read_model(model))
+        alive.append(weakref.ref(facts))
+        return facts
+
+    rules = functools.partial(RuleSet, [])
+    lint = check._Lint(rules, rules(), Config(), read)
+    models = [str(path) for path in sorted(MODELS.iterdir()) if path.is_dir()][:12]
+    most = 0
+    for _ in check._run_models(lint, models, jobs=1):
+        gc.collect()
+        most = max(most, sum(ref() is not None for ref in alive))
+    assert len(alive) == len(models)
+    assert most == 0
