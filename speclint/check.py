@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from speclint import __version__
 from speclint.config import Config, load_config
 from speclint.discover import Exclusion, anchor, discover
 from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError, print_error
-from speclint.read.guard import DEFAULT_READ_SECONDS, read_model_guarded
+from speclint.read.guard import DEFAULT_READ_SECONDS, failed_facts, read_model_guarded
 from speclint.read.loading import DEFAULT_MAX_BYTES
 from speclint.rules.language import requested_language
 from speclint.rules.model import severity_rank
@@ -76,7 +77,9 @@ def exclusion_from(config: Config, args: argparse.Namespace) -> Exclusion:
 
 def run_check(args: argparse.Namespace) -> int:
     config = settings_from(args)
-    ruleset = RuleSet(config.rules, language=requested_language(getattr(args, "lang", None)))
+    # how a worker started without fork loads them again
+    rules = functools.partial(RuleSet, config.rules, language=requested_language(getattr(args, "lang", None)))
+    ruleset = rules()
     require_known(config.profile)  # before reading anything
     require_known_selectors(ruleset, config, args)
     found = discover(args.paths, exclusion_from(config, args))
@@ -89,15 +92,19 @@ def run_check(args: argparse.Namespace) -> int:
 
         return run_streamed(args, config, ruleset, found.models)
     max_bytes = config.max_file_size or DEFAULT_MAX_BYTES
+    jobs = args.jobs if args.jobs else default_jobs()
+    budget = args.memory_budget * MB if getattr(args, "memory_budget", None) else default_memory_budget()
+    any_read = False
+    results: list[ModelResult] = []
     with _Progress(_progress_wanted(args, len(found.models))) as progress:
         seconds = getattr(args, "read_timeout", None) or config.read_timeout or DEFAULT_READ_SECONDS
-        stage = progress.stage("reading", len(found.models))
-        facts_list = _read_all(found.models, max_bytes, args.jobs, stage, seconds)
+        advance = progress.stage("reading", len(found.models))
         if args.execute:
             import dataclasses
 
             from speclint.execute import ExecuteOptions, execute
 
+            facts_list = _read_all(found.models, max_bytes, jobs, advance, budget, seconds)
             on_event = progress.on_execute(len(facts_list))
             options = ExecuteOptions(device=args.device, allow_unsafe=args.allow_unsafe, progress=on_event)
             if args.probe_timeout:
@@ -107,10 +114,17 @@ def run_check(args: argparse.Namespace) -> int:
             from speclint.api import executor_from_args
 
             execute(facts_list, options, executor_from_args(args))
-    results: list[ModelResult] = []
-    for facts in facts_list:
-        profile, select, ignore = config.for_model(str(facts["path"]))
-        results.append(ruleset.check(facts, profile, select, ignore))
+            for facts in facts_list:
+                results.append(_check_one(facts, ruleset, config))
+                any_read = any_read or bool(facts["meta_graphs"])
+        else:  # each model's facts are checked as they arrive and dropped: memory stays flat
+            lint = _Lint(rules, ruleset, config, _reader(max_bytes, seconds))
+            for index, value in _run_models(lint, found.models, jobs, advance, budget):
+                if isinstance(value, WorkerDied):
+                    value = _check_one(failed_facts(found.models[index], value.message), ruleset, config), False
+                result, readable = value
+                results.append(result)
+                any_read = any_read or readable
     results.sort(key=lambda r: r.path)
     if getattr(args, "write_baseline", None):
         from speclint.rules.baseline import write_baseline
@@ -127,7 +141,7 @@ def run_check(args: argparse.Namespace) -> int:
     _write_report(results, ruleset, config, args, baselined)
     if getattr(args, "sarif_output", None):
         _write_sarif(results, ruleset, args.sarif_output)
-    if found.errors or not any(facts["meta_graphs"] for facts in facts_list):
+    if found.errors or not any_read:
         return EXIT_ERROR  # a PATH was wrong, or nothing could be read at all
     if args.exit_zero:
         return EXIT_CLEAN
@@ -136,32 +150,233 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if failing else EXIT_CLEAN
 
 
+def _check_one(facts: dict[str, Any], ruleset: RuleSet, config: Config) -> ModelResult:
+    profile, select, ignore = config.for_model(str(facts["path"]))
+    return ruleset.check(facts, profile, select, ignore)
+
+
+class _Lint:
+    """Read one model and check it, in whichever process runs it; only the small result travels back."""
+
+    def __init__(
+        self, rules: Callable[[], RuleSet], ruleset: RuleSet, config: Config, read: Callable[[str], dict[str, Any]]
+    ) -> None:
+        self.rules = rules
+        self.ruleset = ruleset
+        self.config = config
+        self.read = read
+
+    def __call__(self, model: str) -> tuple[ModelResult, bool]:
+        facts = self.read(model)
+        return _check_one(facts, self.ruleset, self.config), bool(facts["meta_graphs"])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A worker started without fork loads the rules again (compiled schemas do not pickle)."""
+        return (_Lint._rebuilt, (self.rules, self.config, self.read))
+
+    @staticmethod
+    def _rebuilt(rules: Callable[[], RuleSet], config: Config, read: Callable[[str], dict[str, Any]]) -> _Lint:
+        return _Lint(rules, rules(), config, read)
+
+
+def _reader(max_bytes: int, seconds: float = DEFAULT_READ_SECONDS) -> Callable[[str], dict[str, Any]]:
+    """One model's facts, in whichever process reads it (picklable), under the per-model time limit."""
+    return functools.partial(read_model_guarded, max_bytes=max_bytes, seconds=seconds)
+
+
 def _read_all(
     models: list[str],
     max_bytes: int,
     jobs: int,
     advance: Callable[[], None] | None = None,
+    budget: int | None = None,
     seconds: float = DEFAULT_READ_SECONDS,
 ) -> list[dict[str, Any]]:
-    """Facts in the order of ``models`` whatever ``jobs`` is (``pool.map`` keeps the order)."""
-    done = advance or (lambda: None)
-    facts_list: list[dict[str, Any]] = []
-    if jobs <= 1 or len(models) < 2:
-        for model in models:
-            facts_list.append(read_model_guarded(model, max_bytes, seconds))
-            done()
-        return facts_list
-    from concurrent.futures import ProcessPoolExecutor
+    """Facts in the order of ``models`` whatever ``jobs`` is (for ``--execute``, which needs them all)."""
+    facts = dict(_run_models(_reader(max_bytes, seconds), models, jobs, advance, budget))
+    return [
+        failed_facts(models[i], facts[i].message) if isinstance(facts[i], WorkerDied) else facts[i]
+        for i in range(len(models))
+    ]
 
-    jobs = min(jobs, len(models))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        chunksize = max(1, len(models) // (jobs * 8))
-        for facts in pool.map(
-            read_model_guarded, models, [max_bytes] * len(models), [seconds] * len(models), chunksize=chunksize
-        ):
-            facts_list.append(facts)
+
+MB = 1 << 20
+MIN_PARALLEL_MODELS = 4  # fewer models are read faster than worker processes start
+READ_MEMORY_BASE = 64 * MB  # a worker's own footprint, before any model
+READ_MEMORY_FACTOR = {".pb": 8, ".pbtxt": 24}  # peak memory per byte of saved_model.pb(txt), measured with margin
+SMALL_MODEL = READ_MEMORY_BASE + 8 * MB  # estimated at most this: batched with others
+MAX_CHUNK = 16  # models per batch
+
+
+def default_jobs() -> int:
+    """One worker per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def default_memory_budget() -> int:
+    """Half the machine's physical memory: what reading models in parallel may hold at once."""
+    try:
+        return max(1, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
+    except (AttributeError, ValueError, OSError):
+        return 4096 * MB
+
+
+def memory_estimate(model: str) -> int:
+    """Peak memory reading ``model`` may take: a multiple of its saved_model file's size."""
+    estimate = READ_MEMORY_BASE
+    for name, factor in (
+        ("saved_model.pb", READ_MEMORY_FACTOR[".pb"]),
+        ("saved_model.pbtxt", READ_MEMORY_FACTOR[".pbtxt"]),
+    ):
+        try:
+            estimate += factor * os.stat(os.path.join(model, name)).st_size
+            break
+        except OSError:
+            continue
+    return estimate
+
+
+class WorkerDied:
+    """What ``_run_models`` yields for a model whose worker process died while reading it."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+WORKER_DIED = (
+    "reading stopped: the worker process reading it died (out of memory? lower --jobs or --memory-budget); not checked"
+)
+
+
+def _run_models(
+    work: Callable[[str], Any],
+    models: list[str],
+    jobs: int,
+    advance: Callable[[], None] | None = None,
+    budget: int | None = None,
+) -> Iterator[tuple[int, Any]]:
+    """``(index, work(model))`` for every model, as each finishes.
+
+    With several jobs, models start in order while the sum of their memory estimates fits in
+    ``budget``; a model that would exceed it waits for running ones to finish (one that
+    exceeds it alone runs alone). A worker that dies (the kernel's out-of-memory killer) costs
+    no other model its report: the models it took down are read again one at a time, and one
+    that kills its worker alone yields ``WorkerDied``. Callers sort: the report never depends
+    on the order here.
+    """
+    done = advance or (lambda: None)
+    if jobs <= 1 or len(models) < MIN_PARALLEL_MODELS:
+        for index, model in enumerate(models):
+            yield index, work(model)
             done()
-    return facts_list
+        return
+    global _WORK
+    _WORK = work  # reaches the workers by fork; elsewhere through the initializer
+    limit = budget if budget is not None else default_memory_budget()
+    estimates = [memory_estimate(model) for model in models]
+    pending = list(range(len(models)))
+    try:
+        while pending:
+            run = _PoolRun(work, models, jobs, estimates, limit)
+            for index, value in run.results(pending):
+                yield index, value
+                done()
+            for index in run.taken_down:  # in flight when a worker died: each again, alone
+                yield index, _alone(work, models[index])
+                done()
+            pending = run.not_started
+    finally:
+        _WORK = None
+
+
+class _PoolRun:
+    """One process pool over some models, until they are done or a worker dies."""
+
+    def __init__(self, work: Callable[[str], Any], models: list[str], jobs: int, estimates: list[int], limit: int):
+        self.work, self.models, self.jobs, self.estimates, self.limit = work, models, jobs, estimates, limit
+        self.taken_down: list[int] = []
+        self.not_started: list[int] = []
+
+    def results(self, indices: list[int]) -> Iterator[tuple[int, Any]]:
+        from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        chunks = self._chunks(indices)
+        running: dict[Future[Any], list[int]] = {}
+        in_use, following = 0, 0
+        workers = min(self.jobs, len(chunks))
+        with ProcessPoolExecutor(max_workers=workers, initializer=_set_work, initargs=(self.work,)) as pool:
+            while following < len(chunks) or running:
+                while following < len(chunks) and len(running) < self.jobs:
+                    chunk = chunks[following]
+                    estimate = self._estimate(chunk)
+                    if running and in_use + estimate > self.limit:
+                        break  # queued until enough of the budget is free
+                    running[pool.submit(_call_chunk, [self.models[i] for i in chunk])] = chunk
+                    in_use += estimate
+                    following += 1
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    chunk = running.pop(future)
+                    in_use -= self._estimate(chunk)
+                    try:
+                        values = future.result()
+                    except BrokenProcessPool:
+                        self.taken_down = sorted([*chunk, *(i for other in running.values() for i in other)])
+                        self.not_started = [i for later in chunks[following:] for i in later]
+                        return
+                    yield from zip(chunk, values, strict=True)
+
+    def _estimate(self, chunk: list[int]) -> int:
+        return max(self.estimates[i] for i in chunk)  # a worker reads its chunk one model at a time
+
+    def _chunks(self, indices: list[int]) -> list[list[int]]:
+        """Small models travel in batches (one round trip each), big ones alone (the budget sees each)."""
+        size = max(1, min(MAX_CHUNK, len(indices) // (self.jobs * 4)))
+        chunks: list[list[int]] = []
+        current: list[int] = []
+        for index in indices:
+            if self.estimates[index] > SMALL_MODEL:
+                chunks.append([index])
+                continue
+            current.append(index)
+            if len(current) == size:
+                chunks.append(current)
+                current = []
+        return [*chunks, current] if current else chunks
+
+
+def _alone(work: Callable[[str], Any], model: str) -> Any:
+    """``work(model)`` in a worker of its own; ``WorkerDied`` when that worker dies too."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    with ProcessPoolExecutor(max_workers=1, initializer=_set_work, initargs=(work,)) as pool:
+        try:
+            return pool.submit(_call_work, model).result()
+        except BrokenProcessPool:
+            return WorkerDied(WORKER_DIED)
+
+
+_WORK: Callable[[str], Any] | None = None
+
+
+def _set_work(work: Callable[[str], Any]) -> None:
+    global _WORK
+    if _WORK is None:
+        _WORK = work
+
+
+def _call_work(model: str) -> Any:
+    assert _WORK is not None
+    return _WORK(model)
+
+
+def _call_chunk(models: list[str]) -> list[Any]:
+    return [_call_work(model) for model in models]
 
 
 def use_color(choice: str, output: str | None) -> bool:

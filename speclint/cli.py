@@ -112,7 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--config", metavar="FILE", help="pyproject.toml to read [tool.speclint] from (default: found by walking up)"
     )
-    check.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="lint N models in parallel (processes)")
+    check.add_argument(
+        "--jobs", "-j", type=int, default=None, metavar="N", help="lint N models in parallel (default: one per core)"
+    )
+    check.add_argument(
+        "--memory-budget",
+        type=int,
+        default=None,
+        metavar="MB",
+        help="memory the parallel readers may hold at once; models wait for room (default: half the machine's)",
+    )
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     check.add_argument("--lang", metavar="LANG", help=LANG_HELP)
     check.add_argument("--quiet", "-q", action="store_true", help="text report: only models with findings")

@@ -10,9 +10,16 @@ path between them?" without knowing how the model was built.
 
 from __future__ import annotations
 
+import functools
+import heapq
+import os
 import struct
+import sys
+from array import array
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import accumulate, repeat
 from typing import Any
 
 from speclint.proto.messages import Message, dtype_name
@@ -22,14 +29,62 @@ CALL_OPS = frozenset({"PartitionedCall", "StatefulPartitionedCall"})
 IF_OPS = frozenset({"If", "StatelessIf"})
 WHILE_OPS = frozenset({"While", "StatelessWhile"})
 CASE_OPS = frozenset({"Case", "StatelessCase"})
+CONTROL_FLOW_OPS = IF_OPS | WHILE_OPS | CASE_OPS
+CALLING_OPS = CALL_OPS | CONTROL_FLOW_OPS  # with library function names as ops: all that can run a function
+PLAIN, CALLING, ARGUMENT = 0, 1, 2  # kinds of ids in a GraphIndex
 PASS_THROUGH_OPS = frozenset({"Identity", "IdentityN", "Snapshot", "StopGradient", "PreventGradient"})
 NCHW_FORMATS = frozenset({b"NCHW", b"NCDHW", b"NCHW_VECT_C"})
+# Registered ops with a ``data_format`` attribute (TensorFlow 2.21; tests/read/test_layout_ops.py checks
+# it against the registry). TensorFlow ignores one on any other registered op (the same test shows it),
+# so their attributes are never read for it; unregistered ops and internal ``_`` ops always are.
+LAYOUT_OPS = frozenset(
+    [
+        "AvgPool",
+        "AvgPool3D",
+        "AvgPool3DGrad",
+        "AvgPoolGrad",
+        "BiasAdd",
+        "BiasAddGrad",
+        "Conv",
+        "Conv2D",
+        "Conv2DBackpropFilter",
+        "Conv2DBackpropFilterV2",
+        "Conv2DBackpropInput",
+        "Conv2DBackpropInputV2",
+        "Conv3D",
+        "Conv3DBackpropFilterV2",
+        "Conv3DBackpropInputV2",
+        "DepthToSpace",
+        "DepthwiseConv2dNative",
+        "DepthwiseConv2dNativeBackpropFilter",
+        "DepthwiseConv2dNativeBackpropInput",
+        "FusedBatchNorm",
+        "FusedBatchNormGrad",
+        "FusedBatchNormGradV2",
+        "FusedBatchNormGradV3",
+        "FusedBatchNormV2",
+        "FusedBatchNormV3",
+        "MaxPool",
+        "MaxPool3D",
+        "MaxPool3DGrad",
+        "MaxPool3DGradGrad",
+        "MaxPoolGrad",
+        "MaxPoolGradGrad",
+        "MaxPoolGradGradV2",
+        "MaxPoolGradV2",
+        "MaxPoolV2",
+        "RiscConv",
+        "RiscPool",
+        "SpaceToDepth",
+    ]
+)
 SCALE_OPS = frozenset({"Mul", "RealDiv", "Div", "TrueDiv", "DivNoNan"})
 OFFSET_OPS = frozenset({"Sub", "Add", "AddV2", "BiasAdd"})
 LIST_CAP = 20  # longest list of nodes kept in the facts; the count is always exact
+MAX_INDEX = (1 << 31) - 1  # output indices above this are hostile input; they would not fit the index arrays
 MAX_CALL_DEPTH = 64  # nested calls ``backward`` follows; deeper ones (hostile input only) are not entered
 
-_Summary = tuple[frozenset[tuple[str, str]], frozenset[int]]  # what a function output depends on: nodes, args
+_Summary = tuple[frozenset[int], frozenset[int]]  # what a function output depends on: node ids, argument positions
 
 
 class Ref:
@@ -60,24 +115,57 @@ class Ref:
 
 
 class Scope:
-    """The top-level graph or one library function: its nodes, arguments and returns."""
+    """The top-level graph or one library function: its nodes, arguments and returns.
 
-    __slots__ = ("args", "consumers", "name", "nodes", "outputs", "ret")
+    ``nodes`` maps names to the parsed ``NodeDef`` messages without copying them; ``base`` is
+    the integer id of the first node (ids ``base .. base + len(nodes)``), the arguments follow.
+    """
+
+    __slots__ = ("arg_positions", "args", "base", "name", "nodes", "outputs", "ret")
 
     def __init__(
         self,
         name: str,
-        nodes: dict[str, Message],
+        nodes: _Nodes,
+        base: int,
         args: list[str] | None = None,
         outputs: list[str] | None = None,
         ret: dict[str, str] | None = None,
     ) -> None:
         self.name = name
         self.nodes = nodes
+        self.base = base
         self.args = args or []
+        self.arg_positions = {arg: i for i, arg in reversed(list(enumerate(self.args)))}  # first wins, as list.index
         self.outputs = outputs or []
         self.ret = ret or {}
-        self.consumers: dict[str, list[tuple[str, int]]] = {}
+
+
+class _Nodes(Mapping[str, Message]):
+    """Node name -> ``NodeDef`` of one scope, over the repeated field itself (no wrapper kept per node)."""
+
+    __slots__ = ("_ids", "_messages")
+
+    def __init__(self, ids: dict[str, int], messages: Any) -> None:
+        self._ids = ids  # name -> position in the repeated field (the last node of a duplicated name wins)
+        self._messages = messages
+
+    def __getitem__(self, name: str) -> Message:
+        return self._messages[self._ids[name]]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def messages(self) -> Any:
+        """The scope's repeated ``NodeDef`` field itself, by position."""
+        return self._messages
 
 
 def function_refs(node: Message) -> Iterator[str]:
@@ -112,50 +200,309 @@ def _attr_functions(value: Message, depth: int) -> Iterator[str]:
 
 
 class GraphIndex:
-    """The top-level graph and its function library as scopes, with data-flow queries."""
+    """The top-level graph and its function library as scopes, with data-flow queries.
+
+    Built in one pass over the nodes: every node and function argument gets an integer id,
+    every data input is parsed once into (producer id, output index), and consumers are found
+    by binary search in the edges sorted by producer. Queries walk integers, and each answer
+    is kept: many entry points that share an input, an output or a function cost one walk.
+    """
 
     def __init__(self, graph_def: Message) -> None:
-        self.scopes: dict[str, Scope] = {TOP: Scope(TOP, {n.name: n for n in graph_def.node})}
-        for function in graph_def.library.function:
+        self.scopes: dict[str, Scope] = {}
+        self._ops: list[str] = []  # id -> op type ("" for an argument)
+        self._names: list[str] = []  # id -> node or argument name
+        self._bases: list[int] = []  # first id of each scope, ascending
+        self._scope_names: list[str] = []
+        self._arg_position: dict[int, int] = {}  # argument id -> its position
+        self._targets: dict[int, list[tuple[str, int]]] = {}
+        self._memo: dict[tuple[Any, ...], Any] = {}
+        self._consumers_of: dict[int, tuple[tuple[str, str, int], ...]] = {}
+        self._size = 0  # ids handed out: every scope's nodes, then its arguments
+        self._calling: list[int] = []  # ids of nodes that may run a function
+        self._nchw: list[tuple[int, bytes]] = []  # (id, layout) of nodes whose data_format is channels-first
+        self._summaries: dict[tuple[str, int], _Summary] = {}  # complete: true wherever the walk entered
+        self._partial: dict[tuple[str, int], _Summary] = {}
+        self._incomplete = False
+        functions = list(graph_def.library.function)
+        self._function_names = frozenset(f.signature.name for f in functions)
+        self._calling_ops = CALLING_OPS | self._function_names
+        pending: list[tuple[Scope, Any]] = [(self._add_scope(TOP, graph_def.node), graph_def.node)]
+        for function in functions:
             signature = function.signature
-            self.scopes[signature.name] = Scope(
+            scope = self._add_scope(
                 signature.name,
-                {n.name: n for n in function.node_def},
+                function.node_def,
                 args=[arg.name for arg in signature.input_arg],
                 outputs=[arg.name for arg in signature.output_arg],
                 ret=dict(function.ret),
             )
-        for scope in self.scopes.values():
-            for name, node in scope.nodes.items():
-                position = 0
-                for raw in node.input:
-                    if raw.startswith("^"):
+            pending.append((scope, function.node_def))
+        self._kind = bytearray(self._size)  # id -> PLAIN, CALLING (may run a function) or ARGUMENT
+        for argument in self._arg_position:
+            self._kind[argument] = ARGUMENT
+        # Data edges in consumer order: producer id, output index, consumer id, input position.
+        # 32-bit: ids and edges number fewer than the bytes of a file protobuf can parse (< 2 GiB).
+        self._in_start = array("i")
+        self._edge_src = array("i")
+        self._edge_index = array("i")
+        self._edge_dst = array("i")
+        self._edge_pos = array("i")
+        for scope, nodes in pending:
+            self._read_nodes(scope, nodes)
+        self._in_start.extend([len(self._edge_src)] * (self._size + 1 - len(self._in_start)))  # arguments
+        # The same edges sorted by producer: a node's consumers are one slice.
+        order = sorted(range(len(self._edge_src)), key=self._edge_src.__getitem__)
+        self._out_dst = array("i", map(self._edge_dst.__getitem__, order))
+        self._out_pos = array("i", map(self._edge_pos.__getitem__, order))
+        del order, self._edge_dst, self._edge_pos  # only the sorted copies are read from here on
+        counts = Counter(self._edge_src)  # consumers per producer; unknown producers (-1) sort first
+        per_node = map(counts.get, range(self._size), repeat(0))
+        self._out_start = array("i", accumulate(per_node, initial=counts.get(-1, 0)))
+        self._calls_out = frozenset(  # producers with a consumer that may run a function
+            self._edge_src[edge]
+            for node_id in self._calling
+            for edge in range(self._in_start[node_id], self._in_start[node_id + 1])
+        )
+
+    def _add_scope(
+        self,
+        name: str,
+        nodes: Any,
+        args: list[str] | None = None,
+        outputs: list[str] | None = None,
+        ret: dict[str, str] | None = None,
+    ) -> Scope:
+        """Register a scope and its ids before any node is read (inputs may name any function)."""
+        base = self._size
+        scope = Scope(name, _Nodes({}, nodes), base, args, outputs, ret)
+        self.scopes[name] = scope
+        self._bases.append(base)
+        self._scope_names.append(name)
+        self._size += len(nodes) + len(scope.args)
+        for position in range(len(scope.args)):
+            self._arg_position[base + len(nodes) + position] = position
+        return scope
+
+    def _read_nodes(self, scope: Scope, nodes: Any) -> None:
+        """One pass over a scope's nodes: names, op types, and every data input parsed once.
+
+        An input naming a node further down is resolved after the pass; a duplicated node
+        name (the last one wins, as in a dict) sends the scope through ``_read_edges`` again.
+        """
+        base, ids = scope.base, scope.nodes._ids
+        names, ops, kind, calling_ops = self._names, self._ops, self._kind, self._calling_ops
+        in_start, src, out_index = self._in_start, self._edge_src, self._edge_index
+        dst, pos = self._edge_dst, self._edge_pos
+        arg_positions = scope.arg_positions if scope.name != TOP else {}
+        arg_base = base + len(nodes)
+        first_edge = len(src)
+        later: list[tuple[int, str]] = []
+        intern, calling, data_format = sys.intern, self._calling, self._nchw
+        no_layout = _no_layout_ops()
+        for position, node in enumerate(nodes):
+            name, op = node.name, intern(node.op)
+            ids[name] = position
+            names.append(name)
+            ops.append(op)
+            node_id = base + position
+            in_start.append(len(src))
+            if op in calling_ops:
+                kind[node_id] = CALLING
+                calling.append(node_id)
+            if op not in no_layout:
+                attrs = node.attr
+                if "data_format" in attrs:
+                    layout = attrs["data_format"].s
+                    if layout in NCHW_FORMATS:
+                        data_format.append((node_id, layout))
+            slot = 0
+            for raw in node.input:
+                if raw in arg_positions:
+                    src.append(arg_base + arg_positions[raw])
+                    out_index.append(arg_positions[raw])
+                elif ":" not in raw:
+                    if raw[:1] == "^":
                         continue
-                    ref = self.parse_ref(scope.name, raw)
-                    scope.consumers.setdefault(ref.node, []).append((name, position))
-                    position += 1
+                    local = ids.get(raw)
+                    if local is None:
+                        later.append((len(src), raw))
+                        src.append(-1)
+                    else:
+                        src.append(base + local)
+                    out_index.append(0)
+                else:
+                    if raw[:1] == "^":
+                        continue
+                    parts = raw.split(":")
+                    local = ids.get(parts[0])
+                    if local is None:
+                        later.append((len(src), raw))
+                        src.append(-1)
+                        out_index.append(0)
+                        slot += 1
+                        continue
+                    src.append(base + local)
+                    if len(parts) == 2:
+                        text = parts[1]
+                    elif parts[1] != "output" and kind[base + local] == CALLING:  # outputs named by a function
+                        out_index.append(self.parse_ref(scope.name, raw).index)
+                        slot += 1
+                        continue
+                    else:
+                        text = parts[2]
+                    out_index.append(0 if text == "0" else _int(text))
+                slot += 1
+            if slot:
+                dst.extend(repeat(node_id, slot))
+                pos.extend(range(slot))
+        for arg in scope.args:  # arguments: names, no op, no inputs
+            names.append(arg)
+            ops.append("")
+            in_start.append(len(src))
+        if len(ids) < len(nodes):
+            self._read_edges(scope, nodes, first_edge)
+            return
+        for edge, raw in later:
+            producer, index = self._split(scope, raw)
+            src[edge], out_index[edge] = (-1 if producer is None else producer), index
+
+    def _split(self, scope: Scope, raw: str) -> tuple[int | None, int]:
+        """The producer id (None when unknown) and output index of a non-argument input, as ``parse_ref``."""
+        parts = raw.split(":")
+        local = scope.nodes._ids.get(parts[0])
+        if local is None:
+            return None, 0
+        if len(parts) == 1:
+            return scope.base + local, 0
+        if len(parts) == 2:
+            return scope.base + local, _int(parts[1])
+        if parts[1] != "output" and self._kind[scope.base + local] == CALLING:
+            return scope.base + local, self.parse_ref(scope.name, raw).index
+        return scope.base + local, _int(parts[2])
+
+    def _read_edges(self, scope: Scope, nodes: Any, first_edge: int) -> None:
+        """The edges of a scope with duplicated node names, read again with every name known."""
+        for edges in (self._edge_src, self._edge_index, self._edge_dst, self._edge_pos):
+            del edges[first_edge:]
+        base, ids = scope.base, scope.nodes._ids
+        live = set(ids.values())
+        for position, node in enumerate(nodes):
+            self._in_start[base + position] = len(self._edge_src)
+            if position not in live:
+                continue
+            slot = 0
+            for raw in node.input:
+                if raw[:1] == "^":
+                    continue
+                producer: int | None
+                if scope.name != TOP and raw in scope.arg_positions:
+                    producer, index = self._arg_id(scope.name, scope.arg_positions[raw]), scope.arg_positions[raw]
+                else:
+                    producer, index = self._split(scope, raw)
+                self._edge_src.append(-1 if producer is None else producer)
+                self._edge_index.append(index)
+                self._edge_dst.append(base + position)
+                self._edge_pos.append(slot)
+                slot += 1
+        for position in range(len(nodes), len(nodes) + len(scope.args)):
+            self._in_start[base + position] = len(self._edge_src)
+
+    # ---- ids -------------------------------------------------------------------------
+    def _id(self, ref: Ref) -> int:
+        """The id of a ref's node or argument; -1 when it names nothing."""
+        scope = self.scopes.get(ref.scope)
+        if scope is None:
+            return -1
+        if ref.is_arg:
+            position = scope.arg_positions.get(ref.node)
+            return -1 if position is None else scope.base + len(scope.nodes._messages) + position
+        local = scope.nodes._ids.get(ref.node)
+        return -1 if local is None else scope.base + local
+
+    def _scope_of(self, node_id: int) -> str:
+        return self._scope_names[bisect_right(self._bases, node_id) - 1]
+
+    def _out(self, node_id: int) -> Iterable[tuple[int, int]]:
+        """(consumer id, input position) of every data edge leaving ``node_id``."""
+        low, high = self._out_start[node_id], self._out_start[node_id + 1]
+        return zip(self._out_dst[low:high], self._out_pos[low:high], strict=True)
+
+    def _targets_of(self, node_id: int) -> list[tuple[str, int]]:
+        """``_call_targets`` of a node by id, computed once and only for ops that can call."""
+        if self._kind[node_id] != CALLING:
+            return []
+        targets = self._targets.get(node_id)
+        if targets is None:
+            scope = self.scopes[self._scope_of(node_id)]
+            targets = self._call_targets(scope.nodes._messages[node_id - scope.base])
+            self._targets[node_id] = targets
+        return targets
+
+    def _arg_id(self, function: str, position: int) -> int:
+        scope = self.scopes.get(function)
+        if scope is None or not 0 <= position < len(scope.args):
+            return -1
+        first = scope.arg_positions[scope.args[position]]  # a repeated argument name is one tensor, the first
+        return scope.base + len(scope.nodes._messages) + first
 
     # ---- inventory -------------------------------------------------------------------
+    def ops_in(self, scope_name: str) -> list[str]:
+        """The op type of every node of a scope, in the order of its repeated field (duplicates too).
+
+        A scan looking for a few op types can test these strings and touch only the ``NodeDef``
+        messages it needs (``scopes[name].nodes.messages[i]``), not one wrapper per node.
+        """
+        scope = self.scopes[scope_name]
+        return self._ops[scope.base : scope.base + len(scope.nodes._messages)]
+
     def op_counts(self, scope_name: str) -> dict[str, int]:
-        return dict(sorted(Counter(n.op for n in self.scopes[scope_name].nodes.values()).items()))
+        scope = self.scopes[scope_name]
+        if len(scope.nodes._ids) == len(scope.nodes._messages):
+            ops = self._ops[scope.base : scope.base + len(scope.nodes._ids)]
+        else:
+            ops = [self._ops[scope.base + local] for local in scope.nodes._ids.values()]
+        return dict(sorted(Counter(ops).items()))
 
     def reachable_functions(self, start: str = TOP) -> list[str]:
-        """Functions reached from ``start`` by calls or function-valued attributes, transitively."""
+        """Functions reached from ``start`` by calls or function-valued attributes, transitively.
+
+        Only ops that can carry a function attribute have their attributes read: a registered op
+        without one, which is nearly every node, is never asked.
+        """
         seen: set[str] = set()
         stack = [start]
+        plain = _plain_ops()
         while stack:
-            for node in self.scopes[stack.pop()].nodes.values():
-                for name in (*function_refs(node), node.op):
-                    if name in self.scopes and name != TOP and name not in seen:
-                        seen.add(name)
-                        stack.append(name)
+            scope = self.scopes[stack.pop()]
+            messages = scope.nodes._messages
+            span = self._ops[scope.base : scope.base + len(messages)]
+            if len(scope.nodes._ids) == len(messages):
+                names = [op for op in set(span) if op in self.scopes]  # functions called by op name
+                names += [name for i, op in enumerate(span) if op not in plain for name in function_refs(messages[i])]
+            else:  # a duplicated node name: only the last node of that name counts
+                live = scope.nodes._ids.values()
+                names = [span[i] for i in live]
+                names += [name for i in live if span[i] not in plain for name in function_refs(messages[i])]
+            for name in names:
+                if name in self.scopes and name != TOP and name not in seen:
+                    seen.add(name)
+                    stack.append(name)
         return sorted(seen)
 
-    def nodes_with_attr(self, attr: str, values: frozenset[bytes]) -> list[dict[str, str]]:
-        found = []
+    def nodes_with_attr(self, attr: str, values: frozenset[bytes]) -> list[dict[str, str | None]]:
+        found: list[dict[str, str | None]] = []
+        unique = all(len(s.nodes._ids) == len(s.nodes._messages) for s in self.scopes.values())
+        if attr == "data_format" and values == NCHW_FORMATS and unique:
+            for node_id, layout in self._nchw:  # noted while reading: no second pass over every node
+                scope_name = self._scope_of(node_id)
+                entry = {"function": scope_name or None, "node": self._names[node_id], "op": self._ops[node_id]}
+                found.append({**entry, attr: layout.decode()})
+            return found
+        skip = _no_layout_ops() if attr == "data_format" else frozenset()
         for scope in self.scopes.values():
             for name, node in scope.nodes.items():
-                if attr in node.attr and node.attr[attr].s in values:
+                if node.op not in skip and attr in node.attr and node.attr[attr].s in values:
                     found.append(
                         {"function": scope.name or None, "node": name, "op": node.op, attr: node.attr[attr].s.decode()}
                     )
@@ -165,19 +512,20 @@ class GraphIndex:
     def parse_ref(self, scope_name: str, raw: str) -> Ref:
         """``node``, ``node:1`` (GraphDef) or ``arg``, ``node:output:1`` (FunctionDef)."""
         scope = self.scopes[scope_name]
-        if scope_name != TOP and raw in scope.args:
-            return Ref(scope_name, raw, scope.args.index(raw), is_arg=True)
+        if scope_name != TOP and raw in scope.arg_positions:
+            return Ref(scope_name, raw, scope.arg_positions[raw], is_arg=True)
         parts = raw.split(":")
         if len(parts) == 1:
             return Ref(scope_name, parts[0])
         if len(parts) == 2:
             return Ref(scope_name, parts[0], _int(parts[1]))
         node, out_name, index = parts[0], parts[1], _int(parts[2])
-        node_def = scope.nodes.get(node)
-        if out_name != "output" and node_def is not None:
-            targets = self._call_targets(node_def)  # a function called by name: outputs are named
-            if targets and out_name in self.scopes[targets[0][0]].outputs:
-                index += self.scopes[targets[0][0]].outputs.index(out_name)
+        if out_name != "output":
+            local = scope.nodes._ids.get(node)
+            if local is not None:
+                targets = self._targets_of(scope.base + local)  # a function called by name: outputs are named
+                if targets and out_name in self.scopes[targets[0][0]].outputs:
+                    index += self.scopes[targets[0][0]].outputs.index(out_name)
         return Ref(scope_name, node, index)
 
     def tensor_ref(self, tensor_name: str) -> Ref | None:
@@ -220,16 +568,27 @@ class GraphIndex:
     # ---- data flow -------------------------------------------------------------------
     def producer(self, ref: Ref, depth: int = 0) -> dict[str, Any]:
         """The op that really produces ``ref``, looking through identities and calls."""
+        key = ("producer", ref)
+        if depth == 0 and key in self._memo:
+            return dict(self._memo[key])
         node = self.node(ref)
         if node is None or depth > 200:
-            return {"op": None, "node": ref.node, "function": ref.scope or None}
+            result = {"op": None, "node": ref.node, "function": ref.scope or None}
+        else:
+            result = self._producer_through(ref, node, depth)
+        if depth == 0:
+            self._memo[key] = result
+            return dict(result)
+        return result
+
+    def _producer_through(self, ref: Ref, node: Message, depth: int) -> dict[str, Any]:
         if node.op in PASS_THROUGH_OPS:
             inputs = [raw for raw in node.input if not raw.startswith("^")]
             index = ref.index if node.op == "IdentityN" else 0
             if index < len(inputs):
                 return self.producer(self.parse_ref(ref.scope, inputs[index]), depth + 1)
         targets = self._call_targets(node)
-        if node.op not in IF_OPS | WHILE_OPS | CASE_OPS and targets:
+        if node.op not in CONTROL_FLOW_OPS and targets:
             inner = self.function_output(targets[0][0], ref.index)
             if inner is not None:
                 return self.producer(inner, depth + 1)
@@ -237,114 +596,216 @@ class GraphIndex:
 
     def consumers(self, ref: Ref) -> list[dict[str, Any]]:
         """The first real ops that read ``ref``, looking through identities and into calls."""
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        stack, seen = [ref], set()
-        while stack:
-            current = stack.pop()
-            if (current.scope, current.node) in seen:
+        key = ("consumers", ref.scope, ref.node, ref.is_arg)
+        if key not in self._memo:
+            self._memo[key] = self._consumers(self._id(ref))
+        return [dict(found) for found in self._memo[key]]
+
+    def _consumers(self, start: int) -> list[dict[str, Any]]:
+        ops = self._ops
+        keys = self._consumer_keys(start) if start >= 0 else ()
+        return [{"op": ops[node_id], "node": name, "function": scope or None} for scope, name, node_id in keys]
+
+    def _consumer_step(self, node_id: int) -> tuple[list[tuple[str, str, int]], list[int]]:
+        """Where the consumer walk goes from one tensor: real consumers found, and where it goes on.
+
+        It looks through pass-through ops (on to the op's own consumers) and into called
+        functions (on to the argument fed).
+        """
+        ops, found, onward = self._ops, [], []
+        for consumer, position in self._out(node_id):
+            op = ops[consumer]
+            if op in PASS_THROUGH_OPS:
+                onward.append(consumer)
                 continue
-            seen.add((current.scope, current.node))
-            scope = self.scopes[current.scope]
-            for name, position in scope.consumers.get(current.node, []):
-                node = scope.nodes[name]
-                targets = self._call_targets(node)
-                if node.op in PASS_THROUGH_OPS:
-                    stack.append(Ref(current.scope, name))
-                elif targets and node.op not in WHILE_OPS | IF_OPS | CASE_OPS:
-                    for function, offset in targets:
-                        arg = self.function_arg(function, position - offset)
-                        if arg is not None:
-                            stack.append(arg)
-                else:
-                    found[(current.scope, name)] = {"op": node.op, "node": name, "function": current.scope or None}
-        return [found[key] for key in sorted(found)][:LIST_CAP]
+            targets = self._targets_of(consumer)
+            if targets and op not in CONTROL_FLOW_OPS:
+                onward.extend(self._arg_id(function, position - offset) for function, offset in targets)
+            else:
+                found.append((self._scope_of(consumer), self._names[consumer], consumer))
+        return found, [node for node in onward if node >= 0]
+
+    def _consumer_keys(self, start: int) -> tuple[tuple[str, str, int], ...]:
+        """The first ``LIST_CAP`` (scope, node, id) of the real consumers reached from ``start``.
+
+        Every tensor the walk passes gets its own answer, computed once per graph (strongly
+        connected components first, Tarjan's algorithm without recursion): many inputs along one
+        chain of identities cost one walk of the chain, not one each.
+        """
+        done = self._consumers_of
+        if start in done:
+            return done[start]
+        number: dict[int, int] = {start: 0}
+        low: dict[int, int] = {start: 0}
+        steps = {start: self._consumer_step(start)}
+        component: list[int] = [start]
+        on_component = {start}
+        walk = [(start, iter(steps[start][1]))]
+        while walk:
+            node, onward = walk[-1]
+            for nxt in onward:
+                if nxt in done:
+                    continue
+                if nxt not in number:
+                    number[nxt] = low[nxt] = len(number)
+                    steps[nxt] = self._consumer_step(nxt)
+                    component.append(nxt)
+                    on_component.add(nxt)
+                    walk.append((nxt, iter(steps[nxt][1])))
+                    break
+                if nxt in on_component:
+                    low[node] = min(low[node], number[nxt])
+            else:
+                walk.pop()
+                if walk:
+                    parent = walk[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == number[node]:  # ``node`` roots a component: all it reaches is known
+                    members = []
+                    while True:
+                        member = component.pop()
+                        on_component.discard(member)
+                        members.append(member)
+                        if member == node:
+                            break
+                    found: set[tuple[str, str, int]] = set()
+                    for member in members:
+                        found.update(steps[member][0])
+                        for nxt in steps[member][1]:
+                            if nxt in done:
+                                found.update(done[nxt])
+                    answer = tuple(heapq.nsmallest(LIST_CAP, found))
+                    for member in members:
+                        done[member] = answer
+        return done[start]
 
     def forward(self, ref: Ref) -> set[tuple[str, str]]:
         """Every node data can reach from ``ref`` (entering every function it flows into)."""
-        reached: set[tuple[str, str]] = set()
-        stack = [ref]
-        visited: set[tuple[str, str]] = set()
+        return {(self._scope_of(i), self._names[i]) for i in self._forward(self._id(ref))}
+
+    def _forward(self, start: int) -> set[int]:
+        reached: set[int] = set()
+        stack = [start]
+        visited: set[int] = set()
+        out_start, out_dst, calls_out = self._out_start, self._out_dst, self._calls_out
         while stack:
             current = stack.pop()
-            key = (current.scope, current.node)
-            if key in visited:
+            if current in visited or current < 0:
                 continue
-            visited.add(key)
-            scope = self.scopes[current.scope]
-            for name, position in scope.consumers.get(current.node, []):
-                reached.add((current.scope, name))
-                stack.append(Ref(current.scope, name))
-                for function, offset in self._call_targets(scope.nodes[name]):
-                    arg = self.function_arg(function, position - offset)
-                    if arg is not None:
-                        stack.append(arg)
+            visited.add(current)
+            low, high = out_start[current], out_start[current + 1]
+            if low == high:
+                continue
+            consumers = out_dst[low:high]
+            reached.update(consumers)
+            stack.extend(consumers)
+            if current in calls_out:  # data enters the functions its consumers run
+                for consumer, position in self._out(current):
+                    for function, offset in self._targets_of(consumer):
+                        stack.append(self._arg_id(function, position - offset))
         return reached
 
     def backward(self, ref: Ref) -> set[tuple[str, str]]:
         """Every node ``ref`` depends on, following calls into the functions they run.
 
-        Each (function, output) is summarised once: the nodes it depends on and the arguments it
-        reads, which lead back to the call site's inputs. Shared and nested calls so cost linear
-        time, where one walk per calling context grows exponentially with nested shared calls.
+        Each (function, output) is summarised once per graph: the nodes it depends on and the
+        arguments it reads, which lead back to the call site's inputs. Shared and nested calls so
+        cost linear time, where one walk per calling context grows exponentially with nested
+        shared calls.
         """
-        memo: dict[tuple[str, int], _Summary] = {}
-        reached, _ = self._backward_from(ref, memo, 0)
+        return {(self._scope_of(i), self._names[i]) for i in self._backward(ref)}
+
+    def _backward(self, ref: Ref) -> set[int]:
+        self._partial = {}  # summaries that hold only for this walk (see _function_summary)
+        reached, _ = self._backward_from(self._id(ref), ref.index, 0)
+        self._partial = {}
         return reached
 
-    def _backward_from(
-        self, ref: Ref, memo: dict[tuple[str, int], _Summary], depth: int
-    ) -> tuple[set[tuple[str, str]], set[int]]:
-        """Nodes ``ref`` depends on within its scope and the calls it makes, and the arguments it reads."""
-        reached: set[tuple[str, str]] = set()
+    def _backward_from(self, start: int, index: int, depth: int) -> tuple[set[int], set[int]]:
+        """Nodes ``start`` depends on within its scope and the calls it makes, and the arguments it reads.
+
+        The stack holds input edges; a node that may run a function is visited once per output
+        index (its functions' summaries depend on it), any other node once.
+        """
+        reached: set[int] = set()
         args: set[int] = set()
-        stack = [ref]
-        visited: set[Ref] = set()
-        while stack:
-            current = stack.pop()
-            if current in visited:
+        calls: set[tuple[int, int]] = set()
+        visited: set[int] = set()  # plain nodes
+        edge_src, edge_index, in_start, kinds = self._edge_src, self._edge_index, self._in_start, self._kind
+        nodes = [(start, index)]
+        edges: list[int] = []
+        while edges or nodes:
+            if edges:
+                edge = edges.pop()
+                current, index = edge_src[edge], edge_index[edge]
+            else:
+                current, index = nodes.pop()
+            if current < 0:
                 continue
-            visited.add(current)
-            if current.is_arg:
-                args.add(current.index)
+            kind = kinds[current]
+            if kind == PLAIN:
+                if current not in visited:
+                    visited.add(current)
+                    edges.extend(range(in_start[current], in_start[current + 1]))
                 continue
-            node = self.node(current)
-            if node is None:
+            if kind == ARGUMENT:
+                args.add(self._arg_position[current])
                 continue
-            reached.add((current.scope, current.node))
-            targets = self._call_targets(node)
+            if (current, index) in calls:
+                continue
+            calls.add((current, index))
+            reached.add(current)
+            first, end = in_start[current], in_start[current + 1]
+            targets = self._targets_of(current)
             for function, offset in targets:
-                inner_nodes, inner_args = self._function_summary(function, current.index, memo, depth + 1)
+                inner_nodes, inner_args = self._function_summary(function, index, depth + 1)
                 reached |= inner_nodes
-                inputs = [raw for raw in node.input if not raw.startswith("^")]
                 for arg in inner_args:  # leave the function through the call site's matching input
-                    if arg + offset < len(inputs):
-                        stack.append(self.parse_ref(current.scope, inputs[arg + offset]))
-            if not targets or node.op in IF_OPS | WHILE_OPS | CASE_OPS:
-                for raw in node.input:
-                    if not raw.startswith("^"):
-                        stack.append(self.parse_ref(current.scope, raw))
+                    if first + arg + offset < end:
+                        edges.append(first + arg + offset)
+            if not targets or self._ops[current] in CONTROL_FLOW_OPS:
+                edges.extend(range(first, end))
+        reached |= visited
         return reached, args
 
-    def _function_summary(
-        self, function: str, index: int, memo: dict[tuple[str, int], _Summary], depth: int
-    ) -> _Summary:
+    def _function_summary(self, function: str, index: int, depth: int) -> _Summary:
+        """What output ``index`` of ``function`` depends on: its nodes and the arguments it reads.
+
+        A summary is kept for the whole graph only when it is complete. One that met a function
+        still being summarised (a function that calls itself sees an empty summary of itself) or
+        the depth limit depends on where the walk entered; it is kept for the current walk only
+        (``_partial``), and so is every summary that used it. Every answer is what a walk of its
+        own would give, whatever was asked before.
+        """
         key = (function, index)
-        if key in memo:
-            return memo[key]
+        if key in self._summaries:
+            return self._summaries[key]
         empty: _Summary = (frozenset(), frozenset())
-        if depth > MAX_CALL_DEPTH:
-            return empty
-        memo[key] = empty  # a function that calls itself sees an empty summary of itself
+        if key in self._partial or depth > MAX_CALL_DEPTH:
+            self._incomplete = True
+            return self._partial.get(key, empty)
+        outer, self._incomplete = self._incomplete, False
+        self._partial[key] = empty
         inner = self.function_output(function, index)
+        summary = empty
         if inner is not None:
-            nodes, args = self._backward_from(inner, memo, depth)
-            memo[key] = (frozenset(nodes), frozenset(args))
-        return memo[key]
+            nodes, args = self._backward_from(self._id(inner), inner.index, depth)
+            summary = (frozenset(nodes), frozenset(args))
+        if self._incomplete:
+            self._partial[key] = summary
+        else:
+            del self._partial[key]
+            self._summaries[key] = summary
+        self._incomplete = outer or self._incomplete
+        return summary
 
     def path_ops(self, source: Ref, sink: Ref) -> list[str]:
         """Op types on some data path from ``source`` to ``sink``, sorted."""
-        on_path = self.forward(source) & self.backward(sink)
-        return sorted({self.scopes[s].nodes[n].op for s, n in on_path})
+        key = ("path_ops", source.scope, source.node, source.is_arg, sink)
+        if key not in self._memo:
+            on_path = self._forward(self._id(source)) & self._backward(sink)
+            self._memo[key] = sorted({self._ops[i] for i in on_path})
+        return list(self._memo[key])
 
     def input_rescaling(self, ref: Ref) -> list[dict[str, Any]]:
         """Scalar constants the input is first scaled by (x/255, x*(1/127.5)) or shifted by (x-127.5)."""
@@ -402,4 +863,30 @@ def scalar_value(tensor: Message) -> float | None:
 
 
 def _int(text: str) -> int:
-    return int(text) if text.isdigit() else 0
+    """An output index; anything but ASCII digits is 0, and absurd values stop at ``MAX_INDEX``."""
+    if not (text.isascii() and text.isdigit()):
+        return 0  # str.isdigit() alone accepts "²", which int() refuses
+    return int(text) if len(text) < 10 else min(int(text), MAX_INDEX)
+
+
+@functools.lru_cache(maxsize=1)
+def _no_layout_ops() -> frozenset[str]:
+    """Registered public ops that declare no ``data_format`` attribute."""
+    return frozenset(op for op in _registered_ops() if op not in LAYOUT_OPS and not op.startswith("_"))
+
+
+@functools.lru_cache(maxsize=1)
+def _registered_ops() -> frozenset[str]:
+    return _op_file("known_ops.txt")
+
+
+def _op_file(file_name: str) -> frozenset[str]:
+    data = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "data")
+    with open(os.path.join(data, file_name), encoding="utf-8") as handle:
+        return frozenset(line for line in handle.read().split("\n") if line and not line.startswith("#"))
+
+
+@functools.lru_cache(maxsize=1)
+def _plain_ops() -> frozenset[str]:
+    """Registered ops that declare no function-valued attribute: TensorFlow runs no function through them."""
+    return _registered_ops() - _op_file("function_ops.txt")
