@@ -22,6 +22,12 @@ SHARED = Path(os.environ.get("SPECLINT_SHARED", REPO.parent / "shared"))
 CORPUS = Path(os.environ.get("SPECLINT_CORPUS", SHARED / "corpus"))
 REQUIRE_ALL = os.environ.get("SPECLINT_REQUIRE_ALL") == "1"
 
+# Reports quote the spec in the reader's language (--lang defaults from LANG): the tests expect
+# English unless a test asks for another language itself, whatever the developer's locale.
+for _variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_variable, None)
+os.environ["LANG"] = "C.UTF-8"
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden/ reports and facts")
