@@ -18,7 +18,7 @@ from speclint.read import read_model
 from tests.conftest import GOLDEN, MODELS, REPO, need_tensorflow, run_speclint
 
 FORMATS = ("text", "json", "github", "sarif")
-NUMBERED = re.compile(r"(__inference_[A-Za-z0-9_]*?|__inference__?)_?(\d+)\b")
+NUMBERED = re.compile(r"(__inference_[A-Za-z0-9_<>]*?|__inference__?)_?(\d+)\b")
 
 
 def redact(text: str) -> str:
