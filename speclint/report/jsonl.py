@@ -87,7 +87,7 @@ def run_streamed(args: argparse.Namespace, config: Config, ruleset: RuleSet, mod
         execute=bool(args.execute),
         executor=executor_from_args(args) if args.execute else "local",
         execute_options=execute_options_from_args(args) if args.execute else None,
-        jobs=args.jobs,
+        jobs=args.jobs or 1,  # streamed in order of reading; --jobs N reads ahead in N processes
         skip=frozenset(entry["path"] for entry in done),
     )
     stream: IO[str]

@@ -58,7 +58,7 @@ def test_permission_denied(tmp_path: Path) -> None:
     # Root reads anything, so as root the run drops to nobody once speclint is imported.
     code = (
         "import os, sys, json, shutil, argparse, gettext, locale\n"
-        "import signal, speclint.cli, speclint.discover, speclint.read, speclint.read.guard, speclint.show\n"
+        "import hashlib, signal, speclint.cli, speclint.discover, speclint.read, speclint.read.guard, speclint.show\n"
         "if os.geteuid() == 0: os.setgid(65534); os.setuid(65534)\n"
         "sys.exit(speclint.cli.main(['show', sys.argv[1]]))\n"
     )

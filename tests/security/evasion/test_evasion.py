@@ -184,4 +184,4 @@ def test_execute_refuses_then_sandboxes_a_writing_model(built: Built, tmp_path: 
 def test_dropout_on_the_output_only_when_training(built: Built) -> None:
     happened(built, "dropout-only-when-training")
     found = [f for f in report(str(built.model("dropout-only-when-training"))) if f["code"] == "SL141"]
-    assert found and all("(training=True)" in f["where"] and f["severity"] == "error" for f in found)
+    assert found and all("training=True)" in f["where"] and f["severity"] == "error" for f in found)
