@@ -183,9 +183,13 @@ def function_attr_refs(node: Message) -> Iterator[tuple[str, str]]:
     A function-valued attribute is a ``NameAttrList`` whose own attributes may name more
     functions (TensorFlow instantiates them too), alone or in lists: all of them count.
     """
-    for key in sorted(node.attr):
-        for name in _attr_functions(node.attr[key], 0):
-            yield key, name
+    attrs = node.attr
+    for key in sorted(attrs):
+        value = attrs[key]
+        kind = value.WhichOneof("value")
+        if kind == "func" or (kind == "list" and value.list.func):  # types, shapes, strings: no generator
+            for name in _attr_functions(value, 0):
+                yield key, name
 
 
 def _attr_functions(value: Message, depth: int) -> Iterator[str]:

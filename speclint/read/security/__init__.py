@@ -78,7 +78,8 @@ def scan(
 def _scan_meta_graph(state: State, index: int, meta_graph: Message, graph: GraphIndex | None) -> None:
     prefix = tag_set_label(meta_graph)
     graph_def = meta_graph.graph_def
-    context = Context(meta_graph, graph_def)
-    GraphScan(state, index, prefix, graph_def, graph or GraphIndex(graph_def), 0, context).run()
+    graph = graph or GraphIndex(graph_def)
+    context = Context(meta_graph, graph_def, graph)
+    GraphScan(state, index, prefix, graph_def, graph, 0, context).run()
     scan_asset_defs(state, prefix, meta_graph)
     scan_object_graph_keras(state, prefix, meta_graph)

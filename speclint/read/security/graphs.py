@@ -7,7 +7,6 @@ those are parsed and scanned too, recursively up to ``MAX_NESTED_DEPTH``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 from google.protobuf import message as pb_message
@@ -17,6 +16,7 @@ from speclint.proto.messages import Message
 from speclint.read.graph import CALL_OPS, TOP, GraphIndex
 from speclint.read.security.ops import SAVE_RESTORE, dangerous_ops, known_ops
 from speclint.read.security.reach import SAVER_LABELS, Context, references
+from speclint.read.security.select import scoped_nodes
 from speclint.read.security.state import INTERNAL_ERRORS, MAX_ARGUMENT_CHARS, MAX_NESTED_GRAPHS, State
 
 MAX_NESTED_DEPTH = 4  # GraphDefs inside string constants inside GraphDefs...
@@ -29,6 +29,12 @@ MAX_SAVER_WALK = 10_000  # tensors visited tracing a checkpoint op's file name b
 SAVER_FILENAME_OPS = frozenset(
     {"Identity", "StringJoin", "ShardedFilename", "Select", "SelectV2", "StaticRegexFullMatch", "Pack"}
 )
+# The registered ops with a tensor-valued ``value`` attribute, where a serialized GraphDef can sit
+# (TensorFlow rejects a registered op's node that sets an attribute its op does not declare).
+CONSTANT_OPS = frozenset({"Const", "HostConst"})
+# Registered ops that parse a string input as a GraphDef and run it: op -> input position (all
+# ops of TensorFlow 2.21 with a GraphDef-valued input; the others take graphs as function attrs).
+GRAPH_INPUT_OPS = {"DatasetFromGraph": 0}
 NODE_OP_NAME = re.compile(r"^[A-Za-z_>][A-Za-z0-9_>./-]*$")
 
 
@@ -53,27 +59,32 @@ class GraphScan:
         self.depth = depth
         self.context = context
         self.library = {function.signature.name for function in graph_def.library.function}
-
-    def scopes(self) -> Iterator[tuple[str | None, Iterable[Message]]]:
-        yield None, self.graph_def.node
-        for function in self.graph_def.library.function:
-            yield function.signature.name, function.node_def
+        self.scanned_constants: set[tuple[str | None, str]] = set()  # (function, node) parsed as GraphDefs
 
     def where(self, function: str | None, node: str) -> str:
         scope = f"function {function} " if function is not None else ""
         return f"{self.prefix} {scope}node {node}"
 
     def run(self) -> None:
-        table, known = dangerous_ops(), known_ops()
-        for function, nodes in self.scopes():
+        table, known, library = dangerous_ops(), known_ops(), self.library
+
+        def keep(op: str) -> bool:  # what can be dangerous, unknown, hold or run a serialized graph
+            return op in table or op not in known or op in CONSTANT_OPS or op in GRAPH_INPUT_OPS
+
+        runs_graph: list[tuple[str | None, Message]] = []
+        for function, nodes in scoped_nodes(self.graph_def, self.graph, keep):
             for node in nodes:
                 op = node.op
                 rule = table.get(op)
                 if rule is not None:
                     self.dangerous(function, node, rule)
-                elif op and op not in known and op not in self.library:
+                elif op and op not in known and op not in library:
                     self.unknown(function, node)
+                if op in GRAPH_INPUT_OPS:
+                    runs_graph.append((function, node))
                 self.nested(function, node)
+        for function, node in runs_graph:
+            self.consumed_graph(function, node, GRAPH_INPUT_OPS[node.op])
 
     def dangerous(self, function: str | None, node: Message, rule: dict[str, Any]) -> None:
         if not self.applies(function, node, rule.get("only_if")):
@@ -289,7 +300,52 @@ class GraphScan:
         inner = _as_graph_def(data)
         if inner is None:
             return
+        self.scanned_constants.add((function, node.name))
+        self.scan_nested(self.where(function, node.name), inner)
+
+    def consumed_graph(self, function: str | None, node: Message, position: int) -> None:
+        """The GraphDef an op runs (``DatasetFromGraph``'s ``graph_def``): scanned, or a finding saying why not.
+
+        The sniff in ``nested`` only takes strings that plainly are GraphDefs. What TensorFlow
+        parses as a graph is decided by the op that consumes the string, so here any constant
+        that reaches such an input is parsed whatever its first bytes (fields may come in any
+        order, unknown ones first), and one that does not parse, or is not a constant speclint
+        can follow, leaves the scan incomplete (SL604) instead of passing in silence.
+        """
         where = self.where(function, node.name)
+        inputs = [raw for raw in node.input if not raw.startswith("^")]
+        if position >= len(inputs):
+            return  # TensorFlow refuses a node without the input: it runs nothing
+        try:
+            source = self.source(TOP if function is None else function, inputs[position])
+        except INTERNAL_ERRORS:
+            source = None
+        const = self.graph.scopes[source[0]].nodes.get(source[1]) if source is not None else None
+        if source is None or const is None or const.op not in CONSTANT_OPS or "value" not in const.attr:
+            self.state.error(
+                "saved_model",
+                f"the GraphDef {node.op} runs is not a constant (computed in the graph), so it was not scanned",
+                where,
+            )
+            return
+        owner = None if source[0] == TOP else source[0]
+        if (owner, source[1]) in self.scanned_constants:
+            return
+        self.scanned_constants.add((owner, source[1]))
+        tensor = const.attr["value"].tensor
+        inner = _parse_graph_def(tensor.string_val[0]) if len(tensor.string_val) == 1 else None
+        if inner is None:
+            self.state.error(
+                "saved_model",
+                f"the GraphDef {node.op} runs (constant {_text(source[1].encode())!r}) does not parse as a "
+                "GraphDef, so it was not scanned",
+                where,
+            )
+            return
+        self.scan_nested(self.where(owner, source[1]), inner)
+
+    def scan_nested(self, where: str, inner: Message) -> None:
+        """Scan a GraphDef found in a constant, within the depth and count limits (else SL604)."""
         if self.depth >= MAX_NESTED_DEPTH or self.state.nested_budget <= 0:
             limit = (
                 f"depth limit {MAX_NESTED_DEPTH}" if self.depth >= MAX_NESTED_DEPTH else f"{MAX_NESTED_GRAPHS} graphs"
@@ -302,12 +358,20 @@ class GraphScan:
         GraphScan(self.state, self.meta_index, prefix, inner, GraphIndex(inner), self.depth + 1, None).run()
 
 
-def _as_graph_def(data: bytes) -> Message | None:
-    """``data`` parsed as a GraphDef when it plainly is one (named nodes with op names)."""
+def _parse_graph_def(data: bytes) -> Message | None:
+    """``data`` parsed as a GraphDef, or None when it does not parse."""
     graph_def = messages.GraphDef()
     try:
         graph_def.ParseFromString(data)
     except (pb_message.DecodeError, RecursionError, ValueError):
+        return None
+    return graph_def
+
+
+def _as_graph_def(data: bytes) -> Message | None:
+    """``data`` parsed as a GraphDef when it plainly is one (named nodes with op names)."""
+    graph_def = _parse_graph_def(data)
+    if graph_def is None:
         return None
     if not graph_def.node and not graph_def.library.function:
         return None

@@ -39,26 +39,46 @@ def scan_keras_metadata(state: State, model_dir: str, max_bytes: int) -> None:
         message = " ".join(str(exc).split())[:160] or type(exc).__name__
         state.error("keras_metadata.pb", f"not a valid SavedMetadata, so its Keras layers were not checked ({message})")
         return
+    configs = [
+        (f"keras_metadata.pb {node.node_path or 'node ' + str(node.node_id)}", config)
+        for node in metadata.nodes
+        if (config := _may_name_lambda(node.metadata)) is not None
+    ]
     for nested in (False, True):  # a layer's own entry first, so it names the layer's node path
-        for node in metadata.nodes:
-            where = f"keras_metadata.pb {node.node_path or 'node ' + str(node.node_id)}"
-            _check_keras_json(state, node.metadata, where, nested)
+        for where, config in configs:
+            _check_keras_json(state, config, where, nested)
 
 
 def scan_object_graph_keras(state: State, prefix: str, meta_graph: Message) -> None:
     """Keras before TF 2.5 kept the same JSON in the object graph's SavedUserObject.metadata."""
+    configs = [
+        (f"{prefix} object graph node {node_id}", config)
+        for node_id, node in enumerate(meta_graph.object_graph_def.nodes)
+        if node.WhichOneof("kind") == "user_object"
+        and node.user_object.metadata
+        and (config := _may_name_lambda(node.user_object.metadata)) is not None
+    ]
     for nested in (False, True):
-        for node_id, node in enumerate(meta_graph.object_graph_def.nodes):
-            if node.WhichOneof("kind") == "user_object" and node.user_object.metadata:
-                _check_keras_json(state, node.user_object.metadata, f"{prefix} object graph node {node_id}", nested)
+        for where, config in configs:
+            _check_keras_json(state, config, where, nested)
 
 
-def _check_keras_json(state: State, text: str, where: str, nested: bool) -> None:
-    """Record Lambda layers in one metadata JSON: the object itself, or (``nested``) layers it lists."""
+def _may_name_lambda(text: str) -> Any:
+    """The parsed JSON when it can hold a Lambda layer, else None (most layers: not parsed at all).
+
+    A JSON string equal to ``Lambda`` is spelled ``Lambda`` in the text or uses a ``\\u``
+    escape; a text with neither cannot name one.
+    """
+    if "Lambda" not in text and "\\u" not in text:
+        return None
     try:
-        config = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError):
-        return
+        return None
+
+
+def _check_keras_json(state: State, config: Any, where: str, nested: bool) -> None:
+    """Record Lambda layers in one parsed metadata JSON: the object itself, or (``nested``) layers it lists."""
     if nested:
         layers = list(_lambda_layers(config, 0))
     else:

@@ -10,16 +10,17 @@ function it sits in (``via``).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from google.protobuf import message as pb_message
 
 from speclint.proto import messages
 from speclint.proto.messages import Message
-from speclint.read.graph import CALL_OPS, function_attr_refs
+from speclint.read.graph import CALL_OPS, TOP, GraphIndex, function_attr_refs
 from speclint.read.security.assets import asset_file_defs
 from speclint.read.security.ops import function_ops, known_ops
+from speclint.read.security.select import scoped_nodes
 
 MAX_LABELS = 4  # entry points named per finding (signatures, init op, objects, saver)
 MAX_OBJECT_PATH = 200  # longest object path label (root.layer-1.__call__) before node ids are used
@@ -30,26 +31,33 @@ INIT_OP_LABEL = "init op"
 INIT_OP_SIGNATURE = "__saved_model_init_op"
 INIT_OP_COLLECTIONS = ("saved_model_main_op", "main_op", "legacy_init_op")
 LOAD_COLLECTIONS = ("table_initializer",)  # ops.GraphKeys.TABLE_INITIALIZERS
+# tf.saved_model.load of a TF1 graph without an init op runs Scaffold.default_local_init_op():
+# the tables' initializers (above) and the initializer of every VariableDef packed in the
+# ``local_variables`` collection (``local_resources`` cannot be exported: TensorFlow registers no
+# proto function for it, and a hand-made one makes the loader fail before it runs anything).
+VARIABLE_COLLECTIONS = ("local_variables",)  # ops.GraphKeys.LOCAL_VARIABLES
 
 
 class Context:
     """Which entry points reach each top-level node and library function of one meta graph.
 
     Labels: ``signature_def['key']``, ``init op`` (init op signature, main op, legacy init op),
-    ``collection 'table_initializer'``, ``object <path>`` (TF2 object graph functions),
-    ``restore function of saveable object <path> '<key>'`` (and ``save function ...``), ``saver
-    restore op`` and ``saver``. Computed on first use only.
+    ``collection 'table_initializer'``, ``collection 'local_variables'``, ``object <path>`` (TF2
+    object graph functions), ``restore function of saveable object <path> '<key>'`` (and ``save
+    function ...``), ``saver restore op`` and ``saver``. Computed on first use only.
     """
 
-    def __init__(self, meta_graph: Message, graph_def: Message) -> None:
+    def __init__(self, meta_graph: Message, graph_def: Message, graph: GraphIndex | None = None) -> None:
         self.meta_graph = meta_graph
         self.graph_def = graph_def
+        self.graph = graph  # the index of graph_def: lets the walks skip nodes that refer to no function
         self._top_labels: dict[str, list[str]] | None = None
         self._function_labels: dict[str, list[str]] = {}
         self._via: dict[str, list[tuple[str | None, str, str]]] | None = None  # callee -> (scope, node, text)
         self._calls: dict[str, list[tuple[str | None, Message]]] = {}
         self._assets: dict[str, str] | None = None
         self._asset_variables: dict[str, str] | None = None
+        self._refs: list[tuple[str | None, list[tuple[Message, list[tuple[str | None, str]]]]]] | None = None
 
     # -- public
     def labels(self, function: str | None, node: str) -> list[str]:
@@ -112,12 +120,9 @@ class Context:
         if self._via is not None:
             return
         self._via, self._calls = {}, {}
-        scopes: list[tuple[str | None, Iterable[Message]]] = [(None, self.graph_def.node)]
-        scopes += [(f.signature.name, f.node_def) for f in self.graph_def.library.function]
-        library = {f.signature.name for f in self.graph_def.library.function}
-        for scope, nodes in scopes:
-            for node in nodes:
-                for attr, callee in references(node, library):
+        for scope, nodes in self._references():
+            for node, refs in nodes:
+                for attr, callee in refs:
                     if attr is None or (attr == "f" and node.op in CALL_OPS):
                         self._calls.setdefault(callee, []).append((scope, node))
                     sites = self._via.setdefault(callee, [])
@@ -126,6 +131,20 @@ class Context:
                     where = f"function {scope}" if scope is not None else "the graph"
                     how = "called by" if attr is None else f"{attr} of"
                     sites.append((scope, node.name, f"{how} {node.op} node {node.name} in {where}"))
+
+    def _references(self) -> list[tuple[str | None, list[tuple[Message, list[tuple[str | None, str]]]]]]:
+        """Per scope, in order: (node, its ``references``) of every node that can refer to a function.
+
+        Found once and shared by ``propagate`` and the call-site index (``references`` walks every
+        attribute of a call, the costly part on a model made of many functions).
+        """
+        if self._refs is None:
+            library = {f.signature.name for f in self.graph_def.library.function}
+            self._refs = [
+                (scope, [(node, list(references(node, library))) for node in nodes])
+                for scope, nodes in scoped_nodes(self.graph_def, self.graph, _may_refer(library))
+            ]
+        return self._refs
 
     # -- computation
     def _compute(self) -> None:
@@ -148,6 +167,10 @@ class Context:
             if key in meta_graph.collection_def and meta_graph.collection_def[key].WhichOneof("kind") == "node_list":
                 names = [node_name(name) for name in meta_graph.collection_def[key].node_list.value]
                 roots.append((f"collection '{key}'", names, []))
+        for key in VARIABLE_COLLECTIONS:
+            names = _variable_initializers(meta_graph, key)
+            if names:
+                roots.append((f"collection '{key}'", names, []))
         exposed, saveable_functions = object_functions(meta_graph.object_graph_def)
         roots.extend((f"object {path}", [], names) for path, names in exposed)
         roots.extend((label, [], names) for label, names in saveable_functions)
@@ -155,11 +178,14 @@ class Context:
         roots.append((RESTORE_LABEL, [node_name(restore)] if restore else [], []))
         saver_nodes = [node_name(name) for name in _saver_tensor_names(meta_graph)]
         roots.append((SAVER_LABEL, [name for name in saver_nodes if name != node_name(restore)], []))
-        self._top_labels, self._function_labels = propagate(self.graph_def, roots)
+        self._top_labels, self._function_labels = propagate(self.graph_def, roots, self.graph, self._references())
 
 
 def propagate(
-    graph_def: Message, roots: list[tuple[str, list[str], list[str]]]
+    graph_def: Message,
+    roots: list[tuple[str, list[str], list[str]]],
+    graph: GraphIndex | None = None,
+    node_refs: list[tuple[str | None, list[tuple[Message, list[tuple[str | None, str]]]]]] | None = None,
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Give every top-level node and function the labels of the roots that reach it.
 
@@ -169,9 +195,20 @@ def propagate(
     on below it), so later walks stop there: the work stays linear in the size of the graph
     whatever the number of signatures and objects.
     """
-    top = {node.name: node for node in graph_def.node}
     library = {f.signature.name: f for f in graph_def.library.function}
+    may_refer = _may_refer(library)
+    top: Mapping[str, Message]
+    if graph is not None and TOP in graph.scopes:
+        top = graph.scopes[TOP].nodes  # name -> NodeDef, the last of a repeated name, as the dict below
+    else:
+        top = {node.name: node for node in graph_def.node}
     callees: dict[str, set[str]] = {}
+    top_refs: dict[str, list[tuple[str | None, str]]] = {}
+    for scope, found in node_refs or []:  # the nodes that can refer to a function, their references
+        if scope is None:
+            top_refs.update((node.name, refs) for node, refs in found)
+        elif scope in library:  # a repeated name: the last one, as ``library``
+            callees[scope] = {callee for _, refs in found for _, callee in refs}
     top_labels: dict[str, list[str]] = {}
     function_labels: dict[str, list[str]] = {}
     for label, nodes, functions in roots:
@@ -186,13 +223,21 @@ def propagate(
                 table.setdefault(name, []).append(label)
                 node = top[name]
                 stack.extend((True, node_name(raw)) for raw in node.input)
-                stack.extend((False, callee) for _, callee in references(node, library))
+                if may_refer(node.op):
+                    refs = top_refs[name] if name in top_refs else list(references(node, library))
+                    stack.extend((False, callee) for _, callee in refs)
             elif not is_top and name in library:
                 table.setdefault(name, []).append(label)
                 if name not in callees:
                     callees[name] = {callee for n in library[name].node_def for _, callee in references(n, library)}
                 stack.extend((False, callee) for callee in callees[name])
     return top_labels, function_labels
+
+
+def _may_refer(library: Any) -> Callable[[str], bool]:
+    """Whether a node of this op can refer to a library function (``references`` yields nothing otherwise)."""
+    plain = known_ops() - function_ops()
+    return lambda op: op in library or op not in plain
 
 
 def references(node: Message, library: Any) -> Iterator[tuple[str | None, str]]:
@@ -234,6 +279,27 @@ def _tensor_info_names(info: Message, depth: int) -> list[str]:
     return []
 
 
+def _variable_initializers(meta_graph: Message, key: str) -> list[str]:
+    """The initializer op of every VariableDef in a variable collection (a ``bytes_list``).
+
+    ``Variable.from_proto`` takes the initializer from ``initializer_name``; its initial value
+    (``initial_value_name``) runs only as that op's input, and ``snapshot_name`` only when read.
+    """
+    if key not in meta_graph.collection_def or meta_graph.collection_def[key].WhichOneof("kind") != "bytes_list":
+        return []
+    variable_def = messages.message_class("tensorflow.VariableDef")
+    names: list[str] = []
+    for packed in meta_graph.collection_def[key].bytes_list.value:
+        variable = variable_def()
+        try:
+            variable.ParseFromString(packed)
+        except (pb_message.DecodeError, RecursionError, ValueError):
+            continue
+        if variable.initializer_name:
+            names.append(node_name(variable.initializer_name))
+    return names
+
+
 def _saver_tensor_names(meta_graph: Message) -> list[str]:
     """Tensors of the saver_def and of every SaverDef in the TF1 ``savers`` collection."""
     savers = [meta_graph.saver_def] if meta_graph.HasField("saver_def") else []
@@ -258,19 +324,24 @@ def object_functions(object_graph: Message) -> tuple[list[tuple[str, list[str]]]
     ``tf.saved_model.load`` calls a saveable object's restore function while restoring its
     variables, so those are labelled with the object that owns them.
     """
-    nodes = object_graph.nodes
-    paths: dict[int, str] = {0: "root"} if len(nodes) else {}
-    queue = deque([0] if len(nodes) else [])
+    nodes = list(object_graph.nodes)  # one wrapper per object, not one per visit
+    count = len(nodes)
+    paths: dict[int, str] = {0: "root"} if count else {}
+    queue = deque([0] if count else [])
     while queue:
         current = queue.popleft()
+        parent = paths[current]
         for child in nodes[current].children:
-            if 0 <= child.node_id < len(nodes) and child.node_id not in paths:
-                parent = paths[current]
-                fits = len(parent) + len(child.local_name) < MAX_OBJECT_PATH
-                paths[child.node_id] = f"{parent}.{child.local_name}" if fits else f"node {child.node_id}"
-                queue.append(child.node_id)
+            child_id = child.node_id
+            if 0 <= child_id < count and child_id not in paths:
+                local_name = child.local_name
+                fits = len(parent) + len(local_name) < MAX_OBJECT_PATH
+                paths[child_id] = f"{parent}.{local_name}" if fits else f"node {child_id}"
+                queue.append(child_id)
     saveable_ids: dict[int, str] = {}
     for owner, node in enumerate(nodes):
+        if not node.saveable_objects:
+            continue
         path = paths.get(owner, f"node {owner}").removeprefix("root.")
         for key in sorted(node.saveable_objects):
             saveable = node.saveable_objects[key]

@@ -9,7 +9,7 @@ the error instead, so a test fails with TensorFlow's reason.
 
 Usage::
 
-    python tests/security/evasion/load_models.py MODELS TARGET
+    python tests/security/evasion/load_models.py MODELS TARGET [NAME ...]
 """
 
 from __future__ import annotations
@@ -92,6 +92,62 @@ def writes_relative_path(model: str, target: str) -> dict[str, Any]:
     return {"side_effect": os.path.exists("written-by-model.txt"), "detail": f"in {os.getcwd()}"}
 
 
+def local_variable_initializer_writes(model: str, target: str) -> dict[str, Any]:
+    _tf1_load(model)  # the tf.compat.v1 loader runs only the init op: nothing written yet
+    by_v1 = _exists(target, "local-variable.txt")
+    tf.saved_model.load(model, tags=["serve"])  # runs Scaffold.default_local_init_op(): local variables too
+    by_v2 = _exists(target, "local-variable.txt")
+    return {
+        "side_effect": by_v2 and not by_v1,
+        "detail": f"tf.compat.v1 loader wrote {by_v1}, tf.saved_model.load {by_v2}",
+    }
+
+
+def local_resources_collection(model: str, target: str) -> dict[str, Any]:
+    try:
+        tf.saved_model.load(model, tags=["serve"])
+        error = ""
+    except Exception as exc:  # resources.initialize_resources wants .create: an op has none
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    _tf1_load(model)
+    written = _exists(target, "local-resource.txt")
+    return {"side_effect": written, "load_error": error, "detail": "both loaders; the file is never written"}
+
+
+def graph_behind_unknown_field(model: str, target: str) -> dict[str, Any]:
+    try:
+        tf.saved_model.load(model)(IMAGES)
+        error = ""
+    except Exception as exc:  # grappler folds the dataset into a variant constant it cannot read back
+        error = f"{type(exc).__name__}: {exc}"
+    # TensorFlow parsed the string as a GraphDef (a string that is none fails with "Could not parse GraphDef").
+    parsed = "Could not parse GraphDef" not in error and "DatasetVariantWrapper" in error
+    return {"side_effect": parsed, "detail": error[-300:]}
+
+
+def graph_computed_at_run_time(model: str, target: str) -> dict[str, Any]:
+    loaded = tf.saved_model.load(model)
+    try:
+        loaded(IMAGES)
+        missing = ""
+    except Exception as exc:  # the nested TextLineDataset opens secret.txt: not there yet
+        missing = str(exc)
+    with open(os.path.join(target, "secret.txt"), "w", encoding="utf-8") as handle:
+        handle.write("a secret line\n")
+    output = loaded(IMAGES)
+    read = "secret.txt" in missing and tuple(output.shape) == (2, 4)
+    return {"side_effect": read, "detail": f"without the file: {missing[-200:]}"}
+
+
+def graph_that_does_not_parse(model: str, target: str) -> dict[str, Any]:
+    try:
+        tf.saved_model.load(model)(IMAGES)
+        error = ""
+    except Exception as exc:  # DatasetFromGraph parses its input as a GraphDef, and this one is cut short
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    return {"side_effect": bool(error), "detail": error}
+
+
 LOADERS: dict[str, Callable[[str, str], dict[str, Any]]] = {
     "op-missing-from-old-table": op_missing_from_old_table,
     "saver-restore-op-writes": saver_restore_op_writes,
@@ -102,13 +158,19 @@ LOADERS: dict[str, Callable[[str, str], dict[str, Any]]] = {
     "keras-metadata-unreadable": keras_metadata_unreadable,
     "dropout-only-when-training": dropout_only_when_training,
     "writes-relative-path": writes_relative_path,
+    "local-variable-initializer-writes": local_variable_initializer_writes,
+    "local-resources-collection": local_resources_collection,
+    "graph-behind-unknown-field": graph_behind_unknown_field,
+    "graph-that-does-not-parse": graph_that_does_not_parse,
+    "graph-computed-at-run-time": graph_computed_at_run_time,
 }
 
 
 def main(argv: list[str]) -> int:
-    models, target = argv[0], argv[1]
+    models, target, names = argv[0], argv[1], argv[2:] or list(LOADERS)
     report: dict[str, Any] = {}
-    for name, load in LOADERS.items():
+    for name in names:
+        load = LOADERS[name]
         try:
             report[name] = load(os.path.join(models, name), target)
         except Exception as exc:  # report TensorFlow's reason, go on with the next model

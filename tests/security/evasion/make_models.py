@@ -223,6 +223,88 @@ def writes_relative_path(path: str, target: str) -> None:
     _save_tf2(tf, root, path, _writing_call(tf, root, "written-by-model.txt"))
 
 
+def local_variable_initializer_writes(path: str, target: str) -> None:
+    """TF1: a WriteFile that only the initializer of a variable in ``local_variables`` runs."""
+    import tensorflow as tf
+
+    graph, images, features, _ = _tf1_graph(tf)
+    with graph.as_default():
+        write = tf.raw_ops.WriteFile(filename=os.path.join(target, "local-variable.txt"), contents="written")
+        with tf.control_dependencies([write]):
+            initial = tf.identity(tf.constant(0.0))
+        tf.compat.v1.Variable(
+            initial, trainable=False, collections=[tf.compat.v1.GraphKeys.LOCAL_VARIABLES], name="counter"
+        )
+    _save_tf1(tf, graph, path, images, features)
+
+
+def local_resources_collection(path: str, target: str) -> None:
+    """TF1: a WriteFile listed in the ``local_resources`` collection (a node list: the only way it exports)."""
+    import tensorflow as tf
+
+    graph, images, features, _ = _tf1_graph(tf)
+    with graph.as_default():
+        write = tf.raw_ops.WriteFile(filename=os.path.join(target, "local-resource.txt"), contents="written")
+        tf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.LOCAL_RESOURCES, write)
+    _save_tf1(tf, graph, path, images, features)
+
+
+UNKNOWN_FIELD_FIRST = b"\xa0\x06\x01"  # GraphDef field 100 (unknown), varint 1: TensorFlow skips it
+
+
+def _dataset_from_graph_call(tf: Any, root: Any, graph_def: bytes, split: bool = False) -> Any:
+    """__call__ runs the dataset serialized in ``graph_def`` (DatasetFromGraph) and adds its first line's length.
+
+    ``split``: the string is joined at run time from its two halves and an empty string computed
+    from the input, as an attacker would (grappler folds a constant input into a variant constant
+    it then fails to read, so a constant GraphDef never runs).
+    """
+
+    @tf.function(input_signature=[tf.TensorSpec([None, SIZE, SIZE, 3], tf.float32)])
+    def call(images: Any) -> Any:
+        if split:
+            empty = tf.strings.substr(tf.strings.as_string(tf.shape(images)[0]), 0, 0)
+            half = len(graph_def) // 2
+            serialized = tf.strings.join([tf.constant(graph_def[:half]), tf.constant(graph_def[half:]), empty])
+        else:
+            serialized = tf.constant(graph_def)
+        variant = tf.raw_ops.DatasetFromGraph(graph_def=serialized)
+        dataset = tf.data.experimental.from_variant(variant, tf.TensorSpec([], tf.string))
+        line = tf.data.experimental.get_single_element(dataset.take(1))
+        return _features(tf, root, images) + tf.cast(tf.strings.length(line), tf.float32) * 0.0
+
+    return call
+
+
+def graph_behind_unknown_field(path: str, target: str) -> None:
+    """A serialized dataset graph (TextLineDataset of a file) that starts with an unknown field, not a node."""
+    import tensorflow as tf
+
+    dataset = tf.data.TextLineDataset(os.path.join(target, "secret.txt"))
+    graph_def = UNKNOWN_FIELD_FIRST + dataset._as_serialized_graph().numpy()
+    root = _image_module(tf)
+    _save_tf2(tf, root, path, _dataset_from_graph_call(tf, root, graph_def))
+
+
+def graph_computed_at_run_time(path: str, target: str) -> None:
+    """The dataset graph (TextLineDataset of a file) joined at run time from two constants: neither one parses."""
+    import tensorflow as tf
+
+    dataset = tf.data.TextLineDataset(os.path.join(target, "secret.txt"))
+    root = _image_module(tf)
+    _save_tf2(tf, root, path, _dataset_from_graph_call(tf, root, dataset._as_serialized_graph().numpy(), split=True))
+
+
+def graph_that_does_not_parse(path: str, target: str) -> None:
+    """DatasetFromGraph given a string that starts like a GraphDef (a node field) but is cut short."""
+    import tensorflow as tf
+
+    dataset = tf.data.TextLineDataset(os.path.join(target, "secret.txt"))
+    graph_def = dataset._as_serialized_graph().numpy()
+    root = _image_module(tf)
+    _save_tf2(tf, root, path, _dataset_from_graph_call(tf, root, graph_def[: len(graph_def) // 2]))
+
+
 MODELS: dict[str, Callable[[str, str], None]] = {
     "op-missing-from-old-table": op_missing_from_old_table,
     "saver-restore-op-writes": saver_restore_op_writes,
@@ -233,6 +315,11 @@ MODELS: dict[str, Callable[[str, str], None]] = {
     "keras-metadata-unreadable": keras_metadata_unreadable,
     "dropout-only-when-training": dropout_only_when_training,
     "writes-relative-path": writes_relative_path,
+    "local-variable-initializer-writes": local_variable_initializer_writes,
+    "local-resources-collection": local_resources_collection,
+    "graph-behind-unknown-field": graph_behind_unknown_field,
+    "graph-that-does-not-parse": graph_that_does_not_parse,
+    "graph-computed-at-run-time": graph_computed_at_run_time,
 }
 
 

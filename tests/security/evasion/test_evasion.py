@@ -185,3 +185,42 @@ def test_dropout_on_the_output_only_when_training(built: Built) -> None:
     happened(built, "dropout-only-when-training")
     found = [f for f in report(str(built.model("dropout-only-when-training"))) if f["code"] == "SL141"]
     assert found and all("training=True)" in f["where"] and f["severity"] == "error" for f in found)
+
+
+# ---- 3b. what tf.saved_model.load runs for a TF1 graph without an init op: local variables -------
+def test_a_write_run_by_a_local_variables_initializer(built: Built) -> None:
+    happened(built, "local-variable-initializer-writes")  # by tf.saved_model.load, not by the v1 loader
+    [entry] = dangerous(built, "local-variable-initializer-writes", "WriteFile")
+    assert entry["reached_from"] == ["collection 'local_variables'"]
+    assert entry["argument"] == str(built.target / "local-variable.txt")
+
+
+def test_local_resources_are_not_run_by_either_loader(built: Built) -> None:
+    """``local_resources`` exports only as a node list, which the loader cannot run: not a root."""
+    observed = built.observed["local-resources-collection"]
+    assert observed["side_effect"] is False and "create" in observed["load_error"], observed
+    [entry] = dangerous(built, "local-resources-collection", "WriteFile")  # still an SL600, reached by nothing
+    assert entry["reached_from"] == []
+
+
+# ---- 10. GraphDefs inside strings: decided by the op that runs them ------------------------------
+def test_a_serialized_graph_behind_an_unknown_field_is_scanned(built: Built) -> None:
+    happened(built, "graph-behind-unknown-field")  # TensorFlow parses it (then fails on grappler's fold)
+    [entry] = dangerous(built, "graph-behind-unknown-field", "TextLineDataset")
+    assert entry["nested_depth"] == 1 and "> serialized GraphDef" in entry["where"]
+
+
+def test_a_graph_that_does_not_parse_is_an_incomplete_scan(built: Built) -> None:
+    happened(built, "graph-that-does-not-parse")  # TensorFlow: "Could not parse GraphDef"
+    [error] = read_model(str(built.model("graph-that-does-not-parse")))["security"]["errors"]
+    assert "does not parse as a GraphDef" in error["message"] and error["where"].endswith("node DatasetFromGraph")
+    result = speclint(str(built.model("graph-that-does-not-parse")), "--select", "SL6")
+    assert result.returncode == 1 and "SL604 warning" in result.stdout
+
+
+def test_a_graph_computed_at_run_time_is_an_incomplete_scan(built: Built) -> None:
+    happened(built, "graph-computed-at-run-time")  # TensorFlow joins the halves and reads secret.txt
+    facts = read_model(str(built.model("graph-computed-at-run-time")))["security"]
+    assert facts["nested_graphs_scanned"] == 0  # neither half parses: the old scan passed in silence
+    [error] = facts["errors"]
+    assert "is not a constant" in error["message"] and error["where"].endswith("node DatasetFromGraph")

@@ -1,0 +1,42 @@
+"""The few nodes a scan must look at, chosen by op type from the graph index.
+
+Nearly every node of a model is a registered op that reads no file, runs no function and
+holds no nested graph: the scan need not touch its ``NodeDef`` at all. The graph index keeps
+every scope's op types as strings (``GraphIndex.ops_in``), so a scan tests those and takes
+only the messages it needs, in the order of the repeated field, as a loop over every node
+would have met them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from speclint.proto.messages import Message
+from speclint.read.graph import TOP, GraphIndex
+
+
+def scoped_nodes(
+    graph_def: Message, graph: GraphIndex | None, keep: Callable[[str], bool]
+) -> Iterator[tuple[str | None, list[Any]]]:
+    """(function or None for the top-level graph, the nodes whose op ``keep`` accepts), scope by scope.
+
+    Scopes come in the GraphDef's order: the graph, then each library function. When the
+    index cannot stand for the GraphDef (no index, or function names repeated or empty, which
+    one index scope per name cannot hold), every node is read instead: same answer, slower.
+    """
+    functions = graph_def.library.function
+    names = [function.signature.name for function in functions]
+    if graph is None or len(graph.scopes) != len(names) + 1 or TOP in names or len(set(names)) != len(names):
+        yield None, [node for node in graph_def.node if keep(node.op)]
+        for function in functions:
+            yield function.signature.name, [node for node in function.node_def if keep(node.op)]
+        return
+    for scope, label in [(TOP, None), *((name, name) for name in names)]:
+        ops = graph.ops_in(scope)
+        kinds = {op for op in set(ops) if keep(op)}
+        if not kinds:
+            yield label, []
+            continue
+        messages = graph.scopes[scope].nodes.messages
+        yield label, [messages[position] for position, op in enumerate(ops) if op in kinds]
