@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from speclint.proto import messages
 from tests.conftest import MODELS, REPO, need_tensorflow, run_speclint
 
 # fixture -> (codes fix resolves, extra arguments)
@@ -101,9 +102,28 @@ def test_fix_golden_violator(name: str, tmp_path: Path) -> None:
     assert "  proof lint: OUT passes the static rules and execution probes of " + profile in text
     assert f"  proof equal: {RELATION.get(name, 'OUT(x) - IN(x)')} on 3 seeded random images" in text
     assert "wrote " in text
-    assert not codes & codes_of(out, profile), "a code fix claims to resolve is still reported for OUT"
+    out_codes = codes_of(out, profile)
+    assert not codes & out_codes, "a code fix claims to resolve is still reported for OUT"
+    assert not {code for code in out_codes if code.startswith("SL6")}, "OUT has security findings"
+    if name.startswith("tf1"):
+        assert_one_saver(out)
     assert codes <= codes_of(source, profile)
     assert snapshot(source) == before, "fix changed IN"
+
+
+CHECKPOINT_OPS = {"Save", "SaveV2", "SaveSlices", "Restore", "RestoreV2", "RestoreSlice", "MergeV2Checkpoints"}
+
+
+def assert_one_saver(out: Path) -> None:
+    """Every tag-set of a TF1 OUT has the same saver, and its checkpoint ops are all that saver's."""
+    saved = messages.SavedModel()
+    saved.ParseFromString((out / "saved_model.pb").read_bytes())
+    savers = {meta_graph.saver_def.SerializeToString() for meta_graph in saved.meta_graphs}
+    assert len(savers) == 1, "the tag-sets of OUT have different savers"
+    for meta_graph in saved.meta_graphs:
+        scope = meta_graph.saver_def.filename_tensor_name.split("/")[0] + "/"
+        foreign = [n.name for n in meta_graph.graph_def.node if n.op in CHECKPOINT_OPS and not n.name.startswith(scope)]
+        assert not foreign, f"checkpoint ops outside OUT's saver {scope}: {foreign}"
 
 
 def _codes(line: str) -> set[str]:
