@@ -4,8 +4,8 @@ IN's meta graph (tag-set ``[]``, else its first) is imported into a fresh graph 
 ``import_meta_graph``; a new float32 ``images`` placeholder is mapped in front of the old
 input when the input changes (uint8, [0, 255], a fixed image size); the output is cut before a
 final activation or cast to float32. The variables are restored from IN's checkpoint and saved
-by the v1 ``Builder`` under ``[]`` and IN's other tag-sets (one graph, as the Hub format's
-``[]``/``[train]`` pair usually is), with ``default`` and the task signature. Then the
+by the v1 ``Builder`` under ``[]`` and IN's other tag-sets (one graph and one saver, IN's own,
+as the Hub format's ``[]``/``[train]`` pair usually is), with ``default`` and the task signature. Then the
 ``image_module_info`` attachment and ``tfhub_module.pb`` (FORMAT_V3) are written with
 speclint's own wire-compatible hub messages.
 """
