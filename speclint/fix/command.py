@@ -145,8 +145,7 @@ def _write_and_prove(args: argparse.Namespace, plan: Plan, ruleset: RuleSet) -> 
         with original as run_in, fixed as run_out:
             images = proving.proof_images(written.shape, plan)
             proving.judge_equal(proof, images, run_in, run_out, plan)
-    before, after = proving.lint_both(args.source, args.out, plan, ruleset, args.device)
-    proving.judge_lint(proof, before, after, plan)
+    proving.judge_lint(proof, proving.lint_both(args.source, args.out, plan, ruleset, args.device), plan)
     return proof
 
 

@@ -4,8 +4,8 @@ IN's meta graph (tag-set ``[]``, else its first) is imported into a fresh graph 
 ``import_meta_graph``; a new float32 ``images`` placeholder is mapped in front of the old
 input when the input changes (uint8, [0, 255], a fixed image size); the output is cut before a
 final activation or cast to float32. The variables are restored from IN's checkpoint and saved
-by the v1 ``Builder`` under ``[]`` and IN's other tag-sets (one graph, as the Hub format's
-``[]``/``[train]`` pair usually is), with ``default`` and the task signature. Then the
+by the v1 ``Builder`` under ``[]`` and IN's other tag-sets (one graph and one saver, IN's own,
+as the Hub format's ``[]``/``[train]`` pair usually is), with ``default`` and the task signature. Then the
 ``image_module_info`` attachment and ``tfhub_module.pb`` (FORMAT_V3) are written with
 speclint's own wire-compatible hub messages.
 """
@@ -78,7 +78,7 @@ def write(tf: Any, source_dir: str, out: str, plan: Plan) -> Written:
             if x.dtype.as_datatype_enum != old_input.dtype:
                 x = tf.cast(x, tf.dtypes.as_dtype(old_input.dtype))
             input_map[old_input.name] = x
-        v1.train.import_meta_graph(meta_graph, input_map=input_map or None, clear_devices=True)
+        saver = _own_saver(v1, v1.train.import_meta_graph(meta_graph, input_map=input_map or None, clear_devices=True))
         if not replace:
             images = graph.get_tensor_by_name(old_input.name)
         output = cut_point(graph.get_tensor_by_name(old_output.name), plan.activation)
@@ -98,12 +98,16 @@ def write(tf: Any, source_dir: str, out: str, plan: Plan) -> Written:
         builder = v1.saved_model.Builder(out)
         with v1.Session(graph=graph) as session:
             session.run(v1.global_variables_initializer())
-            _restore(v1, session, source_dir)
-            builder.add_meta_graph_and_variables(session, [], signature_def_map=signatures, strip_default_attrs=True)
+            _restore(v1, session, source_dir, saver)
+            builder.add_meta_graph_and_variables(
+                session, [], signature_def_map=signatures, strip_default_attrs=True, saver=saver
+            )
             for other in saved.meta_graphs:
                 other_tags = list(other.meta_info_def.tags)
                 if other_tags:
-                    builder.add_meta_graph(other_tags, signature_def_map=signatures, strip_default_attrs=True)
+                    builder.add_meta_graph(
+                        other_tags, signature_def_map=signatures, strip_default_attrs=True, saver=saver
+                    )
         builder.save()
     _hub_files(source_dir, out, plan)
     return Written(tags, old_input.name, old_output.name, tuple(shape))
@@ -118,15 +122,29 @@ def _source_signature(meta_graph: Any, plan: Plan) -> Any:
     raise SpeclintError("no default or image signature to start from")
 
 
-def _restore(v1: Any, session: Any, source_dir: str) -> None:
-    """Load IN's variable values into the imported variables (same names)."""
+def _own_saver(v1: Any, imported: Any) -> Any:
+    """The one saver of OUT, shared by every tag-set: IN's own, else a new one.
+
+    ``import_meta_graph`` rebuilds IN's saver from its ``saver_def`` (its ``save/`` nodes are
+    imported anyway). Reusing it keeps those nodes the saver of OUT's meta graphs: a second
+    ``Saver`` (``Builder`` makes one per ``add_meta_graph`` unless given one, and so would a
+    ``Saver`` for the restore) would leave the imported checkpoint ops outside any saver, which
+    the security scan rightly reports (SL600) and ``--execute`` refuses.
+    """
+    if imported is not None:
+        return imported
+    return v1.train.Saver(write_version=v1.train.SaverDef.V2, allow_empty=True)
+
+
+def _restore(v1: Any, session: Any, source_dir: str, saver: Any) -> None:
+    """Load IN's variable values into the imported variables (same names), with OUT's saver."""
     prefix = os.path.join(source_dir, "variables", "variables")
     variables = v1.global_variables()
     if not variables:
         return
     if not os.path.exists(prefix + ".index"):
         raise SpeclintError(f"cannot fix without the weights: the graph has {len(variables)} variables, no checkpoint")
-    v1.train.Saver(variables).restore(session, prefix)
+    saver.restore(session, prefix)
 
 
 def _hub_files(source_dir: str, out: str, plan: Plan) -> None:

@@ -15,7 +15,13 @@ and, written here because the golden script has neither:
   ``tf.sigmoid(logits)``;
 * ``tf-keras-softmax``: a tf_keras classifier whose last Dense layer has
   ``activation="softmax"``, saved by tf_keras: the Softmax sits in a function nested in the
-  ``__call__`` function (one per layer), as in real Keras models.
+  ``__call__`` function (one per layer), as in real Keras models;
+* ``tf1-builder-sharded``: a TF1 classifier (softmax output, no ``tfhub_module.pb``) saved the
+  textbook way, by the v1 ``Builder`` with its default *sharded* saver (``ShardedFilename``,
+  ``MergeV2Checkpoints``), one tag-set ``[]``: the golden TF1 fixtures share one plain saver;
+* ``tf1-builder-two-savers``: the same with a second tag-set ``[train]`` added by
+  ``add_meta_graph`` without ``saver=``: the Builder makes a new saver ``save_1/`` for it, so
+  ``[train]``'s graph also holds ``save/``, the saver of ``[]``.
 
 Usage: ``python tests/fix/make_models.py OUT_DIR`` (runs in a fresh process; TensorFlow).
 """
@@ -48,7 +54,33 @@ def main(out: str) -> int:
     print("sigmoid-output")
     build_tf_keras_softmax(os.path.join(out, "tf-keras-softmax"))
     print("tf-keras-softmax")
+    build_tf1_builder(os.path.join(out, "tf1-builder-sharded"), train=False)
+    build_tf1_builder(os.path.join(out, "tf1-builder-two-savers"), train=True)
+    print("tf1-builder-sharded, tf1-builder-two-savers")
     return 0
+
+
+def build_tf1_builder(path: str, *, train: bool) -> None:
+    """Pooled pixels -> dense -> softmax, saved by the v1 Builder with its own default saver(s)."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    with tf.Graph().as_default():
+        images = v1.placeholder(tf.float32, [None, 32, 32, 3], name="images")
+        kernel = v1.get_variable("head/kernel", [3, 4], initializer=v1.random_normal_initializer(seed=5))
+        probabilities = tf.nn.softmax(tf.matmul(tf.reduce_mean(images, axis=[1, 2]), kernel))
+        info = v1.saved_model.utils.build_tensor_info
+        signature = v1.saved_model.signature_def_utils.build_signature_def(
+            inputs={"images": info(images)}, outputs={"default": info(probabilities)}
+        )
+        signatures = {"default": signature, "image_classification": signature}
+        builder = v1.saved_model.Builder(path)
+        with v1.Session() as session:
+            session.run(v1.global_variables_initializer())
+            builder.add_meta_graph_and_variables(session, [], signature_def_map=signatures)
+            if train:
+                builder.add_meta_graph(["train"], signature_def_map=signatures)
+        builder.save()
 
 
 def build_tf_keras_softmax(path: str) -> None:

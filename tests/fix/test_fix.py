@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from speclint.proto import messages
 from tests.conftest import MODELS, REPO, need_tensorflow, run_speclint
 
 # fixture -> (codes fix resolves, extra arguments)
@@ -101,9 +102,28 @@ def test_fix_golden_violator(name: str, tmp_path: Path) -> None:
     assert "  proof lint: OUT passes the static rules and execution probes of " + profile in text
     assert f"  proof equal: {RELATION.get(name, 'OUT(x) - IN(x)')} on 3 seeded random images" in text
     assert "wrote " in text
-    assert not codes & codes_of(out, profile), "a code fix claims to resolve is still reported for OUT"
+    out_codes = codes_of(out, profile)
+    assert not codes & out_codes, "a code fix claims to resolve is still reported for OUT"
+    assert not {code for code in out_codes if code.startswith("SL6")}, "OUT has security findings"
+    if name.startswith("tf1"):
+        assert_one_saver(out)
     assert codes <= codes_of(source, profile)
     assert snapshot(source) == before, "fix changed IN"
+
+
+CHECKPOINT_OPS = {"Save", "SaveV2", "SaveSlices", "Restore", "RestoreV2", "RestoreSlice", "MergeV2Checkpoints"}
+
+
+def assert_one_saver(out: Path) -> None:
+    """Every tag-set of a TF1 OUT has the same saver, and its checkpoint ops are all that saver's."""
+    saved = messages.SavedModel()
+    saved.ParseFromString((out / "saved_model.pb").read_bytes())
+    savers = {meta_graph.saver_def.SerializeToString() for meta_graph in saved.meta_graphs}
+    assert len(savers) == 1, "the tag-sets of OUT have different savers"
+    for meta_graph in saved.meta_graphs:
+        scope = meta_graph.saver_def.filename_tensor_name.split("/")[0] + "/"
+        foreign = [n.name for n in meta_graph.graph_def.node if n.op in CHECKPOINT_OPS and not n.name.startswith(scope)]
+        assert not foreign, f"checkpoint ops outside OUT's saver {scope}: {foreign}"
 
 
 def _codes(line: str) -> set[str]:
@@ -264,6 +284,37 @@ def test_softmax_nested_in_keras_layer_functions_is_removed(hidden_models: Path,
     assert "  fix SL142: return logits: cut the graph at the input of the final Softmax" in result.stdout
     assert "  proof equal: softmax(OUT(x)) - IN(x) on 3 seeded random images" in result.stdout
     assert "  proof lint: OUT passes the static rules and execution probes of tf2-image-classification" in result.stdout
+
+
+@pytest.mark.tensorflow
+def test_tf1_builder_sharded_saver_is_kept_as_the_only_saver(hidden_models: Path, tmp_path: Path) -> None:
+    """IN's own sharded saver (v1 Builder default) becomes OUT's one saver: no SL600 for a second one."""
+    out = tmp_path / "out"
+    result = run_speclint("fix", str(hidden_models / "tf1-builder-sharded"), str(out))
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert "  fix SL142: return logits: cut the graph at the input of the final Softmax" in result.stdout
+    assert "  proof equal: softmax(OUT(x)) - IN(x) on 3 seeded random images" in result.stdout
+    assert "  proof lint: OUT passes the static rules and execution probes of tf1-image-classification" in result.stdout
+    assert_one_saver(out)
+    saved = messages.SavedModel()
+    saved.ParseFromString((out / "saved_model.pb").read_bytes())
+    assert saved.meta_graphs[0].saver_def.sharded
+    assert not {code for code in codes_of(out, "tf1-image-classification") if code.startswith("SL6")}
+
+
+@pytest.mark.tensorflow
+def test_tf1_builder_with_a_saver_per_tag_set_is_refused(hidden_models: Path, tmp_path: Path) -> None:
+    """The v1 Builder's own two-tag-set output: [train] also holds [] 's saver save/, which the
+    security scan reports (SL600, not the saver of [train]), so fix refuses it before loading."""
+    source = hidden_models / "tf1-builder-two-savers"
+    result = run_speclint("fix", str(source), str(tmp_path / "out"))
+    assert result.returncode == 2, result.stdout + result.stderr[-2000:]
+    assert "refused: the model has security findings (SL600)" in result.stderr
+    report = run_speclint("check", str(source), "--select", "SL6", "--format", "json", "--exit-zero")
+    findings = json.loads(report.stdout)["models"][0]["findings"]
+    assert {f["where"].split(" node ")[0] for f in findings} == {"tag-set [train]"}
+    assert all(" node save/" in f["where"] for f in findings)
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.tensorflow

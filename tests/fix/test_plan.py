@@ -12,7 +12,7 @@ import pytest
 from speclint.errors import SpeclintError
 from speclint.fix.paths import Destination
 from speclint.fix.plan import Fix, Plan, make_plan, parse_image_size
-from speclint.fix.proof import Proof, expected_from, judge_equal, judge_lint, original_input
+from speclint.fix.proof import Linted, Proof, expected_from, judge_equal, judge_lint, original_input
 from speclint.read import read_model
 from speclint.rules.ruleset import RuleSet
 from tests.conftest import MODELS
@@ -129,12 +129,41 @@ def test_judge_lint_allows_only_what_in_had_and_fix_did_not_claim() -> None:
     before = RULES.check(facts, "auto").findings
     plan = Plan("tf2", "tf2-image-feature-vector")
     kept = Proof()
-    judge_lint(kept, before, before, plan)
+    judge_lint(kept, Linted(before, before, facts), plan)
     assert kept.ok and "(still there, as in IN: SL140)" in kept.lines[0]
     plan.fixes = [Fix(("SL140",), "pretend")]
     claimed = Proof()
-    judge_lint(claimed, before, before, plan)
+    judge_lint(claimed, Linted(before, before, facts), plan)
     assert not claimed.ok and claimed.failures[0].startswith("OUT SL140 warning")
+
+
+def _fine_tuning_skipped(skip_reason: str) -> tuple[dict[str, Any], list[Any]]:
+    """A TF1 Hub module's facts whose Keras fine-tuning probe was skipped for skip_reason, and its findings."""
+    facts = read_model(str(MODELS / "tf1-hub-feature-vector"))
+    summary = "not applicable: tensorflow_hub refuses trainable=True for the TF1 Hub format"
+    result = {"status": "skipped", "summary": summary, "where": "hub.KerasLayer", "skip_reason": skip_reason}
+    facts["probes"] = {"results": {"keras_fine_tuning": result}}
+    return facts, RULES.check(facts, "auto").findings
+
+
+@pytest.mark.parametrize(
+    ("family", "skip_reason", "ok"),
+    [
+        ("tf1", "not-applicable", True),  # tensorflow_hub refuses trainable=True for every TF1 Hub module
+        ("tf1", "missing-extra", False),  # the Keras probes did not run: nothing proven
+        ("tf2", "not-applicable", False),  # a TF2 OUT must be fine-tunable
+    ],
+)
+def test_judge_lint_keeps_sl712_only_for_the_tf1_format(family: str, skip_reason: str, ok: bool) -> None:
+    facts, after = _fine_tuning_skipped(skip_reason)
+    assert [f.code for f in after] == ["SL712"]
+    proof = Proof()
+    judge_lint(proof, Linted([], after, facts), Plan(family, f"{family}-image-feature-vector"))
+    assert proof.ok is ok
+    if ok:
+        assert proof.lines[0].startswith("not fixed SL712 info (the TF1 Hub format): ")
+    else:
+        assert proof.failures[0].startswith("OUT SL712 info: ")
 
 
 def test_destination_checks(tmp_path: Path) -> None:
