@@ -66,7 +66,10 @@ def scan(
     if saved_model is not None:
         for index, meta_graph in enumerate(saved_model.meta_graphs):
             graph = graphs[index] if index < len(graphs) else None
-            parts.append(("saved_model", lambda m=meta_graph, i=index, g=graph: _scan_meta_graph(state, i, m, g)))
+            peers = [other for j, other in enumerate(saved_model.meta_graphs) if j != index]
+            parts.append(
+                ("saved_model", lambda m=meta_graph, i=index, g=graph, p=peers: _scan_meta_graph(state, i, m, g, p))
+            )
     for name, part in parts:
         try:
             part()
@@ -75,11 +78,13 @@ def scan(
     return result
 
 
-def _scan_meta_graph(state: State, index: int, meta_graph: Message, graph: GraphIndex | None) -> None:
+def _scan_meta_graph(
+    state: State, index: int, meta_graph: Message, graph: GraphIndex | None, peers: list[Message]
+) -> None:
     prefix = tag_set_label(meta_graph)
     graph_def = meta_graph.graph_def
     graph = graph or GraphIndex(graph_def)
-    context = Context(meta_graph, graph_def, graph)
+    context = Context(meta_graph, graph_def, graph, peers)
     GraphScan(state, index, prefix, graph_def, graph, 0, context).run()
     scan_asset_defs(state, prefix, meta_graph)
     scan_object_graph_keras(state, prefix, meta_graph)

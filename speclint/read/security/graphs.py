@@ -143,20 +143,49 @@ class GraphScan:
         tensor the loader feeds with the model's own ``variables/`` path (in TF2 models,
         through the saver function's file-prefix argument), joined only with relative
         constants such as ``_temp/part``. A constant path or a function named like a saver
-        is not enough.
+        is not enough. Or it is another tag-set's saver (``is_peer_saver``).
         """
-        if self.context is None or not set(labels) <= SAVER_LABELS:
+        if self.context is None:
+            return False
+        if not labels and function is None and self.depth == 0 and self.is_peer_saver(node, rule):
+            return True
+        if not set(labels) <= SAVER_LABELS:
             return False
         filename = self.context.saver_filename()
         if filename is None:
             return False
         inputs = [raw for raw in node.input if not raw.startswith("^")]
-        positions = rule.get("file_inputs") or [int(rule["argument"]["input"])]
         scope = TOP if function is None else function
-        return all(p < len(inputs) and self.from_saver_filename(scope, inputs[p], filename) for p in positions)
+        return all(p < len(inputs) and self.from_saver_filename(scope, inputs[p], filename) for p in _file_inputs(rule))
 
-    def from_saver_filename(self, scope: str, raw: str, filename: str) -> bool:
-        """Whether a string tensor is the saver's file name, only sharded or suffixed by TensorFlow's ops."""
+    def is_peer_saver(self, node: Message, rule: dict[str, Any]) -> bool:
+        """A top-level checkpoint op of another tag-set's saver, which this tag-set never runs.
+
+        The v1 ``Builder`` exports all tag-sets from one graph, so ``[train]`` also holds the
+        saver ``save/`` of ``[serve]``. Exempt only when nothing is reached from it here (the
+        caller checks that no root TensorFlow runs reaches it), every file name it takes comes
+        from the other meta graph's ``saver_def.filename_tensor_name`` through the saver's own
+        ops, and the op and everything on those paths are the very same nodes in that meta
+        graph: that tag-set's saver, fed with its ``variables/`` path when it is loaded.
+        """
+        assert self.context is not None
+        inputs = [raw for raw in node.input if not raw.startswith("^")]
+        positions = _file_inputs(rule)
+        if not all(p < len(inputs) for p in positions):
+            return False
+        for filename, peer_nodes in self.context.peer_savers():
+            path: set[str] = {node.name}
+            if all(self.from_saver_filename(TOP, inputs[p], filename, path) for p in positions) and all(
+                self.graph.node(self.graph.parse_ref(TOP, name)) == peer_nodes.get(name) for name in path
+            ):
+                return True
+        return False
+
+    def from_saver_filename(self, scope: str, raw: str, filename: str, path: set[str] | None = None) -> bool:
+        """Whether a string tensor is the saver's file name, only sharded or suffixed by TensorFlow's ops.
+
+        With ``path``, the walk stays in the top-level graph and collects the nodes it visits.
+        """
         assert self.context is not None
         graph, found, steps = self.graph, False, 0
         stack = [graph.parse_ref(scope, raw)]
@@ -170,6 +199,10 @@ class GraphScan:
             if steps > MAX_SAVER_WALK or ref.scope not in graph.scopes:
                 return False
             seen.add(key)
+            if path is not None:
+                if ref.scope != TOP or ref.is_arg:
+                    return False
+                path.add(ref.node)
             if ref.is_arg:  # leave the function through every call that passes it inputs
                 sites = self.context.call_sites(ref.scope)
                 if not sites:
@@ -414,3 +447,8 @@ def _attr_strings(node: Message, name: str) -> list[str] | None:
 
 def _text(data: bytes) -> str:
     return data[: MAX_ARGUMENT_CHARS * 2].decode("utf-8", "backslashreplace")
+
+
+def _file_inputs(rule: dict[str, Any]) -> list[int]:
+    """The input positions of a checkpoint op that take file names."""
+    return list(rule.get("file_inputs") or [int(rule["argument"]["input"])])

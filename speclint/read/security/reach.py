@@ -47,10 +47,18 @@ class Context:
     function ...``), ``saver restore op`` and ``saver``. Computed on first use only.
     """
 
-    def __init__(self, meta_graph: Message, graph_def: Message, graph: GraphIndex | None = None) -> None:
+    def __init__(
+        self,
+        meta_graph: Message,
+        graph_def: Message,
+        graph: GraphIndex | None = None,
+        peers: list[Message] | None = None,
+    ) -> None:
         self.meta_graph = meta_graph
         self.graph_def = graph_def
         self.graph = graph  # the index of graph_def: lets the walks skip nodes that refer to no function
+        self.peers = peers or []  # the SavedModel's other meta graphs (the v1 Builder shares one graph)
+        self._peer_savers: list[tuple[str, dict[str, Message]]] | None = None
         self._top_labels: dict[str, list[str]] | None = None
         self._function_labels: dict[str, list[str]] = {}
         self._via: dict[str, list[tuple[str | None, str, str]]] | None = None  # callee -> (scope, node, text)
@@ -73,6 +81,24 @@ class Context:
         if not self.meta_graph.HasField("saver_def") or not saver.filename_tensor_name:
             return None
         return node_name(saver.filename_tensor_name)
+
+    def peer_savers(self) -> list[tuple[str, dict[str, Message]]]:
+        """(file-name node, top-level nodes by name) of each other meta graph's saver.
+
+        The v1 ``Builder`` exports every tag-set from one graph and gives each later tag-set a
+        saver of its own (``save_1/``...), so a tag-set's graph also holds the earlier
+        tag-sets' savers, fed only when those tag-sets are loaded.
+        """
+        if self._peer_savers is None:
+            own = self.saver_filename()
+            self._peer_savers = []
+            for peer in self.peers:
+                if not peer.HasField("saver_def") or not peer.saver_def.filename_tensor_name:
+                    continue
+                filename = node_name(peer.saver_def.filename_tensor_name)
+                if filename != own and all(filename != name for name, _ in self._peer_savers):
+                    self._peer_savers.append((filename, {node.name: node for node in peer.graph_def.node}))
+        return self._peer_savers
 
     def via(self, function: str | None) -> str | None:
         """How a library function is reached: a node that refers to it, from outside the saver if one does."""
