@@ -266,6 +266,58 @@ def test_tf1_saver_is_exempt_but_not_when_a_signature_runs_it() -> None:
     assert finding["reached_from"] == ["signature_def['default']", "saver"]
 
 
+def builder_two_tag_sets(variant: str) -> Any:
+    """The v1 Builder's layout: [] with saver save/, then [train] from the same graph plus its own save_1/."""
+    saved_model = tf1_with_saver(False)
+    train = saved_model.meta_graphs.add()
+    train.CopyFrom(saved_model.meta_graphs[0])
+    train.meta_info_def.tags.append("train")
+    graph = train.graph_def
+    const(graph, "save_1/Const", b"model")
+    graph.node.add(name="save_1/SaveV2", op="SaveV2", input=["save_1/Const", "w"])
+    graph.node.add(name="save_1/control_dependency", op="Identity", input=["save_1/Const", "^save_1/SaveV2"])
+    graph.node.add(name="save_1/RestoreV2", op="RestoreV2", input=["save_1/Const"])
+    graph.node.add(name="save_1/restore_all", op="NoOp", input=["^save_1/RestoreV2"])
+    train.saver_def.filename_tensor_name = "save_1/Const:0"
+    train.saver_def.save_tensor_name = "save_1/control_dependency:0"
+    train.saver_def.restore_op_name = "save_1/restore_all"
+    if variant == "main op":  # [train]'s loader runs [] 's save op with its unfed (constant) file name
+        graph.node.add(name="main", op="NoOp", input=["^save/control_dependency"])
+        train.collection_def["saved_model_main_op"].node_list.value.append("main")
+    elif variant == "own restore op":
+        next(n for n in graph.node if n.name == "save_1/restore_all").input.append("^save/SaveV2")
+    elif variant == "changed file name":  # [train] 's save/Const is not the node [] feeds
+        next(n for n in graph.node if n.name == "save/Const").attr["value"].tensor.string_val[0] = b"/tmp/x"
+    elif variant == "no saver in the other tag-set":
+        saved_model.meta_graphs[0].ClearField("saver_def")
+    elif variant == "constant path":
+        const(graph, "save/evil", b"/tmp/x")
+        graph.node.add(name="save/SaveV2_1", op="SaveV2", input=["save/evil", "w"])
+    return saved_model
+
+
+@pytest.mark.parametrize(
+    ("variant", "flagged", "reached_from"),
+    [
+        ("plain", [], []),
+        ("main op", ["save/SaveV2"], ["init op"]),
+        ("own restore op", ["save/SaveV2"], ["saver restore op"]),
+        ("changed file name", ["save/RestoreV2", "save/SaveV2"], []),
+        ("no saver in the other tag-set", ["save/RestoreV2", "save/SaveV2"], []),
+        ("constant path", ["save/SaveV2_1"], []),
+    ],
+)
+def test_another_tag_sets_saver_is_exempt_only_where_never_run(
+    variant: str, flagged: list[str], reached_from: list[str]
+) -> None:
+    scan = scan_of(builder_two_tag_sets(variant))["dangerous_ops"]
+    found = [f for f in scan if f["meta_graph"] == 1]
+    assert sorted(f["node"] for f in found) == flagged
+    assert all(f["where"].startswith("tag-set [train] ") and f["reached_from"] == reached_from for f in found)
+    # [] keeps its own saver exempt; without a saver_def its save/ is nobody's saver there either.
+    assert len(scan) - len(found) == (2 if variant == "no saver in the other tag-set" else 0)
+
+
 def tf2_with_functions(saver_def: bool, call_save_from_signature: bool) -> Any:
     saved_model, meta_graph = one_graph()
     graph = meta_graph.graph_def
