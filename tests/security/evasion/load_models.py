@@ -148,6 +148,45 @@ def graph_that_does_not_parse(model: str, target: str) -> dict[str, Any]:
     return {"side_effect": bool(error), "detail": error}
 
 
+def _listing(*roots: str) -> list[str]:
+    return sorted(os.path.join(top, name) for root in roots for top, _, names in os.walk(root) for name in names)
+
+
+def _load_train_tag_set(model: str, target: str) -> dict[str, Any]:
+    """Load [train] with each loader and call its signature; the files each one left behind.
+
+    After each loader, the files that appeared under TARGET, in the working directory or in
+    the model directory are listed (then the new ones under TARGET removed): the restore only
+    reads ``variables/``.
+    """
+    written: dict[str, list[str]] = {}
+    for loader in ("tf.compat.v1.saved_model.load", "tf.saved_model.load"):
+        before = set(_listing(target, os.getcwd(), model))
+        if loader == "tf.saved_model.load":
+            output = tf.saved_model.load(model, tags=["train"]).signatures["default"](images=tf.constant(IMAGES))
+            shape = tuple(output["default"].shape)
+        else:
+            with tf.Graph().as_default(), tf.compat.v1.Session() as session:
+                meta_graph = tf.compat.v1.saved_model.load(session, ["train"], model)
+                signature = meta_graph.signature_def["default"]
+                fetched = session.run(
+                    signature.outputs["default"].name, {signature.inputs["images"].name: IMAGES}
+                )
+                shape = tuple(fetched.shape)
+        assert shape == (2, 4), shape
+        new = [path for path in _listing(target, os.getcwd(), model) if path not in before]
+        written[loader] = [os.path.relpath(path, target) if path.startswith(target) else path for path in new]
+        for path in new:
+            if path.startswith(target + os.sep):
+                os.remove(path)
+    return {
+        "side_effect": all(written.values()),
+        "wrote_nothing": not any(written.values()),
+        "written": written,
+        "detail": "loaded and called [train] with both loaders",
+    }
+
+
 LOADERS: dict[str, Callable[[str, str], dict[str, Any]]] = {
     "op-missing-from-old-table": op_missing_from_old_table,
     "saver-restore-op-writes": saver_restore_op_writes,
@@ -163,6 +202,8 @@ LOADERS: dict[str, Callable[[str, str], dict[str, Any]]] = {
     "graph-behind-unknown-field": graph_behind_unknown_field,
     "graph-that-does-not-parse": graph_that_does_not_parse,
     "graph-computed-at-run-time": graph_computed_at_run_time,
+    "builder-peer-saver": _load_train_tag_set,
+    "builder-peer-saver-in-main-op": _load_train_tag_set,
 }
 
 

@@ -305,6 +305,41 @@ def graph_that_does_not_parse(path: str, target: str) -> None:
     _save_tf2(tf, root, path, _dataset_from_graph_call(tf, root, graph_def[: len(graph_def) // 2]))
 
 
+def _builder_two_tag_sets(path: str, target: str, name: str, attack: bool) -> None:
+    """The v1 Builder's usual use: [serve] saved with variables, then [train] by ``add_meta_graph``.
+
+    Without ``saver=``, the Builder gives [train] a saver of its own (``save_1/``), so [train]'s
+    graph also holds [serve]'s saver ``save/``. Here that saver's unfed file name is a path under
+    TARGET: whoever runs ``save/`` without feeding it writes there. The attack variant makes
+    [train]'s main op run it.
+    """
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    graph, images, features, _ = _tf1_graph(tf)
+    with graph.as_default(), v1.Session(graph=graph) as session:
+        session.run(v1.global_variables_initializer())
+        saver = v1.train.Saver(sharded=True, filename=os.path.join(target, name))  # the Builder's default, sharded
+        signature = v1.saved_model.predict_signature_def({IMAGES: images}, {"default": features})
+        builder = v1.saved_model.Builder(path)
+        builder.add_meta_graph_and_variables(session, ["serve"], signature_def_map={"default": signature}, saver=saver)
+        main_op = None
+        if attack:
+            main_op = tf.group(graph.get_tensor_by_name(saver.saver_def.save_tensor_name), name="train_main_op")
+        builder.add_meta_graph(["train"], signature_def_map={"default": signature}, main_op=main_op)
+        builder.save()
+
+
+def builder_peer_saver(path: str, target: str) -> None:
+    """TF1 Builder, two tag-sets: [train] holds [serve]'s saver, which loading [train] never runs."""
+    _builder_two_tag_sets(path, target, "builder-peer-saver", attack=False)
+
+
+def builder_peer_saver_in_main_op(path: str, target: str) -> None:
+    """The same, but [train]'s main op runs [serve]'s save op: it writes under TARGET at load."""
+    _builder_two_tag_sets(path, target, "builder-peer-saver-in-main-op", attack=True)
+
+
 MODELS: dict[str, Callable[[str, str], None]] = {
     "op-missing-from-old-table": op_missing_from_old_table,
     "saver-restore-op-writes": saver_restore_op_writes,
@@ -320,6 +355,8 @@ MODELS: dict[str, Callable[[str, str], None]] = {
     "graph-behind-unknown-field": graph_behind_unknown_field,
     "graph-that-does-not-parse": graph_that_does_not_parse,
     "graph-computed-at-run-time": graph_computed_at_run_time,
+    "builder-peer-saver": builder_peer_saver,
+    "builder-peer-saver-in-main-op": builder_peer_saver_in_main_op,
 }
 
 

@@ -224,3 +224,30 @@ def test_a_graph_computed_at_run_time_is_an_incomplete_scan(built: Built) -> Non
     assert facts["nested_graphs_scanned"] == 0  # neither half parses: the old scan passed in silence
     [error] = facts["errors"]
     assert "is not a constant" in error["message"] and error["where"].endswith("node DatasetFromGraph")
+
+
+# ---- 2b. another tag-set's saver: exempt where never run, flagged where the loader runs it ------
+def test_the_v1_builders_second_tag_set_holds_the_first_ones_saver_quietly(built: Built) -> None:
+    """[train] holds [serve]'s saver save/ (unfed file name under TARGET): loading [train] never runs it."""
+    observed = built.observed["builder-peer-saver"]
+    assert observed.get("wrote_nothing") is True, observed
+    assert set(observed["written"]) == {"tf.compat.v1.saved_model.load", "tf.saved_model.load"}
+    model = str(built.model("builder-peer-saver"))
+    assert read_model(model)["security"]["dangerous_ops"] == []
+    assert report(model, "--select", "SL6") == []
+
+
+def test_another_tag_sets_saver_run_by_the_main_op_is_flagged(built: Built) -> None:
+    """The same save/ nodes, but [train]'s main op runs [serve]'s save op: both loaders write under TARGET."""
+    observed = built.observed["builder-peer-saver-in-main-op"]
+    happened(built, "builder-peer-saver-in-main-op")
+    for loader, files in observed["written"].items():
+        assert "builder-peer-saver-in-main-op.index" in files, (loader, files)
+    found = read_model(str(built.model("builder-peer-saver-in-main-op")))["security"]["dangerous_ops"]
+    assert {(f["op"], f["node"]) for f in found} == {
+        ("SaveV2", "save/SaveV2"),
+        ("MergeV2Checkpoints", "save/MergeV2Checkpoints"),
+    }
+    assert all(f["meta_graph"] == 1 and f["reached_from"] == ["init op"] for f in found)
+    messages = [f["message"] for f in report(str(built.model("builder-peer-saver-in-main-op")), "--select", "SL600")]
+    assert len(messages) == 2 and all("tag-set [train]" in m and "reached from init op" in m for m in messages)
