@@ -169,9 +169,7 @@ def _load_train_tag_set(model: str, target: str) -> dict[str, Any]:
             with tf.Graph().as_default(), tf.compat.v1.Session() as session:
                 meta_graph = tf.compat.v1.saved_model.load(session, ["train"], model)
                 signature = meta_graph.signature_def["default"]
-                fetched = session.run(
-                    signature.outputs["default"].name, {signature.inputs["images"].name: IMAGES}
-                )
+                fetched = session.run(signature.outputs["default"].name, {signature.inputs["images"].name: IMAGES})
                 shape = tuple(fetched.shape)
         assert shape == (2, 4), shape
         new = [path for path in _listing(target, os.getcwd(), model) if path not in before]
