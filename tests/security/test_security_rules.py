@@ -290,6 +290,11 @@ def builder_two_tag_sets(variant: str) -> Any:
         next(n for n in graph.node if n.name == "save/Const").attr["value"].tensor.string_val[0] = b"/tmp/x"
     elif variant == "no saver in the other tag-set":
         saved_model.meta_graphs[0].ClearField("saver_def")
+    elif variant == "op not in the other tag-set":  # [] has no save/SaveV2: [train] 's is no saver of []
+        first = saved_model.meta_graphs[0].graph_def
+        kept = [n for n in first.node if n.name not in ("save/SaveV2", "save/control_dependency")]
+        first.ClearField("node")
+        first.node.extend(kept)
     elif variant == "constant path":
         const(graph, "save/evil", b"/tmp/x")
         graph.node.add(name="save/SaveV2_1", op="SaveV2", input=["save/evil", "w"])
@@ -304,6 +309,7 @@ def builder_two_tag_sets(variant: str) -> Any:
         ("own restore op", ["save/SaveV2"], ["saver restore op"]),
         ("changed file name", ["save/RestoreV2", "save/SaveV2"], []),
         ("no saver in the other tag-set", ["save/RestoreV2", "save/SaveV2"], []),
+        ("op not in the other tag-set", ["save/SaveV2"], []),
         ("constant path", ["save/SaveV2_1"], []),
     ],
 )

@@ -176,7 +176,7 @@ class GraphScan:
         for filename, peer_nodes in self.context.peer_savers():
             path: set[str] = {node.name}
             if all(self.from_saver_filename(TOP, inputs[p], filename, path) for p in positions) and all(
-                self.graph.node(self.graph.parse_ref(TOP, name)) == peer_nodes.get(name) for name in path
+                _same_node(self.graph.node(self.graph.parse_ref(TOP, name)), peer_nodes.get(name)) for name in path
             ):
                 return True
         return False
@@ -452,3 +452,8 @@ def _text(data: bytes) -> str:
 def _file_inputs(rule: dict[str, Any]) -> list[int]:
     """The input positions of a checkpoint op that take file names."""
     return list(rule.get("file_inputs") or [int(rule["argument"]["input"])])
+
+
+def _same_node(node: Message | None, other: Message | None) -> bool:
+    """Both graphs hold this node, and it is the very same NodeDef in each."""
+    return node is not None and other is not None and node == other
