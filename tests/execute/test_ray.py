@@ -274,7 +274,7 @@ def test_a_long_run_keeps_nothing_per_finished_model_in_the_driver() -> None:
 
     count = 12
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    core_worker = ray._private.worker.global_worker.core_worker
+    core_worker = ray._private.worker.global_worker.core_worker  # type: ignore[attr-defined]
     references: list[int] = []
 
     def on_event(event: Any) -> None:

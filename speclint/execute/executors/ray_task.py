@@ -84,7 +84,8 @@ def pack(model_dir: str) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:") as archive:
         archive.add(model_dir, arcname="model")
-    archive.members.clear()  # break the cycle: freed by reference counting, now
+        members = archive.getmembers()  # the archive's own list (a writing archive has no more to load)
+    members.clear()  # break the cycle: freed by reference counting, now
     data = buffer.getvalue()
     buffer.close()  # the buffer is ours (``data``) alone, whatever still refers to the BytesIO
     return data
