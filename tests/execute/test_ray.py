@@ -310,7 +310,7 @@ def test_a_long_run_keeps_nothing_per_finished_model_in_the_driver() -> None:
 
 
 def test_every_task_has_the_same_name_unless_asked() -> None:
-    """Ray keeps a metric series per task name in the driver: a name per model grew it ~30 KiB/model."""
+    """Ray's driver keeps state per task name: a name per model grew it by 30-40 KiB per model."""
     by_default = make_executor("ray")
     assert {by_default.task_name(i) for i in range(1000)} == {"speclint-probe"}  # type: ignore[attr-defined]
     named = make_executor("ray", name_tasks=True)
