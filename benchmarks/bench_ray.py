@@ -188,6 +188,7 @@ def simulate(count: int, model: str, ship_limit_mb: float) -> dict[str, Any]:
         "driver_memory_mb": samples,
         "rss_growth_after_first_tenth_mb": round(max(rss) - rss[0], 1),
         "heap_growth_after_first_tenth_mb": round(max(anon) - anon[0], 1),
+        "rss_kib_per_model_after_first_tenth": round((rss[-1] - rss[0]) * 1024 / max(1, count - step), 1),
     }
 
 
@@ -239,7 +240,8 @@ def main() -> None:
             f"statuses {s['statuses']}; driver memory MiB (done: rss/anon/shmem) "
             + ", ".join(f"{x['done']}: {x['rss']}/{x['anon']}/{x['shmem']}" for x in s["driver_memory_mb"])
             + f"; after the first tenth RSS grew {s['rss_growth_after_first_tenth_mb']} MiB, "
-            f"the heap (RssAnon) {s['heap_growth_after_first_tenth_mb']} MiB"
+            f"the heap (RssAnon) {s['heap_growth_after_first_tenth_mb']} MiB "
+            f"({s['rss_kib_per_model_after_first_tenth']} KiB per model)"
         )
 
 

@@ -138,7 +138,7 @@ def test_a_task_that_dies_every_time_becomes_a_finding_and_the_other_model_runs(
 
     thread = threading.Thread(target=killer, daemon=True)
     thread.start()
-    executor = make_executor("ray", num_cpus=1, max_retries=1, ship_limit_mb=0)
+    executor = make_executor("ray", num_cpus=1, max_retries=1, ship_limit_mb=0, name_tasks=True)
     events: list[Any] = []
     try:
         report = speclint.lint(
@@ -227,3 +227,91 @@ def test_asking_for_a_gpu_on_a_cluster_without_one_is_a_one_line_error() -> None
         assert ray.is_initialized()  # a Ray the caller started is the caller's to shut down
     finally:
         ray.shutdown()
+
+
+def test_packing_a_model_leaves_no_cycle_holding_its_bytes() -> None:
+    """tarfile links each member back to its archive: the tar must not wait for the cyclic GC.
+
+    Reference counts, not memory: with the cyclic collector off, the packed bytes are held by
+    the caller alone, and nothing tarfile made is left for the collector.
+    """
+    import gc
+    import sys
+
+    enabled = gc.isenabled()
+    gc.disable()
+    gc.collect()
+    try:
+        data = pack(str(MODELS / "tf1-hub-feature-vector"))
+        assert sys.getrefcount(data) == 2  # ``data`` and getrefcount's own argument
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = [type(o).__name__ for o in gc.garbage if isinstance(o, (io.BytesIO, tarfile.TarFile, tarfile.TarInfo))]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if enabled:
+            gc.enable()
+    assert left == []
+
+
+def test_a_long_run_keeps_nothing_per_finished_model_in_the_driver() -> None:
+    """The driver's Ray references and uncollected tars stay bounded by the tasks in flight.
+
+    Twelve shipped models on two CPUs (at most four in flight): Ray's reference table in the
+    driver (object refs it owns or borrows) never holds more than the models in flight, and it
+    is empty once the run is over; with the cyclic GC off for the run, no packed tar is left
+    behind for it. A growth per model of either kind is what made driver memory climb.
+    """
+    need_ray()
+    import gc
+
+    import ray
+
+    from speclint.api import Run
+    from speclint.config import Config
+    from speclint.rules.ruleset import RuleSet
+
+    count = 12
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    core_worker = ray._private.worker.global_worker.core_worker  # type: ignore[attr-defined]
+    references: list[int] = []
+
+    def on_event(event: Any) -> None:
+        if event.kind == "model-finished":
+            references.append(len(core_worker.get_all_reference_counts()))
+
+    enabled = gc.isenabled()
+    try:
+        run = Run(Config(), RuleSet(), [str(MODELS / "tf1-hub-feature-vector")] * count, [])
+        executor = make_executor("ray", max_in_flight=4)
+        gc.collect()
+        gc.disable()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        statuses = [
+            (r.execution or {}).get("status")
+            for r in run.results(execute=True, executor=executor, execute_options=ExecuteOptions(progress=on_event))
+        ]
+        gc.collect()
+        tars = [o for o in gc.garbage if isinstance(o, (io.BytesIO, tarfile.TarFile))]
+        after = len(core_worker.get_all_reference_counts())
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if enabled:
+            gc.enable()
+        ray.shutdown()
+    assert statuses == ["ok"] * count
+    assert sorted(set(executor.shipped.values())) == ["bytes"]  # type: ignore[attr-defined]
+    assert len(references) == count
+    assert max(references) <= 2 * 4, references  # a result and a shipped model per task in flight
+    assert after == 0
+    assert tars == []
+
+
+def test_every_task_has_the_same_name_unless_asked() -> None:
+    """Ray's driver keeps state per task name: a name per model grew it by 30-40 KiB per model."""
+    by_default = make_executor("ray")
+    assert {by_default.task_name(i) for i in range(1000)} == {"speclint-probe"}  # type: ignore[attr-defined]
+    named = make_executor("ray", name_tasks=True)
+    assert named.task_name(7) == "speclint-probe-7"  # type: ignore[attr-defined]

@@ -15,10 +15,12 @@ and for ``memory_limit_mb`` of memory. A task whose Ray worker dies (the process
 its node is lost) is retried ``max_retries`` times by Ray; after that, or when a task
 outlives its deadline, the model gets a ``crashed`` or ``timeout`` record: never a lost model.
 At most ``max_in_flight`` tasks are submitted at a time and each model's facts are dropped
-once reported (``api.Run.results``), so the driver holds only the models in flight. What
-still grows is Ray's own bookkeeping per finished task, measured with Ray 2.60 by
-``benchmarks/bench_ray.py``: about 6-20 KiB per model with shared paths, and about 30 KiB
-more per model shipped as bytes (Ray keeps the driver's copy of a small shipped object).
+once reported (``api.Run.results``), so the driver holds only the models in flight, and its
+memory stays flat over a long run (``benchmarks/bench_ray.py --simulate``). Two things once
+made it grow by 30-50 KiB per model, and are guarded by tests: a distinct Ray task name per
+model (Ray's driver keeps state per task name; see ``task_name``), and the packed tar of
+each shipped model kept alive by ``tarfile``'s reference cycle until a full garbage
+collection (see ``ray_task.pack``).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class RayExecutor:
         ship_limit_mb: float = 64.0,
         max_in_flight: int | None = None,
         init_options: dict[str, Any] | None = None,
+        name_tasks: bool = False,
     ) -> None:
         if max_retries < 0:
             raise SpeclintError("--ray-max-retries must be 0 or more")
@@ -61,6 +64,7 @@ class RayExecutor:
         self.ship_limit_bytes = int(ship_limit_mb * 2**20)
         self.max_in_flight = max_in_flight
         self.init_options = init_options or {}
+        self.name_tasks = name_tasks
         self.shipped: dict[int, str] = {}  # index -> "bytes" | "path" (how each model travelled)
 
     def run(self, jobs: list[Job], total: int, options: ExecuteOptions) -> Iterator[tuple[int, Json]]:
@@ -119,8 +123,7 @@ class RayExecutor:
             while pending and len(in_flight) < window:
                 index, job = pending.pop()
                 model_tar = self._ship(ray, index, job)
-                name = f"speclint-probe-{index}"
-                ref = remote.options(name=name).remote(job, model_tar, task_options)
+                ref = remote.options(name=self.task_name(index)).remote(job, model_tar, task_options)
                 in_flight[ref] = (index, job, time.monotonic(), model_tar)
                 del model_tar
                 _progress(options, ProgressEvent("model-started", index=index, total=total, path=job["path"]))
@@ -152,6 +155,17 @@ class RayExecutor:
                 )
                 yield index, probes
 
+    def task_name(self, index: int) -> str:
+        """One Ray task name for every model, unless ``name_tasks`` (then one per model index).
+
+        Ray's driver keeps state per task name for as long as it runs (its ``tasks`` metric
+        is tagged by name): measured on Ray 2.60, a name per model grew driver memory by
+        30-40 KiB per model and one name by about 3 KiB, so a 10,000-model audit uses one
+        name; ``name_tasks=True`` is for following a short run (``ray list tasks``, process
+        titles ``ray::speclint-probe-N``).
+        """
+        return f"speclint-probe-{index}" if self.name_tasks else "speclint-probe"
+
     def _ship(self, ray: Any, index: int, job: Json) -> Any:
         """An object-store reference to the packed model, or None to read ``job["path"]`` on the node."""
         from speclint.execute.executors.ray_task import pack
@@ -159,8 +173,7 @@ class RayExecutor:
         path = os.fsdecode(job["path"])
         if self.ship_limit_bytes > 0 and _tree_size(path, self.ship_limit_bytes) <= self.ship_limit_bytes:
             self.shipped[index] = "bytes"
-            # Through the object store, the reference held until the task ends (see the module
-            # docstring for what Ray 2.60 still keeps per shipped model in the driver).
+            # Through the object store, the reference held until the task ends.
             return ray.put(pack(path))
         self.shipped[index] = "path"
         return None
