@@ -135,7 +135,7 @@ write_output() {
 }
 
 # What pip installs: the action's own checkout by default, else INPUT_VERSION (a version
-# number, a requirement such as speclint==0.1.0, a URL, or a local path).
+# number, a requirement such as speclint==0.2.0, a URL, or a local path).
 install_spec() {
   local version="${INPUT_VERSION:-}" extra=""
   [ "$EXECUTE" = true ] && extra="[execute]"

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from speclint import __version__
 from tests.conftest import MODELS, REPO, SHARED, need, need_tensorflow
 
 SCRIPT = REPO / "scripts" / "action_run.sh"
@@ -203,7 +204,8 @@ def test_pull_request_from_the_same_repository(tmp_path: Path) -> None:
     assert line.startswith("::error file=models/bad/saved_model.pb,title=SL112 images-input-dtype::"), line
     assert "DT_UINT8" in line and "also in: tag-set [] signature_def['image_feature_vector']" in line
     assert "(1 more)%0Afix: Take float32 images" in line
-    assert line.endswith("%0Ahttps://github.com/speclint/speclint/blob/v0.1.0/docs/rules/SL112.md")  # the rule page
+    rule_page = f"https://github.com/speclint/speclint/blob/v{__version__}/docs/rules/SL112.md"
+    assert line.endswith(f"%0A{rule_page}")  # the rule page
     assert "speclint: found 1 finding (1 error) at 4 locations in 2 models." in run.stdout
     assert "--execute" not in run.command_line and "--sarif-output speclint.sarif" in run.command_line
     assert run.install_line.endswith(f"pip install {REPO}")
@@ -223,7 +225,8 @@ def test_pull_request_from_the_same_repository(tmp_path: Path) -> None:
     model_row = next(i for i, line in enumerate(lines) if "| 1 | 0 | 0 |" in line)
     assert finding_row < model_row, "findings first"
     assert "(+3 more)" in lines[finding_row]
-    assert "[SL112](https://github.com/speclint/speclint/blob/v0.1.0/docs/rules/SL112.md)" in lines[finding_row]
+    rule_page = f"https://github.com/speclint/speclint/blob/v{__version__}/docs/rules/SL112.md"
+    assert f"[SL112]({rule_page})" in lines[finding_row]
     assert "models/bad | tf1-hub | tf1-image-feature-vector | 1 | 0 | 0 |" in run.summary
     assert "| 0 | 0 | 0 |" not in run.summary, "clean models are not rows"
     assert re.search(r"^Clean: 1 model \((\./)?models/good\)\.$", run.summary, re.M)

@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+from speclint import __version__
 from tests.conftest import MODELS, SHARED, need
 from tests.diff.conftest import PAIRS_DIR, snapshot, speclint
 
@@ -56,7 +57,7 @@ def test_github_annotations_point_at_the_new_model() -> None:
         "::error file=dangerous-op-added/new/saved_model.pb,title=SC150 dangerous-op-added::dangerous op ReadFile "
         "added: none in OLD, present in NEW (see `speclint check` SL600 for where)%0Aat graph%0A"
         "fix: Remove the op; file access belongs outside the model.%0A"
-        "https://github.com/speclint/speclint/blob/v0.1.0/docs/changes/SC150.md"
+        f"https://github.com/speclint/speclint/blob/v{__version__}/docs/changes/SC150.md"
     ]
 
 
