@@ -131,7 +131,7 @@ def test_small_models_travel_in_batches_big_ones_alone(tmp_path: Path) -> None:
 
 def test_a_model_whose_worker_died_is_reported_as_unreadable() -> None:
     from speclint.config import Config
-    from speclint.read.facts import failed_facts
+    from speclint.read.guard import failed_facts
     from speclint.rules.ruleset import RuleSet
 
     facts = failed_facts(str(MODELS / "tf1-hub-feature-vector"), check.WORKER_DIED)

@@ -77,29 +77,6 @@ def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Json:
     return facts
 
 
-def failed_facts(model_dir: str, message: str) -> Json:
-    """The facts of a model whose reading stopped before it ended (its worker process died)."""
-    try:
-        files = inventory(model_dir)
-    except (OSError, RecursionError, ValueError):
-        files = {"saved_model": None, "tfhub_module": None, "fingerprint": None}
-    name = files["saved_model"]["name"] if files.get("saved_model") else "saved_model.pb"
-    return {
-        "facts_version": FACTS_VERSION,
-        "path": display_path(model_dir),
-        "format": None,
-        "errors": [{"file": name, "where": name, "message": message}],
-        "files": files,
-        "saved_model_schema_version": None,
-        "tfhub_module": None,
-        "fingerprint": None,
-        "meta_graphs": [],
-        "expected_image_size": None,
-        "entry_points": [],
-        "security": security.empty(),
-    }
-
-
 def _format(facts: Json) -> str | None:
     if facts["files"]["tfhub_module"] is not None:
         return TF1_HUB

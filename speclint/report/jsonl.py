@@ -20,20 +20,13 @@ from typing import IO, Any
 from speclint.config import Config
 from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError
 from speclint.report import ReportContext
+from speclint.report.json_report import model_entry
 from speclint.rules.model import severity_rank
 from speclint.rules.ruleset import ModelResult, RuleSet
 
 
 def model_json(result: ModelResult, version: str) -> dict[str, Any]:
-    return {
-        "path": result.path,
-        "format": result.format,
-        "profile": result.profile,
-        "profile_reason": result.profile_reason,
-        "findings": [finding.to_json() for finding in result.findings],
-        "execution": result.execution,
-        "tool": {"name": "speclint", "version": version},
-    }
+    return {**model_entry(result), "tool": {"name": "speclint", "version": version}}
 
 
 def line(result: ModelResult, version: str) -> str:
