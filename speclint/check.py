@@ -391,7 +391,7 @@ def use_color(choice: str, output: str | None) -> bool:
 def _write_report(
     results: list[ModelResult], ruleset: RuleSet, config: Config, args: argparse.Namespace, baselined: int = 0
 ) -> None:
-    from speclint.report import ReportContext, reporter
+    from speclint.report import ReportContext, append_step_summary, reporter, write_report
 
     assert config.format is not None
     output = args.output
@@ -409,23 +409,10 @@ def _write_report(
         text = statistics(results, context)
     else:
         text = reporter(config.format)(results, context)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        except OSError as exc:
-            raise SpeclintError(f"{output}: cannot write report: {exc.strerror or exc}") from None
-    else:
-        sys.stdout.write(text)
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_file:
-        from speclint.report.github import step_summary
+    write_report(text, output)
+    from speclint.report.github import step_summary
 
-        try:
-            with open(summary_file, "a", encoding="utf-8") as handle:
-                handle.write(step_summary(results, context))
-        except OSError as exc:
-            print_error(f"cannot write {summary_file}: {exc.strerror or exc}", level="warning")
+    append_step_summary(lambda: step_summary(results, context))
 
 
 def _write_sarif(results: list[ModelResult], ruleset: RuleSet, output: str) -> None:

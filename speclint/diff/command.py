@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from typing import Any, NamedTuple
 
 from speclint import __version__
@@ -20,7 +19,7 @@ from speclint.diff.deltas import compare, delta, lint_regressions
 from speclint.diff.options import ChangeSelection, lint_settings
 from speclint.diff.sources import Pair, git_pairs, path_pairs
 from speclint.diff.view import contract_view
-from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError
+from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError, print_error
 from speclint.read import read_model
 from speclint.read.loading import DEFAULT_MAX_BYTES
 from speclint.rules.profiles import require_known
@@ -55,22 +54,17 @@ def run_diff(args: argparse.Namespace) -> int:
             raise SpeclintError("usage: speclint diff OLD NEW, or speclint diff --base REV PATH...")
         pairs, errors = path_pairs(args.paths[0], args.paths[1], read)
     for problem in errors:
-        print(f"speclint: error: {problem}", file=sys.stderr)
+        print_error(problem)
     if not pairs:
         return EXIT_ERROR
     results = [diff_pair(pair, engine, lint) for pair in pairs]
     results = [r._replace(findings=[f for f in r.findings if selection.wants(f.code)]) for r in results]
     model_format = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     from speclint.diff.report import render, step_summary
+    from speclint.report import append_step_summary, write_report
 
-    _write(render(model_format, results, engine.rules), args.output)
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_file:
-        try:
-            with open(summary_file, "a", encoding="utf-8") as handle:
-                handle.write(step_summary(results, __version__))
-        except OSError as exc:
-            print(f"speclint: warning: cannot write {summary_file}: {exc.strerror or exc}", file=sys.stderr)
+    write_report(render(model_format, results, engine.rules), args.output)
+    append_step_summary(lambda: step_summary(results, __version__))
     if errors or any(r.status == "unreadable" for r in results):
         return EXIT_ERROR
     threshold = change_rank(args.fail_on)
@@ -109,7 +103,7 @@ def diff_pair(pair: Pair, engine: ChangeEngine, lint: LintSettings) -> DiffResul
     for facts in unreadable:
         problem = facts["errors"][0]["message"] if facts["errors"] else "no meta graph"
         where = facts["errors"][0]["file"] if facts["errors"] else "saved_model.pb"
-        print(f"speclint: error: {facts['path']}/{where}: cannot read: {problem}", file=sys.stderr)
+        print_error(f"{facts['path']}/{where}: cannot read: {problem}")
     if unreadable:
         return DiffResult(
             pair.key, pair.old.label, pair.new.label, old_facts["format"], new_facts["format"], "unreadable", []
@@ -137,14 +131,3 @@ def _lint(old_facts: dict[str, Any], new_facts: dict[str, Any], lint: LintSettin
 
 def _label(side: Any) -> str | None:
     return None if side is None else str(side.label)
-
-
-def _write(text: str, output: str | None) -> None:
-    if not output:
-        sys.stdout.write(text)
-        return
-    try:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise SpeclintError(f"{output}: cannot write report: {exc.strerror or exc}") from None

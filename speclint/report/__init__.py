@@ -63,3 +63,35 @@ def closing_counts(results: list[ModelResult], context: ReportContext | None = N
         at = f" at {_plural(places, 'location')}" if places != total else ""
         sentence = f"Found {_plural(total, 'finding')} ({detail}){at} in {models}{hidden}."
     return prefix + sentence[0].lower() + sentence[1:] if prefix else sentence
+
+
+def write_report(text: str, output: str | None) -> None:
+    """A rendered report to ``output`` (``-o FILE``) or standard output; an unwritable file is one line."""
+    import sys
+
+    from speclint.errors import SpeclintError
+
+    if not output:
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise SpeclintError(f"{output}: cannot write report: {exc.strerror or exc}") from None
+
+
+def append_step_summary(render: Callable[[], str]) -> None:
+    """Under GitHub Actions, add ``render()`` to the job summary; a file that cannot be written is a warning."""
+    import os
+
+    from speclint.errors import print_error
+
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary_file:
+        return
+    try:
+        with open(summary_file, "a", encoding="utf-8") as handle:
+            handle.write(render())
+    except OSError as exc:
+        print_error(f"cannot write {summary_file}: {exc.strerror or exc}", level="warning")

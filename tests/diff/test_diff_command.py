@@ -115,6 +115,16 @@ def test_an_unreadable_version_exits_2_naming_the_file(tmp_path: Path) -> None:
     assert "(unreadable)" in completed.stdout
 
 
+def test_stderr_escapes_a_hostile_model_path(tmp_path: Path) -> None:
+    broken = tmp_path / "broken\n::error::FORGED\x1b[2J"
+    shutil.copytree(MODELS / "broken-truncated", broken)
+    completed = speclint("diff", str(PAIRS_DIR / "compatible" / "old"), str(broken))
+    assert completed.returncode == 2
+    (line,) = completed.stderr.splitlines()
+    assert "broken\\n::error::FORGED\\x1b[2J/saved_model.pb: cannot read: " in line
+    assert "\x1b" not in completed.stderr
+
+
 def test_nothing_is_written_into_the_models() -> None:
     before = snapshot(PAIRS_DIR / "task-changed")
     for fmt in ("text", "json", "github", "sarif"):
