@@ -25,11 +25,10 @@ from speclint.vocabulary import TF1, TF1_HUB, TF2, Json, is_tf1
 FACTS_VERSION = 1
 
 
-def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Json:
-    """Read one model directory into a facts document (errors included, never raised)."""
-    errors: list[Json] = []
-    files = inventory(model_dir)
-    facts: Json = {
+def blank_facts(model_dir: str, files: Json, errors: list[Json]) -> Json:
+    """A facts document that knows only the model's files: where reading starts, and what a
+    model that could not be read at all reports (``read.guard.failed_facts``)."""
+    return {
         "facts_version": FACTS_VERSION,
         "path": display_path(model_dir),
         "format": None,
@@ -42,6 +41,13 @@ def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Json:
         "expected_image_size": None,
         "entry_points": [],
     }
+
+
+def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Json:
+    """Read one model directory into a facts document (errors included, never raised)."""
+    errors: list[Json] = []
+    files = inventory(model_dir)
+    facts = blank_facts(model_dir, files, errors)
     if files["tfhub_module"] is not None:
         facts["tfhub_module"] = _guard(
             errors, "tfhub_module.pb", lambda: read_module_def(_read(model_dir, "tfhub_module.pb", max_bytes))

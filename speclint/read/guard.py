@@ -13,8 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from speclint.errors import display_path
-from speclint.read.facts import FACTS_VERSION, read_model
+from speclint.read.facts import blank_facts, read_model
 from speclint.read.loading import DEFAULT_MAX_BYTES
 from speclint.read.tensors import Json
 
@@ -90,17 +89,6 @@ def failed_facts(model_dir: str, message: str) -> Json:
             "assets_extra": [],
         }
     name = files["saved_model"]["name"] if files.get("saved_model") else "saved_model.pb"
-    return {
-        "facts_version": FACTS_VERSION,
-        "path": display_path(model_dir),
-        "format": None,
-        "errors": [{"file": name, "where": name, "message": message}],
-        "files": files,
-        "saved_model_schema_version": None,
-        "tfhub_module": None,
-        "fingerprint": None,
-        "meta_graphs": [],
-        "expected_image_size": None,
-        "entry_points": [],
-        "security": security.empty(),
-    }
+    facts = blank_facts(model_dir, files, [{"file": name, "where": name, "message": message}])
+    facts["security"] = security.empty()
+    return facts
