@@ -13,7 +13,7 @@ from pathlib import PurePath
 
 from speclint.read.files import SAVED_MODEL_NAMES
 from speclint.report import SEVERITY_ORDER, ReportContext, closing_counts
-from speclint.report.text import also_in
+from speclint.report.text import place_and_fix
 from speclint.rules.model import Reported
 from speclint.rules.ruleset import ModelResult
 from speclint.safe_text import escape
@@ -73,16 +73,7 @@ def summary_line(results: list[ModelResult], context: ReportContext | None = Non
 
 def annotation_text(finding: Reported) -> str:
     """Message, the other places, the fix and the rule page: what a reviewer needs in one box."""
-    lines = [escape(finding.message)]
-    if finding.where not in finding.message:
-        lines.append(f"at {escape(finding.where)}")
-    also = also_in(finding)
-    if also:
-        lines.append(escape(also))
-    if finding.fix:
-        lines.append(f"fix: {finding.fix}")
-    lines.append(finding.url or finding.spec_url)
-    return "\n".join(lines)
+    return "\n".join([escape(finding.message), *place_and_fix(finding), finding.url or finding.spec_url])
 
 
 def render(results: list[ModelResult], context: ReportContext) -> str:

@@ -28,10 +28,8 @@ def also_in(finding: Reported, shown: int = ALSO_SHOWN) -> str:
     return text + (f" ({extra} more)" if extra else "")
 
 
-def finding_lines(finding: Reported, color: bool = False) -> list[str]:
-    """The lines of one finding: what, where (once), the fix and the rule page."""
-    severity = _paint(finding.severity, finding.severity, color)
-    lines = [f"  {escape(finding.code)} {severity} {escape(finding.message)}"]
+def place_and_fix(finding: Reported) -> list[str]:
+    """Where (unless the message says it), the other places, the fix: escaped, one item a line."""
     details = []
     if finding.where not in finding.message:
         details.append(f"at {escape(finding.where)}")
@@ -40,8 +38,15 @@ def finding_lines(finding: Reported, color: bool = False) -> list[str]:
         details.append(escape(also))
     if finding.fix:
         details.append(f"fix: {finding.fix}")
+    return details
+
+
+def finding_lines(finding: Reported, color: bool = False) -> list[str]:
+    """The lines of one finding: what, where (once), the fix and the rule page."""
+    severity = _paint(finding.severity, finding.severity, color)
+    lines = [f"  {escape(finding.code)} {severity} {escape(finding.message)}"]
     link = f"{finding.url} | spec: {finding.spec_url}" if finding.url != finding.spec_url else finding.spec_url
-    details.append(f"{finding.name}: {link}")
+    details = [*place_and_fix(finding), f"{finding.name}: {link}"]
     lines += [_paint(f"      {detail}", "dim", color) for detail in details]
     return lines
 
