@@ -198,18 +198,26 @@ class Run:
         if max_file_size:
             settings.max_file_size = max_file_size
         settings.rules = settings.rules + list(rules or [])
-        return cls.from_config(settings, path_list)
+        return cls.from_config(settings, path_list, select, ignore)
 
     @classmethod
-    def from_config(cls, settings: Config, paths: list[str]) -> Run:
-        """A run over ``paths`` with settings already merged (the command line's way in)."""
+    def from_config(
+        cls, settings: Config, paths: list[str], select: list[str] | None = None, ignore: list[str] | None = None
+    ) -> Run:
+        """A run over ``paths`` with settings already merged, checked as the command line checks them:
+        unknown codes are an error, the tree walk skips what the config excludes."""
+        import argparse
+
+        from speclint.check import exclusion_from, require_known_selectors
         from speclint.discover import discover
+        from speclint.rules.language import requested_language
         from speclint.rules.profiles import require_known
         from speclint.rules.ruleset import RuleSet
 
-        ruleset = RuleSet(settings.rules)
+        ruleset = RuleSet(settings.rules, language=requested_language(None))
         require_known(settings.profile)
-        found = discover(paths)
+        require_known_selectors(ruleset, settings, argparse.Namespace(select=select, ignore=ignore))
+        found = discover(paths, exclusion_from(settings, argparse.Namespace()))
         return cls(settings, ruleset, found.models, found.errors)
 
     def report(self, results: list[ModelResult]) -> Report:
@@ -228,20 +236,21 @@ class Run:
     ) -> Iterator[ModelResult]:
         """Each model's result as soon as it is known; ``skip``: model paths already done (``--resume``)."""
         from speclint.check import _read_all
-        from speclint.read import read_model
+        from speclint.read.guard import DEFAULT_READ_SECONDS, read_model_guarded
         from speclint.read.loading import DEFAULT_MAX_BYTES
 
         max_bytes = self.config.max_file_size or DEFAULT_MAX_BYTES
+        seconds = self.config.read_timeout or DEFAULT_READ_SECONDS
         models = [m for m in self.models if m not in skip]
-        if not execute:
+        if not execute:  # read as check reads: a hang or a reader crash is that model's SL001
             if jobs > 1:
-                yield from (self.check(facts) for facts in _read_all(models, max_bytes, jobs))
+                yield from (self.check(facts) for facts in _read_all(models, max_bytes, jobs, seconds=seconds))
             else:
-                yield from (self.check(read_model(model, max_bytes)) for model in models)
+                yield from (self.check(read_model_guarded(model, max_bytes, seconds)) for model in models)
             return
         from speclint.execute import iter_execute
 
-        facts_list: list[Facts | None] = list(_read_all(models, max_bytes, jobs))
+        facts_list: list[Facts | None] = list(_read_all(models, max_bytes, jobs, seconds=seconds))
         chosen = executor if not isinstance(executor, str) else _make_executor(executor)
         for index in iter_execute(facts_list, execute_options, chosen):  # type: ignore[arg-type]
             facts = facts_list[index]

@@ -36,6 +36,8 @@ def settings_from(args: argparse.Namespace) -> Config:
         config.fail_level = args.fail_level
     if args.max_file_size:
         config.max_file_size = args.max_file_size
+    if getattr(args, "read_timeout", None):
+        config.read_timeout = args.read_timeout
     config.rules = config.rules + args.rules
     if args.format:
         config.format = args.format
@@ -97,7 +99,7 @@ def run_check(args: argparse.Namespace) -> int:
     any_read = False
     results: list[ModelResult] = []
     with _Progress(_progress_wanted(args, len(found.models))) as progress:
-        seconds = getattr(args, "read_timeout", None) or config.read_timeout or DEFAULT_READ_SECONDS
+        seconds = config.read_timeout or DEFAULT_READ_SECONDS
         advance = progress.stage("reading", len(found.models))
         if args.execute:
             import dataclasses

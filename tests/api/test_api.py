@@ -78,6 +78,21 @@ def test_bad_settings_raise_one_line_errors() -> None:
         speclint.lint(MODELS / "tf2-feature-vector", execute=True, executor="spark")
 
 
+def test_an_unknown_code_is_an_error_and_the_walk_skips_what_check_skips(tmp_path: Path) -> None:
+    """The API checks its settings and walks trees exactly as the command line does."""
+    with pytest.raises(SpeclintError, match="did you mean"):
+        speclint.lint(MODELS / "tf2-feature-vector", select=["SL1122"])
+    with pytest.raises(SpeclintError, match="did you mean"):
+        speclint.lint(MODELS / "tf2-feature-vector", ignore=["SL60O"])
+    import shutil
+
+    shutil.copytree(MODELS / "tf2-feature-vector", tmp_path / "tree" / "model")
+    shutil.copytree(MODELS / "tf2-feature-vector", tmp_path / "tree" / ".venv" / "model")
+    report = speclint.lint(tmp_path / "tree", config=False)
+    assert [Path(result.path).name for result in report.results] == ["model"]
+    assert ".venv" not in report.results[0].path
+
+
 def test_importing_speclint_imports_nothing_else() -> None:
     code = "import sys, speclint; print(sorted(m for m in sys.modules if m.startswith('speclint')))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)

@@ -236,6 +236,16 @@ def test_time_per_model_is_capped(corpus: dict[str, Path]) -> None:
     assert uncapped.code == 0 and b"60001 nodes" in uncapped.out
 
 
+def test_the_streamed_report_caps_time_per_model_too(corpus: dict[str, Path]) -> None:
+    """``--format jsonl`` reads through the API's run, which must guard each read like ``check``."""
+    run = speclint("check", "--format", "jsonl", "--read-timeout", "0.5", ".", cwd=corpus["slow"])
+    assert run.code == 1
+    entries = {entry["path"]: entry for entry in map(json.loads, run.text.splitlines())}
+    assert sorted(entries) == ["big-pbtxt", "dangerous"]
+    [capped] = [f for f in entries["big-pbtxt"]["findings"] if f["code"] == "SL001"]
+    assert "time limit of 0.5 s per model (--read-timeout)" in capped["message"]
+
+
 # ---- all classes in one run ---------------------------------------------------------------------
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_one_run_over_everything_reports_every_model(corpus: dict[str, Path], jobs: str) -> None:
