@@ -4,8 +4,9 @@
 
 1. A synthetic ``--big-mb`` MB graph (TF1 graph with a function library and a ``default``
    signature, so the data-flow analysis runs): ``speclint PATH`` against a fresh process that
-   only parses the same file with protobuf; time ratio (target <= 3) and peak RSS / file size
-   (target <= 4).
+   only parses the same file with protobuf (TensorFlow's complete messages, upb); time ratio
+   (target <= 3) and peak RSS / file size (target <= 4); and the pure-Python reader, which runs
+   where the C accelerator was not built, for comparison.
 2. ``../shared/corpus/008_*`` (2 MB Keras model): median of ``--runs`` runs of ``speclint PATH``
    (target <= 100 ms).
 3. Linearity: each hostile shape of ``shapes.py`` at 4 sizes (``--base`` x 1, 2, 4, 8), read and
@@ -39,22 +40,6 @@ import shapes  # noqa: E402
 from bench_static import bench_env, speclint_command  # noqa: E402
 from bench_tree import build_tree  # noqa: E402
 
-FIELDS_ONLY = (  # the least any Python reader does: parse, then touch each node's name, op and inputs
-    "import sys, time\n"
-    "from speclint.proto import messages\n"
-    "with open(sys.argv[1], 'rb') as handle:\n"
-    "    model = messages.SavedModel.FromString(handle.read())\n"
-    "start = time.perf_counter()\n"
-    "for meta in model.meta_graphs:\n"
-    "    for nodes in [meta.graph_def.node] + [f.node_def for f in meta.graph_def.library.function]:\n"
-    "        for node in nodes:\n"
-    "            node.name, node.op, list(node.input)\n"
-    "middle = time.perf_counter()\n"
-    "from speclint.read.graph import GraphIndex\n"
-    "for meta in model.meta_graphs:\n"
-    "    GraphIndex(meta.graph_def)\n"
-    "print(middle - start, time.perf_counter() - middle)\n"
-)
 CORPUS = Path(os.environ.get("SPECLINT_CORPUS", REPO.parent / "shared" / "corpus"))
 PARSE_ONLY = (
     "import sys\n"
@@ -73,13 +58,20 @@ MEASURE = (  # run from a fresh small process: a fork of this one would count it
 )
 
 
-def run(command: list[str]) -> tuple[float, float]:
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall time and the command's own peak RSS in MB."""
-    out = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, env=bench_env(), check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, *command], capture_output=True, env=env or bench_env(), check=True
+    )
     elapsed, rss_kb, code = out.stdout.split()
     if int(code) not in (0, 1):
         raise SystemExit(f"failed ({code.decode()}): {' '.join(command)}")
     return float(elapsed), int(rss_kb) / 1024
+
+
+def run_pure(command: list[str]) -> tuple[float, float]:
+    """``run`` with the pure-Python reader (no C accelerator)."""
+    return run(command, {**bench_env(), "SPECLINT_PURE_PYTHON": "1"})
 
 
 def big_graph(speclint: list[str], tmp: Path, megabytes: float, runs: int) -> None:
@@ -97,15 +89,9 @@ def big_graph(speclint: list[str], tmp: Path, megabytes: float, runs: int) -> No
     print(f"   parse-only process {parse_s:6.2f} s, peak RSS {parse_mb:5.0f} MB ({parse_mb * 2**20 / size:.1f}x file)")
     print(f"   speclint PATH      {lint_s:6.2f} s, peak RSS {lint_mb:5.0f} MB ({lint_mb * 2**20 / size:.1f}x file)")
     print(f"   time ratio {lint_s / parse_s:.1f}x (target <= 3); RSS {lint_mb * 2**20 / size:.1f}x file (target <= 4)")
-    fields = subprocess.run(
-        [sys.executable, "-c", FIELDS_ONLY, str(model / "saved_model.pb")], capture_output=True, env=bench_env()
-    )
-    floor, index = (float(x) for x in fields.stdout.split())
-    print(f"   Python floor: touching name, op and inputs of every node after the parse takes {floor:.2f} s")
-    print(f"   ({floor / parse_s:.1f}x the parse-only process); building the whole GraphIndex {index:.2f} s:")
-    without = lint_s - index
-    print(f"   a native scan building the index arrays from the wire format would leave about {without:.2f} s", end="")
-    print(f" = {without / parse_s:.1f}x")
+    pure_s, pure_mb = run_pure([*speclint, str(model), "--exit-zero"])
+    print(f"   the pure-Python reader (SPECLINT_PURE_PYTHON=1): {pure_s:.2f} s = {pure_s / parse_s:.1f}x,", end="")
+    print(f" peak RSS {pure_mb:.0f} MB = {pure_mb * 2**20 / size:.1f}x file")
     shutil.rmtree(model)
 
 

@@ -412,9 +412,13 @@ def _write_report(
     else:
         text = reporter(config.format)(results, context)
     write_report(text, output)
-    from speclint.report.github import step_summary
 
-    append_step_summary(lambda: step_summary(results, context))
+    def summary() -> str:  # imported only under GitHub Actions: other runs never pay for it
+        from speclint.report.github import step_summary
+
+        return step_summary(results, context)
+
+    append_step_summary(summary)
 
 
 def _write_sarif(results: list[ModelResult], ruleset: RuleSet, output: str) -> None:

@@ -73,11 +73,22 @@ def _add_read_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _Version(argparse.Action):
+    """``speclint 0.2.0 (native reader)``: which reader runs matters for speed on big graphs, and
+    is looked up only when asked (importing the reader costs every other command nothing)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from speclint.read.native import reader_name
+
+        print(f"speclint {__version__} ({reader_name()} reader)")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="speclint", description="Check TensorFlow image SavedModels against the TF Hub image contracts."
     )
-    parser.add_argument("--version", action="version", version=f"speclint {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and the reader that runs")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     check = commands.add_parser("check", help="check models against the spec (the default command)")

@@ -50,19 +50,23 @@ def read_regular(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
             raise ReadError(f"file is {size} bytes, above protobuf's 2 GiB message limit")
         if size > max_bytes:
             raise ReadError(f"file is {size} bytes, above the size cap of {max_bytes} bytes (--max-file-size)")
-        data = _read_all(handle, max_bytes + 1)
+        data = _read_all(handle, max_bytes + 1, size)
     if len(data) > max_bytes:
         raise ReadError(f"file grew above the size cap of {max_bytes} bytes while being read")
     return data
 
 
-def _read_all(handle: BinaryIO, limit: int) -> bytes:
-    """Up to ``limit`` bytes; a read that would block (``/proc/kmsg``) is an error, never a wait."""
+def _read_all(handle: BinaryIO, limit: int, expected: int = 0) -> bytes:
+    """Up to ``limit`` bytes; a read that would block (``/proc/kmsg``) is an error, never a wait.
+
+    The first read asks for the whole ``expected`` size (plus one byte, to see the end): a file
+    that does not change is one buffer, never chunks joined into a second copy of the model.
+    """
     chunks: list[bytes] = []
     total = 0
     try:
         while total < limit:
-            chunk = handle.read(min(limit - total, 1 << 26))
+            chunk = handle.read(min(limit - total, expected + 1 if not chunks else 1 << 26))
             if chunk is None:  # non-blocking read with nothing available
                 raise ReadError("reading it would block (a special file, not a model file); not read")
             if not chunk:

@@ -62,6 +62,7 @@ def message_class(full_name: str) -> Any:
 SavedModel = message_class("tensorflow.SavedModel")
 MetaGraphDef = message_class("tensorflow.MetaGraphDef")
 GraphDef = message_class("tensorflow.GraphDef")
+NodeDef = message_class("tensorflow.NodeDef")
 AssetFileDef = message_class("tensorflow.AssetFileDef")
 FingerprintDef = message_class("tensorflow.FingerprintDef")
 ModuleDef = message_class("tensorflow_hub.ModuleDef")

@@ -67,11 +67,12 @@ def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Json:
         )
     else:
         name = files["saved_model"]["name"]
-        saved_model = _guard(errors, name, lambda: load_saved_model(os.path.join(model_dir, name), max_bytes))
+        loaded = _guard(errors, name, lambda: load_saved_model(os.path.join(model_dir, name), max_bytes))
+        saved_model, indexes = loaded if loaded is not None else (None, None)
         if saved_model is not None:
             facts["saved_model_schema_version"] = int(saved_model.saved_model_schema_version)
             for index, meta_graph in enumerate(saved_model.meta_graphs):
-                meta_facts, graph = read_meta_graph(index, meta_graph)
+                meta_facts, graph = read_meta_graph(index, meta_graph, indexes[index] if indexes else None)
                 facts["meta_graphs"].append(meta_facts)
                 graphs.append(graph)
     facts["security"] = security.scan(model_dir, graphs, saved_model if files["saved_model"] else None, max_bytes)

@@ -18,11 +18,13 @@ import sys
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from itertools import accumulate, repeat
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain, compress, repeat
+from typing import Any, overload
 
+from speclint.proto import messages
 from speclint.proto.messages import Message, dtype_name
+from speclint.read import native
 
 TOP = ""  # the scope name of the top-level GraphDef
 CALL_OPS = frozenset({"PartitionedCall", "StatefulPartitionedCall"})
@@ -168,6 +170,51 @@ class _Nodes(Mapping[str, Message]):
         return self._messages
 
 
+class NotNative(Exception):
+    """The wire tables cannot stand for this graph: the caller parses the whole file with protobuf."""
+
+
+class LazyNodes(Sequence[Message]):
+    """The ``NodeDef`` messages of one scope, parsed from the model's bytes only when asked for.
+
+    Stands where the index of a fully parsed model holds the repeated field: a big graph then
+    costs one parse of the nodes a reader really looks at, not of every node. ``data`` is the
+    file, ``starts``/``ends`` the native-endian int64 offsets of each NodeDef's payload.
+    """
+
+    __slots__ = ("_cache", "_data", "_ends", "_starts")
+
+    def __init__(self, data: bytes, starts: bytes, ends: bytes) -> None:
+        self._data = data
+        self._starts = memoryview(starts).cast("q")
+        self._ends = memoryview(ends).cast("q")
+        self._cache: dict[int, Message] = {}
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, position: int) -> Message: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[Message]: ...
+
+    def __getitem__(self, position: int | slice) -> Message | list[Message]:
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        if position < 0:
+            position += len(self)
+        node = self._cache.get(position)
+        if node is None:
+            node = messages.NodeDef.FromString(self._data[self._starts[position] : self._ends[position]])
+            self._cache[position] = node
+        return node
+
+    def spans(self) -> tuple[memoryview, memoryview]:
+        """Where each NodeDef lies in the file (for the validation of ``read.lean``)."""
+        return self._starts, self._ends
+
+
 def function_refs(node: Message) -> Iterator[str]:
     """Names of functions a node refers to through function-valued attributes."""
     for _, name in function_attr_refs(node):
@@ -212,7 +259,10 @@ class GraphIndex:
     is kept: many entry points that share an input, an output or a function cost one walk.
     """
 
-    def __init__(self, graph_def: Message) -> None:
+    def __init__(self, graph_def: Message, wire: tuple[bytes, int, int] | None = None) -> None:
+        """Index ``graph_def``; with ``wire`` (the file and the span of this GraphDef in it), read
+        the nodes from the bytes with ``speclint._wire`` (``graph_def`` then holds no nodes:
+        ``read.lean``). Raises ``NotNative`` when the wire tables cannot stand for the graph."""
         self.scopes: dict[str, Scope] = {}
         self._ops: list[str] = []  # id -> op type ("" for an argument)
         self._names: list[str] = []  # id -> node or argument name
@@ -228,25 +278,42 @@ class GraphIndex:
         self._summaries: dict[tuple[str, int], _Summary] = {}  # complete: true wherever the walk entered
         self._partial: dict[tuple[str, int], _Summary] = {}
         self._incomplete = False
+        self._stamp: array | None = None  # per node: the walk of ``_backward_from`` that last visited it
+        self._strings: bytearray | None = None  # per node, when read from the wire: 0 = its ``value`` is no string
+        self._marks = 0
         functions = list(graph_def.library.function)
         self._function_names = frozenset(f.signature.name for f in functions)
         self._calling_ops = CALLING_OPS | self._function_names
+        # Data edges in consumer order: producer id, output index, consumer id, input position.
+        # 32-bit: ids and edges number fewer than the bytes of a file protobuf can parse (< 2 GiB).
+        if wire is None:
+            self._read_messages(graph_def, functions)
+        else:
+            self._read_wire(functions, *wire)
+        # The same edges sorted by producer: a node's consumers are one slice.
+        self._out_start, self._out_dst, self._out_pos = native.by_producer(
+            self._edge_src, self._edge_dst, self._edge_pos, self._size
+        )
+        del self._edge_dst, self._edge_pos  # only the sorted copies are read from here on
+        self._calls_out = frozenset(  # producers with a consumer that may run a function
+            self._edge_src[edge]
+            for node_id in self._calling
+            for edge in range(self._in_start[node_id], self._in_start[node_id + 1])
+        )
+        self._calls_flags = bytearray(self._size)
+        for producer in self._calls_out:
+            if producer >= 0:
+                self._calls_flags[producer] = 1
+
+    def _read_messages(self, graph_def: Message, functions: list[Message]) -> None:
+        """The index of a parsed GraphDef, in Python."""
         pending: list[tuple[Scope, Any]] = [(self._add_scope(TOP, graph_def.node), graph_def.node)]
         for function in functions:
-            signature = function.signature
-            scope = self._add_scope(
-                signature.name,
-                function.node_def,
-                args=[arg.name for arg in signature.input_arg],
-                outputs=[arg.name for arg in signature.output_arg],
-                ret=dict(function.ret),
-            )
+            scope = self._add_function(function, function.node_def)
             pending.append((scope, function.node_def))
         self._kind = bytearray(self._size)  # id -> PLAIN, CALLING (may run a function) or ARGUMENT
         for argument in self._arg_position:
             self._kind[argument] = ARGUMENT
-        # Data edges in consumer order: producer id, output index, consumer id, input position.
-        # 32-bit: ids and edges number fewer than the bytes of a file protobuf can parse (< 2 GiB).
         self._in_start = array("i")
         self._edge_src = array("i")
         self._edge_index = array("i")
@@ -255,18 +322,43 @@ class GraphIndex:
         for scope, nodes in pending:
             self._read_nodes(scope, nodes)
         self._in_start.extend([len(self._edge_src)] * (self._size + 1 - len(self._in_start)))  # arguments
-        # The same edges sorted by producer: a node's consumers are one slice.
-        order = sorted(range(len(self._edge_src)), key=self._edge_src.__getitem__)
-        self._out_dst = array("i", map(self._edge_dst.__getitem__, order))
-        self._out_pos = array("i", map(self._edge_pos.__getitem__, order))
-        del order, self._edge_dst, self._edge_pos  # only the sorted copies are read from here on
-        counts = Counter(self._edge_src)  # consumers per producer; unknown producers (-1) sort first
-        per_node = map(counts.get, range(self._size), repeat(0))
-        self._out_start = array("i", accumulate(per_node, initial=counts.get(-1, 0)))
-        self._calls_out = frozenset(  # producers with a consumer that may run a function
-            self._edge_src[edge]
-            for node_id in self._calling
-            for edge in range(self._in_start[node_id], self._in_start[node_id + 1])
+
+    def _read_wire(self, functions: list[Message], data: bytes, start: int, end: int) -> None:
+        """The index read from the file's bytes by ``speclint._wire``: the same tables, in C."""
+        tables = native.wire.graph_index(data, start, end, CALLING_OPS, _no_layout_ops()) if native.wire else None
+        if tables is None or len(tables[0]) != len(functions) + 1:
+            raise NotNative
+        scope_tables, self._names, self._ops, self._kind, self._calling, self._nchw, named = tables[:7]
+        in_start, src, index, dst, pos = (native.ints(table) for table in tables[7:12])
+        self._strings = tables[12]
+        order = []
+        for number, (name, ids, starts, ends, args) in enumerate(scope_tables):
+            nodes = LazyNodes(data, starts, ends)
+            if number == 0:
+                scope = self._add_scope(TOP, nodes)
+            else:
+                function = functions[number - 1]
+                if function.signature.name != name:
+                    raise NotNative  # never seen: C and protobuf read the signature alike
+                scope = self._add_function(function, nodes, args)
+            scope.nodes._ids = ids
+            order.append(scope)
+        if self._size != len(self._kind):
+            raise NotNative
+        self._in_start, self._edge_src, self._edge_index = in_start, src, index
+        self._edge_dst, self._edge_pos = dst, pos
+        for edge, number, raw in named:  # an output named by the function a node calls
+            self._edge_index[edge] = self.parse_ref(order[number].name, raw).index
+
+    def _add_function(self, function: Message, nodes: Any, args: list[str] | None = None) -> Scope:
+        """Register a library function; ``args``: its argument names when the wire reader has them."""
+        signature = function.signature
+        return self._add_scope(
+            signature.name,
+            nodes,
+            args=[arg.name for arg in signature.input_arg] if args is None else args,
+            outputs=[arg.name for arg in signature.output_arg],
+            ret=dict(function.ret),
         )
 
     def _add_scope(
@@ -283,9 +375,10 @@ class GraphIndex:
         self.scopes[name] = scope
         self._bases.append(base)
         self._scope_names.append(name)
-        self._size += len(nodes) + len(scope.args)
+        count = len(nodes)
+        self._size += count + len(scope.args)
         for position in range(len(scope.args)):
-            self._arg_position[base + len(nodes) + position] = position
+            self._arg_position[base + count + position] = position
         return scope
 
     def _read_nodes(self, scope: Scope, nodes: Any) -> None:
@@ -459,6 +552,15 @@ class GraphIndex:
         """
         scope = self.scopes[scope_name]
         return self._ops[scope.base : scope.base + len(scope.nodes._messages)]
+
+    def string_flags(self, scope_name: str) -> bytearray | None:
+        """Per node of a scope, whether its ``value`` attribute may be a string tensor (a serialized
+        graph can hide in one): 0 only where the wire reader saw it is not, so a scan need not
+        parse that node. None when the index was built from parsed messages (no such knowledge)."""
+        if self._strings is None:
+            return None
+        scope = self.scopes[scope_name]
+        return self._strings[scope.base : scope.base + len(scope.nodes._messages)]
 
     def op_counts(self, scope_name: str) -> dict[str, int]:
         scope = self.scopes[scope_name]
@@ -685,28 +787,22 @@ class GraphIndex:
 
     def forward(self, ref: Ref) -> set[tuple[str, str]]:
         """Every node data can reach from ``ref`` (entering every function it flows into)."""
-        return {(self._scope_of(i), self._names[i]) for i in self._forward(self._id(ref))}
+        reached = self._forward(self._id(ref))
+        return {(self._scope_of(i), self._names[i]) for i in compress(range(self._size), reached)}
 
-    def _forward(self, start: int) -> set[int]:
-        reached: set[int] = set()
-        stack = [start]
-        visited: set[int] = set()
-        out_start, out_dst, calls_out = self._out_start, self._out_dst, self._calls_out
-        while stack:
-            current = stack.pop()
-            if current in visited or current < 0:
-                continue
-            visited.add(current)
-            low, high = out_start[current], out_start[current + 1]
-            if low == high:
-                continue
-            consumers = out_dst[low:high]
-            reached.update(consumers)
-            stack.extend(consumers)
-            if current in calls_out:  # data enters the functions its consumers run
-                for consumer, position in self._out(current):
-                    for function, offset in self._targets_of(consumer):
-                        stack.append(self._arg_id(function, position - offset))
+    def _forward(self, start: int) -> bytearray:
+        """Flags of the nodes data reaches from ``start``: the flood runs in ``native.floods``; the
+        calls it meets lead on into the functions' arguments."""
+        visited, reached = bytearray(self._size), bytearray(self._size)
+        seeds = [start]
+        while seeds:
+            calls = native.floods.forward(self._out_start, self._out_dst, self._calls_flags, seeds, visited, reached)
+            seeds = [
+                self._arg_id(function, position - offset)
+                for current in calls
+                for consumer, position in self._out(current)
+                for function, offset in self._targets_of(consumer)
+            ]
         return reached
 
     def backward(self, ref: Ref) -> set[tuple[str, str]]:
@@ -717,39 +813,49 @@ class GraphIndex:
         cost linear time, where one walk per calling context grows exponentially with nested
         shared calls.
         """
-        return {(self._scope_of(i), self._names[i]) for i in self._backward(ref)}
+        return {(self._scope_of(i), self._names[i]) for i in set(self._backward_ids(ref))}
 
-    def _backward(self, ref: Ref) -> set[int]:
+    def _backward_ids(self, ref: Ref) -> Iterable[int]:
+        """The ids ``ref`` depends on, some more than once: a set of them costs more than a big walk."""
         self._partial = {}  # summaries that hold only for this walk (see _function_summary)
         reached, _ = self._backward_from(self._id(ref), ref.index, 0)
         self._partial = {}
         return reached
 
-    def _backward_from(self, start: int, index: int, depth: int) -> tuple[set[int], set[int]]:
-        """Nodes ``start`` depends on within its scope and the calls it makes, and the arguments it reads.
+    def _backward_from(self, start: int, index: int, depth: int) -> tuple[Iterable[int], set[int]]:
+        """Nodes ``start`` depends on within its scope and the calls it makes (with repeats), and the
+        arguments it reads.
 
-        The stack holds input edges; a node that may run a function is visited once per output
-        index (its functions' summaries depend on it), any other node once.
+        Plain nodes are walked by ``native.floods.backward`` (each once per walk: the walk's own
+        mark in ``_stamp``); it hands back the arguments and the nodes that may run a function,
+        each visited here once per output index (its functions' summaries depend on it).
         """
-        reached: set[int] = set()
+        parts: list[Iterable[int]] = []
         args: set[int] = set()
         calls: set[tuple[int, int]] = set()
-        visited: set[int] = set()  # plain nodes
-        edge_src, edge_index, in_start, kinds = self._edge_src, self._edge_index, self._in_start, self._kind
-        nodes = [(start, index)]
+        visited: list[int] = []
+        if self._stamp is None:
+            self._stamp = array("i", bytes(4 * self._size))
+        self._marks += 1
+        mark, stamp = self._marks, self._stamp
+        in_start, kinds = self._in_start, self._kind
+        pending = [(start, index)]
         edges: list[int] = []
-        while edges or nodes:
+        while pending or edges:
             if edges:
-                edge = edges.pop()
-                current, index = edge_src[edge], edge_index[edge]
-            else:
-                current, index = nodes.pop()
+                pending += native.floods.backward(
+                    in_start, self._edge_src, self._edge_index, kinds, stamp, mark, edges, visited
+                )
+                edges = []
+                continue
+            current, index = pending.pop()
             if current < 0:
                 continue
             kind = kinds[current]
-            if kind == PLAIN:
-                if current not in visited:
-                    visited.add(current)
+            if kind == PLAIN:  # the start itself
+                if stamp[current] != mark:
+                    stamp[current] = mark
+                    visited.append(current)
                     edges.extend(range(in_start[current], in_start[current + 1]))
                 continue
             if kind == ARGUMENT:
@@ -758,19 +864,19 @@ class GraphIndex:
             if (current, index) in calls:
                 continue
             calls.add((current, index))
-            reached.add(current)
             first, end = in_start[current], in_start[current + 1]
             targets = self._targets_of(current)
             for function, offset in targets:
                 inner_nodes, inner_args = self._function_summary(function, index, depth + 1)
-                reached |= inner_nodes
+                parts.append(inner_nodes)
                 for arg in inner_args:  # leave the function through the call site's matching input
                     if first + arg + offset < end:
                         edges.append(first + arg + offset)
             if not targets or self._ops[current] in CONTROL_FLOW_OPS:
                 edges.extend(range(first, end))
-        reached |= visited
-        return reached, args
+        parts.append(visited)
+        parts.append([node for node, _ in calls])
+        return chain.from_iterable(parts), args
 
     def _function_summary(self, function: str, index: int, depth: int) -> _Summary:
         """What output ``index`` of ``function`` depends on: its nodes and the arguments it reads.
@@ -807,8 +913,8 @@ class GraphIndex:
         """Op types on some data path from ``source`` to ``sink``, sorted."""
         key = ("path_ops", source.scope, source.node, source.is_arg, sink)
         if key not in self._memo:
-            on_path = self._forward(self._id(source)) & self._backward(sink)
-            self._memo[key] = sorted({self._ops[i] for i in on_path})
+            reached = self._forward(self._id(source))
+            self._memo[key] = sorted(native.floods.ops_on(self._ops, reached, self._backward_ids(sink)))
         return list(self._memo[key])
 
     def input_rescaling(self, ref: Ref) -> list[dict[str, Any]]:

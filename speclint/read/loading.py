@@ -12,6 +12,8 @@ import os
 from google.protobuf import message as pb_message
 
 from speclint.proto import messages
+from speclint.read import lean
+from speclint.read.graph import GraphIndex
 from speclint.safe_io import DEFAULT_MAX_BYTES, PROTOBUF_LIMIT, ReadError, read_regular
 
 __all__ = ["DEFAULT_MAX_BYTES", "PROTOBUF_LIMIT", "ReadError", "load_saved_model", "read_bytes"]
@@ -64,12 +66,21 @@ def parse_binary(data: bytes, message: pb_message.Message) -> None:
         raise ReadError(f"not a valid {message.DESCRIPTOR.name} protocol buffer ({_short(exc)})") from None
 
 
-def load_saved_model(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> messages.Message:
-    """Load ``saved_model.pb`` or ``saved_model.pbtxt`` and check it holds at least one MetaGraphDef."""
+def load_saved_model(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[messages.Message, list[GraphIndex] | None]:
+    """Load ``saved_model.pb`` or ``saved_model.pbtxt`` and check it holds at least one MetaGraphDef.
+
+    Returns the SavedModel and, when ``read.lean`` read it (a binary file, the accelerator
+    built), one ``GraphIndex`` per meta graph: its ``graph_def`` messages then hold no nodes,
+    which only the indexes give. Otherwise the whole file is parsed and the indexes are None.
+    """
     data = read_bytes(path, max_bytes)
     problem = describe_non_proto(data)
     if problem:
         raise ReadError(problem)
+    if not path.endswith(".pbtxt"):
+        loaded = lean.load(data)
+        if loaded is not None:
+            return loaded
     saved_model = messages.SavedModel()
     if path.endswith(".pbtxt"):
         _parse_text(data, saved_model)
@@ -86,7 +97,7 @@ def load_saved_model(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> messages.
             if _looks_like_text(data):
                 raise ReadError(f"is a {len(data)}-byte text file, not a binary SavedModel: {_first_line(data)}")
             raise ReadError(_what_else_binary(data))
-    return saved_model
+    return saved_model, None
 
 
 def _parse_text(data: bytes, saved_model: messages.Message) -> None:

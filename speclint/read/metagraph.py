@@ -10,9 +10,10 @@ from speclint.read.tensors import tensor_info
 from speclint.vocabulary import Json
 
 
-def read_meta_graph(index: int, meta_graph: Message) -> tuple[Json, GraphIndex]:
+def read_meta_graph(index: int, meta_graph: Message, graph: GraphIndex | None = None) -> tuple[Json, GraphIndex]:
+    """The facts of one meta graph, and its index (``graph`` when the loader built it: ``read.lean``)."""
     info = meta_graph.meta_info_def
-    graph = GraphIndex(meta_graph.graph_def)
+    graph = graph or GraphIndex(meta_graph.graph_def)
     facts: Json = {
         "index": index,
         "where": tag_set_label(meta_graph),

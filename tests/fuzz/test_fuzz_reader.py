@@ -639,10 +639,10 @@ def test_read_only_tree_is_left_untouched(tmp_path: Path) -> None:
                 Path(model) / n for n in ("saved_model.pb", "saved_model.pbtxt") if (Path(model) / n).exists()
             )
             try:
-                loaded = load_saved_model(str(saved_model))
+                loaded, indexes = load_saved_model(str(saved_model))
             except Exception:
-                loaded = None
-            graphs = [GraphIndex(m.graph_def) for m in loaded.meta_graphs] if loaded is not None else []
+                loaded, indexes = None, None
+            graphs = indexes or ([GraphIndex(m.graph_def) for m in loaded.meta_graphs] if loaded is not None else [])
             assert scan(model, graphs, loaded) == facts["security"]
         assert _tree_state(tree) == before
         escaping = read_model(str(tree / "sec-readfile"))["security"]["escaping_assets"]

@@ -66,7 +66,11 @@ def scan(
     if saved_model is not None:
         for index, meta_graph in enumerate(saved_model.meta_graphs):
             graph = graphs[index] if index < len(graphs) else None
-            peers = [other for j, other in enumerate(saved_model.meta_graphs) if j != index]
+            peers = [
+                (other, graphs[j] if j < len(graphs) else None)
+                for j, other in enumerate(saved_model.meta_graphs)
+                if j != index
+            ]
             parts.append(
                 ("saved_model", lambda m=meta_graph, i=index, g=graph, p=peers: _scan_meta_graph(state, i, m, g, p))
             )
@@ -79,7 +83,11 @@ def scan(
 
 
 def _scan_meta_graph(
-    state: State, index: int, meta_graph: Message, graph: GraphIndex | None, peers: list[Message]
+    state: State,
+    index: int,
+    meta_graph: Message,
+    graph: GraphIndex | None,
+    peers: list[tuple[Message, GraphIndex | None]],
 ) -> None:
     prefix = tag_set_label(meta_graph)
     graph_def = meta_graph.graph_def

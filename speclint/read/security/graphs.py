@@ -72,7 +72,8 @@ class GraphScan:
             return op in table or op not in known or op in CONSTANT_OPS or op in GRAPH_INPUT_OPS
 
         runs_graph: list[tuple[str | None, Message]] = []
-        for function, nodes in scoped_nodes(self.graph_def, self.graph, keep):
+        sniffed = CONSTANT_OPS - set(table) - set(GRAPH_INPUT_OPS)  # kept only to look for a serialized graph
+        for function, nodes in scoped_nodes(self.graph_def, self.graph, keep, string_values=frozenset(sniffed)):
             for node in nodes:
                 op = node.op
                 rule = table.get(op)

@@ -52,13 +52,13 @@ class Context:
         meta_graph: Message,
         graph_def: Message,
         graph: GraphIndex | None = None,
-        peers: list[Message] | None = None,
+        peers: list[tuple[Message, GraphIndex | None]] | None = None,
     ) -> None:
         self.meta_graph = meta_graph
         self.graph_def = graph_def
         self.graph = graph  # the index of graph_def: lets the walks skip nodes that refer to no function
-        self.peers = peers or []  # the SavedModel's other meta graphs (the v1 Builder shares one graph)
-        self._peer_savers: list[tuple[str, dict[str, Message]]] | None = None
+        self.peers = peers or []  # other meta graphs and their indexes (the v1 Builder shares one graph)
+        self._peer_savers: list[tuple[str, Mapping[str, Message]]] | None = None
         self._top_labels: dict[str, list[str]] | None = None
         self._function_labels: dict[str, list[str]] = {}
         self._via: dict[str, list[tuple[str | None, str, str]]] | None = None  # callee -> (scope, node, text)
@@ -82,7 +82,7 @@ class Context:
             return None
         return node_name(saver.filename_tensor_name)
 
-    def peer_savers(self) -> list[tuple[str, dict[str, Message]]]:
+    def peer_savers(self) -> list[tuple[str, Mapping[str, Message]]]:
         """(file-name node, top-level nodes by name) of each other meta graph's saver.
 
         The v1 ``Builder`` exports every tag-set from one graph and gives each later tag-set a
@@ -92,12 +92,12 @@ class Context:
         if self._peer_savers is None:
             own = self.saver_filename()
             self._peer_savers = []
-            for peer in self.peers:
+            for peer, peer_graph in self.peers:
                 if not peer.HasField("saver_def") or not peer.saver_def.filename_tensor_name:
                     continue
                 filename = node_name(peer.saver_def.filename_tensor_name)
                 if filename != own and all(filename != name for name, _ in self._peer_savers):
-                    self._peer_savers.append((filename, {node.name: node for node in peer.graph_def.node}))
+                    self._peer_savers.append((filename, top_nodes(peer.graph_def, peer_graph)))
         return self._peer_savers
 
     def via(self, function: str | None) -> str | None:
@@ -133,14 +133,24 @@ class Context:
             return assets[name]
         if self._asset_variables is None:
             self._asset_variables = {}
-            for node in self.graph_def.node:
-                inputs = [node_name(raw) for raw in node.input if not raw.startswith("^")]
-                if node.op == "AssignVariableOp" and len(inputs) == 2 and inputs[1] in assets:
-                    self._asset_variables[inputs[0]] = assets[inputs[1]]
-        node = next((n for n in self.graph_def.node if n.name == name), None) if self._asset_variables else None
+            assigns = scoped_nodes(self.graph_def, self.graph, lambda op: op == "AssignVariableOp", top_only=True)
+            for _, nodes in assigns:
+                for node in nodes:
+                    inputs = [node_name(raw) for raw in node.input if not raw.startswith("^")]
+                    if len(inputs) == 2 and inputs[1] in assets:
+                        self._asset_variables[inputs[0]] = assets[inputs[1]]
+        node = self._first_top_node(name) if self._asset_variables else None
         if node is not None and node.op == "ReadVariableOp" and node.input:
             return self._asset_variables.get(node_name(node.input[0]))
         return None
+
+    def _first_top_node(self, name: str) -> Message | None:
+        """The first top-level node of that name (the index keeps the last: equal unless repeated)."""
+        if self.graph is not None and TOP in self.graph.scopes:
+            nodes = self.graph.scopes[TOP].nodes
+            if len(nodes) == len(nodes.messages):
+                return nodes.get(name)
+        return next((n for n in self.graph_def.node if n.name == name), None)
 
     def _index_references(self) -> None:
         if self._via is not None:
@@ -223,11 +233,7 @@ def propagate(
     """
     library = {f.signature.name: f for f in graph_def.library.function}
     may_refer = _may_refer(library)
-    top: Mapping[str, Message]
-    if graph is not None and TOP in graph.scopes:
-        top = graph.scopes[TOP].nodes  # name -> NodeDef, the last of a repeated name, as the dict below
-    else:
-        top = {node.name: node for node in graph_def.node}
+    top = top_nodes(graph_def, graph)
     callees: dict[str, set[str]] = {}
     top_refs: dict[str, list[tuple[str | None, str]]] = {}
     for scope, found in node_refs or []:  # the nodes that can refer to a function, their references
@@ -254,8 +260,10 @@ def propagate(
                     stack.extend((False, callee) for _, callee in refs)
             elif not is_top and name in library:
                 table.setdefault(name, []).append(label)
-                if name not in callees:
-                    callees[name] = {callee for n in library[name].node_def for _, callee in references(n, library)}
+                if name not in callees:  # nodes from the index: a model read by ``read.lean`` has none in library
+                    index = graph.scopes.get(name) if graph is not None else None
+                    nodes = index.nodes.messages if index is not None else library[name].node_def
+                    callees[name] = {callee for n in nodes for _, callee in references(n, library)}
                 stack.extend((False, callee) for callee in callees[name])
     return top_labels, function_labels
 
@@ -396,3 +404,13 @@ def object_functions(object_graph: Message) -> tuple[list[tuple[str, list[str]]]
     ]
     functions.sort(key=lambda item: (item[0].count("."), item[0]))  # the shallowest objects name a finding
     return functions, saveable_functions
+
+
+def top_nodes(graph_def: Message, graph: GraphIndex | None) -> Mapping[str, Message]:
+    """Top-level node name -> NodeDef (the last of a repeated name), from the index when there is one.
+
+    A model read by ``read.lean`` has no nodes in its ``graph_def``: only its index holds them.
+    """
+    if graph is not None and TOP in graph.scopes:
+        return graph.scopes[TOP].nodes
+    return {node.name: node for node in graph_def.node}
