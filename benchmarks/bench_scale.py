@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(HERE))
 
 import shapes  # noqa: E402
-from bench_static import bench_env, speclint_command  # noqa: E402
+from bench_static import bench_env, run, speclint_command  # noqa: E402
 from bench_tree import build_tree  # noqa: E402
 
 CORPUS = Path(os.environ.get("SPECLINT_CORPUS", REPO.parent / "shared" / "corpus"))
@@ -47,26 +47,6 @@ PARSE_ONLY = (
     "with open(sys.argv[1], 'rb') as handle:\n"
     "    messages.SavedModel().ParseFromString(handle.read())\n"
 )
-
-
-MEASURE = (  # run from a fresh small process: a fork of this one would count its memory as the child's
-    "import os, subprocess, sys, time\n"
-    "start = time.perf_counter()\n"
-    "child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-    "_, status, usage = os.wait4(child.pid, 0)\n"
-    "print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status))\n"
-)
-
-
-def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Wall time and the command's own peak RSS in MB."""
-    out = subprocess.run(
-        [sys.executable, "-c", MEASURE, *command], capture_output=True, env=env or bench_env(), check=True
-    )
-    elapsed, rss_kb, code = out.stdout.split()
-    if int(code) not in (0, 1):
-        raise SystemExit(f"failed ({code.decode()}): {' '.join(command)}")
-    return float(elapsed), int(rss_kb) / 1024
 
 
 def run_pure(command: list[str]) -> tuple[float, float]:

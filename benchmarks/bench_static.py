@@ -50,13 +50,24 @@ def timed(command: list[str], runs: int) -> tuple[float, list[float]]:
     return statistics.median(times), times
 
 
-def peak_rss_mb(command: list[str]) -> tuple[float, float]:
-    """Wall time and this one child's peak resident memory (``os.wait4`` gives its own rusage)."""
-    start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=bench_env())
-    _, _, usage = os.wait4(child.pid, 0)
-    elapsed = time.perf_counter() - start
-    return elapsed, usage.ru_maxrss / 1024
+MEASURE = (  # run from a fresh small process: a fork of this one would count its memory as the child's
+    "import os, subprocess, sys, time\n"
+    "start = time.perf_counter()\n"
+    "child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status))\n"
+)
+
+
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall time and the command's own peak RSS in MB."""
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, *command], capture_output=True, env=env or bench_env(), check=True
+    )
+    elapsed, rss_kb, code = out.stdout.split()
+    if int(code) not in (0, 1):
+        raise SystemExit(f"failed ({code.decode()}): {' '.join(command)}")
+    return float(elapsed), int(rss_kb) / 1024
 
 
 def synthetic_model(directory: Path, megabytes: float) -> int:
@@ -134,8 +145,8 @@ def main() -> int:
         for megabytes in (args.big_mb / 4, args.big_mb / 2, args.big_mb):
             model = Path(tmp) / f"big{int(megabytes)}"
             size = synthetic_model(model, megabytes)
-            show_s, show_rss = peak_rss_mb([*speclint, "show", str(model)])
-            check_s, check_rss = peak_rss_mb([*speclint, str(model), "--exit-zero"])
+            show_s, show_rss = run([*speclint, "show", str(model)])
+            check_s, check_rss = run([*speclint, str(model), "--exit-zero"])
             print(
                 f"synthetic saved_model.pb {size / 1e6:6.1f} MB: "
                 f"show {show_s:5.2f} s (peak RSS {show_rss:6.0f} MB), "
