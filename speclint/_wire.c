@@ -146,6 +146,15 @@ static int offsets_push(Offsets *offsets, int64_t value) {
     return 0;
 }
 
+/* Append a new reference to ``list`` and drop ours; -1 on error, a NULL ``item`` included. */
+static int append_new(PyObject *list, PyObject *item) {
+    if (item == NULL)
+        return -1;
+    int failed = PyList_Append(list, item);
+    Py_DECREF(item);
+    return failed;
+}
+
 /* ---- names by their bytes ------------------------------------------------------------- */
 
 typedef struct {
@@ -667,12 +676,8 @@ static int index_scope(Index *index, Scope *scope, Py_ssize_t scope_number, int3
         int calls = op->calls, layout_op = op->layout_op;
         if (calls) {
             index->kind[id] = CALLING;
-            PyObject *number = PyLong_FromLong(id);
-            if (number == NULL || PyList_Append(index->calling, number) < 0) {
-                Py_XDECREF(number);
+            if (append_new(index->calling, PyLong_FromLong(id)) < 0)
                 goto done;
-            }
-            Py_DECREF(number);
         }
         if (!layout_op && node.layout != NULL) {
             const uint8_t *text;
@@ -683,12 +688,8 @@ static int index_scope(Index *index, Scope *scope, Py_ssize_t scope_number, int3
             }
             for (int k = 0; k < 3; k++) {
                 if ((Py_ssize_t)strlen(NCHW[k]) == length && memcmp(NCHW[k], text, (size_t)length) == 0) {
-                    PyObject *entry = Py_BuildValue("(iy#)", id, (const char *)text, length);
-                    if (entry == NULL || PyList_Append(index->nchw, entry) < 0) {
-                        Py_XDECREF(entry);
+                    if (append_new(index->nchw, Py_BuildValue("(iy#)", id, (const char *)text, length)) < 0)
                         goto done;
-                    }
-                    Py_DECREF(entry);
                 }
             }
         }
@@ -828,8 +829,7 @@ static PyObject *graph_index(PyObject *Py_UNUSED(module), PyObject *args) {
     if (status < 0)
         goto done;
     if (status > 0) {
-        result = Py_None;
-        Py_INCREF(result);
+        result = Py_NewRef(Py_None);
         goto done;
     }
     function_names = PySet_New(NULL);
@@ -843,8 +843,7 @@ static PyObject *graph_index(PyObject *Py_UNUSED(module), PyObject *args) {
             if (seen < 0)
                 goto done;
             if (seen || PyUnicode_GET_LENGTH(scope->name) == 0) {
-                result = Py_None;
-                Py_INCREF(result);
+                result = Py_NewRef(Py_None);
                 goto done;
             }
             if (PySet_Add(function_names, scope->name) < 0)
@@ -853,8 +852,7 @@ static PyObject *graph_index(PyObject *Py_UNUSED(module), PyObject *args) {
         size += scope->starts.size + PyList_GET_SIZE(scope->args);
     }
     if (size >= 0x7FFFFFFF) {
-        result = Py_None;
-        Py_INCREF(result);
+        result = Py_NewRef(Py_None);
         goto done;
     }
     index.size = size;
@@ -878,8 +876,7 @@ static PyObject *graph_index(PyObject *Py_UNUSED(module), PyObject *args) {
         if (status < 0)
             goto done;
         if (status > 0) {
-            result = Py_None;
-            Py_INCREF(result);
+            result = Py_NewRef(Py_None);
             goto done;
         }
         PyObject *starts = offsets_bytes(&scope->starts), *ends = offsets_bytes(&scope->ends);
@@ -888,11 +885,8 @@ static PyObject *graph_index(PyObject *Py_UNUSED(module), PyObject *args) {
         Py_XDECREF(starts);
         Py_XDECREF(ends);
         Py_DECREF(ids);
-        if (entry == NULL || PyList_Append(scope_list, entry) < 0) {
-            Py_XDECREF(entry);
+        if (append_new(scope_list, entry) < 0)
             goto done;
-        }
-        Py_DECREF(entry);
         base += (int32_t)(scope->starts.size + PyList_GET_SIZE(scope->args));
     }
     if (ints_push(&index.in_start, (int32_t)index.src.size) < 0)
@@ -1048,8 +1042,7 @@ static PyObject *plan(PyObject *Py_UNUSED(module), PyObject *args) {
     const uint8_t *buffer = view.buf, *end = buffer + view.len;
     Py_ssize_t size = skeleton(SAVED_MODEL, buffer, end, NULL);
     if (size < 0) {
-        result = Py_None;
-        Py_INCREF(result);
+        result = Py_NewRef(Py_None);
         goto done;
     }
     bytes = PyBytes_FromStringAndSize(NULL, size);
@@ -1065,8 +1058,7 @@ static PyObject *plan(PyObject *Py_UNUSED(module), PyObject *args) {
     if (status < 0)
         goto done;
     if (status > 0) {
-        result = Py_None;
-        Py_INCREF(result);
+        result = Py_NewRef(Py_None);
         goto done;
     }
     result = PyTuple_Pack(2, bytes, spans);
@@ -1274,14 +1266,9 @@ static PyObject *forward(PyObject *Py_UNUSED(module), PyObject *args) {
                 goto done;
             }
         }
-        if (calls[current]) {
-            PyObject *number = PyLong_FromLong(current);
-            if (number == NULL || PyList_Append(found, number) < 0) {
-                Py_XDECREF(number);
-                Py_DECREF(found);
-                goto done;
-            }
-            Py_DECREF(number);
+        if (calls[current] && append_new(found, PyLong_FromLong(current)) < 0) {
+            Py_DECREF(found);
+            goto done;
         }
     }
     result = found;
@@ -1331,23 +1318,15 @@ static PyObject *backward(PyObject *Py_UNUSED(module), PyObject *args) {
         if (current < 0 || current >= size)
             continue;
         if (kinds[current] != PLAIN) {
-            PyObject *pair = Py_BuildValue("(ii)", current, index[edge]);
-            if (pair == NULL || PyList_Append(found, pair) < 0) {
-                Py_XDECREF(pair);
+            if (append_new(found, Py_BuildValue("(ii)", current, index[edge])) < 0)
                 goto done;
-            }
-            Py_DECREF(pair);
             continue;
         }
         if (stamps[current] == mark)
             continue;
         stamps[current] = mark;
-        PyObject *number = PyLong_FromLong(current);
-        if (number == NULL || PyList_Append(visited, number) < 0) {
-            Py_XDECREF(number);
+        if (append_new(visited, PyLong_FromLong(current)) < 0)
             goto done;
-        }
-        Py_DECREF(number);
         int32_t low = starts[current], high = starts[current + 1];
         if (low < 0 || high > count || low > high)
             continue;
