@@ -264,6 +264,7 @@ class GraphIndex:
         the nodes from the bytes with ``speclint._wire`` (``graph_def`` then holds no nodes:
         ``read.lean``). Raises ``NotNative`` when the wire tables cannot stand for the graph."""
         self.scopes: dict[str, Scope] = {}
+        self.top_shadowed = False  # scopes[TOP] is a function named "" (hostile input), not the graph
         self._ops: list[str] = []  # id -> op type ("" for an argument)
         self._names: list[str] = []  # id -> node or argument name
         self._bases: list[int] = []  # first id of each scope, ascending
@@ -372,6 +373,8 @@ class GraphIndex:
         """Register a scope and its ids before any node is read (inputs may name any function)."""
         base = self._size
         scope = Scope(name, _Nodes({}, nodes), base, args, outputs, ret)
+        if name in self.scopes and name == TOP:
+            self.top_shadowed = True  # a function with an empty name took the graph's place in ``scopes``
         self.scopes[name] = scope
         self._bases.append(base)
         self._scope_names.append(name)

@@ -69,3 +69,16 @@ def test_repeated_function_names_fall_back_to_every_node(monkeypatch: pytest.Mon
     monkeypatch.setattr(reach, "scoped_nodes", _every_node)
     assert scan(str(MODELS / "sec-readfile-in-cond"), [index], saved) == fast
     assert fast["dangerous_op_count"] >= 1
+
+
+def test_a_function_with_an_empty_name_never_stands_for_the_graph() -> None:
+    """Hostile input: a library function named "" takes the graph's key in ``GraphIndex.scopes``."""
+    saved = messages.SavedModel()
+    graph_def = saved.meta_graphs.add().graph_def
+    graph_def.node.add(name="images", op="Placeholder")
+    function = graph_def.library.function.add()
+    function.node_def.add(name="inner", op="Relu")
+    index = GraphIndex(graph_def)
+    assert index.top_shadowed
+    assert list(reach.top_nodes(graph_def, index)) == ["images"]
+    assert list(reach.top_nodes(graph_def, GraphIndex(messages.GraphDef(node=[graph_def.node[0]])))) == ["images"]

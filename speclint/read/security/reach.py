@@ -146,7 +146,7 @@ class Context:
 
     def _first_top_node(self, name: str) -> Message | None:
         """The first top-level node of that name (the index keeps the last: equal unless repeated)."""
-        if self.graph is not None and TOP in self.graph.scopes:
+        if self.graph is not None and TOP in self.graph.scopes and not self.graph.top_shadowed:
             nodes = self.graph.scopes[TOP].nodes
             if len(nodes) == len(nodes.messages):
                 return nodes.get(name)
@@ -411,6 +411,6 @@ def top_nodes(graph_def: Message, graph: GraphIndex | None) -> Mapping[str, Mess
 
     A model read by ``read.lean`` has no nodes in its ``graph_def``: only its index holds them.
     """
-    if graph is not None and TOP in graph.scopes:
+    if graph is not None and TOP in graph.scopes and not graph.top_shadowed:
         return graph.scopes[TOP].nodes
     return {node.name: node for node in graph_def.node}
