@@ -10,10 +10,34 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.message import Message
 
-POOL = descriptor_pool.DescriptorPool()
+
+def _upb_module() -> Any:
+    """protobuf's C implementation (upb) when it is the one protobuf uses, else None.
+
+    Building the pool and the classes with it directly skips protobuf's Python descriptor
+    layer (``descriptor_pool``, ``message_factory``, and through them ``python_message`` and
+    ``text_format``): 4 ms of every start-up (benchmarks/bench_scale.py, section 2). The
+    objects are the ones protobuf's own layer would return under upb; anywhere else (the pure
+    Python or C++ implementation, an older protobuf) the public API builds them.
+    """
+    if os.environ.get("PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION", "upb") != "upb":
+        return None
+    try:
+        from google._upb import _message
+    except ImportError:
+        return None
+    return _message if hasattr(_message, "MessageMeta") and hasattr(_message, "DescriptorPool") else None
+
+
+_UPB = _upb_module()
+if _UPB is not None:
+    POOL = _UPB.DescriptorPool()
+else:
+    from google.protobuf import descriptor_pool
+
+    POOL = descriptor_pool.DescriptorPool()
 DESCRIPTOR_SET = os.path.join(os.path.dirname(os.path.realpath(__file__)), "descriptors.binpb")
 
 
@@ -53,6 +77,10 @@ for _file in _serialized_files(_descriptor_set):
 def message_class(full_name: str) -> Any:
     """Return the Python class of message ``full_name`` from the private pool."""
     descriptor = POOL.FindMessageTypeByName(full_name)
+    if _UPB is not None:  # what message_factory.GetMessageClass does under upb
+        return _UPB.MessageMeta(descriptor.name, (Message,), {"DESCRIPTOR": descriptor, "__module__": None})
+    from google.protobuf import message_factory
+
     get_class = getattr(message_factory, "GetMessageClass", None)
     if get_class is not None:
         return get_class(descriptor)

@@ -48,3 +48,24 @@ def test_same_facts_and_report_on_each_protobuf_major(requirement: str, tmp_path
         assert theirs.returncode == ours.returncode, (version, theirs.stderr)
         assert theirs.stdout == ours.stdout, f"protobuf {version} reads differently"
         assert "Traceback" not in theirs.stderr
+
+
+def test_same_facts_and_report_with_protobufs_python_layer() -> None:
+    """``speclint.proto.messages`` builds its pool with upb directly when upb runs; with another
+    implementation (here protobuf's pure Python one) it takes protobuf's public API: same output."""
+    models = [str(MODELS / name) for name in SAMPLE]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION": "python"}
+    for args in (["show", "--format", "json", *models], ["--format", "json", *models]):
+        python_layer = subprocess.run(
+            [sys.executable, "-m", "speclint", *args], capture_output=True, text=True, cwd=REPO, env=env, timeout=120
+        )
+        upb = _run(sys.executable, *args)
+        assert python_layer.returncode == upb.returncode, python_layer.stderr
+        assert python_layer.stdout == upb.stdout
+        assert "Traceback" not in python_layer.stderr
+    check = (
+        "import google.protobuf.descriptor_pool as p, speclint.proto.messages as m;"
+        "print(type(m.POOL) is type(p.Default()))"
+    )
+    same_pool = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert same_pool.stdout.strip() == "True", same_pool.stderr  # upb: the very type protobuf's layer builds
