@@ -247,7 +247,6 @@ typedef struct {
     const uint8_t *name, *op, *layout; /* layout: data_format's AttrValue payload, or NULL */
     const uint8_t *value;              /* the ``value`` attribute's AttrValue payload, or NULL */
     Py_ssize_t name_length, op_length, layout_length, value_length;
-    const uint8_t *body, *body_end;
 } Node;
 
 /* 0: read; -1: bail. Strings are the last occurrence (proto3 scalars), as upb keeps them. */
@@ -257,8 +256,6 @@ static int read_node(const uint8_t *body, const uint8_t *end, Node *node) {
     int status;
     node->name = node->op = node->layout = (const uint8_t *)"";
     node->name_length = node->op_length = node->layout_length = 0;
-    node->body = body;
-    node->body_end = end;
     node->value = NULL;
     node->value_length = 0;
     int has_layout = 0;
@@ -309,72 +306,68 @@ static int read_node(const uint8_t *body, const uint8_t *end, Node *node) {
     return 0;
 }
 
-/* AttrValue.s when the oneof's last member set is ``s`` (field 2); otherwise empty. -1: bail. */
-static int attr_string(const uint8_t *value, Py_ssize_t length, const uint8_t **out, Py_ssize_t *out_length) {
-    Field field;
+/* What speclint reads of an AttrValue: which member of its ``value`` oneof was set last (0: none;
+ * 2 ``s``, 8 ``tensor``...), ``s`` when that is it, and the tensor's ``dtype`` (TensorProto field 1)
+ * when ``tensor`` is. -1: a member with another wire type or a malformed payload. */
+typedef struct {
+    uint32_t last;
+    const uint8_t *s;
+    Py_ssize_t s_length;
+    uint64_t dtype;
+} AttrValue;
+
+static int read_attr_value(const uint8_t *value, Py_ssize_t length, AttrValue *attr) {
+    Field field, inner;
     const uint8_t *cursor = value, *end = value + length;
-    int status;
-    uint32_t last = 0;
-    *out = (const uint8_t *)"";
-    *out_length = 0;
+    int status, inner_status;
+    attr->last = 0;
+    attr->s = (const uint8_t *)"";
+    attr->s_length = 0;
+    attr->dtype = 0;
     while ((status = next_field(&cursor, end, &field)) == 1) {
-        if (field.number >= 1 && field.number <= 10) {
-            int expected = (field.number == 1 || field.number == 2 || field.number == 7 || field.number == 8 ||
-                            field.number == 9 || field.number == 10) ? 2 : (field.number == 4 ? 5 : 0);
-            if (field.type != expected)
-                return -1;
-            last = field.number;
-            if (field.number == 2) {
-                *out = field.value;
-                *out_length = field.end - field.value;
+        if (field.number < 1 || field.number > 10)
+            continue;
+        int expected = (field.number == 1 || field.number == 2 || field.number == 7 || field.number == 8 ||
+                        field.number == 9 || field.number == 10) ? 2 : (field.number == 4 ? 5 : 0);
+        if (field.type != expected)
+            return -1;
+        if (field.number == 2) {
+            attr->s = field.value;
+            attr->s_length = field.end - field.value;
+        } else if (field.number == 8) {
+            if (attr->last != 8)
+                attr->dtype = 0; /* the oneof switched (back) to tensor: a fresh TensorProto */
+            const uint8_t *tensor = field.value;
+            while ((inner_status = next_field(&tensor, field.end, &inner)) == 1) {
+                if (inner.number == 1) { /* repeated occurrences merge: the last dtype wins */
+                    const uint8_t *number = inner.start;
+                    uint64_t tag;
+                    if (inner.type != 0 || read_varint(&number, inner.end, &tag) < 0 ||
+                        read_varint(&number, inner.end, &attr->dtype) < 0)
+                        return -1;
+                }
             }
+            if (inner_status < 0)
+                return -1;
         }
+        attr->last = field.number;
     }
     if (status < 0)
         return -1;
-    if (last != 2) {
-        *out = (const uint8_t *)"";
-        *out_length = 0;
+    if (attr->last != 2) {
+        attr->s = (const uint8_t *)"";
+        attr->s_length = 0;
     }
     return 0;
 }
 
-/* Whether an AttrValue may be a DT_STRING tensor (oneof ``tensor``, field 8; TensorProto.dtype,
- * field 1, 7): 0 only when certainly not, so a reader may skip parsing the node to look. */
+/* Whether the ``value`` attribute may be a DT_STRING tensor (7): 0 only when certainly not, so a
+ * reader may skip parsing the node to look; anything unusual counts as may. */
 static int may_be_string_tensor(const uint8_t *value, Py_ssize_t length) {
-    Field field, inner;
-    const uint8_t *cursor = value, *end = value + length;
-    int status, inner_status;
-    uint32_t last = 0;
-    uint64_t dtype = 0;
-    while ((status = next_field(&cursor, end, &field)) == 1) {
-        if (field.number < 1 || field.number > 10)
-            continue;
-        if (field.number != 8) {
-            last = field.number;
-            dtype = 0;
-            continue;
-        }
-        if (field.type != 2)
-            return 1;
-        if (last != 8)
-            dtype = 0; /* the oneof switched back to tensor: a fresh TensorProto */
-        last = 8;
-        const uint8_t *tensor = field.value;
-        while ((inner_status = next_field(&tensor, field.end, &inner)) == 1) {
-            if (inner.number == 1) {
-                const uint8_t *number = inner.start;
-                uint64_t tag;
-                if (inner.type != 0 || read_varint(&number, inner.end, &tag) < 0 || read_varint(&number, inner.end, &dtype) < 0)
-                    return 1;
-            }
-        }
-        if (inner_status < 0)
-            return 1;
-    }
-    if (status < 0)
+    AttrValue attr;
+    if (read_attr_value(value, length, &attr) < 0)
         return 1;
-    return last == 8 && (dtype & 0xFFFFFFFFu) == 7;
+    return attr.last == 8 && (attr.dtype & 0xFFFFFFFFu) == 7;
 }
 
 /* ``_int`` of speclint.read.graph: ASCII digits, else 0; at most 2**31 - 1. */
@@ -457,7 +450,7 @@ static int read_signature(Scope *scope) {
     scope->args = PyList_New(0);
     if (scope->args == NULL)
         return -1;
-    while (cursor && (status = next_field(&cursor, end, &field)) == 1) {
+    while ((status = next_field(&cursor, end, &field)) == 1) {
         if (field.number == 1 || field.number == 2) {
             if (field.type != 2)
                 return 1;
@@ -481,7 +474,7 @@ static int read_signature(Scope *scope) {
                 return -1;
         }
     }
-    if (cursor && status < 0)
+    if (status < 0)
         return 1;
     scope->name = decode(name, name_length);
     if (scope->name == NULL) {
@@ -680,12 +673,13 @@ static int index_scope(Index *index, Scope *scope, Py_ssize_t scope_number, int3
                 goto done;
         }
         if (!layout_op && node.layout != NULL) {
-            const uint8_t *text;
-            Py_ssize_t length;
-            if (attr_string(node.layout, node.layout_length, &text, &length) < 0) {
+            AttrValue layout;
+            if (read_attr_value(node.layout, node.layout_length, &layout) < 0) {
                 result = 1;
                 goto done;
             }
+            const uint8_t *text = layout.s;
+            Py_ssize_t length = layout.s_length;
             for (int k = 0; k < 3; k++) {
                 if ((Py_ssize_t)strlen(NCHW[k]) == length && memcmp(NCHW[k], text, (size_t)length) == 0) {
                     if (append_new(index->nchw, Py_BuildValue("(iy#)", id, (const char *)text, length)) < 0)

@@ -296,15 +296,11 @@ class GraphIndex:
             self._edge_src, self._edge_dst, self._edge_pos, self._size
         )
         del self._edge_dst, self._edge_pos  # only the sorted copies are read from here on
-        self._calls_out = frozenset(  # producers with a consumer that may run a function
-            self._edge_src[edge]
-            for node_id in self._calling
-            for edge in range(self._in_start[node_id], self._in_start[node_id + 1])
-        )
-        self._calls_flags = bytearray(self._size)
-        for producer in self._calls_out:
-            if producer >= 0:
-                self._calls_flags[producer] = 1
+        self._calls_flags = bytearray(self._size)  # 1: a producer with a consumer that may run a function
+        for node_id in self._calling:
+            for edge in range(self._in_start[node_id], self._in_start[node_id + 1]):
+                if self._edge_src[edge] >= 0:
+                    self._calls_flags[self._edge_src[edge]] = 1
 
     def _read_messages(self, graph_def: Message, functions: list[Message]) -> None:
         """The index of a parsed GraphDef, in Python."""
@@ -547,6 +543,10 @@ class GraphIndex:
         return scope.base + len(scope.nodes._messages) + first
 
     # ---- inventory -------------------------------------------------------------------
+    def top(self) -> Scope | None:
+        """The top-level graph's scope; None when a library function named "" took its key in ``scopes``."""
+        return None if self.top_shadowed else self.scopes.get(TOP)
+
     def ops_in(self, scope_name: str) -> list[str]:
         """The op type of every node of a scope, in the order of its repeated field (duplicates too).
 

@@ -54,7 +54,7 @@ def tables(graph: GraphIndex) -> tuple[Any, ...]:
         list(graph._out_pos),
         sorted(graph._calling),
         sorted(graph._nchw),
-        sorted(graph._calls_out),
+        bytes(graph._calls_flags),
     )
 
 

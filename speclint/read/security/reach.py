@@ -17,7 +17,7 @@ from google.protobuf import message as pb_message
 
 from speclint.proto import messages
 from speclint.proto.messages import Message
-from speclint.read.graph import CALL_OPS, TOP, GraphIndex, function_attr_refs
+from speclint.read.graph import CALL_OPS, GraphIndex, function_attr_refs
 from speclint.read.security.assets import asset_file_defs
 from speclint.read.security.ops import function_ops, known_ops
 from speclint.read.security.select import scoped_nodes
@@ -146,10 +146,9 @@ class Context:
 
     def _first_top_node(self, name: str) -> Message | None:
         """The first top-level node of that name (the index keeps the last: equal unless repeated)."""
-        if self.graph is not None and TOP in self.graph.scopes and not self.graph.top_shadowed:
-            nodes = self.graph.scopes[TOP].nodes
-            if len(nodes) == len(nodes.messages):
-                return nodes.get(name)
+        top = self.graph.top() if self.graph is not None else None
+        if top is not None and len(top.nodes) == len(top.nodes.messages):
+            return top.nodes.get(name)
         return next((n for n in self.graph_def.node if n.name == name), None)
 
     def _index_references(self) -> None:
@@ -411,6 +410,5 @@ def top_nodes(graph_def: Message, graph: GraphIndex | None) -> Mapping[str, Mess
 
     A model read by ``read.lean`` has no nodes in its ``graph_def``: only its index holds them.
     """
-    if graph is not None and TOP in graph.scopes and not graph.top_shadowed:
-        return graph.scopes[TOP].nodes
-    return {node.name: node for node in graph_def.node}
+    top = graph.top() if graph is not None else None
+    return top.nodes if top is not None else {node.name: node for node in graph_def.node}
