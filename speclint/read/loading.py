@@ -16,7 +16,7 @@ from speclint.read import lean
 from speclint.read.graph import GraphIndex
 from speclint.safe_io import DEFAULT_MAX_BYTES, PROTOBUF_LIMIT, ReadError, read_regular
 
-__all__ = ["DEFAULT_MAX_BYTES", "PROTOBUF_LIMIT", "ReadError", "load_saved_model", "read_bytes"]
+__all__ = ["DEFAULT_MAX_BYTES", "PROTOBUF_LIMIT", "ReadError", "load_saved_model", "parse_saved_model", "read_bytes"]
 LFS_PREFIX = b"version https://git-lfs.github.com/spec/"
 
 
@@ -67,22 +67,27 @@ def parse_binary(data: bytes, message: pb_message.Message) -> None:
 
 
 def load_saved_model(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[messages.Message, list[GraphIndex] | None]:
-    """Load ``saved_model.pb`` or ``saved_model.pbtxt`` and check it holds at least one MetaGraphDef.
+    """Load ``saved_model.pb`` or ``saved_model.pbtxt`` from disk (see ``parse_saved_model``)."""
+    return parse_saved_model(read_bytes(path, max_bytes), path)
+
+
+def parse_saved_model(data: bytes, name: str) -> tuple[messages.Message, list[GraphIndex] | None]:
+    """Parse the bytes of ``saved_model.pb`` or ``saved_model.pbtxt`` (``name`` says which) and check
+    it holds at least one MetaGraphDef: a file on disk or a member of a published archive alike.
 
     Returns the SavedModel and, when ``read.lean`` read it (a binary file, the accelerator
     built), one ``GraphIndex`` per meta graph: its ``graph_def`` messages then hold no nodes,
     which only the indexes give. Otherwise the whole file is parsed and the indexes are None.
     """
-    data = read_bytes(path, max_bytes)
     problem = describe_non_proto(data)
     if problem:
         raise ReadError(problem)
-    if not path.endswith(".pbtxt"):
+    if not name.endswith(".pbtxt"):
         loaded = lean.load(data)
         if loaded is not None:
             return loaded
     saved_model = messages.SavedModel()
-    if path.endswith(".pbtxt"):
+    if name.endswith(".pbtxt"):
         _parse_text(data, saved_model)
     else:  # parsed as binary whatever its first bytes look like, as TensorFlow's loader does
         try:
