@@ -1482,12 +1482,12 @@ _register(
 _claims(
     "claims-malformed",
     "The conforming claims-tf2-feature-vector with a malformed model page: an unknown task value, "
-    "fine-tunable 'yes' and a stray line inside the metadata block.",
+    "a license tfhub.dev does not know and a stray line inside the metadata block.",
     _fv_training,
     {
         "README.md": _page(
             "tiny-net-feature-vector",
-            _replace(_FV_CLAIMS, task="image-feature-vectors", fine_tunable="yes"),
+            _replace(_FV_CLAIMS, task="image-feature-vectors", license="wtfpl"),
             extra=["Fine-tunable with hub.KerasLayer."],
         )
     },

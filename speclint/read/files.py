@@ -7,12 +7,10 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from speclint.safe_io import DEFAULT_MAX_BYTES
 from speclint.vocabulary import Json
-
-if TYPE_CHECKING:
-    from speclint.read.tree import ModelTree
 
 SAVED_MODEL_NAMES = ("saved_model.pb", "saved_model.pbtxt")  # TensorFlow's loader prefers .pb
 LISTING_CAP = 100_000  # entries of assets/ or variables/ kept in the facts
@@ -64,6 +62,33 @@ def list_files(directory: str, limit: int = LISTING_CAP) -> list[str]:
     return sorted(found)[:limit]
 
 
+class ModelTree(Protocol):
+    """Read-only access to one model's files by relative, ``/``-separated path: a directory
+    (``read.tree.DirectoryTree``) or a published archive (``read.archive.ArchiveTree``)."""
+
+    label: str
+    """The model as the user named it: its directory or its archive."""
+    skips_hidden: bool
+    """Whether top-level names starting with a dot are left out of ``unusable_files`` (directories)."""
+
+    def size(self, relative: str) -> int | None:
+        """Size of an entry that is not a directory (present but broken counts), or None."""
+
+    def is_dir(self, relative: str) -> bool: ...
+
+    def listing(self, relative: str, limit: int = LISTING_CAP) -> list[str]:
+        """Every file under directory ``relative``, relative to it, sorted (``[]`` when absent)."""
+
+    def all_files(self, limit: int = LISTING_CAP) -> list[str]:
+        """Every file of the model, relative to its root, sorted."""
+
+    def top_files(self) -> list[str]:
+        """The names of the files (not directories) at the model's root, sorted."""
+
+    def read(self, relative: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+        """The whole file, or ``ReadError`` with a one-line reason."""
+
+
 def walk(top: str) -> Iterator[tuple[str, list[str], list[str]]]:
     """``os.walk(top, followlinks=False)`` with an explicit stack (``os.walk`` recurses before 3.12).
 
@@ -93,16 +118,8 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def inventory(model: str | ModelTree) -> Json:
-    """What a model holds, by name: the SavedModel file, the TF1 Hub and Keras files, variables/, assets/.
-
-    ``model`` is a directory path or an open ``ModelTree`` (a directory or a published archive).
-    """
-    if isinstance(model, str):
-        from speclint.read.tree import DirectoryTree  # tree.py builds on this module's helpers
-
-        model = DirectoryTree(model)
-    tree = model
+def inventory(tree: ModelTree) -> Json:
+    """What a model holds, by name: the SavedModel file, the TF1 Hub and Keras files, variables/, assets/."""
     saved_model = next((n for n in SAVED_MODEL_NAMES if tree.size(n) is not None), None)
     shards = (
         [n for n in tree.listing("variables") if n.startswith("variables.data-")] if tree.is_dir("variables") else []

@@ -82,9 +82,10 @@ def failed_facts(model_dir: str, message: str) -> Json:
     """A facts document for a model that could not be read at all, with ``message`` as its error."""
     from speclint.read import security
     from speclint.read.files import inventory
+    from speclint.read.tree import DirectoryTree
 
     try:
-        files = inventory(model_dir)
+        files = inventory(DirectoryTree(model_dir))
     except (OSError, RecursionError, ValueError):
         files = {
             "saved_model": None,

@@ -1,6 +1,6 @@
 """The files of one model, wherever they are: a directory, or a published archive read in place.
 
-Every reader asks a ``ModelTree`` by relative path (``saved_model.pb``, ``variables/variables.index``),
+Every reader asks a ``ModelTree`` (``read.files``) by relative path (``saved_model.pb``, ``variables/variables.index``),
 so the facts of a ``.tar.gz`` are the facts of the directory it unpacks to, and nothing is ever
 extracted to disk. ``open_tree`` picks the kind from the path.
 """
@@ -8,36 +8,9 @@ extracted to disk. ``open_tree`` picks the kind from the path.
 from __future__ import annotations
 
 import os
-from typing import Protocol
 
-from speclint.read.files import LISTING_CAP, entry_size, list_files
-from speclint.safe_io import DEFAULT_MAX_BYTES, archive_suffix
-
-
-class ModelTree(Protocol):
-    """Read-only access to one model's files by relative, ``/``-separated path."""
-
-    label: str
-    """The model as the user named it: its directory or its archive."""
-    skips_hidden: bool
-    """Whether top-level names starting with a dot are left out of ``unusable_files`` (directories)."""
-
-    def size(self, relative: str) -> int | None:
-        """Size of an entry that is not a directory (present but broken counts), or None."""
-
-    def is_dir(self, relative: str) -> bool: ...
-
-    def listing(self, relative: str, limit: int = LISTING_CAP) -> list[str]:
-        """Every file under directory ``relative``, relative to it, sorted (``[]`` when absent)."""
-
-    def all_files(self, limit: int = LISTING_CAP) -> list[str]:
-        """Every file of the model, relative to its root, sorted."""
-
-    def top_files(self) -> list[str]:
-        """The names of the files (not directories) at the model's root, sorted."""
-
-    def read(self, relative: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-        """The whole file, or ``ReadError`` with a one-line reason."""
+from speclint.read.files import LISTING_CAP, ModelTree, entry_size, list_files
+from speclint.safe_io import DEFAULT_MAX_BYTES, ReadError, archive_suffix, read_regular
 
 
 class DirectoryTree:
@@ -72,9 +45,36 @@ class DirectoryTree:
             return []
 
     def read(self, relative: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-        from speclint.read.loading import read_bytes
-
         return read_bytes(self._path(relative), max_bytes, root=self.directory)
+
+
+def read_bytes(path: str, max_bytes: int = DEFAULT_MAX_BYTES, root: str | None = None) -> bytes:
+    """Read a whole regular file of the model after checking where it is and how big it is.
+
+    ``root`` is the model directory (default: the file's own directory). A file that resolves
+    outside it (a symlink to ``/etc/passwd`` or a token) is refused unread, so nothing of it can
+    be echoed. The reading itself is ``read_regular``: non-blocking, regular files only.
+    """
+    outside = _outside(path, root if root is not None else os.path.dirname(path) or ".")
+    if outside is not None:
+        raise ReadError(outside)
+    return read_regular(path, max_bytes)
+
+
+def _outside(path: str, root: str) -> str | None:
+    """Why ``path`` is not a file of the model under ``root`` (it resolves elsewhere), or None."""
+    try:
+        resolved = os.path.realpath(path)
+        top = os.path.realpath(root)
+    except (OSError, ValueError, RuntimeError):
+        return "cannot resolve its path; not read"
+    if resolved.startswith(top.rstrip(os.sep) + os.sep):
+        return None
+    return (
+        "is a symbolic link to a file outside the model directory, so speclint does not read or quote it "
+        "(fix: copy the real file into the model directory, e.g. `cp --dereference`, or lint the directory it "
+        "points to)"
+    )
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -87,6 +87,9 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
 def is_archive(path: str) -> bool:
     """A published archive (by its name) that is a file: ``speclint model.tar.gz``."""
     return archive_suffix(path) is not None and not os.path.isdir(path)
+
+
+__all__ = ["DirectoryTree", "ModelTree", "is_archive", "open_tree", "read_bytes"]
 
 
 def open_tree(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ModelTree:

@@ -12,9 +12,12 @@ of tfhub.dev's own validator (``tools/validator.py`` and ``tags/*.yaml`` of the 
 ``tensorflow/tfhub.dev`` repository, whose values ``speclint/data/tfhub_tags.json`` keeps). The
 checks that depend on that repository's layout (where the file lies, whether the publisher page
 exists, whether a collection's links resolve) do not apply to a README beside a model and are
-left out. Two deviations, both documented: ``fine-tunable`` must be ``true`` or ``false`` (the
-docs say Boolean; the validator never looked), and a file with Windows line ends or a UTF-8 byte
-order mark is read (the validator refused both).
+left out, and so are the ``asset-path`` checks (a ``.tar.gz`` or ``.tflite`` URL, not on
+github.com): tfhub.dev applied them only to a page whose ``asset-path`` a pull request changed,
+and its published pages say ``legacy`` there since the models moved. ``fine-tunable`` is a claim only
+when it says ``true`` or ``false`` (the docs say Boolean); the validator never looked at its value,
+so another value is no malformed line either, just no claim. One deviation: a file with Windows line
+ends or a UTF-8 byte order mark is read (the validator refused both).
 
 A Markdown file without a handle line (a model's own ``README.md``) is read too: every line of the
 metadata form whose key is a tfhub.dev key, outside fenced code blocks, with the same value checks.
@@ -65,18 +68,17 @@ class Policy(NamedTuple):
 
     required: frozenset[str]
     optional: frozenset[str]
-    asset_suffix: str | None = None
 
 
 _MODEL_OPTIONAL = frozenset({ARCHITECTURE, COLAB, DATASET, LANGUAGE, LICENSE, VISUALIZER})
 POLICIES = {
-    "Module": Policy(frozenset({ASSET_PATH, FINE_TUNABLE, FORMAT, TASK}), _MODEL_OPTIONAL, ".tar.gz"),
+    "Module": Policy(frozenset({ASSET_PATH, FINE_TUNABLE, FORMAT, TASK}), _MODEL_OPTIONAL),
     "Placeholder": Policy(
         frozenset({TASK}), frozenset({DATASET, FINE_TUNABLE, VISUALIZER, LANGUAGE, LICENSE, ARCHITECTURE})
     ),
-    "Lite": Policy(frozenset({ASSET_PATH, PARENT_MODEL}), frozenset({COLAB, VISUALIZER}), ".tflite"),
-    "Tfjs": Policy(frozenset({ASSET_PATH, PARENT_MODEL}), frozenset({COLAB, DEMO, VISUALIZER}), ".tar.gz"),
-    "Coral": Policy(frozenset({ASSET_PATH, PARENT_MODEL}), frozenset({COLAB, VISUALIZER}), ".tflite"),
+    "Lite": Policy(frozenset({ASSET_PATH, PARENT_MODEL}), frozenset({COLAB, VISUALIZER})),
+    "Tfjs": Policy(frozenset({ASSET_PATH, PARENT_MODEL}), frozenset({COLAB, DEMO, VISUALIZER})),
+    "Coral": Policy(frozenset({ASSET_PATH, PARENT_MODEL}), frozenset({COLAB, VISUALIZER})),
     "Publisher": Policy(frozenset(), frozenset()),
     "Collection": Policy(frozenset({TASK}), frozenset({DATASET, LANGUAGE, ARCHITECTURE})),
 }
@@ -172,7 +174,7 @@ def _page(kind: str, handle: str, lines: list[str]) -> MarkdownClaims:
     while index < len(lines) and lines[index] and not lines[index].startswith("<!--"):
         index += 1
     if index == start:
-        problems.append(Problem(start + 1, "has no short description on the line after the handle line"))
+        problems.append(Problem(2, "has no short description on the line after the handle line"))
     metadata: list[Declared] = []
     while index < len(lines) and not lines[index].startswith("#"):
         line = lines[index]
@@ -218,17 +220,6 @@ def _check_policy(kind: str, metadata: list[Declared]) -> list[Problem]:
                         f"format must be one of {', '.join(SAVED_MODEL_FORMATS)}, not {_quoted(declared.value)}",
                     )
                 )
-    assets = _values(metadata, ASSET_PATH)
-    if policy.asset_suffix and assets:
-        for declared in assets[:1]:
-            if not declared.value.endswith(policy.asset_suffix):
-                problems.append(
-                    Problem(declared.line, f"asset-path must end with {policy.asset_suffix}: {_quoted(declared.value)}")
-                )
-            elif declared.value.startswith(("https://github.com/", "http://github.com/")):
-                problems.append(
-                    Problem(declared.line, "asset-path is on github.com, whose robots.txt forbids fetching it")
-                )
     return problems
 
 
@@ -256,8 +247,6 @@ def _check_values(metadata: list[Declared], policy: Policy | None) -> list[Probl
             problem = _url_problem(value, values["url"][key].get("required_domain"))
             if problem:
                 problems.append(Problem(declared.line, f"{key}: {problem}"))
-        if key == FINE_TUNABLE and value.lower() not in BOOLEANS:
-            problems.append(Problem(declared.line, f"fine-tunable must be true or false, not {_quoted(value)}"))
         if key == FORMAT and policy is None and value not in SAVED_MODEL_FORMATS:
             problems.append(
                 Problem(declared.line, f"format must be one of {', '.join(SAVED_MODEL_FORMATS)}, not {_quoted(value)}")
