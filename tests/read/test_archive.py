@@ -332,3 +332,17 @@ def test_diff_base_compares_an_archive_with_its_version_at_a_revision(tmp_path: 
     assert result.returncode == 1, result.stdout + result.stderr
     (model,) = json.loads(result.stdout)["models"]
     assert model["status"] == "compared" and model["old"] == "HEAD:model.tar.gz" and model["findings"]
+
+
+def test_archive_facts_follow_the_facts_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    from tests.conftest import REPO
+
+    schema = json.loads((REPO / "schemas" / "facts.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    unreadable = tmp_path / "broken.zip"
+    unreadable.write_bytes(b"PK nothing")
+    for path in [*(MODELS / name for name in ARCHIVE_FIXTURES), unreadable]:
+        errors = [f"{list(e.absolute_path)}: {e.message[:120]}" for e in validator.iter_errors(read_model(str(path)))]
+        assert errors == [], (path.name, errors)
