@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import json
 import os
 import shutil
 import sys
@@ -213,6 +214,8 @@ def _cwd(path: str | None) -> contextlib.AbstractContextManager[Any]:
 
 
 def _dir_size(path: str | Path) -> int:
+    if Path(path).is_file():  # a published archive
+        return Path(path).stat().st_size
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
 
 
@@ -440,6 +443,7 @@ class Tf2Spec:
     probe: Probe | None = None
     security: Security | None = None
     text: bool = False  # not an image model: tf.string [None] -> float32 [None, 4]
+    frozen: bool = False  # root.trainable_variables is an empty list: nothing to fine-tune
 
 
 def _identity_np(a: Any) -> Any:
@@ -633,7 +637,7 @@ def build_tf2(path: str, spec: Tf2Spec) -> None:
 
     if spec.variables_attrs:
         root.variables = variables
-        root.trainable_variables = trainable
+        root.trainable_variables = [] if spec.frozen else trainable
         losses = []
         if spec.regularization:
             kernel = trainable[0]
@@ -1352,6 +1356,307 @@ _register(
     "Security fixture, otherwise the conforming TF2 feature vector: keras_metadata.pb is not a "
     "valid SavedMetadata, so the scan for Keras Lambda layers cannot finish.",
     build_tf2_broken_keras_metadata,
+)
+
+# --------------------------------------------------------------------------
+# What the publisher claims, and models as published (issue 26, SL200-SL229).
+# A model directory gets the documentation a publisher ships beside it: a
+# tfhub.dev model page as README.md (tensorflow/tfhub.dev, writing_documentation)
+# or Kaggle's model-instance-metadata.json (kaggle-api, docs/models_metadata.md,
+# the documented template with its placeholders filled in). Archives are
+# written with tarfile/zipfile from a TensorFlow-built model, with fixed
+# timestamps and owners so that a rebuild gives the same bytes.
+# --------------------------------------------------------------------------
+
+ASSET_URL = "https://storage.googleapis.com/speclint-fixtures/tiny-net.tar.gz"
+_FV_CLAIMS: list[tuple[str, str]] = [
+    ("asset-path", ASSET_URL),
+    ("task", "image-feature-vector"),
+    ("network-architecture", "cnn"),
+    ("license", "apache-2.0"),
+    ("fine-tunable", "true"),
+    ("format", "saved_model_2"),
+]
+
+
+def tfhub_page(handle: str, description: str, metadata: list[tuple[str, str]], *, extra: Iterable[str] = ()) -> str:
+    """A tfhub.dev model page: handle line, description, metadata lines, then the documentation."""
+    lines = [f"# Module {handle}", description, ""]
+    lines += [f"<!-- {key}: {value} -->" for key, value in metadata]
+    lines += list(extra)
+    lines += [
+        "",
+        "## Overview",
+        "",
+        "A tiny convolutional network written by speclint's fixture script (golden/make_fixtures.py).",
+        "",
+        "```python",
+        "features = hub.KerasLayer(handle, trainable=True)(images)  # <!-- task: not-metadata -->",
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def kaggle_instance(framework: str, fine_tunable: bool, instance: str = "feature-vector") -> dict[str, Any]:
+    """kaggle-api's documented model-instance-metadata.json template, filled in."""
+    return {
+        "ownerSlug": "speclint",
+        "modelSlug": "tiny-net",
+        "instanceSlug": instance,
+        "framework": framework,
+        "overview": "A tiny convolutional network written by speclint's fixture script.",
+        "usage": '# Model Format\n\nSavedModel\n\n# Model Usage\n\n```python\nhub.load("${PATH}")\n```\n',
+        "licenseName": "Apache 2.0",
+        "fineTunable": fine_tunable,
+        "trainingData": [],
+        "modelInstanceType": "Unspecified",
+        "baseModelInstance": "",
+        "externalBaseModelUrl": "",
+    }
+
+
+def _documented(build: Callable[[str], None], files: dict[str, str]) -> Callable[[str], None]:
+    """``build``, then the publisher's documentation files written beside the model."""
+
+    def run(path: str) -> None:
+        build(path)
+        for name, text in files.items():
+            target = Path(path, name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+
+    return run
+
+
+def _claims(name: str, description: str, build: Callable[[str], None], files: dict[str, str]) -> None:
+    _register(name, "tf2", description, _documented(build, files))
+
+
+def _tf2_build(**options: Any) -> Callable[[str], None]:
+    return functools.partial(build_tf2, spec=Tf2Spec(**options))
+
+
+def _page(handle: str, metadata: list[tuple[str, str]], **extra: Any) -> str:
+    return tfhub_page(f"speclint/{handle}/1", "A tiny image model for speclint's tests.", metadata, **extra)
+
+
+def _replace(metadata: list[tuple[str, str]], **changes: str) -> list[tuple[str, str]]:
+    return [(key, changes.get(key.replace("-", "_"), value)) for key, value in metadata]
+
+
+_KAGGLE = "model-instance-metadata.json"
+_fv_training = _tf2_build(**_FV_TRAINING)
+
+_claims(
+    "claims-tf2-feature-vector",
+    "Conforming TF2 feature vector (training argument, regularization loss) documented by a "
+    "tfhub.dev model page as README.md: task image-feature-vector, fine-tunable true, format saved_model_2.",
+    _tf2_build(**_FV_TRAINING),
+    {"README.md": _page("tiny-net-feature-vector", _FV_CLAIMS)},
+)
+_claims(
+    "claims-tf2-classifier",
+    "Conforming TF2 classifier returning logits (auto alone takes it for a feature vector) whose "
+    "README.md declares task image-classification: the declared task chooses the classification profile.",
+    _tf2_build(num_outputs=NUM_CLASSES),
+    {
+        "README.md": _page(
+            "tiny-net-classifier", _replace(_FV_CLAIMS, task="image-classification", fine_tunable="false")
+        )
+    },
+)
+_register(
+    "claims-kaggle-tf2-feature-vector",
+    "tf2",
+    "Conforming TF2 feature vector in a Kaggle upload folder: model-instance-metadata.json from "
+    "kaggle-api's template (framework TensorFlow2, fineTunable true) and a README.md without metadata.",
+    _documented(
+        _fv_training,
+        {
+            _KAGGLE: json.dumps(kaggle_instance("TensorFlow2", True), indent=2) + "\n",
+            "README.md": "# Tiny net\n\nA tiny image feature vector. <!-- not metadata -->\n",
+        },
+    ),
+)
+_claims(
+    "claims-malformed",
+    "The conforming claims-tf2-feature-vector with a malformed model page: an unknown task value, "
+    "a license tfhub.dev does not know and a stray line inside the metadata block.",
+    _fv_training,
+    {
+        "README.md": _page(
+            "tiny-net-feature-vector",
+            _replace(_FV_CLAIMS, task="image-feature-vectors", license="wtfpl"),
+            extra=["Fine-tunable with hub.KerasLayer."],
+        )
+    },
+)
+_claims(
+    "claims-format-mismatch",
+    "TF2 SavedModel whose README.md declares format hub (the TF1 Hub format): breaks 'the declared "
+    "format is the model's'.",
+    _fv_training,
+    {"README.md": _page("tiny-net-feature-vector", _replace(_FV_CLAIMS, format="hub"))},
+)
+_register(
+    "claims-kaggle-framework-mismatch",
+    "tf1-hub",
+    "The conforming TF1 Hub feature vector module uploaded to Kaggle as framework TensorFlow2 "
+    "(model-instance-metadata.json): breaks 'the declared format is the model's'.",
+    _documented(
+        functools.partial(build_tf1, spec=Tf1Spec()),
+        {_KAGGLE: json.dumps(kaggle_instance("TensorFlow2", False), indent=2) + "\n"},
+    ),
+)
+_claims(
+    "claims-fine-tunable-frozen",
+    "TF2 feature vector with a training argument whose root.trainable_variables is an empty list, "
+    "documented as fine-tunable: true: breaks 'a fine-tunable model has trainable variables'.",
+    _tf2_build(frozen=True, **_FV_TRAINING),
+    {"README.md": _page("tiny-net-feature-vector", _FV_CLAIMS)},
+)
+_claims(
+    "claims-fine-tunable-no-training",
+    "The conforming tf2-feature-vector (no training argument) documented as fine-tunable: true: "
+    "breaks 'a fine-tunable model can run in training mode'.",
+    _tf2_build(),
+    {"README.md": _page("tiny-net-feature-vector", _FV_CLAIMS)},
+)
+_claims(
+    "claims-stray-file",
+    "The conforming claims-tf2-feature-vector with files a SavedModel cannot use: variables/vocab.txt "
+    "(belongs in assets/) and export.py.",
+    _fv_training,
+    {
+        "README.md": _page("tiny-net-feature-vector", _FV_CLAIMS),
+        "variables/vocab.txt": "cat\ndog\n",
+        "export.py": "# how the model was exported\n",
+    },
+)
+_claims(
+    "claims-text-task",
+    "The conforming TF2 feature vector documented with task text-embedding: an image model declared "
+    "as a text model (no image profile applies).",
+    _fv_training,
+    {"README.md": _page("tiny-net-text", _replace(_FV_CLAIMS, task="text-embedding"))},
+)
+_claims(
+    "claims-image-task-text-model",
+    "The text-model (tf.string input) documented with task image-feature-vector: a declared image "
+    "model that takes no images.",
+    _tf2_build(text=True),
+    {"README.md": _page("tiny-text", _replace(_FV_CLAIMS, fine_tunable="false"))},
+)
+_claims(
+    "claims-feature-vector-softmax",
+    "The tf2-softmax-output classifier documented with task image-feature-vector: the declared task "
+    "contradicts the model (its output comes from Softmax).",
+    _tf2_build(num_outputs=NUM_CLASSES, softmax_output=True),
+    {"README.md": _page("tiny-net-softmax", _replace(_FV_CLAIMS, fine_tunable="false"))},
+)
+
+
+def _tar_info(name: str, size: int = 0, kind: bytes | None = None, link: str = "") -> Any:
+    import tarfile
+
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = size, 0, 0o644
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    if kind is not None:
+        info.type, info.linkname = kind, link
+    return info
+
+
+def _model_files(build: Callable[[str], None]) -> list[tuple[str, bytes]]:
+    """(relative path, bytes) of a model built in a temporary directory, sorted as `tar -czf x *` adds them."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        model = Path(scratch, "model")
+        build(str(model))
+        return [
+            (p.relative_to(model).as_posix(), p.read_bytes())
+            for p in sorted(model.rglob("*"))
+            if p.is_file() and p.name != "fingerprint.pb"  # a fresh uuid each build: not reproducible
+        ]
+
+
+def write_tar_gz(path: str, members: list[tuple[str, bytes]], specials: Iterable[Any] = ()) -> None:
+    """A reproducible .tar.gz: fixed mtimes and owners, gzip header without a timestamp."""
+    import gzip
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for name, data in members:
+            tar.addfile(_tar_info(name, len(data)), io.BytesIO(data))
+        for info in specials:
+            tar.addfile(info)
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed:
+        packed.write(buffer.getvalue())
+
+
+def write_zip(path: str, members: list[tuple[str, bytes]]) -> None:
+    import warnings
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a duplicate name is the point of one fixture
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+
+
+def build_archive_feature_vector(path: str) -> None:
+    files = _model_files(FIXTURES["claims-tf2-feature-vector"].build)
+    write_tar_gz(path, files)
+
+
+def build_archive_escape(path: str) -> None:
+    import tarfile
+
+    files = _model_files(_fv_training)
+    specials = [
+        _tar_info("assets/passwd", kind=tarfile.SYMTYPE, link="/etc/passwd"),
+        _tar_info("variables/pipe", kind=tarfile.FIFOTYPE),
+    ]
+    write_tar_gz(path, [*files, ("../escaped.txt", b"outside the model\n")], specials)
+
+
+def build_archive_stray(path: str) -> None:
+    files = _model_files(_fv_training)
+    members = [(f"tiny-net/{name}", data) for name, data in files]
+    saved_model = next(data for name, data in files if name == "saved_model.pb")
+    # a first, truncated copy: extraction overwrites it with the second, which is the one read
+    members.insert(0, ("tiny-net/saved_model.pb", saved_model[: len(saved_model) // 2]))
+    members.append(("notes/README.md", b"# Notes\n\nKept beside the model in the archive.\n"))
+    write_zip(path, members)
+
+
+_register(
+    "archive-tf2-feature-vector.tar.gz",
+    "other",
+    "claims-tf2-feature-vector published as tfhub.dev asked: `tar -czf model.tar.gz *` in the model "
+    "directory (files at the archive's top, README.md included).",
+    build_archive_feature_vector,
+)
+_register(
+    "archive-escape.tar.gz",
+    "other",
+    "A conforming TF2 feature vector in a .tar.gz that also holds ../escaped.txt, a symbolic link "
+    "assets/passwd -> /etc/passwd and a FIFO: breaks 'every member extracts as a plain file inside the model'.",
+    build_archive_escape,
+)
+_register(
+    "archive-stray.zip",
+    "other",
+    "A conforming TF2 feature vector under tiny-net/ in a .zip that also holds notes/README.md outside "
+    "the model and saved_model.pb twice (a truncated first copy): breaks 'the archive holds the model only'.",
+    build_archive_stray,
 )
 
 

@@ -94,8 +94,10 @@ class Report:
         return f"<speclint.Report: {len(self.results)} models, {findings} findings>"
 
 
-def read(path: PathLike, *, max_file_size: int | None = None) -> Facts:
-    """The facts document of one model: its directory or a file inside it. Never TensorFlow."""
+def read(path: PathLike, *, max_file_size: int | None = None, claims: PathLike | None = None) -> Facts:
+    """The facts document of one model: its directory, a file inside it, or its published archive.
+    ``claims``: its documentation kept elsewhere (tfhub.dev Markdown, model-instance-metadata.json).
+    Never TensorFlow."""
     from speclint.discover import discover
     from speclint.read import read_model
     from speclint.read.loading import DEFAULT_MAX_BYTES
@@ -105,7 +107,12 @@ def read(path: PathLike, *, max_file_size: int | None = None) -> Facts:
         raise SpeclintError(found.errors[0])
     if len(found.models) != 1:
         raise SpeclintError(f"{os.fspath(path)}: holds {len(found.models)} models; read() takes one (see lint())")
-    facts: Facts = read_model(found.models[0], max_file_size or DEFAULT_MAX_BYTES)
+    named = None
+    if claims is not None:
+        from speclint.check import require_claims_file
+
+        named = require_claims_file(os.fspath(claims))
+    facts: Facts = read_model(found.models[0], max_file_size or DEFAULT_MAX_BYTES, named)
     return facts
 
 
@@ -243,14 +250,17 @@ class Run:
         seconds = self.config.read_timeout or DEFAULT_READ_SECONDS
         models = [m for m in self.models if m not in skip]
         if not execute:  # read as check reads: a hang or a reader crash is that model's SL001
+            claims = self.config.claims_for
             if jobs > 1:
-                yield from (self.check(facts) for facts in _read_all(models, max_bytes, jobs, seconds=seconds))
+                yield from (self.check(f) for f in _read_all(models, max_bytes, jobs, seconds=seconds, claims=claims))
             else:
-                yield from (self.check(read_model_guarded(model, max_bytes, seconds)) for model in models)
+                yield from (self.check(read_model_guarded(model, max_bytes, seconds, claims)) for model in models)
             return
         from speclint.execute import iter_execute
 
-        facts_list: list[Facts | None] = list(_read_all(models, max_bytes, jobs, seconds=seconds))
+        facts_list: list[Facts | None] = list(
+            _read_all(models, max_bytes, jobs, seconds=seconds, claims=self.config.claims_for)
+        )
         chosen = executor if not isinstance(executor, str) else _make_executor(executor)
         for index in iter_execute(facts_list, execute_options, chosen):  # type: ignore[arg-type]
             facts = facts_list[index]

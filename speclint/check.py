@@ -38,12 +38,21 @@ def settings_from(args: argparse.Namespace) -> Config:
         config.max_file_size = args.max_file_size
     if getattr(args, "read_timeout", None):
         config.read_timeout = args.read_timeout
+    if getattr(args, "claims", None):
+        config.claims = require_claims_file(args.claims)
     config.rules = config.rules + args.rules
     if args.format:
         config.format = args.format
     if config.format is None:
         config.format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     return config
+
+
+def require_claims_file(path: str) -> str:
+    """``--claims FILE`` names a file that exists: a typo must not read as "no claims"."""
+    if not os.path.isfile(path):
+        raise SpeclintError(f"--claims {path}: no such file")
+    return path
 
 
 def require_known_selectors(ruleset: RuleSet, config: Config, args: argparse.Namespace) -> None:
@@ -89,6 +98,10 @@ def run_check(args: argparse.Namespace) -> int:
         report_path_error(problem)
     if not found.models:
         return EXIT_ERROR
+    if config.claims and len(found.models) > 1:
+        raise SpeclintError(
+            f"--claims documents one model, but the PATHs hold {len(found.models)}; use per-path claims instead"
+        )
     if config.format == "jsonl" or getattr(args, "resume", None):
         from speclint.report.jsonl import run_streamed
 
@@ -106,7 +119,7 @@ def run_check(args: argparse.Namespace) -> int:
 
             from speclint.execute import ExecuteOptions, execute
 
-            facts_list = _read_all(found.models, max_bytes, jobs, advance, budget, seconds)
+            facts_list = _read_all(found.models, max_bytes, jobs, advance, budget, seconds, config.claims_for)
             on_event = progress.on_execute(len(facts_list))
             options = ExecuteOptions(device=args.device, allow_unsafe=args.allow_unsafe, progress=on_event)
             if args.probe_timeout:
@@ -120,7 +133,7 @@ def run_check(args: argparse.Namespace) -> int:
                 results.append(_check_one(facts, ruleset, config))
                 any_read = any_read or bool(facts["meta_graphs"])
         else:  # each model's facts are checked as they arrive and dropped: memory stays flat
-            lint = _Lint(rules, ruleset, config, _reader(max_bytes, seconds))
+            lint = _Lint(rules, ruleset, config, _reader(max_bytes, seconds, config.claims_for))
             for index, value in _run_models(lint, found.models, jobs, advance, budget):
                 if isinstance(value, WorkerDied):
                     value = _check_one(failed_facts(found.models[index], value.message), ruleset, config), False
@@ -181,9 +194,11 @@ class _Lint:
         return _Lint(rules, rules(), config, read)
 
 
-def _reader(max_bytes: int, seconds: float = DEFAULT_READ_SECONDS) -> Callable[[str], dict[str, Any]]:
+def _reader(
+    max_bytes: int, seconds: float = DEFAULT_READ_SECONDS, claims: Callable[[str], str | None] | None = None
+) -> Callable[[str], dict[str, Any]]:
     """One model's facts, in whichever process reads it (picklable), under the per-model time limit."""
-    return functools.partial(read_model_guarded, max_bytes=max_bytes, seconds=seconds)
+    return functools.partial(read_model_guarded, max_bytes=max_bytes, seconds=seconds, claims=claims)
 
 
 def _read_all(
@@ -193,9 +208,10 @@ def _read_all(
     advance: Callable[[], None] | None = None,
     budget: int | None = None,
     seconds: float = DEFAULT_READ_SECONDS,
+    claims: Callable[[str], str | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Facts in the order of ``models`` whatever ``jobs`` is (for ``--execute``, which needs them all)."""
-    facts = dict(_run_models(_reader(max_bytes, seconds), models, jobs, advance, budget))
+    facts = dict(_run_models(_reader(max_bytes, seconds, claims), models, jobs, advance, budget))
     return [
         failed_facts(models[i], facts[i].message) if isinstance(facts[i], WorkerDied) else facts[i]
         for i in range(len(models))

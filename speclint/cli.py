@@ -73,6 +73,15 @@ def _add_read_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_claims_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--claims",
+        metavar="FILE",
+        help="the model's documentation kept outside it: tfhub.dev Markdown or Kaggle's "
+        "model-instance-metadata.json (read with README.md and model-instance-metadata.json in the model)",
+    )
+
+
 class _Version(argparse.Action):
     """``speclint 0.2.0 (native reader)``: which reader runs matters for speed on big graphs, and
     is looked up only when asked (importing the reader costs every other command nothing)."""
@@ -104,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
     check.add_argument("--sarif-output", metavar="FILE", help="also write a SARIF report to FILE")
     check.add_argument("--profile", help="auto (default) or one of: " + ", ".join(PROFILE_NAMES))
+    _add_claims_option(check)
     check.add_argument(
         "--select",
         type=_code_list,
@@ -172,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="print what each model declares (the facts document)")
     _add_read_options(show)
     show.add_argument("--format", choices=("text", "json"), default="text")
+    _add_claims_option(show)
 
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")

@@ -13,6 +13,7 @@ Example::
     path = "models/legacy/*"
     profile = "tf1-image-classification"
     ignore = ["SL140"]
+    claims = "docs/legacy.md"       # the publisher's documentation, kept outside the model
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from speclint.rules.model import SEVERITIES as FAIL_LEVELS
 TOP_KEYS = {"profile", "select", "ignore", "fail-level", "rules", "per-path", "format", "max-file-size"}
 TOP_KEYS |= {"exclude", "extend-exclude", "respect-gitignore"}  # discovery: directories a walk skips
 TOP_KEYS |= {"read-timeout"}  # seconds per model for the static reader
-PER_PATH_KEYS = {"path", "profile", "ignore", "select"}
+PER_PATH_KEYS = {"path", "profile", "ignore", "select", "claims"}
 
 
 class PerPath(NamedTuple):
@@ -36,6 +37,7 @@ class PerPath(NamedTuple):
     profile: str | None = None
     select: list[str] | None = None
     ignore: list[str] = []  # noqa: RUF012 - never mutated
+    claims: str | None = None  # a documentation file (tfhub.dev Markdown, model-instance-metadata.json)
 
 
 class Config:
@@ -56,6 +58,7 @@ class Config:
         self.extend_exclude: list[str] = []
         self.respect_gitignore = True
         self.read_timeout: float | None = None
+        self.claims: str | None = None  # --claims: one model's documentation, kept elsewhere
 
     def for_model(self, model_path: str) -> tuple[str, list[str], list[str]]:
         """Profile, select and ignore for one model, the last matching per-path entry winning."""
@@ -67,6 +70,18 @@ class Config:
                 select = entry.select or select
                 ignore = ignore + entry.ignore
         return profile, select, ignore
+
+    def claims_for(self, model_path: str) -> str | None:
+        """The documentation file read as the model's claims beside its own: ``--claims``, else the
+        last matching ``per-path`` entry with ``claims`` (read.claims)."""
+        if self.claims:
+            return self.claims
+        relative = os.path.relpath(os.path.abspath(model_path), self.root).replace(os.sep, "/")
+        named = None
+        for entry in self.per_path:
+            if entry.claims and any(fnmatch.fnmatch(r, entry.pattern) for r in (relative, relative + "/")):
+                named = entry.claims
+        return named
 
 
 def find_pyproject(start: str) -> str | None:
@@ -164,11 +179,11 @@ def _parse(table: dict[str, Any], path: str) -> Config:
             raise SpeclintError(f"{where}: read-timeout must be a positive number of seconds")
         config.read_timeout = float(value)
     for index, entry in enumerate(table.get("per-path", [])):
-        config.per_path.append(_per_path(entry, f"{where} per-path[{index}]"))
+        config.per_path.append(_per_path(entry, f"{where} per-path[{index}]", config.root))
     return config
 
 
-def _per_path(entry: Any, where: str) -> PerPath:
+def _per_path(entry: Any, where: str, root: str = ".") -> PerPath:
     if not isinstance(entry, dict):
         raise SpeclintError(f"{where}: must be a table")
     unknown = sorted(set(entry) - PER_PATH_KEYS)
@@ -181,7 +196,16 @@ def _per_path(entry: Any, where: str) -> PerPath:
         profile=_string(entry["profile"], where, "profile") if "profile" in entry else None,
         select=_codes(entry["select"], where, "select") if "select" in entry else None,
         ignore=_codes(entry.get("ignore", []), where, "ignore"),
+        claims=_claims_file(entry["claims"], where, root) if "claims" in entry else None,
     )
+
+
+def _claims_file(value: Any, where: str, root: str) -> str:
+    """A ``claims`` file, relative to the config file; one that does not exist is a mistake, not silence."""
+    path = os.path.join(root, _string(value, where, "claims"))
+    if not os.path.isfile(path):
+        raise SpeclintError(f"{where}: claims file {value!r} not found")
+    return path
 
 
 def _string(value: Any, where: str, key: str) -> str:

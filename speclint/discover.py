@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from speclint.errors import display_path
+from speclint.safe_io import ARCHIVE_SUFFIXES, archive_suffix
 
 MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt", "tfhub_module.pb")
 DEFAULT_EXCLUDE = (
@@ -185,8 +186,12 @@ def _discover_one(path: str, found: dict[str, str], result: Discovery, exclusion
     if os.path.basename(path) in MODEL_FILES:
         _add(os.path.dirname(os.path.normpath(path)) or ".", found)
         return 1
+    if archive_suffix(path) and stat.S_ISREG(info.st_mode):  # a published model, read in place (read.archive)
+        _add(path, found)
+        return 1
     result.errors.append(
-        f"{display_path(path)}: not a SavedModel file (expected a directory or one of {', '.join(MODEL_FILES)})"
+        f"{display_path(path)}: not a SavedModel file (expected a directory, one of {', '.join(MODEL_FILES)}, "
+        f"or an archive: {', '.join(ARCHIVE_SUFFIXES)})"
     )
     return 0
 

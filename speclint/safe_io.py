@@ -19,12 +19,29 @@ KERNEL_TREES = ("/proc/", "/sys/", "/dev/")
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
 
 
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
+"""Published models read in place (``speclint model.tar.gz``): tfhub.dev's ``.tar.gz``, Kaggle's ``.zip``."""
+
+
 class ReadError(Exception):
     """A file that cannot be read as what its name promises; the message is one line."""
 
 
-def read_regular(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """The whole file, if it is a regular file of at most ``max_bytes``; else ``ReadError``."""
+def archive_suffix(path: str) -> str | None:
+    """The archive suffix of a file name (``.tar.gz``...), lower case, or None: decided by name alone."""
+    lowered = path.lower()
+    return next((suffix for suffix in ARCHIVE_SUFFIXES if lowered.endswith(suffix)), None)
+
+
+def open_regular(path: str) -> BinaryIO:
+    """An unbuffered handle on a regular file, opened as ``read_regular`` opens it (never blocking,
+    no FIFO, device or kernel file): for an archive, which is read as a stream, never whole."""
+    descriptor, _ = _open_checked(path)
+    return os.fdopen(descriptor, "rb", buffering=0)
+
+
+def _open_checked(path: str) -> tuple[int, os.stat_result]:
+    """A descriptor on ``path`` after ``fstat`` proved it a regular file (no race with a swapped link)."""
     if os.path.realpath(path).startswith(KERNEL_TREES):  # "regular" files whose reads have effects
         raise ReadError("is a kernel file (under /proc, /sys or /dev), not a model file; not read")
     try:
@@ -40,10 +57,16 @@ def read_regular(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         if stat.S_ISDIR(info.st_mode):
             raise ReadError("is a directory, not a file")
         if not stat.S_ISREG(info.st_mode):
-            raise ReadError(f"is a {_kind(info.st_mode)}, not a regular file; not read")
+            raise ReadError(f"is a {kind_of_mode(info.st_mode)}, not a regular file; not read")
     except BaseException:
         os.close(descriptor)
         raise
+    return descriptor, info
+
+
+def read_regular(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The whole file, if it is a regular file of at most ``max_bytes``; else ``ReadError``."""
+    descriptor, info = _open_checked(path)
     with os.fdopen(descriptor, "rb", buffering=0) as handle:
         size = info.st_size
         if size > PROTOBUF_LIMIT:
@@ -80,7 +103,8 @@ def _read_all(handle: BinaryIO, limit: int, expected: int = 0) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def _kind(mode: int) -> str:
+def kind_of_mode(mode: int) -> str:
+    """What a file that is not regular is, in words (``named pipe (FIFO)``, ``character device``...)."""
     for test, name in (
         (stat.S_ISFIFO, "named pipe (FIFO)"),
         (stat.S_ISCHR, "character device"),

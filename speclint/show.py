@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, display_path, print_error
+from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError, display_path, print_error
 from speclint.rules.wording import show as show_value
 from speclint.safe_text import escape, escape_path, no_workflow_commands
 from speclint.vocabulary import Json, format_shape
@@ -30,11 +30,19 @@ def run_show(args: argparse.Namespace) -> int:
         Exclusion(anchor(args.exclude, ".") if args.exclude else None, anchor(args.extend_exclude or [], ".")),
     )
     max_bytes, seconds = args.max_file_size or DEFAULT_MAX_BYTES, args.read_timeout or DEFAULT_READ_SECONDS
-    documents = [read_model_guarded(model, max_bytes, seconds) for model in found.models]
+    claims = getattr(args, "claims", None)
+    if claims:
+        from speclint.check import require_claims_file
+
+        require_claims_file(claims)
+        if len(found.models) > 1:
+            raise SpeclintError(f"--claims documents one model, but the PATHs hold {len(found.models)}")
+    documents = [read_model_guarded(model, max_bytes, seconds, claims) for model in found.models]
     problems = list(found.errors)
     for facts in documents:
         for error in facts["errors"]:
-            problems.append(f"{display_path(str(facts['path']))}/{error['file']}: {error['message']}")
+            where = "/".join(p for p in (display_path(str(facts["path"])), error["file"]) if p)  # '': the archive
+            problems.append(f"{where}: {error['message']}")
     if args.format == "json":
         sys.stdout.write(json.dumps(documents, indent=2) + "\n")
     else:
@@ -62,6 +70,8 @@ def _lines(facts: Json) -> Iterator[str]:
     variables = "variables/ index present" if files["variables"]["index"] else "no variables/ index"
     names = ", ".join(n if "." in n else n + ".pb" for n in present) or "none"
     yield f"  files: {names}; {variables}; {len(files['assets'])} asset(s)"
+    yield from _archive(facts.get("archive"))
+    yield from _claims(facts.get("claims"), files.get("unusable"))
     hub = facts["tfhub_module"]
     if hub:
         features = ", ".join(hub["required_features"]) or "none"
@@ -74,6 +84,43 @@ def _lines(facts: Json) -> Iterator[str]:
             yield f"  expected image size: {size['height']}x{size['width']} (from {size['source']})"
     for meta_graph in facts["meta_graphs"]:
         yield from _meta_graph(meta_graph)
+
+
+def _archive(archive: Json | None) -> Iterator[str]:
+    if not archive:
+        return
+    root = f"'{archive['root']}/'" if archive["root"] else "its top"
+    yield (
+        f"  archive: {archive['kind']}, {archive['members']} member(s), {archive['bytes']} bytes, model root {root}; "
+        f"{archive['problem_count']} member problem(s)"
+    )
+    for problem in archive["problems"]:
+        yield f"    {problem['problem']}: {problem['summary']}"
+
+
+def _claims(claims: Json | None, unusable: list[Json] | None) -> Iterator[str]:
+    """What the publisher declares (read.claims), each claim with the line that makes it."""
+    if not claims or not (claims["documents"] or claims["errors"]):
+        return
+    documents = ", ".join(d["file"] + (f" ({d['page']})" if d["page"] else "") for d in claims["documents"])
+    yield f"  claims: {documents}"
+    task = claims["task"]
+    if task:
+        yield f"    task: {', '.join(task['values'])} ({task['where']})"
+    declared_format = claims["format"]
+    if declared_format:
+        means = " or ".join(declared_format["model_formats"]) or "not a TensorFlow SavedModel"
+        yield f"    format: {declared_format['value']} = {means} ({declared_format['where']})"
+    fine_tunable = claims["fine_tunable"]
+    if fine_tunable:
+        yield f"    fine-tunable: {str(fine_tunable['value']).lower()} ({fine_tunable['where']})"
+    for key, values in sorted(claims["metadata"].items()):
+        if key not in ("task", "format", "fine-tunable"):
+            yield f"    {key}: {', '.join(values)}"
+    for error in claims["errors"]:
+        yield f"    malformed: {error['where']}: {error['message']}"
+    for item in unusable or []:
+        yield f"    not a SavedModel file: {item['path']} ({item['reason']})"
 
 
 def _meta_graph(meta_graph: Json) -> Iterator[str]:

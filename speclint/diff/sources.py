@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from speclint.discover import discover
 from speclint.errors import SpeclintError, display_path
 from speclint.read.files import SAVED_MODEL_NAMES
+from speclint.safe_io import archive_suffix
 
 MODEL_FILES = SAVED_MODEL_NAMES
 Reader = Callable[[str], dict[str, Any]]
@@ -157,6 +158,9 @@ def _old_models(blobs: list[Blob]) -> dict[str, list[Blob]]:
     for directory in dirs:
         prefix = directory + "/" if directory else ""
         models[directory.replace("/", os.sep) or "."] = [b for b in blobs if b.path.startswith(prefix)]
+    for blob in blobs:  # a published archive is a model of its own, read in place (read.archive)
+        if archive_suffix(blob.path):
+            models[blob.path.replace("/", os.sep)] = [blob]
     return models
 
 
@@ -172,7 +176,11 @@ def _git_side(toplevel: str, rev: str, key: str, blobs: list[Blob], read: Reader
         scratch = tempfile.mkdtemp(prefix="speclint-diff-")
         try:
             model_dir = os.path.join(scratch, "model")
-            pointers = _materialise(toplevel, key, blobs, model_dir)
+            if archive_suffix(key):  # the archive's bytes at REV, read as they are
+                model_dir = os.path.join(scratch, os.path.basename(key))
+                with open(model_dir, "wb") as handle:
+                    handle.write(_git(toplevel, "cat-file", "blob", blobs[0].sha, binary=True))
+            pointers = set() if archive_suffix(key) else _materialise(toplevel, key, blobs, model_dir)
             facts = read(model_dir)
             facts["path"] = label
             for error in facts["errors"]:

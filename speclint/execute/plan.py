@@ -38,6 +38,12 @@ def probes_record(status: str, message: str | None = None, **extra: Any) -> Json
 
 def plan(facts: Json, options: ExecuteOptions) -> tuple[Json | None, Json | None]:
     """``(job, None)`` when the model should run, else ``(None, final probes record)``."""
+    if facts.get("archive"):  # a published archive is read in place (read.archive); TensorFlow loads a directory
+        message = (
+            "not executed: speclint reads a published archive in place and never extracts it; "
+            "run --execute on the unpacked model directory"
+        )
+        return None, probes_record("refused", message, task=_task(facts))
     calls, why_not = _calls(facts)
     if why_not is not None:
         return None, probes_record("skipped", f"not executed: {why_not}", task=_task(facts))

@@ -7,19 +7,20 @@ function never raises for bad input.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from google.protobuf import message as pb_message
 
 from speclint.errors import display_path
 from speclint.proto import messages
+from speclint.read import claims as publisher_claims
 from speclint.read import contract, security
-from speclint.read.files import inventory
+from speclint.read.files import inventory, unusable_files
 from speclint.read.graph import GraphIndex
 from speclint.read.hub import expected_image_size, read_module_def
-from speclint.read.loading import DEFAULT_MAX_BYTES, ReadError, load_saved_model, read_bytes
+from speclint.read.loading import DEFAULT_MAX_BYTES, ReadError, parse_saved_model
 from speclint.read.metagraph import read_meta_graph
+from speclint.read.tree import ModelTree, open_tree
 from speclint.vocabulary import TF1, TF1_HUB, TF2, Json, is_tf1
 
 FACTS_VERSION = 1
@@ -40,21 +41,35 @@ def blank_facts(model_dir: str, files: Json, errors: list[Json]) -> Json:
         "meta_graphs": [],
         "expected_image_size": None,
         "entry_points": [],
+        "claims": publisher_claims.empty(),
+        "archive": None,
     }
 
 
-def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Json:
-    """Read one model directory into a facts document (errors included, never raised)."""
+def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES, claims: str | None = None) -> Json:
+    """Read one model (a directory or a published archive) into a facts document (errors included, never raised).
+
+    ``claims``: a documentation file kept outside the model (``--claims``), read with the model's own.
+    """
     errors: list[Json] = []
-    files = inventory(model_dir)
+    try:
+        tree = open_tree(model_dir, max_bytes)
+    except ReadError as exc:  # an archive that cannot be indexed: nothing inside can be trusted
+        facts = blank_facts(model_dir, inventory(_NO_FILES), [{"file": "", "where": "archive", "message": str(exc)}])
+        facts["security"] = security.empty()
+        facts["claims"] = publisher_claims.read_claims(_NO_FILES, claims)
+        return facts
+    files = inventory(tree)
     facts = blank_facts(model_dir, files, errors)
+    archive = getattr(tree, "facts", None)
+    facts["archive"] = archive() if archive else None
     if files["tfhub_module"] is not None:
         facts["tfhub_module"] = _guard(
-            errors, "tfhub_module.pb", lambda: read_module_def(_read(model_dir, "tfhub_module.pb", max_bytes))
+            errors, "tfhub_module.pb", lambda: read_module_def(tree.read("tfhub_module.pb", max_bytes))
         )
     if files["fingerprint"] is not None:
         facts["fingerprint"] = _guard(
-            errors, "fingerprint.pb", lambda: _fingerprint(_read(model_dir, "fingerprint.pb", max_bytes))
+            errors, "fingerprint.pb", lambda: _fingerprint(tree.read("fingerprint.pb", max_bytes))
         )
     graphs: list[GraphIndex] = []
     if files["saved_model"] is None:
@@ -67,7 +82,7 @@ def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Json:
         )
     else:
         name = files["saved_model"]["name"]
-        loaded = _guard(errors, name, lambda: load_saved_model(os.path.join(model_dir, name), max_bytes))
+        loaded = _guard(errors, name, lambda: parse_saved_model(tree.read(name, max_bytes), name))
         saved_model, indexes = loaded if loaded is not None else (None, None)
         if saved_model is not None:
             facts["saved_model_schema_version"] = int(saved_model.saved_model_schema_version)
@@ -75,13 +90,46 @@ def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Json:
                 meta_facts, graph = read_meta_graph(index, meta_graph, indexes[index] if indexes else None)
                 facts["meta_graphs"].append(meta_facts)
                 graphs.append(graph)
-    facts["security"] = security.scan(model_dir, graphs, saved_model if files["saved_model"] else None, max_bytes)
+    facts["security"] = security.scan(
+        model_dir, graphs, saved_model if files["saved_model"] else None, max_bytes, files=tree if archive else None
+    )
     facts["format"] = _format(facts)
     if is_tf1(facts["format"]):
         default = next((m for m in facts["meta_graphs"] if not m["tags"]), None)
         facts["expected_image_size"] = expected_image_size(default)
     facts["entry_points"] = contract.entry_points(facts, graphs)
+    facts["claims"] = publisher_claims.read_claims(tree, claims)
+    if archive or facts["claims"]["documents"]:  # a published model: what it ships is judged too
+        files["unusable"] = unusable_files(tree, publisher_claims.is_documentation)
     return facts
+
+
+class _Nothing:
+    """The files of an archive that could not be opened: none."""
+
+    label = ""
+    skips_hidden = False
+
+    def size(self, relative: str) -> int | None:
+        return None
+
+    def is_dir(self, relative: str) -> bool:
+        return False
+
+    def listing(self, relative: str, limit: int = 0) -> list[str]:
+        return []
+
+    def all_files(self, limit: int = 0) -> list[str]:
+        return []
+
+    def top_files(self) -> list[str]:
+        return []
+
+    def read(self, relative: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+        raise ReadError("not read")
+
+
+_NO_FILES: ModelTree = _Nothing()
 
 
 def _format(facts: Json) -> str | None:
@@ -92,10 +140,6 @@ def _format(facts: Json) -> str | None:
     if any(m["object_graph"] is not None for m in facts["meta_graphs"]):
         return TF2
     return TF1
-
-
-def _read(model_dir: str, name: str, max_bytes: int) -> bytes:
-    return read_bytes(os.path.join(model_dir, name), max_bytes)
 
 
 def _fingerprint(data: bytes) -> Json:

@@ -1,18 +1,22 @@
-"""The other files of a model directory: what is there, never what it means."""
+"""The other files of a model (a directory or a published archive): what is there, never what it means."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Protocol
 
+from speclint.safe_io import DEFAULT_MAX_BYTES
 from speclint.vocabulary import Json
 
 SAVED_MODEL_NAMES = ("saved_model.pb", "saved_model.pbtxt")  # TensorFlow's loader prefers .pb
 LISTING_CAP = 100_000  # entries of assets/ or variables/ kept in the facts
 
 
-def _size(path: str) -> int | None:
+def entry_size(path: str) -> int | None:
     """Size of an entry that is not a directory, or None when there is none.
 
     A FIFO, a device or a dangling symlink counts as present: it is a broken model file that
@@ -33,7 +37,7 @@ def _size(path: str) -> int | None:
     return info.st_size
 
 
-def _listing(directory: str, limit: int = LISTING_CAP) -> list[str]:
+def list_files(directory: str, limit: int = LISTING_CAP) -> list[str]:
     """Relative paths of everything under ``directory``, sorted, without following symlinks.
 
     An explicit stack instead of ``os.walk`` (recursive before Python 3.12): an ``assets/`` tree
@@ -56,6 +60,33 @@ def _listing(directory: str, limit: int = LISTING_CAP) -> list[str]:
             else:
                 found.append(path)  # files, symlinks (to files or directories), special files
     return sorted(found)[:limit]
+
+
+class ModelTree(Protocol):
+    """Read-only access to one model's files by relative, ``/``-separated path: a directory
+    (``read.tree.DirectoryTree``) or a published archive (``read.archive.ArchiveTree``)."""
+
+    label: str
+    """The model as the user named it: its directory or its archive."""
+    skips_hidden: bool
+    """Whether top-level names starting with a dot are left out of ``unusable_files`` (directories)."""
+
+    def size(self, relative: str) -> int | None:
+        """Size of an entry that is not a directory (present but broken counts), or None."""
+
+    def is_dir(self, relative: str) -> bool: ...
+
+    def listing(self, relative: str, limit: int = LISTING_CAP) -> list[str]:
+        """Every file under directory ``relative``, relative to it, sorted (``[]`` when absent)."""
+
+    def all_files(self, limit: int = LISTING_CAP) -> list[str]:
+        """Every file of the model, relative to its root, sorted."""
+
+    def top_files(self) -> list[str]:
+        """The names of the files (not directories) at the model's root, sorted."""
+
+    def read(self, relative: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+        """The whole file, or ``ReadError`` with a one-line reason."""
 
 
 def walk(top: str) -> Iterator[tuple[str, list[str], list[str]]]:
@@ -87,34 +118,79 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def inventory(model_dir: str) -> Json:
-    saved_model = next((n for n in SAVED_MODEL_NAMES if _size(os.path.join(model_dir, n)) is not None), None)
-    variables_dir = os.path.join(model_dir, "variables")
+def inventory(tree: ModelTree) -> Json:
+    """What a model holds, by name: the SavedModel file, the TF1 Hub and Keras files, variables/, assets/."""
+    saved_model = next((n for n in SAVED_MODEL_NAMES if tree.size(n) is not None), None)
     shards = (
-        [n for n in _listing(variables_dir) if n.startswith("variables.data-")] if os.path.isdir(variables_dir) else []
+        [n for n in tree.listing("variables") if n.startswith("variables.data-")] if tree.is_dir("variables") else []
     )
     return {
         "saved_model": None
         if saved_model is None
         else {
             "name": saved_model,
-            "size": _size(os.path.join(model_dir, saved_model)),
+            "size": tree.size(saved_model),
             "encoding": "text" if saved_model.endswith(".pbtxt") else "binary",
         },
-        "both_pb_and_pbtxt": all(_size(os.path.join(model_dir, n)) is not None for n in SAVED_MODEL_NAMES),
-        "tfhub_module": _file(model_dir, "tfhub_module.pb"),
-        "keras_metadata": _file(model_dir, "keras_metadata.pb"),
-        "fingerprint": _file(model_dir, "fingerprint.pb"),
+        "both_pb_and_pbtxt": all(tree.size(n) is not None for n in SAVED_MODEL_NAMES),
+        "tfhub_module": _file(tree, "tfhub_module.pb"),
+        "keras_metadata": _file(tree, "keras_metadata.pb"),
+        "fingerprint": _file(tree, "fingerprint.pb"),
         "variables": {
-            "directory": os.path.isdir(variables_dir),
-            "index": _size(os.path.join(variables_dir, "variables.index")) is not None,
+            "directory": tree.is_dir("variables"),
+            "index": tree.size("variables/variables.index") is not None,
             "data_shards": len(shards),
         },
-        "assets": _listing(os.path.join(model_dir, "assets")),
-        "assets_extra": _listing(os.path.join(model_dir, "assets.extra")),
+        "assets": tree.listing("assets"),
+        "assets_extra": tree.listing("assets.extra"),
+        "unusable": None,  # judged for a published model only (read_model fills it in)
     }
 
 
-def _file(model_dir: str, name: str) -> Json | None:
-    size = _size(os.path.join(model_dir, name))
+def _file(tree: ModelTree, name: str) -> Json | None:
+    size = tree.size(name)
     return None if size is None else {"size": size}
+
+
+# tfhub.dev's validator (tools/validator.py) refused a published archive holding any other file:
+# the files a SavedModel can use, and names that start with a word character.
+ALLOWED_PATHS = (
+    "saved_model.pb",
+    "saved_model.pbtxt",
+    "tfhub_module.pb",
+    "keras_metadata.pb",
+    "fingerprint.pb",
+    "assets/*",
+    "assets.extra/*",
+    "variables/variables.*",
+)
+_NAME = r"[\w-][-!',_\w.=:% ]*"
+FILE_PATH = re.compile(f"({_NAME})+(/{_NAME})*")
+
+
+def unusable_files(tree: ModelTree, documentation: Callable[[str], bool], limit: int = 100) -> list[Json]:
+    """Files of the model that a SavedModel cannot use, with why (at most ``limit``).
+
+    ``documentation``: whether a top-level name is the publisher's documentation (README.md,
+    model-instance-metadata.json, LICENSE), which Kaggle's upload folder holds beside the model.
+    In a directory, top-level names starting with a dot (``.git``, ``.gitattributes``) are left
+    out: ``tar -czf model.tar.gz *``, tfhub.dev's recipe, leaves them out too.
+    """
+    found: list[Json] = []
+    for path in tree.all_files():
+        top = "/" not in path
+        if (top and documentation(path)) or (tree.skips_hidden and path.startswith(".")):
+            continue
+        if not FILE_PATH.fullmatch(path):
+            reason = "its name is not a valid file path (each part must start with a letter, digit, '_' or '-')"
+        elif not any(fnmatch.fnmatchcase(path, pattern) for pattern in ALLOWED_PATHS):
+            reason = (
+                "a SavedModel cannot use it (only saved_model.pb(txt), tfhub_module.pb, keras_metadata.pb, "
+                "fingerprint.pb, assets/*, assets.extra/* and variables/variables.*)"
+            )
+        else:
+            continue
+        found.append({"path": path, "reason": reason, "where": path})
+        if len(found) == limit:
+            break
+    return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from speclint.read.facts import blank_facts, read_model
@@ -25,12 +25,20 @@ class ReadTimeout(BaseException):
 
 
 def read_model_guarded(
-    model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES, seconds: float | None = DEFAULT_READ_SECONDS
+    model_dir: str,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    seconds: float | None = DEFAULT_READ_SECONDS,
+    claims: str | Callable[[str], str | None] | None = None,
 ) -> Json:
-    """``read_model`` that always returns facts: a timeout or a crash becomes an error entry."""
+    """``read_model`` that always returns facts: a timeout or a crash becomes an error entry.
+
+    ``claims``: the documentation file kept outside the model, or a function that names it for
+    each model (``Config.claims_for``: ``--claims`` and the ``claims`` of ``per-path`` entries).
+    """
+    named = claims(model_dir) if callable(claims) else claims
     try:
         with _deadline(seconds):
-            return read_model(model_dir, max_bytes)
+            return read_model(model_dir, max_bytes, named)
     except ReadTimeout:
         return failed_facts(
             model_dir,
@@ -74,9 +82,10 @@ def failed_facts(model_dir: str, message: str) -> Json:
     """A facts document for a model that could not be read at all, with ``message`` as its error."""
     from speclint.read import security
     from speclint.read.files import inventory
+    from speclint.read.tree import DirectoryTree
 
     try:
-        files = inventory(model_dir)
+        files = inventory(DirectoryTree(model_dir))
     except (OSError, RecursionError, ValueError):
         files = {
             "saved_model": None,
@@ -87,6 +96,7 @@ def failed_facts(model_dir: str, message: str) -> Json:
             "variables": {"directory": False, "index": False, "data_shards": 0},
             "assets": [],
             "assets_extra": [],
+            "unusable": None,
         }
     name = files["saved_model"]["name"] if files.get("saved_model") else "saved_model.pb"
     facts = blank_facts(model_dir, files, [{"file": name, "where": name, "message": message}])

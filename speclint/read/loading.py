@@ -7,46 +7,16 @@ commit instead of a SavedModel: Git LFS pointers, notes, GraphDefs, label maps.
 
 from __future__ import annotations
 
-import os
-
 from google.protobuf import message as pb_message
 
 from speclint.proto import messages
 from speclint.read import lean
 from speclint.read.graph import GraphIndex
-from speclint.safe_io import DEFAULT_MAX_BYTES, PROTOBUF_LIMIT, ReadError, read_regular
+from speclint.read.tree import read_bytes
+from speclint.safe_io import DEFAULT_MAX_BYTES, PROTOBUF_LIMIT, ReadError
 
-__all__ = ["DEFAULT_MAX_BYTES", "PROTOBUF_LIMIT", "ReadError", "load_saved_model", "read_bytes"]
+__all__ = ["DEFAULT_MAX_BYTES", "PROTOBUF_LIMIT", "ReadError", "load_saved_model", "parse_saved_model", "read_bytes"]
 LFS_PREFIX = b"version https://git-lfs.github.com/spec/"
-
-
-def read_bytes(path: str, max_bytes: int = DEFAULT_MAX_BYTES, root: str | None = None) -> bytes:
-    """Read a whole regular file of the model after checking where it is and how big it is.
-
-    ``root`` is the model directory (default: the file's own directory). A file that resolves
-    outside it (a symlink to ``/etc/passwd`` or a token) is refused unread, so nothing of it can
-    be echoed. The reading itself is ``read_regular``: non-blocking, regular files only.
-    """
-    outside = _outside(path, root if root is not None else os.path.dirname(path) or ".")
-    if outside is not None:
-        raise ReadError(outside)
-    return read_regular(path, max_bytes)
-
-
-def _outside(path: str, root: str) -> str | None:
-    """Why ``path`` is not a file of the model under ``root`` (it resolves elsewhere), or None."""
-    try:
-        resolved = os.path.realpath(path)
-        top = os.path.realpath(root)
-    except (OSError, ValueError, RuntimeError):
-        return "cannot resolve its path; not read"
-    if resolved.startswith(top.rstrip(os.sep) + os.sep):
-        return None
-    return (
-        "is a symbolic link to a file outside the model directory, so speclint does not read or quote it "
-        "(fix: copy the real file into the model directory, e.g. `cp --dereference`, or lint the directory it "
-        "points to)"
-    )
 
 
 def describe_non_proto(data: bytes) -> str | None:
@@ -67,22 +37,27 @@ def parse_binary(data: bytes, message: pb_message.Message) -> None:
 
 
 def load_saved_model(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[messages.Message, list[GraphIndex] | None]:
-    """Load ``saved_model.pb`` or ``saved_model.pbtxt`` and check it holds at least one MetaGraphDef.
+    """Load ``saved_model.pb`` or ``saved_model.pbtxt`` from disk (see ``parse_saved_model``)."""
+    return parse_saved_model(read_bytes(path, max_bytes), path)
+
+
+def parse_saved_model(data: bytes, name: str) -> tuple[messages.Message, list[GraphIndex] | None]:
+    """Parse the bytes of ``saved_model.pb`` or ``saved_model.pbtxt`` (``name`` says which) and check
+    it holds at least one MetaGraphDef: a file on disk or a member of a published archive alike.
 
     Returns the SavedModel and, when ``read.lean`` read it (a binary file, the accelerator
     built), one ``GraphIndex`` per meta graph: its ``graph_def`` messages then hold no nodes,
     which only the indexes give. Otherwise the whole file is parsed and the indexes are None.
     """
-    data = read_bytes(path, max_bytes)
     problem = describe_non_proto(data)
     if problem:
         raise ReadError(problem)
-    if not path.endswith(".pbtxt"):
+    if not name.endswith(".pbtxt"):
         loaded = lean.load(data)
         if loaded is not None:
             return loaded
     saved_model = messages.SavedModel()
-    if path.endswith(".pbtxt"):
+    if name.endswith(".pbtxt"):
         _parse_text(data, saved_model)
     else:  # parsed as binary whatever its first bytes look like, as TensorFlow's loader does
         try:

@@ -151,6 +151,15 @@ def step_summary(results: list[ModelResult], context: ReportContext) -> str:
                 f"| {_cell(result.path)} | {_cell(result.format or 'unknown')} | {_cell(result.profile or 'none')} "
                 f"| {per['error']} | {per['warning']} | {per['info']} |"
             )
+    declared = [r for r in results if getattr(r, "declared_task", None)]
+    if declared:  # the task the publisher's documentation declares, and the profile it chose (rules.declared)
+        lines += ["", "| Model | Declared task | Profile |", "|---|---|---|"]
+        for result in declared[:MAX_SUMMARY_FINDINGS]:
+            lines.append(
+                f"| {_cell(result.path)} | {_cell(result.declared_task or '')} | {_cell(result.profile or 'none')} |"
+            )
+        if len(declared) > MAX_SUMMARY_FINDINGS:
+            lines += ["", f"... and {len(declared) - MAX_SUMMARY_FINDINGS} more models with a declared task."]
     clean = [r.path for r in results if not r.findings]
     if clean:
         names = ", ".join(_cell(p) for p in clean[:MAX_CLEAN_NAMED])

@@ -269,7 +269,7 @@ def _check(rule: Rule, ruleset: RuleSet, facts: dict[str, Any], kind: str) -> Mo
 def _read(path: str) -> dict[str, Any] | None:
     from speclint.read import read_model  # protobuf: only when an example is shown
 
-    return read_model(path) if Path(path).is_dir() else None
+    return read_model(path) if Path(path).exists() else None  # a directory, or a published archive
 
 
 def _facts(path: str) -> dict[str, Any] | None:

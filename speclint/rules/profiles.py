@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from speclint.errors import SpeclintError
+from speclint.rules.declared import declared_profile
 from speclint.vocabulary import TF2, is_tf1
 
 PROFILE_NAMES = (
@@ -38,6 +39,9 @@ def choose(facts: dict[str, Any], requested: str) -> Choice:
         return Choice(requested, "chosen by configuration")
     if not facts["meta_graphs"]:
         return Choice(None, "auto: the model could not be read")
+    declared = declared_profile(facts)  # the publisher's task line wins over the evidence (issue 26)
+    if declared is not None:
+        return Choice(*declared)
     entries = facts["entry_points"]
     model_format = facts["format"]
     if is_tf1(model_format):

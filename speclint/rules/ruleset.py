@@ -8,6 +8,7 @@ from typing import Any
 
 from speclint.errors import SpeclintError
 from speclint.rules import profiles as profile_choice
+from speclint.rules.declared import declared_task
 from speclint.rules.engine import CompiledRule, group
 from speclint.rules.loader import load_profiles, load_rules
 from speclint.rules.model import Finding, Rule
@@ -18,7 +19,7 @@ CODE = re.compile(r"[A-Z]{2,8}[0-9]{3}")  # rule.schema.json's code pattern
 class ModelResult:
     """One model's verdict: the profile it was held to, why, and what it broke."""
 
-    __slots__ = ("execution", "findings", "format", "path", "profile", "profile_reason")
+    __slots__ = ("declared_task", "execution", "findings", "format", "path", "profile", "profile_reason")
 
     def __init__(
         self,
@@ -35,9 +36,11 @@ class ModelResult:
         self.profile_reason = profile_reason
         self.findings: list[Finding] = findings if findings is not None else []
         self.execution = execution  # device, status and throughput when --execute ran
+        self.declared_task: str | None = None  # what the publisher's documentation declares (rules.declared)
 
 
 SECURITY_PREFIX = "SL6"  # never hidden by a gate or a profile
+ALWAYS_FAMILIES = ("claims",)  # what the publisher declares and ships is judged whatever the profile (SL2xx)
 
 
 def matches(code: str, selectors: list[str]) -> bool:
@@ -101,8 +104,12 @@ class RuleSet:
         gates = [code for code, rule in sorted(self.rules.items()) if rule.gate]
         findings = [f for code in gates for f in self.compiled(code).findings(facts)]
         unreadable = not facts["meta_graphs"]
-        # Security rules run for every model, in every profile and whatever gate fired.
-        security = [c for c in sorted(self.rules) if c.startswith(SECURITY_PREFIX) and c not in gates]
+        # Security rules run for every model, in every profile and whatever gate fired; so do claims rules.
+        security = [
+            c
+            for c in sorted(self.rules)
+            if (c.startswith(SECURITY_PREFIX) or self.rules[c].family in ALWAYS_FAMILIES) and c not in gates
+        ]
         if unreadable or choice.profile is None or (findings and requested_profile == "auto"):
             reason = choice.reason if choice.profile is None or unreadable else "auto: not an image model (SL002)"
             findings += [f for code in security for f in self.compiled(code).findings(facts)]
@@ -113,6 +120,7 @@ class RuleSet:
             findings += [f for code in codes for f in self.compiled(code).findings(facts)]
             result = ModelResult(str(facts["path"]), facts["format"], choice.profile, choice.reason, findings)
         result.execution = _execution_summary(facts.get("probes"))
+        result.declared_task = declared_task(facts)
         kept = [f for f in result.findings if matches(f.code, select or ["ALL"]) and not matches(f.code, ignore or [])]
         result.findings = group(sorted(kept))
         return result

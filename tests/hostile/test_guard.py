@@ -15,12 +15,12 @@ from tests.conftest import MODELS
 MODEL = MODELS / "tf1-hub-feature-vector"
 
 
-def _hang(model_dir: str, max_bytes: int) -> dict[str, object]:
+def _hang(model_dir: str, max_bytes: int, claims: str | None = None) -> dict[str, object]:
     time.sleep(60)
     raise AssertionError("not interrupted")
 
 
-def _crash(model_dir: str, max_bytes: int) -> dict[str, object]:
+def _crash(model_dir: str, max_bytes: int, claims: str | None = None) -> dict[str, object]:
     def down(n: int) -> int:
         return down(n + 1)
 

@@ -55,13 +55,18 @@ def scan(
     graphs: list[GraphIndex],
     saved_model: Message | None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    files: Any = None,
 ) -> Json:
-    """Scan one model directory; ``saved_model`` is None when it could not be read."""
+    """Scan one model directory; ``saved_model`` is None when it could not be read.
+
+    ``files``: the model's ``read.tree.ModelTree`` when it is a published archive read in place
+    (it holds no links: the archive reader refuses them), else None and the directory is read.
+    """
     result = empty()
     state = State(result)
     parts: list[tuple[str, Any]] = [
         ("assets", lambda: scan_asset_links(state, model_dir)),
-        ("keras_metadata.pb", lambda: scan_keras_metadata(state, model_dir, max_bytes)),
+        ("keras_metadata.pb", lambda: scan_keras_metadata(state, model_dir, max_bytes, files)),
     ]
     if saved_model is not None:
         for index, meta_graph in enumerate(saved_model.meta_graphs):

@@ -23,12 +23,14 @@ LAMBDA_CLASSES = frozenset({"Lambda"})
 JSON_DEPTH = 64  # how deep a Keras layer config is searched for nested Lambda layers
 
 
-def scan_keras_metadata(state: State, model_dir: str, max_bytes: int) -> None:
+def scan_keras_metadata(state: State, model_dir: str, max_bytes: int, files: Any = None) -> None:
+    """``files``: a published archive's ``ModelTree`` to read the file from, instead of ``model_dir``."""
     path = os.path.join(model_dir, "keras_metadata.pb")
-    if not os.path.isfile(path):
+    present = os.path.isfile(path) if files is None else files.size("keras_metadata.pb") is not None
+    if not present:
         return
     try:
-        data = read_bytes(path, max_bytes)
+        data = files.read("keras_metadata.pb", max_bytes) if files is not None else read_bytes(path, max_bytes)
     except ReadError as exc:
         state.error("keras_metadata.pb", f"cannot be read, so its Keras layers were not checked: {exc}")
         return

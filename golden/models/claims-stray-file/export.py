@@ -1,0 +1,1 @@
+# how the model was exported
