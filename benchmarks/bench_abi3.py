@@ -1,0 +1,136 @@
+"""Does the stable ABI cost anything? ``_wire`` built against the limited API (the abi3 wheel)
+against the version-specific API, side by side in one run (issue 27).
+
+    python benchmarks/bench_abi3.py [--big-mb 100] [--runs 15]
+
+Builds two wheels of this checkout (``SPECLINT_LIMITED_API=1`` and ``=0``, see setup.py),
+installs each into its own directory, and runs the same speclint from each, interleaved so
+both see the same load:
+
+1., 2. the small models: ``corpus/008_*`` (``bench_scale.py`` row 2) and
+   ``golden/models/tf1-hub-feature-vector`` (``bench_static.py``): median of ``--runs``;
+3. the synthetic ``--big-mb`` MB graph of ``bench_scale.py`` (row 1): best of ``--runs // 3``
+   wall times and peak RSS of ``speclint PATH`` (after the small ones, as bench_scale does:
+   the kernel reclaiming its GBs slows every process start for a while).
+
+Needs a C compiler (it builds the extension twice); runs on CPython 3.11 or later.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from bench_scale import CORPUS  # noqa: E402
+from bench_static import SMALL, run  # noqa: E402
+
+# -P: the current directory (a checkout) is not put first on the path, so the installed copy runs
+SPECLINT = [sys.executable, "-P", "-c", "from speclint.cli import entry; entry()"]
+SOURCES = ("setup.py", "pyproject.toml", "README.md", "speclint", "schemas")  # what the wheel is built from
+VARIANTS = {"version-specific": "0", "abi3": "1"}
+
+
+def install(variant: str, limited: str, tmp: Path) -> Path:
+    """A wheel of this checkout with or without the limited API, installed (bytecode compiled) into a directory."""
+    source, wheels, target = tmp / f"source-{variant}", tmp / f"wheel-{variant}", tmp / f"site-{variant}"
+    source.mkdir()
+    for name in SOURCES:  # a copy: the checkout's build/ may hold the other variant's extension
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+        else:
+            shutil.copy2(REPO / name, source / name)
+    env = {**os.environ, "SPECLINT_LIMITED_API": limited, "SPECLINT_REQUIRE_NATIVE": "1"}
+    build = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels), "."]
+    subprocess.run(build, cwd=source, env=env, check=True)
+    (wheel,) = wheels.glob("*.whl")
+    place = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)]
+    subprocess.run(place, check=True)
+    (built,) = [path for path in (target / "speclint").glob("_wire.*") if path.suffix in (".so", ".pyd")]
+    print(f"   {variant:16s} {wheel.name}: {built.name}")
+    return target
+
+
+def env_for(site: Path) -> dict[str, str]:
+    """``site`` first on the path: it wins over an editable install of the checkout."""
+    env = {**os.environ, "PYTHONPATH": str(site), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def check_native(sites: dict[str, Path]) -> None:
+    for variant, site in sites.items():
+        version = subprocess.run([*SPECLINT, "--version"], env=env_for(site), capture_output=True, text=True)
+        if "native reader" not in version.stdout or str(site) not in _wire_path(site):
+            raise SystemExit(f"{variant}: the build under {site} is not the one that runs: {version.stdout.strip()}")
+
+
+def _wire_path(site: Path) -> str:
+    code = "import speclint._wire as w; print(w.__file__)"
+    return subprocess.run([sys.executable, "-P", "-c", code], env=env_for(site), capture_output=True, text=True).stdout
+
+
+def big_graph(sites: dict[str, Path], tmp: Path, megabytes: float, runs: int) -> None:
+    model = tmp / "big"
+    build = f"import shapes; shapes.write({str(model)!r}, shapes.big_graph({megabytes}))"
+    subprocess.run([sys.executable, "-c", build], cwd=HERE, check=True)
+    size = (model / "saved_model.pb").stat().st_size
+    results: dict[str, list[tuple[float, float]]] = {variant: [] for variant in sites}
+    for _ in range(runs):
+        for variant, site in sites.items():
+            results[variant].append(run([*SPECLINT, str(model), "--exit-zero"], env_for(site)))
+    print(f"3. big graph {size / 1e6:.0f} MB, speclint PATH, best of {runs}:")
+    for variant, times in results.items():
+        best, median, peak = min(t for t, _ in times), statistics.median(t for t, _ in times), max(m for _, m in times)
+        print(f"   {variant:16s} {best:6.3f} s (median {median:.3f}), peak RSS {peak:.0f} MB")
+    ratio = min(t for t, _ in results["abi3"]) / min(t for t, _ in results["version-specific"])
+    print(f"   abi3 / version-specific: {ratio:.3f}")
+
+
+def small_models(sites: dict[str, Path], runs: int) -> None:
+    models = [*sorted(CORPUS.glob("008_*"))[:1], SMALL]
+    for number, model in enumerate(models, start=1):
+        command = [*SPECLINT, str(model), "--exit-zero"]
+        for site in sites.values():
+            run(command, env_for(site))  # warm-up: page cache
+        times: dict[str, list[float]] = {variant: [] for variant in sites}
+        for _ in range(runs):
+            for variant, site in sites.items():
+                times[variant].append(run(command, env_for(site))[0])
+        print(f"{number}. {model.name}, speclint PATH, median of {runs}:")
+        for variant, measured in times.items():
+            print(f"   {variant:16s} {statistics.median(measured) * 1000:6.1f} ms (min {min(measured) * 1000:.1f})")
+        ratio = statistics.median(times["abi3"]) / statistics.median(times["version-specific"])
+        print(f"   abi3 / version-specific: {ratio:.3f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--big-mb", type=float, default=100.0)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    if sys.version_info < (3, 11):
+        raise SystemExit("bench_abi3: the limited API build needs CPython 3.11 or later")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"machine: {os.cpu_count()} cores, load average {load:.1f}, Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory(prefix="speclint-bench-abi3-") as name:
+        tmp = Path(name)
+        print("0. builds:")
+        sites = {variant: install(variant, limited, tmp) for variant, limited in VARIANTS.items()}
+        check_native(sites)
+        small_models(sites, args.runs)
+        big_graph(sites, tmp, args.big_mb, max(1, args.runs // 3))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
