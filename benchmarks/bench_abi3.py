@@ -94,6 +94,29 @@ def big_graph(sites: dict[str, Path], tmp: Path, megabytes: float, runs: int) ->
         print(f"   {variant:16s} {best:6.3f} s (median {median:.3f}), peak RSS {peak:.0f} MB")
     ratio = min(t for t, _ in results["abi3"]) / min(t for t, _ in results["version-specific"])
     print(f"   abi3 / version-specific: {ratio:.3f}")
+    in_process(sites, model, runs)
+
+
+READ_TIMES = (  # the reader alone, in one process: no start-up, imports or report in the figure
+    "import sys, time\n"
+    "from speclint.read import read_model\n"
+    "best = float('inf')\n"
+    "for _ in range(int(sys.argv[2])):\n"
+    "    start = time.perf_counter(); read_model(sys.argv[1]); best = min(best, time.perf_counter() - start)\n"
+    "print(best)\n"
+)
+
+
+def in_process(sites: dict[str, Path], model: Path, runs: int) -> None:
+    best: dict[str, float] = {variant: float("inf") for variant in sites}
+    for _ in range(runs):
+        for variant, site in sites.items():
+            command = [sys.executable, "-P", "-c", READ_TIMES, str(model), "3"]
+            out = subprocess.run(command, env=env_for(site), capture_output=True, text=True, check=True)
+            best[variant] = min(best[variant], float(out.stdout))
+    print(f"   read_model in-process, best of {runs} x 3:", end="")
+    print("".join(f" {variant} {seconds:.3f} s;" for variant, seconds in best.items()), end="")
+    print(f" abi3 / version-specific: {best['abi3'] / best['version-specific']:.3f}")
 
 
 def small_models(sites: dict[str, Path], runs: int) -> None:
