@@ -1,7 +1,7 @@
 """Does the stable ABI cost anything? ``_wire`` built against the limited API (the abi3 wheel)
 against the version-specific API, side by side in one run (issue 27).
 
-    python benchmarks/bench_abi3.py [--big-mb 100] [--runs 15]
+    python benchmarks/bench_abi3.py [--big-mb 100] [--runs 15] [--callgrind-mb 10] [--only small big instructions]
 
 Builds two wheels of this checkout (``SPECLINT_LIMITED_API=1`` and ``=0``, see setup.py),
 installs each into its own directory, and runs the same speclint from each, interleaved so
@@ -11,7 +11,10 @@ both see the same load:
    ``golden/models/tf1-hub-feature-vector`` (``bench_static.py``): median of ``--runs``;
 3. the synthetic ``--big-mb`` MB graph of ``bench_scale.py`` (row 1): best of ``--runs // 3``
    wall times and peak RSS of ``speclint PATH`` (after the small ones, as bench_scale does:
-   the kernel reclaiming its GBs slows every process start for a while).
+   the kernel reclaiming its GBs slows every process start for a while), and the CPU time of
+   ``read_model`` on it in-process;
+4. where valgrind is installed, the instructions executed while reading a ``--callgrind-mb`` MB
+   graph, in all and in ``_wire`` alone: a count no other load on the machine changes.
 
 Needs a C compiler (it builds the extension twice); runs on CPython 3.11 or later.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -100,23 +104,56 @@ def big_graph(sites: dict[str, Path], tmp: Path, megabytes: float, runs: int) ->
 READ_TIMES = (  # the reader alone, in one process: no start-up, imports or report in the figure
     "import sys, time\n"
     "from speclint.read import read_model\n"
+    "read_model(sys.argv[1])\n"  # warm: imports, the descriptor pool, the page cache
     "best = float('inf')\n"
     "for _ in range(int(sys.argv[2])):\n"
-    "    start = time.perf_counter(); read_model(sys.argv[1]); best = min(best, time.perf_counter() - start)\n"
+    "    start = time.process_time(); read_model(sys.argv[1]); best = min(best, time.process_time() - start)\n"
     "print(best)\n"
 )
 
 
 def in_process(sites: dict[str, Path], model: Path, runs: int) -> None:
+    """CPU seconds of ``read_model`` (process time: a busy machine delays a run, it hardly adds
+    to its CPU time), best of ``runs`` x 3 per build, the builds alternating."""
     best: dict[str, float] = {variant: float("inf") for variant in sites}
     for _ in range(runs):
         for variant, site in sites.items():
             command = [sys.executable, "-P", "-c", READ_TIMES, str(model), "3"]
             out = subprocess.run(command, env=env_for(site), capture_output=True, text=True, check=True)
             best[variant] = min(best[variant], float(out.stdout))
-    print(f"   read_model in-process, best of {runs} x 3:", end="")
+    print(f"   read_model in-process, CPU time, best of {runs} x 3:", end="")
     print("".join(f" {variant} {seconds:.3f} s;" for variant, seconds in best.items()), end="")
     print(f" abi3 / version-specific: {best['abi3'] / best['version-specific']:.3f}")
+
+
+ONCE = "import sys\nfrom speclint.read import read_model\nread_model(sys.argv[1])\n"
+
+
+def instructions(sites: dict[str, Path], tmp: Path, megabytes: float) -> None:
+    """Instructions executed (valgrind's callgrind), which no load on the machine changes: the
+    whole process reading a ``megabytes`` graph, and the part spent in ``_wire`` itself."""
+    if shutil.which("valgrind") is None or shutil.which("callgrind_annotate") is None:
+        print("4. instructions: valgrind is not installed (apt-get install valgrind): skipped")
+        return
+    model = tmp / "callgrind-model"
+    build = f"import shapes; shapes.write({str(model)!r}, shapes.big_graph({megabytes}))"
+    subprocess.run([sys.executable, "-c", build], cwd=HERE, check=True)
+    print(f"4. instructions (valgrind --tool=callgrind), read_model of a {megabytes:g} MB graph:")
+    counts: dict[str, tuple[int, int]] = {}
+    for variant, site in sites.items():
+        out = tmp / f"callgrind-{variant}.out"
+        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-P", "-c", ONCE]
+        subprocess.run([*command, str(model)], env=env_for(site), capture_output=True, check=True)
+        annotated = subprocess.run(
+            ["callgrind_annotate", "--inclusive=no", "--threshold=100", str(out)], capture_output=True, text=True
+        ).stdout
+        total = int(re.search(r"([\d,]+) \(100\.0+%\)\s+PROGRAM TOTALS", annotated)[1].replace(",", ""))  # type: ignore[index]
+        rows = (re.match(r"\s*([\d,]+) \(", line) for line in annotated.splitlines() if "/_wire." in line)
+        wire = sum(int(row[1].replace(",", "")) for row in rows if row)  # per function of the extension
+        counts[variant] = (total, wire)
+        print(f"   {variant:16s} {total / 1e6:9.1f} M in all, {wire / 1e6:8.1f} M in _wire")
+    (total_a, wire_a), (total_b, wire_b) = counts["abi3"], counts["version-specific"]
+    print(f"   abi3 / version-specific: {total_a / total_b:.4f} in all, {wire_a / wire_b:.4f} in _wire")
 
 
 def small_models(sites: dict[str, Path], runs: int) -> None:
@@ -140,6 +177,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--big-mb", type=float, default=100.0)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--callgrind-mb", type=float, default=10.0, help="graph size for the instruction count")
+    rows = ("small", "big", "instructions")
+    parser.add_argument("--only", nargs="+", choices=rows, default=list(rows))
     args = parser.parse_args()
     if sys.version_info < (3, 11):
         raise SystemExit("bench_abi3: the limited API build needs CPython 3.11 or later")
@@ -150,8 +190,12 @@ def main() -> int:
         print("0. builds:")
         sites = {variant: install(variant, limited, tmp) for variant, limited in VARIANTS.items()}
         check_native(sites)
-        small_models(sites, args.runs)
-        big_graph(sites, tmp, args.big_mb, max(1, args.runs // 3))
+        if "small" in args.only:
+            small_models(sites, args.runs)
+        if "big" in args.only:
+            big_graph(sites, tmp, args.big_mb, max(1, args.runs // 3))
+        if "instructions" in args.only:
+            instructions(sites, tmp, args.callgrind_mb)
     return 0
 
 
