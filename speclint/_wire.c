@@ -18,6 +18,25 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The stable ABI (setup.py: Py_LIMITED_API 3.11, one abi3 wheel for CPython 3.11 and later; the
+ * buffer protocol entered the limited API in 3.11) lacks the unchecked macros: their checked
+ * functions there, so the same code builds for both ABIs. Py_XSETREF is not in it either. */
+#ifdef Py_LIMITED_API
+#define PyList_GET_SIZE(list) PyList_Size(list)
+#define PyList_GET_ITEM(list, i) PyList_GetItem(list, i)
+#define PyBytes_AS_STRING(bytes) PyBytes_AsString(bytes)
+#define PyBytes_GET_SIZE(bytes) PyBytes_Size(bytes)
+#define PyUnicode_GET_LENGTH(text) PyUnicode_GetLength(text)
+#endif
+#ifndef Py_XSETREF
+#define Py_XSETREF(target, value)                                                                   \
+    do {                                                                                            \
+        PyObject *old_value = (PyObject *)(target);                                                 \
+        (target) = (value);                                                                         \
+        Py_XDECREF(old_value);                                                                      \
+    } while (0)
+#endif
+
 /* ---- wire format -------------------------------------------------------------------- */
 
 typedef struct {

@@ -129,7 +129,12 @@ def load_config(explicit: str | None, start: str = ".") -> Config:
 
 
 def _load_toml(path: str) -> dict[str, Any]:
-    import tomllib  # only when a pyproject.toml mentions speclint: start-up matters to the hook
+    import sys  # only when a pyproject.toml mentions speclint: start-up matters to the hook
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10: the tomli backport, a dependency there (pyproject.toml)
+        import tomli as tomllib
 
     data = _read(path)
     try:
