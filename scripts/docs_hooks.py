@@ -166,6 +166,12 @@ PER_PATH_KEYS: dict[str, tuple[str, str]] = {
     "profile": ("string", "the profile for the models that match"),
     "select": ("array of strings", "replaces `select` for them"),
     "ignore": ("array of strings", "added to `ignore` for them"),
+    "claims": (
+        "string",
+        "the publisher's documentation for them, kept outside the model directory: a tfhub.dev Markdown"
+        " page or a Kaggle `model-instance-metadata.json`, relative to this `pyproject.toml`"
+        " ([claims](checks.md))",
+    ),
 }
 
 
