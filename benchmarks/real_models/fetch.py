@@ -37,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cache import MANIFEST, ManifestError, Problem, default_cache, load_manifest, verify_model  # noqa: E402
+from bench_cache import MANIFEST, ManifestError, Problem, default_cache, load_manifest, verify_model  # noqa: E402
 
 
 class SourceError(Exception):
