@@ -41,9 +41,10 @@ import shutil
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "real_models"))
@@ -228,10 +229,13 @@ def run_speclint(model_dirs: dict[str, Path], extra: list[str], execute: bool) -
         return json.loads(done.stdout)
     except ValueError:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise SystemExit(f"bench_precision: error: speclint gave no JSON report (exit {done.returncode}): {tail}")
+        message = f"bench_precision: error: speclint gave no JSON report (exit {done.returncode}): {tail}"
+        raise SystemExit(message) from None
 
 
-def findings_of(report: dict[str, Any], model_dirs: dict[str, Path], stage: str) -> tuple[list[Finding], dict[str, int]]:
+def findings_of(
+    report: dict[str, Any], model_dirs: dict[str, Path], stage: str
+) -> tuple[list[Finding], dict[str, int]]:
     by_path = {str(path): model for model, path in model_dirs.items()}
     findings: list[Finding] = []
     skips: dict[str, int] = defaultdict(int)
@@ -265,23 +269,26 @@ def text_report(result: Score, stage: str, labels_path: Path) -> str:
     summary = result.summary()
     p = summary["precision"]
     r = summary["recall"]
+
+    def share(part: dict[str, Any]) -> str:
+        return f"{percent(part['precision'])} ({part['true']} true, {part['false']} false)"
+
     lines = [
         f"real-model benchmark, {stage} stage: {summary['findings']} findings "
         f"({summary['errors_and_warnings']} errors and warnings, {summary['info']} information), "
         f"{summary['unlabelled']} unlabelled, {summary['unsure']} unsure",
-        f"precision of errors+warnings: {percent(p['all']['precision'])} ({p['all']['true']} true, {p['all']['false']} false)"
+        f"precision of errors+warnings: {share(p['all'])}"
         + ("  [cascades counted as noise]" if summary["cascade_as_noise"] else ""),
-        f"  contract rules (not SL6xx):  {percent(p['contract']['precision'])} ({p['contract']['true']} true, {p['contract']['false']} false)",
-        f"  security rules (SL6xx):      {percent(p['security']['precision'])} ({p['security']['true']} true, {p['security']['false']} false)",
+        f"  contract rules (not SL6xx):  {share(p['contract'])}",
+        f"  security rules (SL6xx):      {share(p['security'])}",
         f"recall of labelled violations: {percent(r['recall'])} ({r['found']} of {r['violations']} found)",
     ]
     if result.skips:
         lines.append("execution: " + ", ".join(f"{k} x{v}" for k, v in sorted(result.skips.items())))
-    lines += ["", f"{'rule':8} {'findings':>8} {'true':>5} {'false':>5} {'unsure':>6} {'unlab.':>6} {'cascade':>7} {'viol.':>5} {'found':>5} {'missed':>6}"]
+    columns = ("findings", "true", "false", "unsure", "unlabelled", "cascade", "violations", "found", "missed")
+    lines += ["", "rule     " + " ".join(f"{c[:8]:>8}" for c in columns)]
     for code, row in result.per_rule().items():
-        lines.append(f"{code:8} {row.get('findings', 0):>8} {row.get('true', 0):>5} {row.get('false', 0):>5} "
-                     f"{row.get('unsure', 0):>6} {row.get('unlabelled', 0):>6} {row.get('cascade', 0):>7} "
-                     f"{row.get('violations', 0):>5} {row.get('found', 0):>5} {row.get('missed', 0):>6}")
+        lines.append(f"{code:8} " + " ".join(f"{row.get(c, 0):>8}" for c in columns))
     sections = (
         ("UNLABELLED (judge these and add them to " + str(labels_path) + ")",
          [j for j in result.judged if j.label is None], lambda j: j.finding.message[:240]),
@@ -334,7 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=None, help="comma-separated model ids")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--execute", action="store_true", help="run speclint --execute and score the SL7xx findings")
-    parser.add_argument("--cascade-as-noise", action="store_true", help="count TRUE findings marked cascade_of as wrong")
+    parser.add_argument("--cascade-as-noise", action="store_true",
+                        help="count TRUE findings marked cascade_of as wrong")
     args = parser.parse_args(argv)
     try:
         models = load_manifest()

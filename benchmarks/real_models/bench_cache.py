@@ -100,7 +100,8 @@ def verify_model(cache: Path, entry: dict[str, Any]) -> list[Problem]:
             continue
         digest = sha256_of(target)
         if digest != item["sha256"]:
-            problems.append(Problem(entry["id"], item["path"], "sha256", f"{digest[:12]}..., manifest says {item['sha256'][:12]}..."))
+            detail = f"{digest[:12]}..., manifest says {item['sha256'][:12]}..."
+            problems.append(Problem(entry["id"], item["path"], "sha256", detail))
     return problems
 
 

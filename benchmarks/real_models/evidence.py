@@ -28,6 +28,7 @@ model id; strings from the models are kept as data, never printed unescaped.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -41,7 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_cache import HERE, ManifestError, default_cache, load_manifest, verify_model  # noqa: E402
+from bench_cache import HERE, ManifestError, default_cache, load_manifest, verify_model
 
 DEFAULT_OUT = HERE / "evidence.json"
 MARK = "/nonexistent-speclint-evidence-mark/"
@@ -54,10 +55,8 @@ DEFAULT_HW = 224
 
 def mark(phase: str) -> None:
     """An ``openat`` of a path that cannot exist: the strace log shows where each phase starts."""
-    try:
-        open(MARK + phase, "rb").close()  # noqa: SIM115
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        open(MARK + phase, "rb").close()
 
 
 def first_line(exc: BaseException) -> str:
@@ -136,9 +135,9 @@ def v1_from_initializers(model_dir: Path, tags: list[str]) -> dict[str, Any]:
             session.run(tf.compat.v1.global_variables_initializer())
             try:
                 session.run(tf.compat.v1.tables_initializer())
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 out["tables"] = first_line(exc)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             out.update(ok=False, error=first_line(exc))
             return out
         out["ok"] = True
@@ -160,7 +159,7 @@ def v1_loader(model_dir: Path, variables_complete: bool) -> list[dict[str, Any]]
             try:
                 meta_graph = tf.compat.v1.saved_model.loader.load(session, tags, str(model_dir))
                 entry["ok"] = True
-            except Exception as exc:  # noqa: BLE001 - what the loader says is the evidence
+            except Exception as exc:
                 entry.update(ok=False, error=first_line(exc))
                 if not variables_complete:
                     entry["retry"] = v1_from_initializers(model_dir, tags)
@@ -198,7 +197,7 @@ def v1_signature(session: Any, graph: Any, signature: Any) -> dict[str, Any]:
         names = {k: graph.get_tensor_by_name(v.name) for k, v in signature.outputs.items()}
         values = session.run(names, feed_dict=feed)
         out.update(ran=True, outputs={k: summarise(v) for k, v in values.items()})
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         out.update(ran=False, error=first_line(exc))
     return out
 
@@ -222,7 +221,7 @@ def tf2_load(model_dir: Path, variables_complete: bool) -> tuple[Any, dict[str, 
     mark("tf2load")
     try:
         return tf.saved_model.load(str(model_dir)), {"ok": True, "mode": "checkpoint"}
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         info: dict[str, Any] = {"ok": False, "error": first_line(exc)}
     if variables_complete:
         return None, info
@@ -234,14 +233,14 @@ def tf2_load(model_dir: Path, variables_complete: bool) -> tuple[Any, dict[str, 
             variable.assign(tf.zeros(variable.shape, variable.dtype))
         info["retry"] = {"ok": True, "mode": "zero-variables"}
         return obj, info
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         info["retry"] = {"ok": False, "mode": "zero-variables", "error": first_line(exc)}
         return None, info
 
 
 def call_spec(obj: Any) -> dict[str, Any] | None:
     """The first argument of the root __call__'s traces, as TensorFlow restored them."""
-    call = getattr(obj, "__call__", None)
+    call = getattr(obj, "__call__", None)  # noqa: B004 - the attribute itself is wanted, not callable()
     functions = getattr(call, "concrete_functions", None)
     if not functions and getattr(obj, "structured_input_signature", None) is not None:
         functions = [obj]  # the root is itself a concrete function
@@ -261,7 +260,7 @@ def call_spec(obj: Any) -> dict[str, Any] | None:
             })
             continue
         args, kwargs = signature
-        trace = {
+        trace: dict[str, Any] = {
             "args": [describe_spec(a) for a in args],
             "kwargs": {k: describe_spec(v) for k, v in sorted(kwargs.items())},
         }
@@ -269,7 +268,7 @@ def call_spec(obj: Any) -> dict[str, Any] | None:
         if outputs is not None:
             trace["outputs"] = describe_spec(outputs)
         if hasattr(function, "_arg_keywords"):
-            trace["arg_keywords"] = list(function._arg_keywords or [])  # noqa: SLF001
+            trace["arg_keywords"] = list(function._arg_keywords or [])
             trace["positional"] = getattr(function, "_num_positional_args", None)
         traces.append(trace)
     return {"traces": traces}
@@ -301,7 +300,7 @@ def first_image_spec(spec: dict[str, Any] | None) -> dict[str, Any] | None:
 def attempt(function: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
     try:
         return {"ok": True, "result": summarise(function(*args, **kwargs))}
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return {"ok": False, "error": first_line(exc)}
 
 
@@ -311,7 +310,7 @@ def tf2_probe(obj: Any) -> dict[str, Any]:
     for name in ("variables", "trainable_variables", "regularization_losses"):
         try:
             out[name] = len(getattr(obj, name))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             out[name] = f"absent ({first_line(exc)})"
     spec = call_spec(obj)
     out["call_traces"] = spec
@@ -360,12 +359,12 @@ def range_probe(obj: Any, probe: dict[str, Any], shape: list[int | None] | None)
     gives nearly the same output for every [0, 1] image."""
     import numpy as np
 
-    channels = 3
-    function = None
+    channels: Any = 3
+    function: Any = None
     how = None
     if probe.get("call", {}).get("ok"):
         function, how = obj, "obj(images)"
-    elif probe.get("call_native_channels", {}).get("ok"):
+    elif probe.get("call_native_channels", {}).get("ok") and shape:
         function, how, channels = obj, "obj(images with the model's channel count)", shape[3]
     else:
         for key, fn in getattr(obj, "signatures", {}).items():
@@ -384,7 +383,7 @@ def range_probe(obj: Any, probe: dict[str, Any], shape: list[int | None] | None)
               "random0_255": random01 * 255.0}
     try:
         outputs = {k: first_float(function(v)) for k, v in inputs.items()}
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return {"ran": False, "how": how, "error": first_line(exc)}
     spread01 = max(float(np.max(np.abs(outputs[a] - outputs[b])))
                    for a, b in (("black", "white"), ("black", "random01"), ("white", "random01")))
@@ -405,7 +404,8 @@ def tf2_signature(function: Any) -> dict[str, Any]:
     if len(feed) != len(kwargs):
         return {"inputs": inputs, "ran": False, "skipped": "not every input is a 4-D image batch"}
     result = attempt(function, **feed)
-    return {"inputs": inputs, "ran": result["ok"], **({"outputs": result["result"]} if result["ok"] else {"error": result["error"]})}
+    outcome = {"outputs": result["result"]} if result["ok"] else {"error": result["error"]}
+    return {"inputs": inputs, "ran": result["ok"], **outcome}
 
 
 def keras_layer(model_dir: Path, shape: list[int | None] | None) -> dict[str, Any]:
@@ -414,7 +414,7 @@ def keras_layer(model_dir: Path, shape: list[int | None] | None) -> dict[str, An
         import tensorflow_hub as hub
 
         layer = hub.KerasLayer(str(model_dir))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return {"ok": False, "stage": "construct", "error": first_line(exc)}
     return {"stage": "call", **attempt(layer, image_batch(shape, "float32", channels=3))}
 
@@ -425,7 +425,7 @@ def tf_keras_load(model_dir: Path, shape: list[int | None] | None) -> dict[str, 
         import tf_keras
 
         model = tf_keras.models.load_model(str(model_dir), compile=False)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return {"ok": False, "stage": "load", "error": first_line(exc)}
     return {"stage": "call", **attempt(model, image_batch(shape, "float32", channels=3), training=False)}
 
@@ -438,7 +438,7 @@ def worker(model_dir: Path, result_file: Path, variables_complete: bool) -> None
     mark("start")
     try:
         record["v1_loader"] = v1_loader(model_dir, variables_complete)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         record["v1_loader"] = {"error": first_line(exc)}
     obj, record["tf2_load"] = tf2_load(model_dir, variables_complete)
     shape = None
@@ -447,7 +447,7 @@ def worker(model_dir: Path, result_file: Path, variables_complete: bool) -> None
             record["tf2"] = tf2_probe(obj)
             image = first_image_spec(record["tf2"].get("call_traces"))
             shape = image["shape"] if image else None
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             record["tf2"] = {"error": first_line(exc)}
     if variables_complete:
         record["hub_keras_layer"] = keras_layer(model_dir, shape)
@@ -512,7 +512,8 @@ def run_one(entry: dict[str, Any], model_dir: Path, timeout: float, use_strace: 
     with tempfile.TemporaryDirectory(prefix="speclint-evidence-") as work:
         result = Path(work) / "result.json"
         trace = Path(work) / "strace.txt"
-        command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(model_dir.resolve()), "--result", str(result)]
+        command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(model_dir.resolve()),
+                   "--result", str(result)]
         if entry.get("variables_complete"):
             command.append("--variables-complete")
         if use_strace:
@@ -521,7 +522,7 @@ def run_one(entry: dict[str, Any], model_dir: Path, timeout: float, use_strace: 
         started = time.monotonic()
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False, cwd=work)
-            status = {"exit": done.returncode}
+            status: dict[str, Any] = {"exit": done.returncode}
             if done.returncode != 0:
                 status["stderr_tail"] = done.stderr.strip().splitlines()[-3:]
         except subprocess.TimeoutExpired:
@@ -567,7 +568,8 @@ def main(argv: list[str] | None = None) -> int:
     for entry in models:
         problems = verify_model(cache, entry)
         if problems:
-            print(f"skip {entry['id']}: not in the cache as the manifest says ({problems[0].line()}); run fetch.py", file=sys.stderr)
+            print(f"skip {entry['id']}: not in the cache as the manifest says ({problems[0].line()}); "
+                  "run fetch.py", file=sys.stderr)
             failures += 1
             continue
         record = run_one(entry, cache / entry["id"], args.timeout, use_strace)

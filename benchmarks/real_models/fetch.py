@@ -37,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_cache import MANIFEST, ManifestError, Problem, default_cache, load_manifest, verify_model  # noqa: E402
+from bench_cache import MANIFEST, ManifestError, Problem, default_cache, load_manifest, verify_model
 
 
 class SourceError(Exception):
@@ -131,9 +131,11 @@ def select(models: list[dict[str, Any]], only: str | None) -> list[dict[str, Any
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cache", type=Path, default=None, help="cache directory (default: $SPECLINT_BENCH_CACHE or ~/.cache/speclint/real-models)")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="cache directory (default: $SPECLINT_BENCH_CACHE or ~/.cache/speclint/real-models)")
     parser.add_argument("--manifest", type=Path, default=MANIFEST)
-    parser.add_argument("--from-mirror", type=Path, default=None, metavar="DIR", help="read repositories from local git directories under DIR instead of the network")
+    parser.add_argument("--from-mirror", type=Path, default=None, metavar="DIR",
+                        help="read repositories from local git directories under DIR instead of the network")
     parser.add_argument("--only", default=None, help="comma-separated model ids")
     parser.add_argument("--check", action="store_true", help="verify the cache only; fetch nothing")
     args = parser.parse_args(argv)
