@@ -286,7 +286,8 @@ def text_report(result: Score, stage: str, labels_path: Path) -> str:
     if result.skips:
         lines.append("execution: " + ", ".join(f"{k} x{v}" for k, v in sorted(result.skips.items())))
     columns = ("findings", "true", "false", "unsure", "unlabelled", "cascade", "violations", "found", "missed")
-    lines += ["", "rule     " + " ".join(f"{c[:8]:>8}" for c in columns)]
+    headers = ("findings", "true", "false", "unsure", "unlabel.", "cascade", "violat.", "found", "missed")
+    lines += ["", "rule     " + " ".join(f"{h:>8}" for h in headers)]
     for code, row in result.per_rule().items():
         lines.append(f"{code:8} " + " ".join(f"{row.get(c, 0):>8}" for c in columns))
     sections = (

@@ -62,7 +62,14 @@ def mark(phase: str) -> None:
 def first_line(exc: BaseException) -> str:
     """The exception's type and its first informative lines (Keras puts the cause further down)."""
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-    return f"{type(exc).__name__}: {' | '.join(lines[:4])[:500]}"
+    return shorten(f"{type(exc).__name__}: {' | '.join(lines[:4])}")
+
+
+def shorten(text: str) -> str:
+    """Messages without the numbers of the arrays TensorFlow prints into them."""
+    text = re.sub(r"(Received args:|numpy=).*?(?=(and kwargs|Keyword arguments|$))", r"\1 ... ", text)
+    text = re.sub(r"array\(\[.*", "array(...)", text)
+    return text[:500]
 
 
 def summarise(value: Any) -> Any:
@@ -330,6 +337,10 @@ def tf2_probe(obj: Any) -> dict[str, Any]:
             positional = trace.get("positional") or 0
             if positional > 1 and not out["call"]["ok"]:
                 out[f"call_{positional}_images"] = attempt(obj, *([rgb] * positional))
+            specs = trace.get("kwargs") or {}
+            if specs and not out["call"]["ok"] and all(isinstance(v, dict) and v.get("shape") for v in specs.values()):
+                feed = {k: image_batch(v["shape"], v.get("tensor", "float32")) for k, v in specs.items()}
+                out["call_kwargs_from_trace"] = {"keywords": sorted(specs), **attempt(obj, **feed)}
             keywords = trace.get("arg_keywords") or []
             if keywords and not out["call"]["ok"]:
                 out["call_by_keywords"] = {"keywords": keywords,
