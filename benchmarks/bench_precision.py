@@ -298,14 +298,17 @@ def text_report(result: Score, stage: str, labels_path: Path) -> str:
     )
     for title, items, why in sections:
         lines += ["", f"{title}: {len(items)}"]
-        for item in items:
+        for item in sorted(items, key=lambda j: (j.label.category if j.label else "", j.finding.model)):
             f = item.finding
-            lines.append(f"  {f.model} {f.code} {f.severity} @ {f.where}")
+            cause = f" [{item.label.category}]" if item.label and item.label.category else ""
+            lines.append(f"  {f.model} {f.code} {f.severity} @ {f.where}{cause}")
             lines.append(f"      {why(item)}")
-    missed = [label for label, hit in result.violations if not hit]
+    missed = sorted((label for label, hit in result.violations if not hit), key=lambda x: (x.category, x.model))
     lines += ["", f"MISSED violations: {len(missed)}"]
     for label in missed:
-        lines.append(f"  {label.model} {label.code or '(no rule yet)'}" + (f" @ {label.where}" if label.where else ""))
+        cause = f" [{label.category}]" if label.category else ""
+        lines.append(f"  {label.model} {label.code or '(no rule yet)'}" + (f" @ {label.where}" if label.where else "")
+                     + cause)
         lines.append(f"      {label.reason}")
     return "\n".join(lines)
 
@@ -315,15 +318,15 @@ def json_report(result: Score, stage: str) -> dict[str, Any]:
         f = j.finding
         return {"model": f.model, "code": f.code, "severity": f.severity, "where": f.where,
                 "verdict": j.verdict, "cascade_of": j.label.cascade_of if j.label else None,
-                "reason": j.label.reason if j.label else None}
+                "category": j.label.category if j.label else None, "reason": j.label.reason if j.label else None}
     return {
         "stage": stage,
         **result.summary(),
         "per_rule": result.per_rule(),
         "execution": result.skips,
         "findings_judged": [finding(j) for j in result.judged],
-        "missed": [{"model": label.model, "code": label.code, "where": label.where, "reason": label.reason}
-                   for label, hit in result.violations if not hit],
+        "missed": [{"model": label.model, "code": label.code, "where": label.where, "category": label.category,
+                    "reason": label.reason} for label, hit in result.violations if not hit],
     }
 
 

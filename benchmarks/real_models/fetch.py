@@ -11,7 +11,8 @@ there with every sha256 right is left alone, so the script can be re-run as the 
 
 With a network, each repository is fetched with git at the manifest's commit, shallow and
 without blobs (``--filter=blob:none``); only the files the manifest names are then read, so a
-repository of gigabytes costs a few megabytes. ``--from-mirror DIR`` reads the same files from
+repository of gigabytes costs a few megabytes. ``$SPECLINT_BENCH_GIT_BASE`` replaces
+``https://github.com/`` (a mirror, or a local server in a test). ``--from-mirror DIR`` reads the same files from
 local git directories instead (``DIR/owner+name/repo[/.git]``, ``DIR/owner+name[.git]`` or
 ``DIR/owner/name[.git]``), such as the snapshots the ``fetch`` tool leaves in ``/work/.mirror``.
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -38,6 +40,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_cache import MANIFEST, ManifestError, Problem, default_cache, load_manifest, verify_model
+
+GIT_BASE_ENV = "SPECLINT_BENCH_GIT_BASE"  # where repositories are fetched from; a mirror or a test server
 
 
 class SourceError(Exception):
@@ -60,7 +64,7 @@ def network_git_dir(work: Path, repository: str, commit: str) -> Path:
     git_dir = work / (repository.replace("/", "+") + ".git")
     if (git_dir / "objects").is_dir():
         return git_dir
-    url = f"https://github.com/{repository}.git"
+    url = f"{os.environ.get(GIT_BASE_ENV, 'https://github.com/')}{repository}.git"
     steps = [
         ["git", "init", "--quiet", "--bare", str(git_dir)],
         ["git", "--git-dir", str(git_dir), "remote", "add", "origin", url],
