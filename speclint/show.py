@@ -12,26 +12,28 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, display_path, print_error
+from speclint.errors import display_path, print_error
 from speclint.rules.wording import show as show_value
 from speclint.safe_text import escape, escape_path, no_workflow_commands
 from speclint.vocabulary import Json, format_shape
 
 
 def run_show(args: argparse.Namespace) -> int:
-    """Print every model's facts; exit 0 when all were read, 1 when some were not, 2 when none."""
+    """Print every model's facts; exit 0 when all were read, 1 when some file was not, 2 when no
+    model was (or a PATH was wrong)."""
     # The reader (protobuf) only here: rule docs import this module's renderers without reading.
-    from speclint.discover import Exclusion, anchor, discover
-    from speclint.read.guard import DEFAULT_READ_SECONDS, read_model_guarded
-    from speclint.read.loading import DEFAULT_MAX_BYTES
+    from speclint.pipeline import Pipeline, why_unread
+    from speclint.settings import Overrides
 
-    found = discover(
-        args.paths,
-        Exclusion(anchor(args.exclude, ".") if args.exclude else None, anchor(args.extend_exclude or [], ".")),
+    overrides = Overrides(
+        max_file_size=args.max_file_size,
+        read_timeout=args.read_timeout,
+        exclude=args.exclude,
+        extend_exclude=args.extend_exclude,
     )
-    max_bytes, seconds = args.max_file_size or DEFAULT_MAX_BYTES, args.read_timeout or DEFAULT_READ_SECONDS
-    documents = [read_model_guarded(model, max_bytes, seconds) for model in found.models]
-    problems = list(found.errors)
+    pipeline = Pipeline.prepare(overrides, args.paths, checking=False)  # [tool.speclint] excludes apply
+    documents = list(pipeline.facts())
+    problems = list(pipeline.discovery.errors)
     for facts in documents:
         for error in facts["errors"]:
             problems.append(f"{display_path(str(facts['path']))}/{error['file']}: {error['message']}")
@@ -41,9 +43,9 @@ def run_show(args: argparse.Namespace) -> int:
         sys.stdout.write("\n".join(render(facts) for facts in documents))
     for problem in problems:
         print_error(problem)
-    if not any(facts["meta_graphs"] for facts in documents):
-        return EXIT_ERROR
-    return EXIT_FINDINGS if problems else EXIT_CLEAN
+    for facts in documents:  # a file that could not be read counts as a finding of show's
+        pipeline.tally.add(str(facts["path"]), why_unread(facts), ["error"] if facts["errors"] else [])
+    return pipeline.exit_code()
 
 
 def render(facts: Json) -> str:

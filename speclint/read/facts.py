@@ -12,9 +12,10 @@ from typing import Any
 
 from google.protobuf import message as pb_message
 
+import speclint.read.contract as contract
+import speclint.read.security as security
 from speclint.errors import display_path
 from speclint.proto import messages
-from speclint.read import contract, security
 from speclint.read.files import inventory
 from speclint.read.graph import GraphIndex
 from speclint.read.hub import expected_image_size, read_module_def

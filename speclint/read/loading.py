@@ -11,8 +11,8 @@ import os
 
 from google.protobuf import message as pb_message
 
+import speclint.read.lean as lean
 from speclint.proto import messages
-from speclint.read import lean
 from speclint.read.graph import GraphIndex
 from speclint.safe_io import DEFAULT_MAX_BYTES, PROTOBUF_LIMIT, ReadError, read_regular
 

@@ -47,7 +47,7 @@ def test_json_report() -> None:
     (model,) = report["models"]
     assert (model["old_format"], model["new_format"], model["status"]) == ("tf1-hub", "tf2", "compared")
     assert [f["code"] for f in model["findings"]] == ["SC102"]
-    assert report["summary"] == {"breaking": 0, "warning": 1, "info": 0}
+    assert report["summary"] == {"breaking": 0, "warning": 1, "info": 0, "unreadable": 0}
 
 
 def test_github_annotations_point_at_the_new_model() -> None:
