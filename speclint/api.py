@@ -227,6 +227,11 @@ def _prepare(paths: PathLike | Iterable[PathLike], given: dict[str, Any]) -> Pip
         words=API_WORDS,
     )
     pipeline = Pipeline.prepare(overrides, path_list)
+    if pipeline.settings.notes:  # a value capped (jobs above the CPU count): said, as the CLI says it
+        import warnings
+
+        for note in pipeline.settings.notes:
+            warnings.warn(note, RuntimeWarning, stacklevel=3)
     if pipeline.discovery.errors:
         raise SpeclintError(pipeline.discovery.errors[0])
     return pipeline

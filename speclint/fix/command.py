@@ -1,7 +1,8 @@
 """``speclint fix IN OUT``: plan from IN's lint, write OUT, prove it, or remove OUT and say why.
 
-Exit codes: 0 fixed and proven, or nothing to fix because IN conforms; 1 findings fix cannot
-resolve, or the proof (or writing) failed; 2 usage or read errors (through ``SpeclintError``,
+Exit codes: 0 fixed and proven and plain ``speclint OUT`` passes, or nothing to fix because IN
+conforms; 1 findings fix cannot resolve (OUT, when written, is kept: its fixes are proven), or
+the proof (or writing) failed (OUT removed); 2 usage or read errors (through ``SpeclintError``,
 as everywhere in speclint). IN is read and checked, and OUT proven, through ``speclint.pipeline``.
 """
 
@@ -78,6 +79,12 @@ def run_fix(args: argparse.Namespace) -> int:
         for failure in proof.failures:
             _say(f"  proof FAILED {failure}")
         _say(f"proof failed: {display_path(args.out)} removed")
+        return EXIT_FINDINGS
+    if proof.remaining:  # OUT is better and proven, but not conforming: the exit code says so
+        _say(
+            f"wrote {display_path(args.out)}: {len(plan.fixes)} fix(es) applied and proven; "
+            f"`speclint OUT` still fails on what fix cannot resolve ({', '.join(proof.remaining)})"
+        )
         return EXIT_FINDINGS
     _say(f"wrote {display_path(args.out)}: {len(plan.fixes)} fix(es) applied and proven")
     return EXIT_CLEAN

@@ -37,6 +37,7 @@ class Proof:
     failures: list[str] = field(default_factory=list)
     allowed: set[str] = field(default_factory=set)  # codes OUT may keep: IN had them, fix did not claim them
     out_facts: dict[str, Any] = field(default_factory=dict)
+    remaining: list[str] = field(default_factory=list)  # what plain `speclint OUT` still fails on (IN's)
 
     def fail(self, text: str) -> None:
         self.ok = False
@@ -151,10 +152,17 @@ def judge_plain(proof: Proof, plain: Plain, plan: Plan) -> None:
     bad = [f for f in plain.failing if f.code not in proof.allowed and _excuse(f, proof.out_facts, plan) is None]
     for finding in bad:
         proof.fail(f"plain `speclint OUT` ({shown}) {finding.code} {finding.severity}: {finding.message}")
-    if not bad:
-        kept = sorted({f.code for f in plain.failing})
-        still = f" (still there, as in IN: {', '.join(kept)})" if kept else ""
-        proof.lines.append(f"plain: `speclint OUT` passes with profile {shown}{still}")
+    if bad:
+        return
+    if plain.exit_code == 0:
+        proof.lines.append(f"plain: `speclint OUT` passes with profile {shown}")
+        return
+    kept = sorted({f"{f.code} {f.severity}" for f in plain.failing})
+    proof.remaining = kept
+    proof.lines.append(
+        f"plain: `speclint OUT` exits {plain.exit_code} with profile {shown}: {', '.join(kept)} "
+        "(IN's own, which fix cannot resolve)"
+    )
 
 
 def proof_images(shape: tuple[int | None, ...], plan: Plan) -> np.ndarray:

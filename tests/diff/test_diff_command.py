@@ -113,6 +113,18 @@ def test_an_unreadable_version_exits_2_naming_the_file(tmp_path: Path) -> None:
     assert line.startswith(f"speclint: error: {broken}/saved_model.pb: cannot read: ")
     assert "Traceback" not in completed.stderr
     assert "(unreadable)" in completed.stdout
+    assert "No changes for consumers" not in completed.stdout  # nothing was compared
+    assert completed.stdout.rstrip().endswith(
+        f"No changes found, but 1 of 1 model could not be compared (unreadable): {broken}."
+    )
+    report = json.loads(speclint("diff", str(PAIRS_DIR / "compatible" / "old"), str(broken), "--format", "json").stdout)
+    assert report["summary"]["unreadable"] == 1 and "cannot read" not in report["models"][0]["read_error"]
+    assert report["models"][0]["read_error"].startswith(f"{broken}: saved_model.pb: not a valid SavedModel")
+    sarif = json.loads(speclint("diff", str(PAIRS_DIR / "compatible" / "old"), str(broken), "--format", "sarif").stdout)
+    assert (
+        "could not be compared"
+        in sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+    )
 
 
 def test_stderr_escapes_a_hostile_model_path(tmp_path: Path) -> None:
