@@ -120,9 +120,7 @@ def _refuse_format_conflicts(args: argparse.Namespace, format: str, config_sourc
     if format not in FORMATS:
         where = f"{config_source}: [tool.speclint] format" if config_source else "format"
         raise SpeclintError(f"{where} must be one of {', '.join(FORMATS)}, not {format!r}")
-    from speclint.report.statistics import FORMATS as STATISTICS_FORMATS
-
-    if args.statistics and format not in STATISTICS_FORMATS:
+    if args.statistics and format not in _statistics_formats():
         raise SpeclintError(
             f"--statistics has a text and a json form, not {format} (add --format text or --format json)"
         )
@@ -132,6 +130,12 @@ def _refuse_format_conflicts(args: argparse.Namespace, format: str, config_sourc
         for name, value in (("--baseline", args.baseline), ("--write-baseline", args.write_baseline)):
             if value:
                 raise SpeclintError(f"{name} does not work with --format jsonl (a streamed report is never revisited)")
+
+
+def _statistics_formats() -> tuple[str, ...]:
+    from speclint.report.statistics import FORMATS  # only when --statistics is asked for
+
+    return FORMATS
 
 
 def _same_file(one: str, other: str) -> bool:
