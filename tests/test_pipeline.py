@@ -112,13 +112,20 @@ def test_a_reader_crash_is_that_model_s_finding(
     assert code == (2 if entry == "diff" else 1)
 
 
-def test_fix_reads_in_under_the_time_limit(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("slow-in", "reading took longer than the time limit of 0.5 s"),
+        ("crash-in", "speclint could not read it: internal error RuntimeError: injected reader bug"),
+    ],
+)
+def test_fix_reads_in_under_the_guard(
+    name: str, why: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     faulty_reader(monkeypatch)
-    (slow,) = models(tmp_path, "slow-in", source=BAD)
-    code, _, err = cli_run(capsys, "fix", str(slow), str(tmp_path / "out"), "--dry-run", "--read-timeout", "0.5")
-    assert code == 2 and "cannot read the model: reading took longer than the time limit of 0.5 s" in err
+    (source,) = models(tmp_path, name, source=BAD)
+    code, out, err = cli_run(capsys, "fix", str(source), str(tmp_path / "out"), "--dry-run", "--read-timeout", "0.5")
+    assert code == 2 and f"cannot read the model: {why}" in err and "Traceback" not in out + err
     assert not (tmp_path / "out").exists()
 
 
