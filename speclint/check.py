@@ -60,11 +60,10 @@ def run_check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     if settings.format == "jsonl":
         return _run_streamed(args, pipeline)
-    from speclint import progress
+    from speclint.progress import Progress, wanted
 
     checked: list[Checked] = []
-    wanted = progress.wanted(args.no_progress, len(pipeline.models), args.execute)
-    with progress.Progress(wanted) as bar:
+    with Progress(wanted(args.no_progress, len(pipeline.models), args.execute)) as bar:
         advance = bar.stage("reading", len(pipeline.models))
         options = execute_options_from(args, bar.on_execute(len(pipeline.models))) if args.execute else None
         stream = pipeline.results(

@@ -13,30 +13,18 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any, NamedTuple
+from typing import Any
 
-from speclint.diff.changes import ChangeEngine, ChangeFinding, change_rank
+from speclint.diff.changes import ChangeEngine, change_rank
 from speclint.diff.deltas import compare, delta, lint_regressions
 from speclint.diff.options import ChangeSelection, lint_overrides
+from speclint.diff.report import DiffResult
 from speclint.diff.sources import Pair, git_pairs, path_pairs
 from speclint.diff.view import contract_view
 from speclint.errors import EXIT_ERROR, SpeclintError, print_error
 from speclint.pipeline import Pipeline, Tally, why_unread
 from speclint.read.guard import TimeLimit, crash_message, deadline, time_limit_message
 from speclint.version import __version__
-
-
-class DiffResult(NamedTuple):
-    """One model's verdict: both sides as shown to the user, and the changes between them."""
-
-    path: str
-    old: str | None
-    new: str | None
-    old_format: str | None
-    new_format: str | None
-    status: str  # compared | added | removed | unreadable
-    findings: list[ChangeFinding]
-    unread: str | None = None  # why a version could not be read (status unreadable)
 
 
 def run_diff(args: argparse.Namespace) -> int:

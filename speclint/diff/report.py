@@ -11,17 +11,28 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
-from speclint.diff.changes import CHANGE_SEVERITIES, ChangeRule, safe
+from speclint.diff.changes import CHANGE_SEVERITIES, ChangeFinding, ChangeRule, safe
 from speclint.report.github import annotation_text, escape_data, escape_property, model_file
 from speclint.report.sarif import artifact_uri, location
 from speclint.report.text import finding_lines
 from speclint.safe_text import no_workflow_commands
 from speclint.version import __version__
 
-if TYPE_CHECKING:
-    from speclint.diff.command import DiffResult
+
+class DiffResult(NamedTuple):
+    """One model's verdict: both sides as shown to the user, and the changes between them."""
+
+    path: str
+    old: str | None
+    new: str | None
+    old_format: str | None
+    new_format: str | None
+    status: str  # compared | added | removed | unreadable
+    findings: list[ChangeFinding]
+    unread: str | None = None  # why a version could not be read (status unreadable)
+
 
 ORDER = tuple(reversed(CHANGE_SEVERITIES))  # breaking, warning, info
 GITHUB_LEVELS = {"breaking": "error", "warning": "warning", "info": "notice"}
