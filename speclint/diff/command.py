@@ -24,6 +24,7 @@ from speclint.diff.view import contract_view
 from speclint.errors import EXIT_ERROR, SpeclintError, print_error
 from speclint.pipeline import Pipeline, Tally, why_unread
 from speclint.read.guard import TimeLimit, crash_message, deadline, time_limit_message
+from speclint.settings import default_format
 from speclint.version import __version__
 
 
@@ -33,9 +34,7 @@ def run_diff(args: argparse.Namespace) -> int:
     pipeline = Pipeline.prepare(lint_overrides(args))  # a bad config or code is exit 2 before reading anything
     engine = ChangeEngine()
     selection = ChangeSelection(args.select, args.ignore, list(engine.rules))
-    model_format = args.format or pipeline.settings.format
-    if model_format not in ("text", "json", "github", "sarif"):
-        model_format = "text"  # [tool.speclint] format may name one only check has (jsonl, html)
+    model_format = args.format or default_format()  # [tool.speclint] format is check's, as its fail-level
     if args.base:
         pairs, errors = git_pairs(args.base, args.paths, pipeline)
     else:
