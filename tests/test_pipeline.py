@@ -308,7 +308,7 @@ def test_ctrl_c_exits_130_after_writing_what_is_done(tmp_path: Path, jobs: str) 
     need(os.path.isdir("/proc"), "/proc lists the processes left behind")
     for index in range(30):
         shutil.copytree(GOOD, tmp_path / "tree" / f"m{index:02d}")
-    shapes.write(str(tmp_path / "tree" / "zz-slow"), shapes.many_functions(150_000))
+    shapes.write(str(tmp_path / "tree" / "zz-slow"), shapes.many_functions(100_000))
     out = tmp_path / "out.jsonl"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
