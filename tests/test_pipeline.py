@@ -139,7 +139,7 @@ def test_the_limit_covers_the_rules_and_the_rendering(
     real_check, real_render = RuleSet.check, text.render
 
     def slow_check(self: RuleSet, facts: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        if "slow-rules" in str(facts["path"]):
+        if "slow-rules" in str(facts["path"]) and facts["meta_graphs"]:  # not the facts of the cut-off model
             time.sleep(60)
         return real_check(self, facts, *args, **kwargs)
 
