@@ -91,8 +91,7 @@ class Label:
 
     @property
     def counts_for_recall(self) -> bool:
-        return (self.recall and self.verdict in ("TRUE", "MISSING") and not self.cascade_of
-                and self.severity != "info")
+        return self.recall and self.verdict in ("TRUE", "MISSING") and not self.cascade_of and self.severity != "info"
 
 
 @dataclass
@@ -143,8 +142,11 @@ class Score:
                 "security": self._precision(lambda code: code.startswith("SL6")),
             },
             "cascade_as_noise": self.cascade_as_noise,
-            "recall": {"violations": len(self.violations), "found": found,
-                       "recall": ratio(found, len(self.violations))},
+            "recall": {
+                "violations": len(self.violations),
+                "found": found,
+                "recall": ratio(found, len(self.violations)),
+            },
         }
 
     def per_rule(self) -> dict[str, dict[str, int]]:
@@ -180,34 +182,50 @@ def parse_labels(document: dict[str, Any], stage: str = "static") -> list[Label]
             raise ValueError(f"label {number}: a {verdict} label needs a rule 'code'")
         if raw.get("stage", "static") != stage:
             continue
-        labels.append(Label(model=raw["model"], code=raw.get("code"), verdict=verdict, where=raw.get("where"),
-                            stage=raw.get("stage", "static"), severity=raw.get("severity"),
-                            cascade_of=raw.get("cascade_of"), reason=raw.get("reason", ""),
-                            category=raw.get("category", ""), recall=raw.get("recall", True) is not False))
+        labels.append(
+            Label(
+                model=raw["model"],
+                code=raw.get("code"),
+                verdict=verdict,
+                where=raw.get("where"),
+                stage=raw.get("stage", "static"),
+                severity=raw.get("severity"),
+                cascade_of=raw.get("cascade_of"),
+                reason=raw.get("reason", ""),
+                category=raw.get("category", ""),
+                recall=raw.get("recall", True) is not False,
+            )
+        )
     return labels
 
 
 def match(finding: Finding, labels: Iterable[Label]) -> Label | None:
     """The most specific label of the finding's model and code whose ``where`` it holds."""
     text = finding.text()
-    candidates = [label for label in labels
-                  if label.model == finding.model and label.code == finding.code
-                  and (not label.where or label.where in text)]
+    candidates = [
+        label
+        for label in labels
+        if label.model == finding.model and label.code == finding.code and (not label.where or label.where in text)
+    ]
     if not candidates:
         return None
     return max(candidates, key=lambda label: len(label.where or ""))
 
 
-def score(findings: list[Finding], labels: list[Label], models: Iterable[str] | None = None,
-          cascade_as_noise: bool = False) -> Score:
+def score(
+    findings: list[Finding], labels: list[Label], models: Iterable[str] | None = None, cascade_as_noise: bool = False
+) -> Score:
     """Judge every finding and decide, for every labelled violation, whether it was found.
 
     ``models`` limits the violations to models that were run (all labelled ones by default)."""
     judged = [Judged(finding, match(finding, labels)) for finding in findings]
     hits = {id(item.label) for item in judged if item.label is not None}
     scope = set(models) if models is not None else None
-    violations = [(label, id(label) in hits) for label in labels
-                  if label.counts_for_recall and (scope is None or label.model in scope)]
+    violations = [
+        (label, id(label) in hits)
+        for label in labels
+        if label.counts_for_recall and (scope is None or label.model in scope)
+    ]
     return Score(judged, violations, cascade_as_noise)
 
 
@@ -252,9 +270,16 @@ def findings_of(
             code = raw.get("code", "")
             if (stage == "execute") != code.startswith("SL7"):
                 continue
-            findings.append(Finding(model=model, code=code, severity=raw.get("severity", ""),
-                                    where=raw.get("where", ""), message=raw.get("message", ""),
-                                    locations=tuple(loc.get("where", "") for loc in raw.get("locations", []))))
+            findings.append(
+                Finding(
+                    model=model,
+                    code=code,
+                    severity=raw.get("severity", ""),
+                    where=raw.get("where", ""),
+                    message=raw.get("message", ""),
+                    locations=tuple(loc.get("where", "") for loc in raw.get("locations", [])),
+                )
+            )
     return findings, dict(skips)
 
 
@@ -291,8 +316,11 @@ def text_report(result: Score, stage: str, labels_path: Path) -> str:
     for code, row in result.per_rule().items():
         lines.append(f"{code:8} " + " ".join(f"{row.get(c, 0):>8}" for c in columns))
     sections = (
-        ("UNLABELLED (judge these and add them to " + str(labels_path) + ")",
-         [j for j in result.judged if j.label is None], lambda j: j.finding.message[:240]),
+        (
+            "UNLABELLED (judge these and add them to " + str(labels_path) + ")",
+            [j for j in result.judged if j.label is None],
+            lambda j: j.finding.message[:240],
+        ),
         ("FALSE", [j for j in result.judged if j.verdict == "FALSE"], lambda j: j.label.reason if j.label else ""),
         ("UNSURE", [j for j in result.judged if j.verdict == "UNSURE"], lambda j: j.label.reason if j.label else ""),
     )
@@ -307,8 +335,9 @@ def text_report(result: Score, stage: str, labels_path: Path) -> str:
     lines += ["", f"MISSED violations: {len(missed)}"]
     for label in missed:
         cause = f" [{label.category}]" if label.category else ""
-        lines.append(f"  {label.model} {label.code or '(no rule yet)'}" + (f" @ {label.where}" if label.where else "")
-                     + cause)
+        lines.append(
+            f"  {label.model} {label.code or '(no rule yet)'}" + (f" @ {label.where}" if label.where else "") + cause
+        )
         lines.append(f"      {label.reason}")
     return "\n".join(lines)
 
@@ -316,17 +345,34 @@ def text_report(result: Score, stage: str, labels_path: Path) -> str:
 def json_report(result: Score, stage: str) -> dict[str, Any]:
     def finding(j: Judged) -> dict[str, Any]:
         f = j.finding
-        return {"model": f.model, "code": f.code, "severity": f.severity, "where": f.where,
-                "verdict": j.verdict, "cascade_of": j.label.cascade_of if j.label else None,
-                "category": j.label.category if j.label else None, "reason": j.label.reason if j.label else None}
+        return {
+            "model": f.model,
+            "code": f.code,
+            "severity": f.severity,
+            "where": f.where,
+            "verdict": j.verdict,
+            "cascade_of": j.label.cascade_of if j.label else None,
+            "category": j.label.category if j.label else None,
+            "reason": j.label.reason if j.label else None,
+        }
+
     return {
         "stage": stage,
         **result.summary(),
         "per_rule": result.per_rule(),
         "execution": result.skips,
         "findings_judged": [finding(j) for j in result.judged],
-        "missed": [{"model": label.model, "code": label.code, "where": label.where, "category": label.category,
-                    "reason": label.reason} for label, hit in result.violations if not hit],
+        "missed": [
+            {
+                "model": label.model,
+                "code": label.code,
+                "where": label.where,
+                "category": label.category,
+                "reason": label.reason,
+            }
+            for label, hit in result.violations
+            if not hit
+        ],
     }
 
 
@@ -338,20 +384,22 @@ def main(argv: list[str] | None = None) -> int:
     extra: list[str] = []
     if "--" in argv:
         cut = argv.index("--")
-        argv, extra = argv[:cut], argv[cut + 1:]
+        argv, extra = argv[:cut], argv[cut + 1 :]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--only", default=None, help="comma-separated model ids")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--execute", action="store_true", help="run speclint --execute and score the SL7xx findings")
-    parser.add_argument("--cascade-as-noise", action="store_true",
-                        help="count TRUE findings marked cascade_of as wrong")
+    parser.add_argument(
+        "--cascade-as-noise", action="store_true", help="count TRUE findings marked cascade_of as wrong"
+    )
     args = parser.parse_args(argv)
     try:
         models = load_manifest()
-        labels = parse_labels(json.loads(args.labels.read_text(encoding="utf-8")),
-                              stage="execute" if args.execute else "static")
+        labels = parse_labels(
+            json.loads(args.labels.read_text(encoding="utf-8")), stage="execute" if args.execute else "static"
+        )
     except (ManifestError, OSError, ValueError) as exc:
         print(f"bench_precision: error: {exc}", file=sys.stderr)
         return 2
@@ -364,15 +412,21 @@ def main(argv: list[str] | None = None) -> int:
         models = [m for m in models if m["id"] in wanted]
     cache = (args.cache or default_cache()).expanduser()
     if not cache.is_dir():
-        print(f"bench_precision: error: no benchmark cache at {cache}; fill it with "
-              f"python benchmarks/real_models/fetch.py (or set SPECLINT_BENCH_CACHE)", file=sys.stderr)
+        print(
+            f"bench_precision: error: no benchmark cache at {cache}; fill it with "
+            f"python benchmarks/real_models/fetch.py (or set SPECLINT_BENCH_CACHE)",
+            file=sys.stderr,
+        )
         return 2
     problems = [p for entry in models for p in verify_model(cache, entry)]
     if problems:
         for problem in problems:
             print(f"bench_precision: error: {problem.line()}", file=sys.stderr)
-        print(f"bench_precision: error: {len(problems)} file(s) missing or different in {cache}; "
-              f"run python benchmarks/real_models/fetch.py", file=sys.stderr)
+        print(
+            f"bench_precision: error: {len(problems)} file(s) missing or different in {cache}; "
+            f"run python benchmarks/real_models/fetch.py",
+            file=sys.stderr,
+        )
         return 2
     model_dirs = {entry["id"]: (cache / entry["id"]).resolve() for entry in models}
     stage = "execute" if args.execute else "static"

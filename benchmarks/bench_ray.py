@@ -154,22 +154,22 @@ def simulate(count: int, model: str, ship_limit_mb: float) -> dict[str, Any]:
     """``count`` models through ``Run.results`` on a 2-CPU local Ray cluster; driver RSS on the way."""
     import ray
 
-    from speclint.api import Run
-    from speclint.config import Config
     from speclint.execute import ExecuteOptions
     from speclint.execute.executors import make_executor
-    from speclint.rules.ruleset import RuleSet
+    from speclint.pipeline import Pipeline
+    from speclint.settings import Overrides
 
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        run = Run(Config(), RuleSet(), [model] * count, [])
+        pipeline = Pipeline.prepare(Overrides(use_config=False, jobs=1))
         samples: list[dict[str, Any]] = [{"done": 0, **memory_mb()}]
         statuses: dict[str, int] = {}
         start = time.perf_counter()
         step = max(1, count // 10)
         executor = make_executor("ray", ship_limit_mb=ship_limit_mb)
-        stream = run.results(execute=True, executor=executor, execute_options=ExecuteOptions())
-        for done, result in enumerate(stream, 1):
+        stream = pipeline.results(execute=True, executor=executor, options=ExecuteOptions(), models=[model] * count)
+        for done, checked in enumerate(stream, 1):
+            result = checked.result
             status = str((result.execution or {}).get("status"))
             statuses[status] = statuses.get(status, 0) + 1
             if done % step == 0:

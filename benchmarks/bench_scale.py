@@ -1,6 +1,7 @@
 """Big graphs, hostile shapes and big trees (issues 13 and 10): every target as a ratio, one run.
 
     python benchmarks/bench_scale.py [--big-mb 100] [--huge-mb 256] [--models 500] [--runs 9] [--base 500]
+                                     [--functions 200000] [--shapes NAME...] [--only 1 2 3 4 5 6]
 
 1. A synthetic ``--big-mb`` MB graph (TF1 graph with a function library and a ``default``
    signature, so the data-flow analysis runs): ``speclint PATH`` against a fresh process that
@@ -9,11 +10,16 @@
    where the C accelerator was not built, for comparison.
 2. ``../shared/corpus/008_*`` (2 MB Keras model): median of ``--runs`` runs of ``speclint PATH``
    (target <= 100 ms).
-3. Linearity: each hostile shape of ``shapes.py`` at 4 sizes (``--base`` x 1, 2, 4, 8), read and
-   checked in-process; linear cost gives time ratios 1 : 2 : 4 : 8 (quadratic 1 : 4 : 16 : 64).
+3. Linearity: each hostile shape of ``shapes.py`` at 4 sizes (``--base`` x 1, 2, 4, 8), read,
+   checked, grouped and its findings rendered as text in-process (one model's whole work in the
+   pipeline); linear cost gives time ratios 1 : 2 : 4 : 8 (quadratic 1 : 4 : 16 : 64).
 4. A tree of ``--models`` copies of golden/models with the default options: models/s (target
    >= 500) and peak RSS against a tree a fifth that size (flat: about 1x).
 5. One huge string of ``--huge-mb`` MB in a saved_model.pb: peak RSS / file size (target <= 4).
+6. ``--functions`` library functions (default 200,000, ~11 MB) each holding one ``WriteFile``
+   node: one finding at 200,000 locations (``many-functions``), and 200,000 findings of one
+   location each (``many-findings``): ``speclint PATH`` (text to /dev/null) and ``--format json``,
+   with the per-model time limit raised so the figure is the whole work's.
 
 Times are wall clock on whatever the machine is doing: compare the ratios, which are measured
 side by side in the same run.
@@ -92,21 +98,23 @@ def small_model(speclint: list[str], runs: int) -> None:
     print(f"   a process that only parses its saved_model.pb: {reference * 1000:.0f} ms ({median / reference:.1f}x)")
 
 
-def linearity(base: int) -> None:
-    from speclint.read import read_model
-    from speclint.rules.ruleset import RuleSet
+def linearity(base: int, names: list[str]) -> None:
+    from speclint.pipeline import Pipeline
+    from speclint.settings import Overrides
 
-    ruleset = RuleSet([])
-    print(f"3. linearity: read + rules in-process, sizes {base} x 1, 2, 4, 8 (linear: 1 : 2 : 4 : 8)")
+    work = Pipeline.prepare(Overrides(use_config=False, read_timeout=3600.0)).work
+    work.formats = ("text",)  # rendering a model's findings is part of its work
+    print(f"3. linearity: read + rules + grouping + text, sizes {base} x 1, 2, 4, 8 (linear: 1 : 2 : 4 : 8)")
     with tempfile.TemporaryDirectory(prefix="speclint-bench-shapes-") as tmp:
-        for name, build in shapes.SHAPES.items():
+        for name in names:
+            build = shapes.SHAPES[name]
             times = []
             for factor in (1, 2, 4, 8):
                 model = shapes.write(os.path.join(tmp, f"{name}-{factor}"), build(base * factor))
                 best = float("inf")
-                for _ in range(5):
+                for _ in range(5 if base * factor <= 10_000 else 1):  # one run of a big shape says enough
                     start = time.perf_counter()
-                    ruleset.check(read_model(model))
+                    work(model)
                     best = min(best, time.perf_counter() - start)
                 times.append(best)
             curve = " : ".join(f"{t / times[0]:.1f}" for t in times)
@@ -146,6 +154,20 @@ def huge_string(speclint: list[str], tmp: Path, megabytes: float) -> None:
     shutil.rmtree(model)
 
 
+def many_places(speclint: list[str], tmp: Path, count: int) -> None:
+    print(f"6. {count} library functions, each with one WriteFile node (speclint PATH, --read-timeout 3600):")
+    for name in ("many-functions", "many-findings"):
+        model = tmp / name
+        build = f"import shapes; shapes.write({str(model)!r}, shapes.SHAPES[{name!r}]({count}))"
+        subprocess.run([sys.executable, "-c", build], cwd=HERE, env=bench_env(), check=True)
+        size = (model / "saved_model.pb").stat().st_size
+        for form in ("text", "json"):
+            seconds, megabytes = run([*speclint, str(model), "--read-timeout", "3600", "--format", form])
+            shown = f"{name:15s} {size / 1e6:5.1f} MB  --format {form:5s}"
+            print(f"   {shown} {seconds:7.1f} s, peak RSS {megabytes:5.0f} MB")
+        shutil.rmtree(model)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--big-mb", type=float, default=100.0)
@@ -153,7 +175,9 @@ def main() -> int:
     parser.add_argument("--models", type=int, default=500)
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--base", type=int, default=500)
-    parser.add_argument("--only", nargs="+", type=int, choices=range(1, 6), default=list(range(1, 6)))
+    parser.add_argument("--functions", type=int, default=200_000)
+    parser.add_argument("--shapes", nargs="+", choices=sorted(shapes.SHAPES), default=list(shapes.SHAPES))
+    parser.add_argument("--only", nargs="+", type=int, choices=range(1, 7), default=list(range(1, 7)))
     args = parser.parse_args()
     speclint = speclint_command()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -167,11 +191,13 @@ def main() -> int:
         if 1 in args.only:
             big_graph(speclint, tmp, args.big_mb, max(1, args.runs // 3))
         if 3 in args.only:
-            linearity(args.base)
+            linearity(args.base, args.shapes)
         if 4 in args.only:
             tree(speclint, tmp, args.models, max(1, args.runs // 3))
         if 5 in args.only:
             huge_string(speclint, tmp, args.huge_mb)
+        if 6 in args.only:
+            many_places(speclint, tmp, args.functions)
     return 0
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from speclint.proto import messages
 
 DT_FLOAT = 1
+DT_STRING = 7
 
 
 def write(directory: str, data: bytes) -> str:
@@ -163,6 +164,34 @@ def wide_fanout(n: int) -> bytes:
     return bytes(saved_model.SerializeToString())
 
 
+def _writing_functions(n: int, distinct: bool) -> bytes:
+    """A ``default`` signature over a small graph, and ``n`` library functions each holding one
+    ``WriteFile`` node: every one a dangerous op (SL600) at its own place."""
+    saved_model = messages.SavedModel(saved_model_schema_version=1)
+    meta = _tf1(saved_model)
+    _placeholder(meta.graph_def)
+    meta.graph_def.node.add(name="out", op="Relu", input=["images"])
+    _signature(meta, "default", "images:0", "out:0")
+    library = meta.graph_def.library
+    for i in range(n):
+        function = library.function.add()
+        function.signature.name = f"__inference_w_{i}"
+        function.signature.input_arg.add(name="x", type=DT_STRING)
+        function.node_def.add(name=f"w{i}" if distinct else "w", op="WriteFile", input=["x", "x"])
+    return bytes(saved_model.SerializeToString())
+
+
+def many_functions(n: int) -> bytes:
+    """``n`` functions with one ``WriteFile`` node each, all named ``w`` (issue 23; 200,000 make
+    ~11 MB): one root cause (SL600) at ``n`` locations, which grouping once merged in quadratic time."""
+    return _writing_functions(n, distinct=False)
+
+
+def many_findings(n: int) -> bytes:
+    """``many_functions`` with every node named apart (``w0``, ``w1``...): ``n`` findings, one location each."""
+    return _writing_functions(n, distinct=True)
+
+
 def big_graph(megabytes: float) -> bytes:
     """A TF1 graph of about ``megabytes``: conv blocks at the top level and in library functions.
 
@@ -282,4 +311,6 @@ SHAPES = {
     "repeated-concrete-function": repeated_concrete_function,
     "deep-calls": deep_calls,
     "wide-fanout": wide_fanout,
+    "many-functions": many_functions,
+    "many-findings": many_findings,
 }

@@ -5,13 +5,14 @@
 #                           allow-fork-execute is true; says so (a notice) when it refuses
 #   action_run.sh install   pip-install speclint into its own virtualenv under RUNNER_TEMP
 #                           (never into the workflow's Python), with the execute extra only
-#                           when execution is allowed
+#                           when execution is allowed (then through pip's cached wheels)
 #   action_run.sh run       lint once: annotations (or INPUT_FORMAT) on stdout, SARIF to
 #                           INPUT_SARIF_FILE (a file left by an earlier run is removed first,
 #                           so the sarif-file output never names a stale report); speclint
 #                           itself appends the job summary
 #   action_run.sh diff      speclint diff --base INPUT_DIFF_BASE (pull requests): breaking
 #                           changes against the base, annotations and a job summary section
+#                           (with the virtualenv's speclint, as run)
 #   action_run.sh           all three
 #
 # Composite actions do not set INPUT_* variables themselves: action.yml maps each input
@@ -21,24 +22,36 @@
 # event itself (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_REPOSITORY), so no step can be
 # talked into executing a fork's model by another step's output.
 #
-# SPECLINT_PYTHON: the interpreter that runs speclint (default: the virtualenv's, else python
-# from actions/setup-python). SPECLINT_VENV: the virtualenv (default $RUNNER_TEMP/speclint-venv).
+# Every step that runs speclint (run, diff) runs it with the interpreter of the action's own
+# virtualenv, which the install step creates; the workflow's Python is never asked to import it.
+#
+# SPECLINT_BASE_PYTHON: the interpreter that creates the virtualenv and reads the event file
+# (action.yml passes the one actions/setup-python installed, without putting it on the job's
+# PATH: the workflow's own Python stays as the workflow set it; default python3, else python).
+# SPECLINT_PYTHON: run speclint with this interpreter instead of the virtualenv's (tests).
+# SPECLINT_VENV: the virtualenv (default $RUNNER_TEMP/speclint-venv).
+# SPECLINT_PIP_CACHE: pip's cache directory for the execute extra, whose TensorFlow wheel
+# action.yml keeps between runs with actions/cache (default $RUNNER_TEMP/speclint-pip-cache).
 # SPECLINT_ACTION_SKIP_INSTALL=1: print the pip command instead of running it (tests, or a
-# job that installed speclint already).
+# job that installed speclint already: then the steps run it with the base interpreter).
 # Written for bash 3.2 too (macOS runners): no ${x,,}, no mapfile, empty arrays guarded.
 set -euo pipefail
 
-PY="${SPECLINT_PYTHON:-}"
+PY="${SPECLINT_BASE_PYTHON:-}"
 if [ -z "$PY" ]; then
-  if command -v python >/dev/null 2>&1; then PY=python; else PY=python3; fi
+  if command -v python3 >/dev/null 2>&1; then PY=python3; else PY=python; fi
 fi
 
-VENV="${SPECLINT_VENV:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}/speclint-venv}"
+TEMP_ROOT="${RUNNER_TEMP:-${TMPDIR:-/tmp}}"
+VENV="${SPECLINT_VENV:-$TEMP_ROOT/speclint-venv}"
+PIP_CACHE="${SPECLINT_PIP_CACHE:-$TEMP_ROOT/speclint-pip-cache}"
 
 lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
 
 # The interpreter speclint runs in: SPECLINT_PYTHON, else the action's virtualenv (bin/ on
-# Linux and macOS, Scripts/ on Windows), else the workflow's python.
+# Linux and macOS, Scripts/ on Windows). Without a virtualenv only a job that installed
+# speclint itself (SPECLINT_ACTION_SKIP_INSTALL) falls back to the base interpreter; any other
+# job gets one clear line instead of "No module named speclint".
 speclint_python() {
   if [ -n "${SPECLINT_PYTHON:-}" ]; then
     printf '%s' "$SPECLINT_PYTHON"
@@ -46,8 +59,11 @@ speclint_python() {
     printf '%s' "$VENV/bin/python"
   elif [ -x "$VENV/Scripts/python.exe" ]; then
     printf '%s' "$VENV/Scripts/python.exe"
-  else
+  elif truthy "${SPECLINT_ACTION_SKIP_INSTALL:-}"; then
     printf '%s' "$PY"
+  else
+    echo "speclint: error: no virtualenv at $VENV: the install step did not run" >&2
+    return 2
   fi
 }
 
@@ -168,8 +184,14 @@ cmd_install() {
   echo "speclint: python -m venv $VENV && pip install $spec"
   "$PY" -m venv "$VENV"
   local venv_py
-  venv_py="$(SPECLINT_PYTHON="" speclint_python)"
-  "$venv_py" -m pip install --disable-pip-version-check --quiet "$spec"
+  venv_py="$(SPECLINT_PYTHON="" SPECLINT_ACTION_SKIP_INSTALL="" speclint_python)"
+  if [ "$EXECUTE" = true ]; then
+    # TensorFlow is a wheel of hundreds of MB: pip keeps it in a directory action.yml caches
+    echo "speclint: pip cache $PIP_CACHE"
+    PIP_CACHE_DIR="$PIP_CACHE" "$venv_py" -m pip install --disable-pip-version-check --quiet "$spec"
+  else
+    "$venv_py" -m pip install --disable-pip-version-check --quiet "$spec"
+  fi
   "$venv_py" -m speclint --version
 }
 
@@ -193,11 +215,14 @@ cmd_run() {
   fi
   [ "$EXECUTE" = true ] && args+=(--execute)
   args+=(-- "${paths[@]}")
-  local run_py
-  run_py="$(speclint_python)"
+  local run_py rc=0
+  run_py="$(speclint_python)" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    write_output exit-code "$rc"
+    return "$rc"
+  fi
   echo "speclint: running: speclint ${args[*]}"
   echo "speclint: with $run_py"
-  local rc=0
   "$run_py" -m speclint "${args[@]}" || rc=$?
   write_output exit-code "$rc"
   if [ -n "$sarif" ] && [ -f "$sarif" ]; then
@@ -225,9 +250,15 @@ cmd_diff() {
   set +f
   [ "${#paths[@]}" -eq 0 ] && paths=(.)
   local args=(diff --base "$base" --format "${INPUT_FORMAT:-github}" -- "${paths[@]}")
+  local run_py rc=0
+  run_py="$(speclint_python)" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    write_output diff-exit-code "$rc"
+    return "$rc"
+  fi
   echo "speclint: running: speclint ${args[*]}"
-  local rc=0
-  "$PY" -m speclint "${args[@]}" || rc=$?
+  echo "speclint: with $run_py"
+  "$run_py" -m speclint "${args[@]}" || rc=$?
   write_output diff-exit-code "$rc"
   return "$rc"
 }

@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from speclint import __version__
-from speclint.errors import EXIT_ERROR, SpeclintError, print_error
+from speclint.errors import EXIT_ERROR, EXIT_INTERRUPTED, SpeclintError, print_error
 from speclint.rules.model import SEVERITIES
 from speclint.rules.profiles import PROFILE_NAMES
+from speclint.version import __version__
 
 COMMANDS = ("check", "show", "rules", "rule", "diff", "fix")
 LANG_HELP = "quote and link the TF2 spec in zh-CN or pt-BR (default: from LANG; en otherwise and for TF1)"
@@ -44,8 +44,8 @@ class _Parser(argparse.ArgumentParser):
         raise SpeclintError(f"usage: {message} (see `{self.prog} --help`)")
 
 
-def _add_read_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="model directory, tree of models, or a model file")
+def _add_limits(parser: argparse.ArgumentParser) -> None:
+    """The limits every model is read under, whichever command reads it."""
     parser.add_argument(
         "--max-file-size",
         type=int,
@@ -58,8 +58,14 @@ def _add_read_options(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         metavar="SECONDS",
-        help="give up reading one model after this long; it is reported as unreadable (default 120)",
+        help="give up on one model after this long (reading, checking and reporting it); "
+        "it is reported as unreadable (default 120)",
     )
+
+
+def _add_read_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="model directory, tree of models, or a model file")
+    _add_limits(parser)
     parser.add_argument(
         "--exclude",
         type=_code_list,
@@ -126,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--fail-level", choices=SEVERITIES, help="exit 1 when a finding is at least this severe (default warning)"
     )
-    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when there are findings or unreadable models"
+    )
     check.add_argument(
         "--rules", action="append", metavar="DIR", default=[], help="add an organisation's rule pack (repeatable)"
     )
@@ -134,7 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", metavar="FILE", help="pyproject.toml to read [tool.speclint] from (default: found by walking up)"
     )
     check.add_argument(
-        "--jobs", "-j", type=int, default=None, metavar="N", help="lint N models in parallel (default: one per core)"
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="N",
+        help="lint N models in parallel (default and most: one per core)",
     )
     check.add_argument(
         "--memory-budget",
@@ -146,7 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     check.add_argument("--lang", metavar="LANG", help=LANG_HELP)
     check.add_argument("--quiet", "-q", action="store_true", help="text report: only models with findings")
-    check.add_argument("--statistics", action="store_true", help="print a count per rule instead of each finding")
+    check.add_argument(
+        "--statistics", action="store_true", help="print a count per rule instead of each finding (text or json)"
+    )
     check.add_argument(
         "--color",
         choices=("auto", "always", "never"),
@@ -231,6 +246,7 @@ def _add_fix_command(commands: Any) -> None:
     fix.add_argument("--output", metavar="KEY", help="the output to return when the model has several")
     fix.add_argument("--image-size", metavar="HxW", help="TF1: the image size when the model does not say")
     fix.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto", help="where the proof's probes run")
+    _add_limits(fix)
 
 
 def _code_list(text: str) -> list[str]:
@@ -272,9 +288,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpeclintError as exc:
         print_error(exc)
         return EXIT_ERROR
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # what is done is written already (jsonl lines); the workers are stopped
+        _flush()
         print("speclint: interrupted", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_ERROR
     except Exception as exc:  # a bug in speclint: still one line, never a traceback (SPECLINT_DEBUG=1 shows it)
@@ -282,6 +299,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print_error(f"{type(exc).__name__}: {exc} (set SPECLINT_DEBUG=1 for details)", level="internal error")
         return EXIT_ERROR
+
+
+def _flush() -> None:
+    import contextlib
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
 
 
 def entry() -> None:

@@ -18,7 +18,6 @@ Example::
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from typing import Any, NamedTuple
 
@@ -41,7 +40,10 @@ class PerPath(NamedTuple):
 
 
 class Config:
-    """Settings from the file; ``source`` is None when no file was found."""
+    """Settings from the file; ``source`` is None when no file was found.
+
+    ``speclint.settings`` merges them with an entry point's overrides.
+    """
 
     def __init__(self, source: str | None = None, root: str = ".") -> None:
         self.source = source
@@ -58,43 +60,19 @@ class Config:
         self.extend_exclude: list[str] = []
         self.respect_gitignore = True
         self.read_timeout: float | None = None
-        self.claims: str | None = None  # --claims: one model's documentation, kept elsewhere
-
-    def for_model(self, model_path: str) -> tuple[str, list[str], list[str]]:
-        """Profile, select and ignore for one model, the last matching per-path entry winning."""
-        profile, select, ignore = self.profile, list(self.select), list(self.ignore)
-        relative = os.path.relpath(os.path.abspath(model_path), self.root).replace(os.sep, "/")
-        for entry in self.per_path:
-            if fnmatch.fnmatch(relative, entry.pattern) or fnmatch.fnmatch(relative + "/", entry.pattern):
-                profile = entry.profile or profile
-                select = entry.select or select
-                ignore = ignore + entry.ignore
-        return profile, select, ignore
-
-    def claims_for(self, model_path: str) -> str | None:
-        """The documentation file read as the model's claims beside its own: ``--claims``, else the
-        last matching ``per-path`` entry with ``claims`` (read.claims)."""
-        if self.claims:
-            return self.claims
-        relative = os.path.relpath(os.path.abspath(model_path), self.root).replace(os.sep, "/")
-        named = None
-        for entry in self.per_path:
-            if entry.claims and any(fnmatch.fnmatch(r, entry.pattern) for r in (relative, relative + "/")):
-                named = entry.claims
-        return named
 
 
 def find_pyproject(start: str) -> str | None:
-    """The nearest ``pyproject.toml`` with a ``[tool.speclint]`` table, walking up from ``start``."""
+    """The nearest ``pyproject.toml`` with a ``[tool.speclint...]`` table, walking up from ``start``."""
     directory = os.path.realpath(start)
     if os.path.isfile(directory):
         directory = os.path.dirname(directory)
     while True:
         path = os.path.join(directory, "pyproject.toml")
         if os.path.isfile(path) and _mentions_speclint(path):
-            data = _load_toml(path)
-            if "speclint" in data.get("tool", {}):
-                return path
+            tool = _load_toml(path).get("tool", {})
+            if isinstance(tool, dict) and any(str(name).lower().startswith("speclint") for name in tool):
+                return path  # [tool.speclint], or a misspelt [tool.speclint-x] that load_config names
         parent = os.path.dirname(directory)
         if parent == directory:
             return None
@@ -119,13 +97,37 @@ def _read(path: str) -> bytes:
 
 
 def load_config(explicit: str | None, start: str = ".") -> Config:
+    """``explicit`` (``--config``), else the nearest ``pyproject.toml`` with a ``[tool.speclint]`` table.
+
+    A file named on purpose must have the table: one without it (or with ``[tool.speclnt]``)
+    would otherwise be ignored without a word. A ``tool.speclint*`` table speclint does not
+    know (``[tool.speclint-rules]``) is an error in any file.
+    """
     path = explicit if explicit else find_pyproject(start)
     if path is None:
         return Config()
     if explicit and not os.path.isfile(path):
         raise SpeclintError(f"{path}: config file not found")
-    table = _load_toml(path).get("tool", {}).get("speclint", {})
+    tool = _load_toml(path).get("tool", {})
+    if not isinstance(tool, dict):
+        raise SpeclintError(f"{path}: [tool] must be a table")
+    _require_known_tables(tool, path, explicit=bool(explicit))
+    table = tool.get("speclint", {})
+    if not isinstance(table, dict):
+        raise SpeclintError(f"{path}: [tool.speclint] must be a table")
     return _parse(table, path)
+
+
+def _require_known_tables(tool: dict[str, Any], path: str, explicit: bool) -> None:
+    import difflib
+
+    strays = sorted(name for name in tool if name != "speclint" and name.lower().startswith("speclint"))
+    if strays:
+        raise SpeclintError(f"{path}: unknown table [tool.{strays[0]}] (speclint reads [tool.speclint])")
+    if explicit and "speclint" not in tool:
+        near = difflib.get_close_matches("speclint", [str(name) for name in tool], n=1, cutoff=0.75)
+        hint = f"; did you mean [tool.speclint] instead of [tool.{near[0]}]?" if near else ""
+        raise SpeclintError(f"{path}: no [tool.speclint] table{hint}")
 
 
 def _load_toml(path: str) -> dict[str, Any]:

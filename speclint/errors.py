@@ -6,7 +6,8 @@ import sys
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
-EXIT_ERROR = 2  # usage, configuration, unreadable input, internal error
+EXIT_ERROR = 2  # usage, configuration, nothing readable, internal error
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as a shell reports it
 
 
 class SpeclintError(Exception):

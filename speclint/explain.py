@@ -14,10 +14,10 @@ from speclint.rules.ruleset import RuleSet
 
 def run_explain(args: argparse.Namespace) -> int:
     """``speclint rules`` lists, ``speclint rule CODE`` explains; errors raise SpeclintError."""
-    language = requested_language(getattr(args, "lang", None))
-    ruleset = RuleSet(list(getattr(args, "rules", None) or []), language=language)
+    language = requested_language(args.lang if args.command == "rule" else None)
+    ruleset = RuleSet(list(args.rules), language=language)
     if args.command == "rules":
-        if getattr(args, "format", "text") == "json":
+        if args.format == "json":
             sys.stdout.write(json.dumps(rules_json(ruleset), indent=2, ensure_ascii=False) + "\n")
         else:
             sys.stdout.write(rules_text(ruleset))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from speclint import __version__
+from speclint.version import __version__
 
 DEFAULT_PROJECT_URL = "https://github.com/speclint/speclint"
 

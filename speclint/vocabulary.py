@@ -26,6 +26,26 @@ TF1_SIGNATURES = ("default", "image_feature_vector", "image_classification")
 """The signatures of the TF1 image contracts, ``default`` first."""
 
 
+NUMPY_TO_DT = {  # a numpy dtype's name -> TensorFlow's DataType name, as saved_model_cli prints it
+    "float32": "DT_FLOAT",
+    "float64": "DT_DOUBLE",
+    "float16": "DT_HALF",
+    "bfloat16": "DT_BFLOAT16",
+    "int8": "DT_INT8",
+    "int16": "DT_INT16",
+    "int32": "DT_INT32",
+    "int64": "DT_INT64",
+    "uint8": "DT_UINT8",
+    "uint16": "DT_UINT16",
+    "uint32": "DT_UINT32",
+    "uint64": "DT_UINT64",
+    "bool": "DT_BOOL",
+    "complex64": "DT_COMPLEX64",
+    "complex128": "DT_COMPLEX128",
+    "object": "DT_STRING",
+}
+
+
 def is_tf1(model_format: str | None) -> bool:
     """True for the TF1 Hub format and plain TF1 SavedModels, which share one contract."""
     return model_format in TF1_FORMATS

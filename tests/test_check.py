@@ -1,4 +1,5 @@
-"""speclint/check.py (``speclint PATH``): exit codes, selection, fail level, user rule packs, broken rule files."""
+"""speclint/check.py (``speclint PATH``): exit codes, selection, fail level, user rule packs, broken rule files,
+honest summaries for models that could not be read, and options that contradict each other."""
 
 from __future__ import annotations
 
@@ -80,3 +81,95 @@ def test_broken_rule_file_is_fatal(tmp_path: Path) -> None:
     (pack / "ORG002-broken.json").write_text(json.dumps(duplicate))
     result = run_speclint(str(GOOD), "--rules", str(pack))
     assert result.returncode == 2 and "invalid JSON Schema in 'schema'" in result.stderr
+
+
+# ---- honest outcomes: a model that was not read is never a pass --------------------------------
+
+BROKEN = MODELS / "broken-truncated"
+
+
+def test_an_unreadable_model_is_never_all_checks_passed() -> None:
+    """The issue's run: SL001 ignored, the model still counts as not read, in every format."""
+    text = run_speclint(str(BROKEN), "--ignore", "SL001")
+    assert text.returncode == 2 and "All checks passed" not in text.stdout
+    assert text.stdout.rstrip().endswith(f"No findings, but 1 of 1 model could not be read: {BROKEN}.")
+    assert text.stderr == "speclint: error: none of the 1 model could be read (the report says why)\n"
+    report = json.loads(run_speclint(str(BROKEN), "--ignore", "SL001", "--format", "json").stdout)
+    assert report["summary"]["unreadable"] == 1
+    assert report["models"][0]["read_error"].startswith("saved_model.pb: not a valid SavedModel protocol buffer")
+    sarif = json.loads(run_speclint(str(BROKEN), "--ignore", "SL001", "--format", "sarif").stdout)
+    (note,) = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert note["level"] == "error" and "could not be read" in note["message"]["text"]
+    github = run_speclint(str(BROKEN), "--ignore", "SL001", "--format", "github").stdout
+    assert "speclint: no findings, but 1 of 1 model could not be read" in github
+    html = run_speclint(str(BROKEN), "--ignore", "SL001", "--format", "html").stdout
+    assert "1 model could not be read</h2>" in html
+    line = json.loads(run_speclint(str(BROKEN), "--ignore", "SL001", "--format", "jsonl").stdout)
+    assert line["read_error"].startswith("saved_model.pb: not a valid SavedModel")
+    statistics = json.loads(run_speclint(str(BROKEN), "--statistics", "--format", "json").stdout)
+    assert statistics["unreadable"][0]["path"] == str(BROKEN)
+
+
+def test_one_unreadable_model_among_others_fails_the_run() -> None:
+    mixed = run_speclint(str(GOOD), str(BROKEN), "--ignore", "SL001")
+    assert mixed.returncode == 1  # the others were read: their report stands, the run does not pass
+    assert mixed.stdout.rstrip().endswith(f"No findings, but 1 of 2 models could not be read: {BROKEN}.")
+
+
+def test_exit_zero_covers_findings_and_unreadable_models_not_usage_errors() -> None:
+    assert run_speclint(str(BROKEN), "--exit-zero").returncode == 0
+    assert run_speclint(str(BROKEN), str(UINT8), "--exit-zero").returncode == 0
+    missing = run_speclint(str(GOOD), "/nonexistent/model", "--exit-zero")
+    assert missing.returncode == 2 and "/nonexistent/model: no such file or directory" in missing.stderr
+    assert run_speclint(str(GOOD), "--exit-zero", "--select", "SL1122").returncode == 2
+
+
+# ---- conflicts are errors ---------------------------------------------------------------
+
+
+def test_statistics_follow_the_format() -> None:
+    text = run_speclint(str(UINT8), str(PREFIX), "--statistics")
+    assert "    1 finding      4 locations SL112  images-input-dtype (error)" in text.stdout
+    data = json.loads(run_speclint(str(UINT8), str(PREFIX), "--statistics", "--format", "json").stdout)
+    assert data["statistics"][0] == {
+        "code": "SL112",
+        "name": "images-input-dtype",
+        "severity": "error",
+        "findings": 1,
+        "locations": 4,
+    }
+    assert data["summary"]["error"] == 1 and data["models"] == 2
+    refused = run_speclint(str(UINT8), "--statistics", "--format", "sarif")
+    assert refused.returncode == 2 and "--statistics has a text and a json form, not sarif" in refused.stderr
+
+
+def test_report_and_sarif_report_cannot_share_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "report.sarif"
+    same = run_speclint(str(UINT8), "-o", str(target), "--sarif-output", str(tmp_path / "." / "report.sarif"))
+    assert same.returncode == 2 and "--output and --sarif-output both name" in same.stderr
+    assert not target.exists()
+
+
+def test_numbers_must_be_positive_and_jobs_are_capped() -> None:
+    for option, value, word in (
+        ("--jobs", "-1", "--jobs must be a positive integer, not -1"),
+        ("--jobs", "0", "--jobs must be a positive integer, not 0"),
+        ("--read-timeout", "-5", "--read-timeout must be a positive number of seconds, not -5"),
+        ("--max-file-size", "0", "--max-file-size must be a positive integer"),
+        ("--memory-budget", "-3", "--memory-budget must be a positive integer"),
+    ):
+        refused = run_speclint(str(GOOD), option, value)
+        assert refused.returncode == 2 and word in refused.stderr, (option, refused.stderr)
+        assert refused.stderr.count("\n") == 1
+    many = run_speclint(str(GOOD), "--jobs", "4096")
+    assert many.returncode == 0
+    assert re.fullmatch(
+        r"speclint: warning: --jobs 4096 is more than the \d+ CPUs this process may use; using \d+\n", many.stderr
+    )
+
+
+def test_baseline_and_resume_need_the_right_format(tmp_path: Path) -> None:
+    refused = run_speclint(str(UINT8), "--format", "jsonl", "--baseline", str(tmp_path / "b.json"))
+    assert refused.returncode == 2 and "--baseline does not work with --format jsonl" in refused.stderr
+    resume = run_speclint(str(UINT8), "--resume", str(tmp_path / "r.jsonl"))
+    assert resume.returncode == 2 and "--resume needs --format jsonl" in resume.stderr

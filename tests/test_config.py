@@ -33,3 +33,25 @@ def test_config_in_pyproject_and_the_command_line_wins(tmp_path: Path) -> None:
     broken = run_speclint("models", cwd=project)
     assert broken.returncode == 2
     assert broken.stderr.strip().count("\n") == 0 and "unknown key 'fail_level'" in broken.stderr
+
+
+def test_a_config_file_named_on_purpose_must_have_the_table(tmp_path: Path) -> None:
+    none = tmp_path / "none.toml"
+    none.write_text("[tool.ruff]\nline-length = 100\n")
+    result = run_speclint(str(UINT8), "--config", str(none))
+    assert result.returncode == 2 and result.stderr == f"speclint: error: {none}: no [tool.speclint] table\n"
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[tool.speclnt]\nignore = ["SL112"]\n')
+    result = run_speclint(str(UINT8), "--config", str(typo))
+    assert result.returncode == 2
+    assert "no [tool.speclint] table; did you mean [tool.speclint] instead of [tool.speclnt]?" in result.stderr
+
+
+def test_an_unknown_speclint_table_is_an_error_found_or_named(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(UINT8, project / "models" / "m")
+    (project / "pyproject.toml").write_text('[tool.speclint-rules]\nignore = ["SL112"]\n')
+    for args in (["models"], ["models", "--config", "pyproject.toml"]):
+        result = run_speclint(*args, cwd=project)
+        assert result.returncode == 2, args
+        assert "pyproject.toml: unknown table [tool.speclint-rules] (speclint reads [tool.speclint])" in result.stderr

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from speclint import check
+from speclint import parallel
+from speclint.pipeline import ModelWork
+from speclint.settings import Selection
 from tests.conftest import MODELS, REPO
 
 
@@ -64,27 +66,27 @@ def _most_at_once(spans: list[tuple[int, float, float]]) -> int:
 def test_estimate_grows_with_the_file(tmp_path: Path) -> None:
     small, big = _models(tmp_path, 2, 0)
     (Path(big) / "saved_model.pb").write_bytes(bytes(1 << 20))
-    assert check.memory_estimate(big) - check.memory_estimate(small) == check.READ_MEMORY_FACTOR[".pb"] << 20
+    assert parallel.memory_estimate(big) - parallel.memory_estimate(small) == parallel.READ_MEMORY_FACTOR[".pb"] << 20
 
 
 def test_models_that_do_not_fit_together_run_one_at_a_time(tmp_path: Path) -> None:
     models = _models(tmp_path, 4, 1 << 20)
-    budget = check.memory_estimate(models[0]) * 3 // 2  # one fits, two do not
-    results = dict(check._run_models(_record, models, jobs=4, budget=budget))
+    budget = parallel.memory_estimate(models[0]) * 3 // 2  # one fits, two do not
+    results = dict(parallel.run_models(_record, models, jobs=4, budget=budget))
     assert sorted(results) == [0, 1, 2, 3]
     assert _most_at_once(list(results.values())) == 1
 
 
 def test_a_model_above_the_budget_alone_still_runs(tmp_path: Path) -> None:
     models = _models(tmp_path, 4, 1 << 20)
-    results = dict(check._run_models(_record, models, jobs=4, budget=1))
+    results = dict(parallel.run_models(_record, models, jobs=4, budget=1))
     assert sorted(results) == [0, 1, 2, 3]
     assert _most_at_once(list(results.values())) == 1
 
 
 def test_models_that_fit_run_in_parallel(tmp_path: Path) -> None:
     models = _models(tmp_path, 4, 0)
-    results = dict(check._run_models(_record_long, models, jobs=2, budget=1 << 40))
+    results = dict(parallel.run_models(_record_long, models, jobs=2, budget=1 << 40))
     assert sorted(results) == [0, 1, 2, 3]
     assert len({pid for pid, _, _ in results.values()}) == 2
     assert _most_at_once(list(results.values())) == 2
@@ -112,9 +114,9 @@ def test_report_is_the_same_under_a_tiny_budget() -> None:
 @pytest.mark.parametrize("count", [6, 40])  # 40: small models travel in batches of 5
 def test_a_worker_that_dies_costs_only_its_own_model(tmp_path: Path, count: int) -> None:
     models = _models(tmp_path, count, 0)
-    results = dict(check._run_models(_die_on_m1, models, jobs=2, budget=1 << 40))
+    results = dict(parallel.run_models(_die_on_m1, models, jobs=2, budget=1 << 40))
     assert sorted(results) == list(range(count))
-    assert isinstance(results[1], check.WorkerDied)
+    assert isinstance(results[1], parallel.WorkerDied)
     assert "worker process" in results[1].message
     assert all(results[i] == models[i] for i in range(count) if i != 1)
 
@@ -122,22 +124,25 @@ def test_a_worker_that_dies_costs_only_its_own_model(tmp_path: Path, count: int)
 def test_small_models_travel_in_batches_big_ones_alone(tmp_path: Path) -> None:
     models = _models(tmp_path, 40, 0)
     (Path(models[7]) / "saved_model.pb").write_bytes(bytes(16 << 20))  # estimated above SMALL_MODEL
-    estimates = [check.memory_estimate(m) for m in models]
-    chunks = check._PoolRun(_record, models, 2, estimates, 1 << 40)._chunks(list(range(40)))
+    estimates = [parallel.memory_estimate(m) for m in models]
+    chunks = parallel._PoolRun(_record, models, 2, estimates, 1 << 40)._chunks(list(range(40)))
     assert [7] in chunks
     assert sorted(i for chunk in chunks for i in chunk) == list(range(40))
     assert max(len(chunk) for chunk in chunks) == 5
 
 
+EVERYTHING = Selection("auto", ["ALL"], [], [], ".")
+
+
 def test_a_model_whose_worker_died_is_reported_as_unreadable() -> None:
-    from speclint.config import Config
     from speclint.read.guard import failed_facts
     from speclint.rules.ruleset import RuleSet
 
-    facts = failed_facts(str(MODELS / "tf1-hub-feature-vector"), check.WORKER_DIED)
-    result = check._check_one(facts, RuleSet([]), Config())
+    facts = failed_facts(str(MODELS / "tf1-hub-feature-vector"), parallel.WORKER_DIED)
+    work = ModelWork(RuleSet, RuleSet([]), EVERYTHING, 1 << 30, 120.0)
+    result, unread = work.check(facts)
     assert [f.code for f in result.findings] == ["SL001"]
-    assert "worker process" in result.findings[0].message
+    assert "worker process" in result.findings[0].message and unread and "worker process" in unread
 
 
 def test_the_work_survives_pickling_for_workers_started_without_fork() -> None:
@@ -145,44 +150,42 @@ def test_the_work_survives_pickling_for_workers_started_without_fork() -> None:
     import functools
     import pickle
 
-    from speclint.config import Config
     from speclint.rules.ruleset import RuleSet
 
     rules = functools.partial(RuleSet, [])
-    lint = check._Lint(rules, rules(), Config(), check._reader(1 << 30))
+    lint = ModelWork(rules, rules(), EVERYTHING, 1 << 30, 120.0, ("text",))
     copy = pickle.loads(pickle.dumps(lint))
-    assert copy.ruleset is not lint.ruleset
+    assert copy.ruleset is not lint.ruleset and copy.formats == ("text",)
     model = str(MODELS / "tf1-input-uint8")
-    (result, readable), (expected, _) = copy(model), lint(model)
-    assert readable and [f.code for f in result.findings] == [f.code for f in expected.findings] != []
+    (result, unread), (expected, _) = copy(model), lint(model)
+    assert unread is None and [f.code for f in result.findings] == [f.code for f in expected.findings] != []
 
 
 class _Facts(dict):  # type: ignore[type-arg]
     """A facts document that can be watched (a plain dict cannot be weakly referenced)."""
 
 
-def test_each_models_facts_are_dropped_once_checked() -> None:
+def test_each_models_facts_are_dropped_once_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     """Memory flat in the number of models: only results are kept, never every model's facts."""
-    import functools
     import gc
     import weakref
 
-    from speclint.config import Config
-    from speclint.read import read_model
-    from speclint.rules.ruleset import RuleSet
+    from speclint.pipeline import Pipeline
+    from speclint.read import guard, read_model
+    from speclint.settings import Overrides
 
     alive: list[weakref.ref[_Facts]] = []
 
-    def read(model: str) -> _Facts:
-        facts = _Facts(read_model(model))
+    def read(model: str, max_bytes: int) -> _Facts:
+        facts = _Facts(read_model(model, max_bytes))
         alive.append(weakref.ref(facts))
         return facts
 
-    rules = functools.partial(RuleSet, [])
-    lint = check._Lint(rules, rules(), Config(), read)
+    monkeypatch.setattr(guard, "read_model", read)
     models = [str(path) for path in sorted(MODELS.iterdir()) if path.is_dir()][:12]
+    pipeline = Pipeline.prepare(Overrides(use_config=False, jobs=1), models)
     most = 0
-    for _ in check._run_models(lint, models, jobs=1):
+    for _ in pipeline.results():
         gc.collect()
         most = max(most, sum(ref() is not None for ref in alive))
     assert len(alive) == len(models)

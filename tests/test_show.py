@@ -3,6 +3,7 @@ and nothing written into a model directory (``speclint show`` and ``speclint che
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -33,7 +34,6 @@ def test_every_corpus_model_gives_a_sensible_result(corpus: list[Path]) -> None:
     result = run_speclint("show", "--format", "json", str(CORPUS))
     assert "Traceback" not in result.stderr
     assert result.returncode == 1  # some corpus models are broken on purpose
-    import json
 
     facts = json.loads(result.stdout)
     assert len(facts) == len(corpus)
@@ -57,3 +57,17 @@ def test_nothing_is_written_into_a_read_only_model(tmp_path: Path) -> None:
         assert result.returncode in (0, 1), result.stderr
     assert tree_digest(model) == before
     assert sorted(os.listdir(model)) == sorted(os.listdir(GOOD))
+
+
+def test_show_walks_as_check_walks(tmp_path: Path) -> None:
+    """``[tool.speclint]`` excludes and .gitignore apply to ``show`` too; a wrong PATH is exit 2."""
+    (tmp_path / ".git").mkdir()
+    for name in ("models/kept", "models/scratch/hidden", "models/ignored/hidden"):
+        shutil.copytree(GOOD, tmp_path / name)
+    (tmp_path / ".gitignore").write_text("ignored/\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.speclint]\nextend-exclude = ["scratch"]\n')
+    result = run_speclint("show", "models", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [Path(f["path"]).name for f in json.loads(result.stdout)] == ["kept"]
+    missing = run_speclint("show", "models", "nowhere", cwd=tmp_path)
+    assert missing.returncode == 2 and "nowhere: no such file or directory" in missing.stderr

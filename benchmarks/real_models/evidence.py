@@ -148,8 +148,11 @@ def v1_from_initializers(model_dir: Path, tags: list[str]) -> dict[str, Any]:
             out.update(ok=False, error=first_line(exc))
             return out
         out["ok"] = True
-        out["signatures"] = {key: v1_signature(session, graph, signature)
-                             for key, signature in meta_graph.signature_def.items() if not key.startswith("__")}
+        out["signatures"] = {
+            key: v1_signature(session, graph, signature)
+            for key, signature in meta_graph.signature_def.items()
+            if not key.startswith("__")
+        }
     return out
 
 
@@ -259,12 +262,14 @@ def call_spec(obj: Any) -> dict[str, Any] | None:
     for function in functions:
         signature = function.structured_input_signature
         if signature is None:  # a bare function restored without its Python signature
-            traces.append({
-                "structured_input_signature": None,
-                "arg_keywords": list(getattr(function, "_arg_keywords", None) or []),
-                "positional": getattr(function, "_num_positional_args", None),
-                "graph_inputs": [describe_spec(t) for t in function.inputs if t.dtype.name != "resource"][:8],
-            })
+            traces.append(
+                {
+                    "structured_input_signature": None,
+                    "arg_keywords": list(getattr(function, "_arg_keywords", None) or []),
+                    "positional": getattr(function, "_num_positional_args", None),
+                    "graph_inputs": [describe_spec(t) for t in function.inputs if t.dtype.name != "resource"][:8],
+                }
+            )
             continue
         args, kwargs = signature
         trace: dict[str, Any] = {
@@ -285,8 +290,11 @@ def describe_spec(spec: Any) -> Any:
     import tensorflow as tf
 
     if isinstance(spec, tf.Tensor):
-        return {"tensor": spec.dtype.name, "shape": spec.shape.as_list() if spec.shape.rank is not None else None,
-                "name": spec.name}
+        return {
+            "tensor": spec.dtype.name,
+            "shape": spec.shape.as_list() if spec.shape.rank is not None else None,
+            "name": spec.name,
+        }
     if isinstance(spec, tf.TensorSpec):
         return {"tensor": spec.dtype.name, "shape": spec.shape.as_list() if spec.shape.rank is not None else None}
     if isinstance(spec, (list, tuple)):
@@ -343,8 +351,7 @@ def tf2_probe(obj: Any) -> dict[str, Any]:
                 out["call_kwargs_from_trace"] = {"keywords": sorted(specs), **attempt(obj, **feed)}
             keywords = trace.get("arg_keywords") or []
             if keywords and not out["call"]["ok"]:
-                out["call_by_keywords"] = {"keywords": keywords,
-                                           **attempt(obj, **{k: rgb for k in keywords})}
+                out["call_by_keywords"] = {"keywords": keywords, **attempt(obj, **{k: rgb for k in keywords})}
     mark("tf2signatures")
     out["signatures"] = {}
     for key, function in getattr(obj, "signatures", {}).items():
@@ -381,7 +388,7 @@ def range_probe(obj: Any, probe: dict[str, Any], shape: list[int | None] | None)
         for key, fn in getattr(obj, "signatures", {}).items():
             _, kwargs = fn.structured_input_signature
             if len(kwargs) == 1:
-                (name, spec), = kwargs.items()
+                ((name, spec),) = kwargs.items()
                 dims = spec.shape.as_list() if spec.shape.rank is not None else None
                 if dims and len(dims) == 4 and spec.dtype.name == "float32":
                     function = lambda x, fn=fn, name=name: fn(**{name: x})  # noqa: E731
@@ -390,18 +397,23 @@ def range_probe(obj: Any, probe: dict[str, Any], shape: list[int | None] | None)
     if function is None:
         return {"ran": False, "why": "no call or single-image signature that runs"}
     random01 = image_batch(shape, "float32", channels=channels)
-    inputs = {"black": np.zeros_like(random01), "white": np.ones_like(random01), "random01": random01,
-              "random0_255": random01 * 255.0}
+    inputs = {
+        "black": np.zeros_like(random01),
+        "white": np.ones_like(random01),
+        "random01": random01,
+        "random0_255": random01 * 255.0,
+    }
     try:
         outputs = {k: first_float(function(v)) for k, v in inputs.items()}
     except Exception as exc:
         return {"ran": False, "how": how, "error": first_line(exc)}
-    spread01 = max(float(np.max(np.abs(outputs[a] - outputs[b])))
-                   for a, b in (("black", "white"), ("black", "random01"), ("white", "random01")))
+    spread01 = max(
+        float(np.max(np.abs(outputs[a] - outputs[b])))
+        for a, b in (("black", "white"), ("black", "random01"), ("white", "random01"))
+    )
     spread255 = float(np.max(np.abs(outputs["random0_255"] - outputs["random01"])))
     scale = float(np.max(np.abs(outputs["random01"]))) or 1.0
-    return {"ran": True, "how": how, "spread_in_0_1": spread01, "spread_0_1_vs_0_255": spread255,
-            "output_scale": scale}
+    return {"ran": True, "how": how, "spread_in_0_1": spread01, "spread_0_1_vs_0_255": spread255, "output_scale": scale}
 
 
 def tf2_signature(function: Any) -> dict[str, Any]:
@@ -470,7 +482,7 @@ def worker(model_dir: Path, result_file: Path, variables_complete: bool) -> None
 
 # ----------------------------------------------------------------------------- driver side
 
-OPEN_RE = re.compile(r'^(\d+)\s+(openat|open|connect|execve)\((.*)\)\s+=\s+(-?\d+)')
+OPEN_RE = re.compile(r"^(\d+)\s+(openat|open|connect|execve)\((.*)\)\s+=\s+(-?\d+)")
 
 
 def environment_prefixes(model_dir: Path, work: Path) -> list[str]:
@@ -478,12 +490,38 @@ def environment_prefixes(model_dir: Path, work: Path) -> list[str]:
     import site
     import sysconfig
 
-    prefixes = {sys.prefix, sys.base_prefix, sysconfig.get_paths()["stdlib"], *site.getsitepackages(),
-                "/usr/lib", "/lib", "/usr/lib64", "/lib64", "/usr/share", "/usr/local/lib", "/proc", "/sys",
-                "/dev", "/etc/ld.so", "/etc/localtime", "/etc/nsswitch.conf", "/etc/host.conf",
-                "/etc/resolv.conf", "/etc/gai.conf", "/etc/passwd", "/etc/group", "/etc/os-release",
-                "/etc/ssl", "/usr/local/share", str(HERE), str(Path.home() / ".keras"), str(Path.home() / ".cache"),
-                str(model_dir.resolve()), str(model_dir), str(work)}
+    prefixes = {
+        sys.prefix,
+        sys.base_prefix,
+        sysconfig.get_paths()["stdlib"],
+        *site.getsitepackages(),
+        "/usr/lib",
+        "/lib",
+        "/usr/lib64",
+        "/lib64",
+        "/usr/share",
+        "/usr/local/lib",
+        "/proc",
+        "/sys",
+        "/dev",
+        "/etc/ld.so",
+        "/etc/localtime",
+        "/etc/nsswitch.conf",
+        "/etc/host.conf",
+        "/etc/resolv.conf",
+        "/etc/gai.conf",
+        "/etc/passwd",
+        "/etc/group",
+        "/etc/os-release",
+        "/etc/ssl",
+        "/usr/local/share",
+        str(HERE),
+        str(Path.home() / ".keras"),
+        str(Path.home() / ".cache"),
+        str(model_dir.resolve()),
+        str(model_dir),
+        str(work),
+    }
     return sorted(p for p in prefixes if p)
 
 
@@ -503,7 +541,7 @@ def outside_accesses(log: str, model_dir: Path, work: Path) -> dict[str, Any]:
                 continue
             path = path_match.group(1)
             if path.startswith(MARK):
-                phase = path[len(MARK):]
+                phase = path[len(MARK) :]
                 continue
             if phase in ("before", "end"):
                 continue
@@ -523,13 +561,30 @@ def run_one(entry: dict[str, Any], model_dir: Path, timeout: float, use_strace: 
     with tempfile.TemporaryDirectory(prefix="speclint-evidence-") as work:
         result = Path(work) / "result.json"
         trace = Path(work) / "strace.txt"
-        command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(model_dir.resolve()),
-                   "--result", str(result)]
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--worker",
+            str(model_dir.resolve()),
+            "--result",
+            str(result),
+        ]
         if entry.get("variables_complete"):
             command.append("--variables-complete")
         if use_strace:
-            command = ["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=openat,open,connect,execve",
-                       "-s", "300", "-o", str(trace), *command]
+            command = [
+                "strace",
+                "-f",
+                "-qq",
+                "--seccomp-bpf",
+                "-e",
+                "trace=openat,open,connect,execve",
+                "-s",
+                "300",
+                "-o",
+                str(trace),
+                *command,
+            ]
         started = time.monotonic()
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False, cwd=work)
@@ -579,8 +634,10 @@ def main(argv: list[str] | None = None) -> int:
     for entry in models:
         problems = verify_model(cache, entry)
         if problems:
-            print(f"skip {entry['id']}: not in the cache as the manifest says ({problems[0].line()}); "
-                  "run fetch.py", file=sys.stderr)
+            print(
+                f"skip {entry['id']}: not in the cache as the manifest says ({problems[0].line()}); run fetch.py",
+                file=sys.stderr,
+            )
             failures += 1
             continue
         record = run_one(entry, cache / entry["id"], args.timeout, use_strace)

@@ -52,8 +52,15 @@ def mirror_git_dir(root: Path, repository: str) -> Path:
     """The local git directory of ``owner/name`` under a mirror root."""
     owner, name = repository.split("/", 1)
     flat = f"{owner}+{name}"
-    for candidate in (root / flat / "repo" / ".git", root / flat / "repo", root / flat, root / f"{flat}.git",
-                      root / owner / name / ".git", root / owner / name, root / owner / f"{name}.git"):
+    for candidate in (
+        root / flat / "repo" / ".git",
+        root / flat / "repo",
+        root / flat,
+        root / f"{flat}.git",
+        root / owner / name / ".git",
+        root / owner / name,
+        root / owner / f"{name}.git",
+    ):
         if (candidate / "objects").is_dir():
             return candidate
     raise SourceError(f"{repository}: no git directory under {root}")
@@ -82,8 +89,9 @@ def network_git_dir(work: Path, repository: str, commit: str) -> Path:
 
 
 def read_blob(git_dir: Path, commit: str, path: str) -> bytes:
-    done = subprocess.run(["git", "--git-dir", str(git_dir), "cat-file", "blob", f"{commit}:{path}"],
-                          capture_output=True, check=False)
+    done = subprocess.run(
+        ["git", "--git-dir", str(git_dir), "cat-file", "blob", f"{commit}:{path}"], capture_output=True, check=False
+    )
     if done.returncode != 0:
         reason = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["not found"])[-1]
         raise SourceError(f"{path}: {reason}")
@@ -104,9 +112,15 @@ def fill_model(cache: Path, entry: dict[str, Any], git_dir: Path) -> list[Proble
                 continue
             digest = hashlib.sha256(data).hexdigest()
             if len(data) != item["size"] or digest != item["sha256"]:
-                problems.append(Problem(entry["id"], item["path"], "sha256",
-                                        f"source gives {len(data)} bytes {digest[:12]}..., manifest says "
-                                        f"{item['size']} bytes {item['sha256'][:12]}..."))
+                problems.append(
+                    Problem(
+                        entry["id"],
+                        item["path"],
+                        "sha256",
+                        f"source gives {len(data)} bytes {digest[:12]}..., manifest says "
+                        f"{item['size']} bytes {item['sha256'][:12]}...",
+                    )
+                )
                 continue
             target = staging / item["path"]
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -135,11 +149,20 @@ def select(models: list[dict[str, Any]], only: str | None) -> list[dict[str, Any
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cache", type=Path, default=None,
-                        help="cache directory (default: $SPECLINT_BENCH_CACHE or ~/.cache/speclint/real-models)")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="cache directory (default: $SPECLINT_BENCH_CACHE or ~/.cache/speclint/real-models)",
+    )
     parser.add_argument("--manifest", type=Path, default=MANIFEST)
-    parser.add_argument("--from-mirror", type=Path, default=None, metavar="DIR",
-                        help="read repositories from local git directories under DIR instead of the network")
+    parser.add_argument(
+        "--from-mirror",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="read repositories from local git directories under DIR instead of the network",
+    )
     parser.add_argument("--only", default=None, help="comma-separated model ids")
     parser.add_argument("--check", action="store_true", help="verify the cache only; fetch nothing")
     args = parser.parse_args(argv)
@@ -159,8 +182,11 @@ def main(argv: list[str] | None = None) -> int:
             problems = verify_model(cache, entry)
             if problems and not args.check:
                 try:
-                    git_dir = (mirror_git_dir(args.from_mirror, entry["repository"]) if args.from_mirror
-                               else network_git_dir(Path(work), entry["repository"], entry["commit"]))
+                    git_dir = (
+                        mirror_git_dir(args.from_mirror, entry["repository"])
+                        if args.from_mirror
+                        else network_git_dir(Path(work), entry["repository"], entry["commit"])
+                    )
                     problems = fill_model(cache, entry, git_dir)
                 except SourceError as exc:
                     problems = [Problem(entry["id"], "*", "missing", str(exc))]

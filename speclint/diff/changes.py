@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from typing import Any, NamedTuple
 
-from speclint import __version__
 from speclint.errors import SpeclintError
 from speclint.project import project_url
 from speclint.read.hub import format_shape
@@ -21,6 +20,7 @@ from speclint.rules.loader import load_json, schemas_path
 from speclint.rules.model import Location, SpecRef
 from speclint.rules.validator import Validator
 from speclint.rules.wording import redact_function_numbers
+from speclint.version import __version__
 
 CHANGE_SEVERITIES = ("info", "warning", "breaking")  # ascending
 

@@ -91,10 +91,9 @@ def _signature(old: Json, new: Json, where: str) -> list[Json]:
         removed = [k for k in mine if k not in theirs]
         added = [k for k in theirs if k not in mine]
         for key in removed:
-            twin = [k for k in added if theirs[k] == mine[key]]
-            if len(twin) == 1 and len(removed) == 1 and len(added) == 1:
-                found.append(delta("key-renamed", where, key, twin[0], side=side))
-                added.remove(twin[0])
+            if len(removed) == 1 and len(added) == 1 and theirs[added[0]] == mine[key]:  # never a scan per key
+                found.append(delta("key-renamed", where, key, added[0], side=side))
+                added.clear()
             else:
                 found.append(delta("key-removed", where, key, None, side=side))
         for key in added:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import argparse
 
-from speclint.config import Config, load_config
 from speclint.rules.ruleset import matches, require_known_codes
+from speclint.settings import Overrides
 
 CHANGE_LISTING = "see docs/changes/README.md"
 
@@ -37,25 +37,29 @@ def add_diff_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def lint_settings(args: argparse.Namespace) -> Config:
-    """``[tool.speclint]`` (found from the first PATH, as ``check`` finds it) with ``--profile``
-    and ``--rules`` on top; its fail-level and format are ``check``'s business, not diff's."""
-    paths = getattr(args, "paths", None) or ["."]
-    start = paths[-1] if not getattr(args, "base", None) else paths[0]
-    config = load_config(getattr(args, "config", None), start=start)
-    if getattr(args, "profile", None):
-        config.profile = args.profile
-        config.per_path = [p for p in config.per_path if p.profile is None]  # an explicit profile applies everywhere
-    config.rules = config.rules + list(getattr(args, "rules", None) or [])
-    return config
+def lint_overrides(args: argparse.Namespace) -> Overrides:
+    """``[tool.speclint]`` (found from NEW, or from the first PATH with ``--base``, as ``check``
+    would find it for that model) with ``--profile``, ``--rules`` and the reading options on top;
+    its fail-level and format are ``check``'s business, not diff's."""
+    start = args.paths[0] if args.base else args.paths[-1]
+    return Overrides(
+        config=args.config,
+        config_start=start,
+        profile=args.profile,
+        rules=args.rules,
+        max_file_size=args.max_file_size,
+        read_timeout=args.read_timeout,
+        exclude=args.exclude,
+        extend_exclude=args.extend_exclude,
+    )
 
 
 class ChangeSelection:
     """Which change findings a run reports: ``--select`` (default ALL), minus ``--ignore``."""
 
-    def __init__(self, args: argparse.Namespace, codes: list[str]) -> None:
-        self.select: list[str] = getattr(args, "select", None) or ["ALL"]
-        self.ignore: list[str] = getattr(args, "ignore", None) or []
+    def __init__(self, select: list[str] | None, ignore: list[str] | None, codes: list[str]) -> None:
+        self.select: list[str] = select or ["ALL"]
+        self.ignore: list[str] = ignore or []
         require_known_codes(self.select, codes, "--select", "change", CHANGE_LISTING)
         require_known_codes(self.ignore, codes, "--ignore", "change", CHANGE_LISTING)
 

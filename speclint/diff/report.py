@@ -11,23 +11,35 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
-from speclint import __version__
-from speclint.diff.changes import CHANGE_SEVERITIES, ChangeRule, safe
+from speclint.diff.changes import CHANGE_SEVERITIES, ChangeFinding, ChangeRule, safe
 from speclint.report.github import annotation_text, escape_data, escape_property, model_file
 from speclint.report.sarif import artifact_uri, location
 from speclint.report.text import finding_lines
 from speclint.safe_text import no_workflow_commands
+from speclint.version import __version__
 
-if TYPE_CHECKING:
-    from speclint.diff.command import DiffResult
+
+class DiffResult(NamedTuple):
+    """One model's verdict: both sides as shown to the user, and the changes between them."""
+
+    path: str
+    old: str | None
+    new: str | None
+    old_format: str | None
+    new_format: str | None
+    status: str  # compared | added | removed | unreadable
+    findings: list[ChangeFinding]
+    unread: str | None = None  # why a version could not be read (status unreadable)
+
 
 ORDER = tuple(reversed(CHANGE_SEVERITIES))  # breaking, warning, info
 GITHUB_LEVELS = {"breaking": "error", "warning": "warning", "info": "notice"}
 SARIF_LEVELS = {"breaking": "error", "warning": "warning", "info": "note"}
 DIFF_REPORT_VERSION = 2  # 2: one finding per root cause, with its ``locations``
 MAX_SUMMARY_ROWS = 500
+UNREAD_NAMED = 5  # unreadable models named in the headline; each is a row of the report above
 
 
 def render(name: str, results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
@@ -45,11 +57,18 @@ def headline(results: list[DiffResult]) -> str:
     total = sum(counts.values())
     places = sum(len(f.all_locations) for r in results for f in r.findings)
     models = _plural(len(results), "model")
+    unread = [r.path for r in results if r.status == "unreadable"]
+    if unread:  # never "no changes" about a model that could not be compared
+        names = ", ".join(safe(path) for path in unread[:UNREAD_NAMED])
+        names += f" and {len(unread) - UNREAD_NAMED} more" if len(unread) > UNREAD_NAMED else ""
+        if not total:
+            return f"no changes found, but {len(unread)} of {models} could not be compared (unreadable): {names}"
     if not total:
         return f"no changes for consumers ({models})"
     detail = ", ".join(f"{counts[s]} {s}" for s in ORDER if counts[s])
     at = f" at {_plural(places, 'location')}" if places != total else ""
-    return f"{_plural(total, 'change')} ({detail}){at} in {models}"
+    sentence = f"{_plural(total, 'change')} ({detail}){at} in {models}"
+    return f"{sentence}; {len(unread)} of them could not be compared (unreadable): {names}" if unread else sentence
 
 
 def _sides(result: DiffResult) -> str:
@@ -80,11 +99,15 @@ def document(results: list[DiffResult]) -> dict[str, Any]:
                 "old_format": r.old_format,
                 "new_format": r.new_format,
                 "status": r.status,
+                "read_error": r.unread,
                 "findings": [f.to_json() for f in r.findings],
             }
             for r in results
         ],
-        "summary": {s: sum(1 for r in results for f in r.findings if f.severity == s) for s in ORDER},
+        "summary": {
+            **{s: sum(1 for r in results for f in r.findings if f.severity == s) for s in ORDER},
+            "unreadable": sum(1 for r in results if r.status == "unreadable"),
+        },
     }
 
 
@@ -139,6 +162,20 @@ def sarif(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
             {
                 "tool": {"driver": {"name": "speclint-diff", "version": __version__, "rules": descriptors}},
                 "results": findings,
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": [
+                            {
+                                "level": "error",
+                                "message": {"text": f"{r.path}: could not be compared: {r.unread or 'unreadable'}"},
+                                "locations": [{"physicalLocation": {"artifactLocation": _artifact(r.path)}}],
+                            }
+                            for r in results
+                            if r.status == "unreadable"
+                        ],
+                    }
+                ],
             }
         ],
     }

@@ -14,15 +14,16 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from speclint.discover import discover
 from speclint.errors import SpeclintError, display_path
 from speclint.read.files import SAVED_MODEL_NAMES
 from speclint.safe_io import archive_suffix
 
+if TYPE_CHECKING:
+    from speclint.pipeline import Pipeline
+
 MODEL_FILES = SAVED_MODEL_NAMES
-Reader = Callable[[str], dict[str, Any]]
 
 
 class Side(NamedTuple):
@@ -38,11 +39,16 @@ class Pair(NamedTuple):
     new: Side | None
 
 
-def path_pairs(old: str, new: str, read: Reader) -> tuple[list[Pair], list[str]]:
-    """``speclint diff OLD NEW``: two models, or two trees whose models pair by relative path."""
+def path_pairs(old: str, new: str, pipeline: Pipeline) -> tuple[list[Pair], list[str]]:
+    """``speclint diff OLD NEW``: two models, or two trees whose models pair by relative path.
+
+    Trees are walked as ``check`` walks them (excludes, ``.gitignore``); each side is read
+    by ``pipeline`` under the per-model time limit.
+    """
     errors: list[str] = []
-    old_models = _models(old, errors)
-    new_models = _models(new, errors)
+    read = pipeline.read
+    old_models = _models(old, errors, pipeline)
+    new_models = _models(new, errors, pipeline)
     if errors:
         return [], errors
     if len(old_models) == 1 and len(new_models) == 1:  # two versions of one model, wherever they lie
@@ -61,14 +67,14 @@ def path_pairs(old: str, new: str, read: Reader) -> tuple[list[Pair], list[str]]
     return pairs, []
 
 
-def _models(path: str, errors: list[str]) -> dict[str, str]:
-    found = discover([path])
+def _models(path: str, errors: list[str], pipeline: Pipeline) -> dict[str, str]:
+    found = pipeline.discover([path])
     errors.extend(found.errors)
     root = path if os.path.isdir(path) else os.path.dirname(path) or "."
     return {os.path.relpath(model, root): model for model in found.models}
 
 
-def _dir_side(model_dir: str, read: Reader) -> Side:
+def _dir_side(model_dir: str, read: Callable[[str], dict[str, Any]]) -> Side:
     return Side(display_path(model_dir), lambda: read(model_dir))
 
 
@@ -105,8 +111,12 @@ class Blob(NamedTuple):
     path: str  # relative to the repository root
 
 
-def git_pairs(rev: str, paths: list[str], read: Reader) -> tuple[list[Pair], list[str]]:
-    """``speclint diff --base REV PATH...``: each model under PATH now, against PATH at REV."""
+def git_pairs(rev: str, paths: list[str], pipeline: Pipeline) -> tuple[list[Pair], list[str]]:
+    """``speclint diff --base REV PATH...``: each model under PATH now, against PATH at REV.
+
+    Both sides skip what a walk skips (excludes, ``.gitignore``), and are read by ``pipeline``.
+    """
+    read = pipeline.read
     toplevel = git_toplevel(paths[0])
     try:
         commit = _git(toplevel, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").strip()
@@ -120,9 +130,9 @@ def git_pairs(rev: str, paths: list[str], read: Reader) -> tuple[list[Pair], lis
         if relative == os.pardir or relative.startswith(os.pardir + os.sep):
             raise SpeclintError(f"{display_path(path)}: outside the git repository {display_path(toplevel)}")
         blobs = _tree(toplevel, commit, relative)
-        old_models.update(_old_models(blobs))
+        old_models.update(_kept(_old_models(blobs), toplevel, relative, pipeline.settings.exclusion.excluded))
         if os.path.exists(path):
-            found = discover([path])
+            found = pipeline.discover([path])
             for model in found.models:
                 new_models[os.path.relpath(os.path.realpath(model), toplevel)] = model
         elif not blobs:
@@ -164,7 +174,31 @@ def _old_models(blobs: list[Blob]) -> dict[str, list[Blob]]:
     return models
 
 
-def _git_side(toplevel: str, rev: str, key: str, blobs: list[Blob], read: Reader) -> Side:
+def _kept(
+    models: dict[str, list[Blob]], toplevel: str, named: str, excluded: Callable[[str], bool]
+) -> dict[str, list[Blob]]:
+    """The models at the revision that a walk of the PATH named ``named`` would reach: every
+    directory below the PATH, the model's own included, is tested as the walk tests it."""
+    if os.path.basename(named) in MODEL_FILES:
+        named = os.path.dirname(named)  # a model file names its directory
+    base = [] if named in ("", os.curdir) else os.path.normpath(named).split(os.sep)
+    kept = {}
+    for key, blobs in models.items():
+        parts = [] if key == os.curdir else key.split(os.sep)
+        below = parts[len(base) :] if parts[: len(base)] == base else parts
+        directory = os.path.join(toplevel, *parts[: len(parts) - len(below)])
+        walked = True
+        for part in below:
+            directory = os.path.join(directory, part)
+            if excluded(directory):
+                walked = False
+                break
+        if walked:
+            kept[key] = blobs
+    return kept
+
+
+def _git_side(toplevel: str, rev: str, key: str, blobs: list[Blob], read: Callable[[str], dict[str, Any]]) -> Side:
     label = f"{rev}:{key.replace(os.sep, '/')}"
 
     def load() -> dict[str, Any]:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from speclint.execute.models import one_line
-from speclint.vocabulary import Json, format_shape, is_tf1
+from speclint.vocabulary import NUMPY_TO_DT, Json, format_shape, is_tf1
 
 EXTRA_HINT = (
     "install speclint[keras] (tensorflow-hub>=0.16, setuptools<81) and tf-keras of the TensorFlow version "
@@ -337,8 +337,6 @@ def _inferred_problem(inferred: Json, declared: Json | None) -> str | None:
 
 
 def _dt(name: str) -> str:
-    from speclint.execute.probes import NUMPY_TO_DT
-
     return NUMPY_TO_DT.get(name, f"DT_{name.upper()}")
 
 

@@ -17,26 +17,7 @@ import numpy as np
 
 from speclint.execute import keras_probes
 from speclint.execute.models import Model, one_line
-from speclint.vocabulary import TF2, Json, format_shape
-
-NUMPY_TO_DT = {
-    "float32": "DT_FLOAT",
-    "float64": "DT_DOUBLE",
-    "float16": "DT_HALF",
-    "bfloat16": "DT_BFLOAT16",
-    "int8": "DT_INT8",
-    "int16": "DT_INT16",
-    "int32": "DT_INT32",
-    "int64": "DT_INT64",
-    "uint8": "DT_UINT8",
-    "uint16": "DT_UINT16",
-    "uint32": "DT_UINT32",
-    "uint64": "DT_UINT64",
-    "bool": "DT_BOOL",
-    "complex64": "DT_COMPLEX64",
-    "complex128": "DT_COMPLEX128",
-    "object": "DT_STRING",
-}
+from speclint.vocabulary import NUMPY_TO_DT, TF2, Json, format_shape
 
 
 def dt_name(dtype: np.dtype[Any]) -> str:

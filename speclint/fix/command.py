@@ -1,7 +1,9 @@
 """``speclint fix IN OUT``: plan from IN's lint, write OUT, prove it, or remove OUT and say why.
 
-Exit codes: 0 fixed and proven; 1 nothing fixable, or the proof (or writing) failed; 2 usage
-or read errors (through ``SpeclintError``, as everywhere in speclint).
+Exit codes: 0 fixed and proven and plain ``speclint OUT`` passes, or nothing to fix because IN
+conforms; 1 findings fix cannot resolve (OUT, when written, is kept: its fixes are proven), or
+the proof (or writing) failed (OUT removed); 2 usage or read errors (through ``SpeclintError``,
+as everywhere in speclint). IN is read and checked, and OUT proven, through ``speclint.pipeline``.
 """
 
 from __future__ import annotations
@@ -14,30 +16,35 @@ from typing import Any
 from speclint.errors import EXIT_CLEAN, EXIT_FINDINGS, SpeclintError, display_path
 from speclint.fix.paths import Destination
 from speclint.fix.plan import Plan, make_plan, parse_image_size
-from speclint.read import read_model
-from speclint.rules.profiles import require_known
-from speclint.rules.ruleset import RuleSet
+from speclint.pipeline import Pipeline
+from speclint.safe_text import escape, no_workflow_commands
+from speclint.settings import Overrides
 
 
 def run_fix(args: argparse.Namespace) -> int:
-    profile = args.profile or "auto"
-    require_known(profile)
+    overrides = Overrides(
+        use_config=False, profile=args.profile, max_file_size=args.max_file_size, read_timeout=args.read_timeout
+    )
+    pipeline = Pipeline.prepare(overrides)  # an unknown profile is exit 2 before anything is read
     image_size = parse_image_size(args.image_size) if args.image_size else None
     destination = Destination(args.source, args.out)
-    ruleset = RuleSet()
-    facts = read_model(args.source)
+    facts = pipeline.read(args.source)  # under the per-model time limit, as every command reads
     if not facts["meta_graphs"]:
         errors = "; ".join(str(e.get("message", e)) for e in facts.get("errors", [])) or "no SavedModel"
         raise SpeclintError(f"{display_path(args.source)}: cannot read the model: {errors}")
-    result = ruleset.check(facts, profile)
+    checked = pipeline.check(facts)
+    if checked.unread is not None:  # the rules ran out of time or crashed on IN
+        raise SpeclintError(f"{display_path(args.source)}: cannot check the model: {checked.unread}")
+    result = checked.result
+    verdict = pipeline.exit_code()  # what `speclint IN` would exit with under this profile
     if result.profile is None and not any(f.code.startswith("SL6") for f in result.findings):
         _say(f"{display_path(args.source)}: nothing to fix: {result.profile_reason}")
-        return EXIT_FINDINGS
+        return verdict
     plan = make_plan(facts, result, input_key=args.input, output_key=args.output, image_size=image_size)
     _print_plan(args.source, plan)
     if not plan.fixes:
         _say("nothing to fix: no finding of IN has a fix" if plan.unfixable else "nothing to fix: IN passes")
-        return EXIT_FINDINGS
+        return verdict  # 0 for a conforming model; 1 while findings remain that fix cannot resolve
     if args.dry_run:
         _say("dry run: nothing written")
         return EXIT_CLEAN
@@ -49,7 +56,7 @@ def run_fix(args: argparse.Namespace) -> int:
         raise SpeclintError(f"{display_path(args.source)}: cannot fix without the weights: {missing}")
     destination.create()
     try:
-        proof = _write_and_prove(args, plan, ruleset)
+        proof = _write_and_prove(args, plan)
     except KeyboardInterrupt:
         destination.discard()
         raise
@@ -72,6 +79,12 @@ def run_fix(args: argparse.Namespace) -> int:
         for failure in proof.failures:
             _say(f"  proof FAILED {failure}")
         _say(f"proof failed: {display_path(args.out)} removed")
+        return EXIT_FINDINGS
+    if proof.remaining:  # OUT is better and proven, but not conforming: the exit code says so
+        _say(
+            f"wrote {display_path(args.out)}: {len(plan.fixes)} fix(es) applied and proven; "
+            f"`speclint OUT` still fails on what fix cannot resolve ({', '.join(proof.remaining)})"
+        )
         return EXIT_FINDINGS
     _say(f"wrote {display_path(args.out)}: {len(plan.fixes)} fix(es) applied and proven")
     return EXIT_CLEAN
@@ -102,8 +115,9 @@ def missing_weights(source: str, facts: dict[str, Any]) -> str | None:
 
 
 def _say(line: str) -> None:
-    """One line of output; a model's own strings (keys, names) never reach the terminal raw."""
-    print("".join(c if c.isprintable() else repr(c)[1:-1] for c in line))
+    """One line of output; a model's own strings (keys, names, its path) never reach the terminal
+    raw, and no line can pass for a GitHub workflow command."""
+    print(no_workflow_commands(escape(line)))
 
 
 def _print_plan(source: str, plan: Plan) -> None:
@@ -115,7 +129,7 @@ def _print_plan(source: str, plan: Plan) -> None:
         _say(f"  not fixed {finding.code} {finding.severity}: {finding.message}{hint}")
 
 
-def _write_and_prove(args: argparse.Namespace, plan: Plan, ruleset: RuleSet) -> Any:
+def _write_and_prove(args: argparse.Namespace, plan: Plan) -> Any:
     from speclint.fix import proof as proving
 
     tf = _tensorflow()
@@ -145,7 +159,9 @@ def _write_and_prove(args: argparse.Namespace, plan: Plan, ruleset: RuleSet) -> 
         with original as run_in, fixed as run_out:
             images = proving.proof_images(written.shape, plan)
             proving.judge_equal(proof, images, run_in, run_out, plan)
-    proving.judge_lint(proof, proving.lint_both(args.source, args.out, plan, ruleset, args.device), plan)
+    limits = {"max_file_size": args.max_file_size, "read_timeout": args.read_timeout}
+    proving.judge_lint(proof, proving.lint_both(args.source, args.out, plan, args.device, **limits), plan)
+    proving.judge_plain(proof, proving.lint_plain(args.out, **limits), plan)
     return proof
 
 

@@ -1,8 +1,10 @@
 """The proof that OUT is IN made conforming: the ordinary pipeline on OUT, and equal outputs.
 
-1. Lint: OUT is read and checked (static rules and the execution probes, through
-   ``speclint.execute``) under IN's profile. OUT may keep only findings IN had and fix did not
-   claim to fix; anything else (a new finding, or a "fixed" one still there) fails the proof.
+1. Lint: OUT is read and checked by ``speclint.pipeline`` (static rules and the execution
+   probes, through ``speclint.execute``) under IN's profile. OUT may keep only findings IN had
+   and fix did not claim to fix; anything else (a new finding, or a "fixed" one still there)
+   fails the proof. Then plain ``speclint OUT`` (static, the auto profile, the config of OUT's
+   tree), as a reviewer will run it, must pass on the same terms.
 2. Equality: seeded random images in [0, 1] through both, compared within the probes' batch
    tolerances after the known transform: IN sees ``round(x * 255)`` (uint8) or ``x * 255``
    (rescaled input); a removed softmax/sigmoid is applied to OUT's logits; a float64 output is
@@ -13,16 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from speclint.execute import ExecuteOptions, Tolerances, execute
+from speclint.execute import ExecuteOptions, Tolerances
 from speclint.fix.plan import Plan
-from speclint.read import read_model
+from speclint.pipeline import Pipeline
 from speclint.rules.engine import resolve
-from speclint.rules.model import Finding
-from speclint.rules.ruleset import RuleSet
+from speclint.rules.model import Finding, severity_rank
+from speclint.settings import Overrides
 
 PROOF_BATCH = 3
 PROOF_SEED = 0
@@ -33,6 +35,9 @@ class Proof:
     ok: bool = True
     lines: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    allowed: set[str] = field(default_factory=set)  # codes OUT may keep: IN had them, fix did not claim them
+    out_facts: dict[str, Any] = field(default_factory=dict)
+    remaining: list[str] = field(default_factory=list)  # what plain `speclint OUT` still fails on (IN's)
 
     def fail(self, text: str) -> None:
         self.ok = False
@@ -46,12 +51,45 @@ class Linted:
     out_facts: dict[str, Any]
 
 
-def lint_both(source: str, out: str, plan: Plan, ruleset: RuleSet, device: str) -> Linted:
-    """IN's and OUT's findings under IN's profile, the execution probes included (one worker)."""
-    facts = [read_model(source), read_model(out)]
-    execute(facts, ExecuteOptions(device=device))  # type: ignore[arg-type]
-    before, after = (ruleset.check(f, plan.profile).findings for f in facts)
+def lint_both(
+    source: str, out: str, plan: Plan, device: str, max_file_size: int | None = None, read_timeout: float | None = None
+) -> Linted:
+    """IN's and OUT's findings under IN's profile, the execution probes included (one worker),
+    read and checked by the pipeline (the per-model time limit included)."""
+    overrides = Overrides(
+        use_config=False, profile=plan.profile, max_file_size=max_file_size, read_timeout=read_timeout
+    )
+    pipeline = Pipeline.prepare(overrides)
+    facts = [pipeline.read(source), pipeline.read(out)]
+    pipeline.execute(facts, ExecuteOptions(device=device))  # type: ignore[arg-type]
+    before, after = (pipeline.check(f).result.findings for f in facts)
     return Linted(before, after, facts[1])
+
+
+class Plain(NamedTuple):
+    """``speclint OUT`` as a reviewer runs it: the auto profile, the config OUT's tree has."""
+
+    profile: str | None
+    profile_reason: str
+    failing: list[Finding]  # findings at or above the fail level
+    unread: str | None
+    exit_code: int
+
+
+def lint_plain(out: str, max_file_size: int | None = None, read_timeout: float | None = None) -> Plain:
+    """Plain ``speclint OUT``: static, the auto profile (or what ``[tool.speclint]`` says), its exit code."""
+    pipeline = Pipeline.prepare(Overrides(max_file_size=max_file_size, read_timeout=read_timeout), [out])
+    checked = list(pipeline.results())
+    rank = severity_rank(pipeline.settings.fail_level)
+    result = checked[0].result if checked else None
+    failing = [f for f in result.findings if severity_rank(f.severity) >= rank] if result else []
+    return Plain(
+        result.profile if result else None,
+        result.profile_reason if result else "not found",
+        failing,
+        checked[0].unread if checked else "not found",
+        pipeline.exit_code(),
+    )
 
 
 def format_bound(finding: Finding, out_facts: dict[str, Any], plan: Plan) -> bool:
@@ -76,26 +114,55 @@ ENTRY_FAMILIES = ("SL11", "SL12", "SL14")
 def judge_lint(proof: Proof, linted: Linted, plan: Plan) -> None:
     allowed = {f.code for f in linted.before} - plan.fixed_codes
     bad = []
-    hidden: set[str] = set()
     for finding in linted.after:
         if finding.code in allowed:
             continue
-        if format_bound(finding, linted.out_facts, plan):
-            proof.lines.append(f"not fixed {finding.code} {finding.severity} (the TF1 Hub format): {finding.message}")
-            continue
-        if plan.wrapped_signature and finding.code.startswith(ENTRY_FAMILIES) and finding.code not in plan.fixed_codes:
-            proof.lines.append(
-                f"not fixed {finding.code} {finding.severity} (in IN's signature too): {finding.message}"
-            )
+        excuse = _excuse(finding, linted.out_facts, plan)
+        if excuse:
+            proof.lines.append(f"not fixed {finding.code} {finding.severity} ({excuse}): {finding.message}")
             continue
         bad.append(finding)
     for finding in bad:
         proof.fail(f"OUT {finding.code} {finding.severity}: {finding.message}")
-    kept = sorted({f.code for f in linted.after if f.code in allowed} | hidden)
+    kept = sorted({f.code for f in linted.after if f.code in allowed})
+    proof.allowed = allowed
+    proof.out_facts = linted.out_facts
     if not bad:
         probes = "static rules and execution probes"
         still = f" (still there, as in IN: {', '.join(kept)})" if kept else ""
         proof.lines.append(f"lint: OUT passes the {probes} of {plan.profile}{still}")
+
+
+def _excuse(finding: Finding, out_facts: dict[str, Any], plan: Plan) -> str | None:
+    """Why a finding of OUT that IN did not have is not fix's doing, if it is not."""
+    if format_bound(finding, out_facts, plan):
+        return "the TF1 Hub format"
+    if plan.wrapped_signature and finding.code.startswith(ENTRY_FAMILIES) and finding.code not in plan.fixed_codes:
+        return "in IN's signature too"
+    return None
+
+
+def judge_plain(proof: Proof, plain: Plain, plan: Plan) -> None:
+    """Plain ``speclint OUT`` must pass too: a reviewer runs it, with the profile auto picks for
+    OUT (which can differ from IN's once the wrapper shows what IN hid, such as a sigmoid)."""
+    shown = f"{plain.profile or 'no profile'}: {plain.profile_reason}"
+    if plain.unread is not None:
+        proof.fail(f"plain `speclint OUT` cannot read it: {plain.unread}")
+        return
+    bad = [f for f in plain.failing if f.code not in proof.allowed and _excuse(f, proof.out_facts, plan) is None]
+    for finding in bad:
+        proof.fail(f"plain `speclint OUT` ({shown}) {finding.code} {finding.severity}: {finding.message}")
+    if bad:
+        return
+    if plain.exit_code == 0:
+        proof.lines.append(f"plain: `speclint OUT` passes with profile {shown}")
+        return
+    kept = sorted({f"{f.code} {f.severity}" for f in plain.failing})
+    proof.remaining = kept
+    proof.lines.append(
+        f"plain: `speclint OUT` exits {plain.exit_code} with profile {shown}: {', '.join(kept)} "
+        "(IN's own, which fix cannot resolve)"
+    )
 
 
 def proof_images(shape: tuple[int | None, ...], plan: Plan) -> np.ndarray:

@@ -11,10 +11,11 @@ from typing import Any
 
 from google.protobuf import message as pb_message
 
+import speclint.read.claims as publisher_claims
+import speclint.read.contract as contract
+import speclint.read.security as security
 from speclint.errors import display_path
 from speclint.proto import messages
-from speclint.read import claims as publisher_claims
-from speclint.read import contract, security
 from speclint.read.files import inventory, unusable_files
 from speclint.read.graph import GraphIndex
 from speclint.read.hub import expected_image_size, read_module_def

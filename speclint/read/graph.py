@@ -22,9 +22,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain, compress, repeat
 from typing import Any, overload
 
+import speclint.read.native as native
 from speclint.proto import messages
 from speclint.proto.messages import Message, dtype_name
-from speclint.read import native
 
 TOP = ""  # the scope name of the top-level GraphDef
 CALL_OPS = frozenset({"PartitionedCall", "StatefulPartitionedCall"})

@@ -1,8 +1,10 @@
-"""Read one model under a time limit, so that no model can cost the others their report.
+"""One model's work under a time limit, so that no model can cost the others their report.
 
 ``read_model`` never raises for bad input it knows about; this guard covers what is left: a
 reader bug, a ``RecursionError`` in some walk, or a model shaped to take minutes. Each ends as
 an error entry in that model's facts (SL001 names it), and the run goes on to the next model.
+``speclint.pipeline`` holds a model's whole work (reading, the security scan, the rules,
+grouping, rendering its findings) under one ``deadline``; ``read_model_guarded`` is reading alone.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from speclint.read.tensors import Json
 DEFAULT_READ_SECONDS = 120.0  # per model; --read-timeout
 
 
-class ReadTimeout(BaseException):
-    """Raised by the alarm; a BaseException so no reader's ``except Exception`` can swallow it."""
+class TimeLimit(BaseException):
+    """Raised by the alarm, whatever stage of a model's work it cuts short; a BaseException so
+    that no reader's ``except Exception`` can swallow it."""
 
 
 def read_model_guarded(
@@ -33,26 +36,33 @@ def read_model_guarded(
     """``read_model`` that always returns facts: a timeout or a crash becomes an error entry.
 
     ``claims``: the documentation file kept outside the model, or a function that names it for
-    each model (``Config.claims_for``: ``--claims`` and the ``claims`` of ``per-path`` entries).
+    each model (``Selection.claims_for``: ``--claims`` and the ``claims`` of ``per-path`` entries).
     """
     named = claims(model_dir) if callable(claims) else claims
     try:
-        with _deadline(seconds):
+        with deadline(seconds):
             return read_model(model_dir, max_bytes, named)
-    except ReadTimeout:
-        return failed_facts(
-            model_dir,
-            f"reading took longer than the time limit of {seconds:g} s per model (--read-timeout); not checked",
-        )
+    except TimeLimit:
+        return failed_facts(model_dir, time_limit_message("reading", seconds))
     except (Exception, RecursionError, MemoryError) as exc:
         if os.environ.get("SPECLINT_DEBUG"):
             raise
-        detail = " ".join(str(exc).split())[:200]
-        return failed_facts(model_dir, f"speclint could not read it: internal error {type(exc).__name__}: {detail}")
+        return failed_facts(model_dir, crash_message("read", exc))
+
+
+def time_limit_message(stage: str, seconds: float | None) -> str:
+    """Why a model was cut off: the stage it was in and the limit (``--read-timeout``)."""
+    return f"{stage} took longer than the time limit of {seconds or 0:g} s per model (--read-timeout); not checked"
+
+
+def crash_message(verb: str, exc: BaseException) -> str:
+    """A bug of speclint's on one model, in one line: the exception's type and its first words."""
+    detail = " ".join(str(exc).split())[:200]
+    return f"speclint could not {verb} it: internal error {type(exc).__name__}: {detail}"
 
 
 @contextmanager
-def _deadline(seconds: float | None) -> Iterator[None]:
+def deadline(seconds: float | None) -> Iterator[None]:
     """SIGALRM after ``seconds``: on POSIX, in the main thread, and only when no one else's timer
     is armed (an embedding program or pytest-timeout owns it then); elsewhere no limit, as before."""
     usable = (
@@ -67,7 +77,7 @@ def _deadline(seconds: float | None) -> Iterator[None]:
         return
 
     def _expire(signum: int, frame: object) -> None:
-        raise ReadTimeout()
+        raise TimeLimit()
 
     previous = signal.signal(signal.SIGALRM, _expire)
     signal.setitimer(signal.ITIMER_REAL, float(seconds or 0))
@@ -80,7 +90,7 @@ def _deadline(seconds: float | None) -> Iterator[None]:
 
 def failed_facts(model_dir: str, message: str) -> Json:
     """A facts document for a model that could not be read at all, with ``message`` as its error."""
-    from speclint.read import security
+    import speclint.read.security as security
     from speclint.read.files import inventory
     from speclint.read.tree import DirectoryTree
 

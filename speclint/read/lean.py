@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from google.protobuf import message as pb_message
 
+import speclint.read.native as native
 from speclint.proto import messages
-from speclint.read import native
 from speclint.read.graph import TOP, GraphIndex, LazyNodes, NotNative
 
 CHECK_BYTES = 4 << 20  # NodeDefs per validation parse: bounds its memory, amortises its calls

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from google.protobuf import message as pb_message
 
+import speclint.read.lean as lean
 from speclint.proto import messages
-from speclint.read import lean
 from speclint.read.graph import GraphIndex
 from speclint.read.tree import read_bytes
 from speclint.safe_io import DEFAULT_MAX_BYTES, PROTOBUF_LIMIT, ReadError

@@ -14,14 +14,14 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
-from speclint.read import flood
+import speclint.read.flood as flood
 
 
 def _load() -> ModuleType | None:
     if os.environ.get("SPECLINT_PURE_PYTHON"):
         return None
     try:
-        from speclint import _wire
+        import speclint._wire as _wire
     except ImportError:
         return None
     return _wire

@@ -24,6 +24,7 @@ class ReportContext(NamedTuple):
     color: bool = False
     quiet: bool = False  # only models with findings
     baselined: int = 0  # findings left out because the baseline has them
+    unread: tuple[tuple[str, str], ...] = ()  # (model path, why) of each model that could not be read
 
 
 Reporter = Callable[[list[ModelResult], ReportContext], str]
@@ -46,7 +47,8 @@ def _plural(count: int, word: str) -> str:
 
 
 def closing_counts(results: list[ModelResult], context: ReportContext | None = None, prefix: str = "") -> str:
-    """``Found 3 findings (2 error, 1 info) at 7 locations in 12 models.``: causes, then places.
+    """``Found 3 findings (2 error, 1 info) at 7 locations in 12 models.``: causes, then places,
+    then the models that could not be read (never "All checks passed" while there is one).
 
     With a ``prefix`` (``speclint: ``) the sentence continues it in lower case.
     """
@@ -56,13 +58,32 @@ def closing_counts(results: list[ModelResult], context: ReportContext | None = N
     models = _plural(len(results), "model")
     baselined = context.baselined if context else 0
     hidden = f"; {_plural(baselined, 'finding')} of the baseline not shown" if baselined else ""
-    if not total:
+    unread = unread_note(context.unread if context else ())
+    if not total and unread:
+        sentence = f"No findings, but {len(context.unread) if context else 0} of {models} {unread}{hidden}."
+    elif not total:
         sentence = f"All checks passed ({models}{hidden})."
     else:
         detail = ", ".join(f"{counts[s]} {s}" for s in SEVERITY_ORDER if counts[s])
         at = f" at {_plural(places, 'location')}" if places != total else ""
         sentence = f"Found {_plural(total, 'finding')} ({detail}){at} in {models}{hidden}."
+        if unread:
+            sentence = f"{sentence[:-1]}; {len(context.unread) if context else 0} of them {unread}."
     return prefix + sentence[0].lower() + sentence[1:] if prefix else sentence
+
+
+UNREAD_NAMED = 5  # unreadable models named in a closing sentence; every one is in the report above
+
+
+def unread_note(unread: tuple[tuple[str, str], ...]) -> str:
+    """``could not be read: a, b and 3 more``, or "" when every model was read."""
+    if not unread:
+        return ""
+    from speclint.safe_text import escape_path
+
+    names = ", ".join(escape_path(path) for path, _ in unread[:UNREAD_NAMED])
+    more = f" and {len(unread) - UNREAD_NAMED} more" if len(unread) > UNREAD_NAMED else ""
+    return f"could not be read: {names}{more}"
 
 
 def write_report(text: str, output: str | None) -> None:

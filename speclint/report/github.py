@@ -117,6 +117,9 @@ def step_summary(results: list[ModelResult], context: ReportContext) -> str:
     if total:
         detail = ", ".join(f"{found[s]} {s}" for s in SEVERITY_ORDER if found[s])
         headline = f"{total} finding{'s' if total != 1 else ''} ({detail})"
+    elif context.unread:
+        headline = f"no findings, but {len(context.unread)} of {len(results)} model{'s' if len(results) != 1 else ''}"
+        headline += " could not be read"
     else:
         headline = "all checks passed"
     lines = [f"### speclint {_cell(context.version)}: {headline}", ""]
@@ -160,7 +163,11 @@ def step_summary(results: list[ModelResult], context: ReportContext) -> str:
             )
         if len(declared) > MAX_SUMMARY_FINDINGS:
             lines += ["", f"... and {len(declared) - MAX_SUMMARY_FINDINGS} more models with a declared task."]
-    clean = [r.path for r in results if not r.findings]
+    if context.unread:
+        lines += ["", f"Could not be read: {len(context.unread)} model{'s' if len(context.unread) != 1 else ''}", ""]
+        lines += [f"- {_cell(path)}: {_cell(why)}" for path, why in context.unread[:MAX_SUMMARY_FINDINGS]]
+    unread = {path for path, _ in context.unread}
+    clean = [r.path for r in results if not r.findings and r.path not in unread]
     if clean:
         names = ", ".join(_cell(p) for p in clean[:MAX_CLEAN_NAMED])
         if len(clean) > MAX_CLEAN_NAMED:

@@ -107,6 +107,15 @@ def _summary(results: list[ModelResult]) -> list[str]:
     return parts
 
 
+def _unread(context: ReportContext) -> list[str]:
+    """Models that could not be read come first: nothing below is a verdict on them."""
+    if not context.unread:
+        return []
+    count = len(context.unread)
+    items = "".join(f"<li>{escape(path)}: {escape(why)}</li>" for path, why in context.unread)
+    return [f'<h2 class="error">{count} model{"s" if count != 1 else ""} could not be read</h2><ul>{items}</ul>']
+
+
 def _rules_table(results: list[ModelResult], context: ReportContext) -> list[str]:
     counts: Counter[tuple[str, str]] = Counter((f.code, f.severity) for r in results for f in r.findings)
     models: dict[str, set[str]] = {}
@@ -238,6 +247,7 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
         f"<style>{STYLE}</style></head><body>",
         f'<h1>speclint report</h1><p class="muted">speclint {escape(context.version)}: '
         f"{findings} finding{'s' if findings != 1 else ''} in {models} model{'s' if models != 1 else ''}</p>",
+        *_unread(context),
         *_summary(results),
         *_models_table(results),
         *_chart(results),

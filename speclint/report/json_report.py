@@ -11,23 +11,29 @@ from speclint.rules.ruleset import ModelResult
 REPORT_VERSION = 1
 
 
-def model_entry(result: ModelResult) -> dict[str, Any]:
-    """One model's part of the report; ``jsonl`` writes the same entry, one line per model."""
+def model_entry(result: ModelResult, read_error: str | None = None) -> dict[str, Any]:
+    """One model's part of the report; ``jsonl`` writes the same entry, one line per model.
+
+    ``read_error`` says why the model could not be read (null when it was), whatever rules
+    were selected: a model that was not read is never a clean one.
+    """
     return {
         "path": result.path,
         "format": result.format,
         "profile": result.profile,
         "profile_reason": result.profile_reason,
+        "read_error": read_error,
         "findings": [finding.to_json() for finding in result.findings],
         "execution": result.execution,
     }
 
 
 def document(results: list[ModelResult], context: ReportContext) -> dict[str, object]:
+    read_errors = dict(context.unread)
     return {
         "report_version": REPORT_VERSION,
         "tool": {"name": "speclint", "version": context.version},
-        "models": [model_entry(result) for result in results],
+        "models": [model_entry(result, read_errors.get(result.path)) for result in results],
         "summary": {
             **{
                 severity: sum(1 for r in results for f in r.findings if f.severity == severity)
@@ -35,6 +41,7 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, ob
             },
             "locations": sum(len(f.all_locations) for r in results for f in r.findings),
             "baselined": context.baselined,
+            "unreadable": len(context.unread),
         },
     }
 

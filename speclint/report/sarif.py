@@ -174,10 +174,28 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, An
                     }
                 },
                 "results": sarif_results,
+                "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": unread_notes(context)}],
                 "properties": {"spec_documents": dict(sorted(SPEC_URLS.items()))},
             }
         ],
     }
+
+
+def unread_notes(context: ReportContext) -> list[dict[str, Any]]:
+    """One error notification per model that could not be read: its results are not a verdict."""
+    notes = []
+    for path, why in sorted(context.unread):
+        uri, base = artifact_uri(path)
+        artifact: dict[str, Any] = {"uri": uri, **({"uriBaseId": base} if base else {})}
+        notes.append(
+            {
+                "level": "error",
+                "message": {"text": f"{path}: could not be read: {why}"},
+                "locations": [{"physicalLocation": {"artifactLocation": artifact}}],
+                "associatedRule": {"id": "SL001"},
+            }
+        )
+    return notes
 
 
 def render(results: list[ModelResult], context: ReportContext) -> str:

@@ -17,10 +17,9 @@ def _paint(text: str, what: str, color: bool) -> str:
 
 def also_in(finding: Reported, shown: int = ALSO_SHOWN) -> str:
     """``also in: tag-set [train] signature_def['default'], ... (3 more)``, or "" for one place."""
-    others: list[str] = []
-    for location in finding.all_locations[1:]:
-        if location.where not in others and location.where != finding.where:
-            others.append(location.where)
+    others = list(  # distinct, in order: a set of seen names keeps 200,000 places linear
+        dict.fromkeys(location.where for location in finding.all_locations[1:] if location.where != finding.where)
+    )
     extra = len(finding.all_locations) - 1 - min(len(others), shown)
     if not others:
         return f"also {extra} more place{'s' if extra != 1 else ''} at {finding.where}" if extra else ""
@@ -72,29 +71,3 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
             lines += finding_lines(finding, context.color)
     lines.append(closing_counts(results, context))
     return no_workflow_commands("\n".join(lines) + "\n")
-
-
-def statistics(results: list[ModelResult], context: ReportContext) -> str:
-    """``--statistics``: one line per rule, most frequent first (findings, then locations)."""
-    per_rule: dict[str, list[int]] = {}
-    names: dict[str, str] = {}
-    for result in results:
-        for finding in result.findings:
-            counts = per_rule.setdefault(finding.code, [0, 0])
-            counts[0] += 1
-            counts[1] += len(finding.all_locations)
-            names[finding.code] = f"{finding.name} ({finding.severity})"
-    lines = [
-        f"{found:>5} {finding_word(found):<8} {places:>5} {place_word(places):<9} {code}  {names[code]}"
-        for code, (found, places) in sorted(per_rule.items(), key=lambda item: (-item[1][0], item[0]))
-    ]
-    lines.append(closing_counts(results, context))
-    return no_workflow_commands("\n".join(lines) + "\n")
-
-
-def finding_word(count: int) -> str:
-    return "finding" if count == 1 else "findings"
-
-
-def place_word(count: int) -> str:
-    return "location" if count == 1 else "locations"

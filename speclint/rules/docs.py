@@ -17,13 +17,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from speclint.describe import entry_summary, inline_value, meta_graph_summary
 from speclint.errors import SpeclintError
 from speclint.rules.engine import CompiledRule, get, resolve_with_where
 from speclint.rules.loader import schemas_dir
 from speclint.rules.model import Finding, Rule, SpecRef
 from speclint.rules.ruleset import ModelResult, RuleSet
 from speclint.rules.wording import namer, redact_function_numbers
-from speclint.show import entry_summary, inline_value, meta_graph_summary
 
 DOCUMENT_TITLES = {
     "tf1": "TF1 Hub format: Common Signatures for Images",

@@ -162,11 +162,16 @@ def test_action_inputs_and_defaults() -> None:
     assert document["runs"]["using"] == "composite"
 
 
+PYTHON_PATH = "${{ steps.python.outputs.python-path }}"
+PIP_CACHE = "${{ runner.temp }}/speclint-pip-cache"
+
+
 def test_action_steps_run_the_script() -> None:
     document = action()
     steps = document["runs"]["steps"]
     assert re.fullmatch(r"actions/setup-python@[0-9a-f]{40}", steps[0]["uses"])  # pinned: tests/test_workflows.py
-    assert steps[0]["with"]["python-version"] == "${{ inputs.python-version }}"
+    assert steps[0]["id"] == "python"
+    assert steps[0]["with"] == {"python-version": "${{ inputs.python-version }}", "update-environment": False}
     runs = [step for step in steps if "run" in step]
     assert [step["run"] for step in runs] == [
         f'bash "$GITHUB_ACTION_PATH/scripts/action_run.sh" {command}' for command in ("guard", "install", "run", "diff")
@@ -176,7 +181,11 @@ def test_action_steps_run_the_script() -> None:
     for step in runs:
         assert step["shell"] == "bash"
         assert "${{" not in step["run"], "inputs must reach the script through env, never spliced into shell"
+        assert step["env"]["SPECLINT_BASE_PYTHON"] == PYTHON_PATH, "every step gets the action's own Python"
         for variable, value in step.get("env", {}).items():
+            if variable in ("SPECLINT_BASE_PYTHON", "SPECLINT_PIP_CACHE"):
+                assert variable in script
+                continue
             match = re.fullmatch(r"\$\{\{ inputs\.([a-z-]+) \}\}", value)
             assert match, f"{variable}: {value}"
             assert variable == env_name(match.group(1))
@@ -189,6 +198,20 @@ def test_action_steps_run_the_script() -> None:
         assert step_id in ids
     assert os.access(SCRIPT, os.X_OK)
     assert script.startswith("#!/usr/bin/env bash") and "set -euo pipefail" in script
+    assert '"$PY" -m speclint' not in script, "speclint runs in the action's virtualenv, never the base Python"
+
+
+def test_execute_caches_the_tensorflow_wheel_where_pip_puts_it() -> None:
+    """The cache step runs only when models are executed, and keeps the directory install gives pip."""
+    steps = action()["runs"]["steps"]
+    (cache,) = [step for step in steps if str(step.get("uses", "")).startswith("actions/cache@")]
+    assert cache["if"] == "${{ steps.guard.outputs.execute == 'true' }}"
+    assert cache["with"]["path"] == PIP_CACHE
+    assert "${{ inputs.python-version }}" in cache["with"]["key"] and "${{ runner.os }}" in cache["with"]["key"]
+    install = next(step for step in steps if step.get("run", "").endswith(" install"))
+    assert install["env"]["SPECLINT_PIP_CACHE"] == PIP_CACHE
+    names = [step.get("id") or step.get("name") for step in steps]
+    assert names.index("guard") < steps.index(cache) < steps.index(install), "restored before pip runs"
 
 
 # --- the script in a simulated job ----------------------------------------------------------

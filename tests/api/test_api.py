@@ -96,7 +96,7 @@ def test_an_unknown_code_is_an_error_and_the_walk_skips_what_check_skips(tmp_pat
 def test_importing_speclint_imports_nothing_else() -> None:
     code = "import sys, speclint; print(sorted(m for m in sys.modules if m.startswith('speclint')))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
-    assert json.loads(done.stdout.replace("'", '"')) == ["speclint"]
+    assert json.loads(done.stdout.replace("'", '"')) == ["speclint", "speclint.version"]
 
 
 def test_the_static_command_never_imports_the_api_the_executors_or_ray() -> None:
@@ -120,3 +120,71 @@ def test_the_static_command_never_imports_the_api_the_executors_or_ray() -> None
         "speclint.report.html",
     }
     assert not imported & unwanted
+
+
+def test_codes_take_a_string_or_a_list_and_errors_speak_the_api() -> None:
+    model = MODELS / "tf1-input-uint8"
+    as_string = speclint.lint(model, select="SL1,SL6", ignore="SL125", config=False)
+    as_list = speclint.lint(model, select=["SL1", "SL6"], ignore=("SL125",), config=False)
+    assert as_string.to_json() == as_list.to_json()
+    assert [f.code for r in speclint.lint(model, select="SL112").results for f in r.findings] == ["SL112"]
+    with pytest.raises(SpeclintError, match=r"^select: unknown rule code or prefix 'SL1122'; did you mean"):
+        speclint.lint(model, select="SL1122")
+    with pytest.raises(SpeclintError, match=r"^jobs must be a positive integer, not 0$"):
+        speclint.lint(model, jobs=0)
+    with pytest.raises(SpeclintError, match=r"^read_timeout must be a positive number of seconds"):
+        speclint.lint(model, read_timeout=-5)
+    with pytest.warns(RuntimeWarning, match=r"^jobs 4096 is more than the \d+ CPUs this process may use"):
+        speclint.lint(model, jobs=4096, config=False)
+
+
+def test_wrong_types_raise_type_error_and_no_path_raises() -> None:
+    model = MODELS / "tf1-input-uint8"
+    with pytest.raises(TypeError, match="select must be a string or a list of strings, not int"):
+        speclint.lint(model, select=5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="paths must be a path or a list of paths, not int"):
+        speclint.lint(123)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="jobs must be an integer, not str"):
+        speclint.lint(model, jobs="2")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'selct'"):
+        speclint.iter_lint(model, selct="SL1")
+    with pytest.raises(SpeclintError, match="no path given"):
+        speclint.lint([])
+    assert speclint.SpeclintError is SpeclintError
+
+
+def test_help_shows_the_api_and_the_package_is_typed() -> None:
+    import pydoc
+
+    text = pydoc.render_doc(speclint, renderer=pydoc.plaintext)
+    for name in ("lint(paths", "iter_lint(paths", "class Report", "read (package)", "speclint.read(", "SpeclintError"):
+        assert name in text, name
+    assert (REPO / "speclint" / "py.typed").is_file()
+    import tomllib
+
+    package_data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "py.typed" in package_data["speclint"]
+
+
+def test_read_stays_callable_and_the_reader_an_ordinary_package() -> None:
+    """``speclint.read(path)`` is the API; ``speclint.read`` the package, whatever was imported first."""
+    code = (
+        "import speclint.read.guard as guard, speclint, sys\n"
+        "from speclint.read import read_model\n"
+        f"facts = speclint.read({str(MODELS / 'tf1-hub-feature-vector')!r})\n"
+        "assert facts == read_model(facts['path']) and guard.read_model is read_model\n"
+        "assert speclint.read.__name__ == 'speclint.read' and 'speclint.api' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_unreadable_model_among_others_is_exit_1_as_on_the_command_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "saved_model.pb").write_bytes(b"\x0a\xff\xff")
+    paths = [broken, MODELS / "tf2-feature-vector"]
+    report = speclint.lint(paths, ignore="SL001", config=False)
+    assert report.unread and report.unread[0][0] == str(broken)
+    assert report.exit_code() == run_speclint(*map(str, paths), "--ignore", "SL001").returncode == 1
+    assert "could not be read" in report.render("text") and report.to_dict()["summary"]["unreadable"] == 1

@@ -50,15 +50,15 @@ def test_the_most_specific_where_wins_and_codes_never_cross() -> None:
 
 def test_precision_counts_errors_and_warnings_and_splits_security_from_contract() -> None:
     findings = [
-        finding("m1", "SL100"),                        # TRUE
-        finding("m1", "SL104"),                        # TRUE, cascade
-        finding("m1", "SL105"),                        # FALSE
+        finding("m1", "SL100"),  # TRUE
+        finding("m1", "SL104"),  # TRUE, cascade
+        finding("m1", "SL105"),  # FALSE
         finding("m1", "SL600", "node save/RestoreV2"),  # FALSE (security)
-        finding("m1", "SL600", "node ReadFile"),       # TRUE (security)
+        finding("m1", "SL600", "node ReadFile"),  # TRUE (security)
         finding("m1", "SL600", "node save/RestoreV2_7"),  # UNSURE: not counted
-        finding("m1", "SL601", "node Foo"),            # UNLABELLED: not counted
-        finding("m2", "SL002", severity="warning"),     # TRUE
-        finding("m2", "SL135", severity="info"),        # info: outside precision
+        finding("m1", "SL601", "node Foo"),  # UNLABELLED: not counted
+        finding("m2", "SL002", severity="warning"),  # TRUE
+        finding("m2", "SL135", severity="info"),  # info: outside precision
     ]
     summary = bench.score(findings, LABELS).summary()
     assert summary["precision"]["all"] == {"true": 4, "false": 2, "precision": round(4 / 6, 4)}
@@ -75,8 +75,13 @@ def test_recall_counts_true_and_missing_but_not_cascades_nor_information() -> No
     result = bench.score(findings, LABELS)
     counted = {(label.model, label.code, label.where) for label, _ in result.violations}
     # SL104/SL106 are cascades, SL135 is information only, FALSE/UNSURE are no violations
-    assert counted == {("m1", "SL100", None), ("m1", "SL142", None), ("m1", "SL600", "ReadFile"),
-                       ("m2", "SL002", None), ("m3", None, None)}
+    assert counted == {
+        ("m1", "SL100", None),
+        ("m1", "SL142", None),
+        ("m1", "SL600", "ReadFile"),
+        ("m2", "SL002", None),
+        ("m3", None, None),
+    }
     assert result.summary()["recall"] == {"violations": 5, "found": 3, "recall": 0.6}
     missed = {(label.model, label.code) for label, hit in result.violations if not hit}
     assert missed == {("m1", "SL142"), ("m3", None)}
@@ -101,11 +106,13 @@ def test_per_rule_table_adds_up() -> None:
 
 
 def test_labels_are_validated_and_filtered_by_stage() -> None:
-    document = {"labels": [
-        {"model": "a", "code": "SL100", "verdict": "TRUE"},
-        {"model": "a", "code": "SL707", "verdict": "TRUE", "stage": "execute"},
-        {"model": "a", "verdict": "MISSING", "reason": "no rule yet"},
-    ]}
+    document = {
+        "labels": [
+            {"model": "a", "code": "SL100", "verdict": "TRUE"},
+            {"model": "a", "code": "SL707", "verdict": "TRUE", "stage": "execute"},
+            {"model": "a", "verdict": "MISSING", "reason": "no rule yet"},
+        ]
+    }
     assert [label.code for label in bench.parse_labels(document)] == ["SL100", None]
     assert [label.code for label in bench.parse_labels(document, stage="execute")] == ["SL707"]
     with pytest.raises(ValueError, match="verdict"):
@@ -116,14 +123,34 @@ def test_labels_are_validated_and_filtered_by_stage() -> None:
 
 def test_report_findings_map_to_model_ids_and_stages(tmp_path: Path) -> None:
     dirs = {"rm1": tmp_path / "rm1", "rm2": tmp_path / "rm2"}
-    report = {"models": [
-        {"path": str(dirs["rm1"]), "execution": {"status": "ran", "device": "cpu", "images_per_second": 3.0},
-         "findings": [{"code": "SL142", "severity": "warning", "where": "w", "message": "m",
-                       "locations": [{"where": "w"}, {"where": "trace 2"}]},
-                      {"code": "SL707", "severity": "warning", "where": "probe", "message": "softmax"}]},
-        {"path": str(dirs["rm2"]), "execution": {"status": "skipped", "skip_reason": "variables missing",
-                                                 "device": None, "images_per_second": None}, "findings": []},
-    ]}
+    report = {
+        "models": [
+            {
+                "path": str(dirs["rm1"]),
+                "execution": {"status": "ran", "device": "cpu", "images_per_second": 3.0},
+                "findings": [
+                    {
+                        "code": "SL142",
+                        "severity": "warning",
+                        "where": "w",
+                        "message": "m",
+                        "locations": [{"where": "w"}, {"where": "trace 2"}],
+                    },
+                    {"code": "SL707", "severity": "warning", "where": "probe", "message": "softmax"},
+                ],
+            },
+            {
+                "path": str(dirs["rm2"]),
+                "execution": {
+                    "status": "skipped",
+                    "skip_reason": "variables missing",
+                    "device": None,
+                    "images_per_second": None,
+                },
+                "findings": [],
+            },
+        ]
+    }
     static, _ = bench.findings_of(report, dirs, "static")
     assert [(f.model, f.code, f.locations) for f in static] == [("rm1", "SL142", ("w", "trace 2"))]
     executed, skips = bench.findings_of(report, dirs, "execute")

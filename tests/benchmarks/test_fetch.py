@@ -53,8 +53,9 @@ def published(tmp_path: Path) -> tuple[Path, dict]:
     return manifest, entry
 
 
-def test_git_fills_the_cache_with_exactly_the_listed_files(published: tuple[Path, dict], tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_git_fills_the_cache_with_exactly_the_listed_files(
+    published: tuple[Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     manifest, _ = published
     monkeypatch.setenv(fetch.GIT_BASE_ENV, f"file://{tmp_path / 'server'}/")
     cache = tmp_path / "cache"
@@ -64,8 +65,9 @@ def test_git_fills_the_cache_with_exactly_the_listed_files(published: tuple[Path
     assert fetch.main(["--manifest", str(manifest), "--cache", str(cache), "--check"]) == 0
 
 
-def test_mirror_and_changed_bytes(published: tuple[Path, dict], tmp_path: Path,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_mirror_and_changed_bytes(
+    published: tuple[Path, dict], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     manifest, entry = published
     mirror = tmp_path / "mirror"
     (mirror / "owner+name").mkdir(parents=True)

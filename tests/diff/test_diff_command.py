@@ -47,7 +47,7 @@ def test_json_report() -> None:
     (model,) = report["models"]
     assert (model["old_format"], model["new_format"], model["status"]) == ("tf1-hub", "tf2", "compared")
     assert [f["code"] for f in model["findings"]] == ["SC102"]
-    assert report["summary"] == {"breaking": 0, "warning": 1, "info": 0}
+    assert report["summary"] == {"breaking": 0, "warning": 1, "info": 0, "unreadable": 0}
 
 
 def test_github_annotations_point_at_the_new_model() -> None:
@@ -113,6 +113,18 @@ def test_an_unreadable_version_exits_2_naming_the_file(tmp_path: Path) -> None:
     assert line.startswith(f"speclint: error: {broken}/saved_model.pb: cannot read: ")
     assert "Traceback" not in completed.stderr
     assert "(unreadable)" in completed.stdout
+    assert "No changes for consumers" not in completed.stdout  # nothing was compared
+    assert completed.stdout.rstrip().endswith(
+        f"No changes found, but 1 of 1 model could not be compared (unreadable): {broken}."
+    )
+    report = json.loads(speclint("diff", str(PAIRS_DIR / "compatible" / "old"), str(broken), "--format", "json").stdout)
+    assert report["summary"]["unreadable"] == 1 and "cannot read" not in report["models"][0]["read_error"]
+    assert report["models"][0]["read_error"].startswith(f"{broken}: saved_model.pb: not a valid SavedModel")
+    sarif = json.loads(speclint("diff", str(PAIRS_DIR / "compatible" / "old"), str(broken), "--format", "sarif").stdout)
+    assert (
+        "could not be compared"
+        in sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+    )
 
 
 def test_stderr_escapes_a_hostile_model_path(tmp_path: Path) -> None:

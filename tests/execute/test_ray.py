@@ -268,9 +268,8 @@ def test_a_long_run_keeps_nothing_per_finished_model_in_the_driver() -> None:
 
     import ray
 
-    from speclint.api import Run
-    from speclint.config import Config
-    from speclint.rules.ruleset import RuleSet
+    from speclint.pipeline import Pipeline
+    from speclint.settings import Overrides
 
     count = 12
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
@@ -283,14 +282,17 @@ def test_a_long_run_keeps_nothing_per_finished_model_in_the_driver() -> None:
 
     enabled = gc.isenabled()
     try:
-        run = Run(Config(), RuleSet(), [str(MODELS / "tf1-hub-feature-vector")] * count, [])
+        pipeline = Pipeline.prepare(Overrides(use_config=False, jobs=1))
+        models = [str(MODELS / "tf1-hub-feature-vector")] * count
         executor = make_executor("ray", max_in_flight=4)
         gc.collect()
         gc.disable()
         gc.set_debug(gc.DEBUG_SAVEALL)
         statuses = [
-            (r.execution or {}).get("status")
-            for r in run.results(execute=True, executor=executor, execute_options=ExecuteOptions(progress=on_event))
+            (checked.result.execution or {}).get("status")
+            for checked in pipeline.results(
+                execute=True, executor=executor, options=ExecuteOptions(progress=on_event), models=models
+            )
         ]
         gc.collect()
         tars = [o for o in gc.garbage if isinstance(o, (io.BytesIO, tarfile.TarFile))]

@@ -100,6 +100,7 @@ def test_fix_golden_violator(name: str, tmp_path: Path) -> None:
     claimed = {code for line in text.splitlines() if line.startswith("  fix ") for code in _codes(line)}
     assert claimed == codes
     assert "  proof lint: OUT passes the static rules and execution probes of " + profile in text
+    assert "  proof plain: `speclint OUT` passes with profile " in text  # the auto profile a reviewer runs
     assert f"  proof equal: {RELATION.get(name, 'OUT(x) - IN(x)')} on 3 seeded random images" in text
     assert "wrote " in text
     out_codes = codes_of(out, profile)
@@ -164,7 +165,7 @@ def test_dry_run_writes_nothing_and_needs_no_tensorflow(tmp_path: Path) -> None:
 
 def test_nothing_to_fix(tmp_path: Path) -> None:
     conforming = run_speclint("fix", str(copy_model("tf2-feature-vector", tmp_path)), str(tmp_path / "a"))
-    assert conforming.returncode == 1
+    assert conforming.returncode == 0, "nothing to fix on a conforming model is a success, as `speclint IN` is"
     assert "nothing to fix: IN passes" in conforming.stdout
     unfixable = run_speclint("fix", str(copy_model("tf2-nchw", tmp_path)), str(tmp_path / "b"))
     assert unfixable.returncode == 1
@@ -352,3 +353,18 @@ def test_tf1_graph_with_variables_but_no_checkpoint_is_refused(tmp_path: Path) -
         in (result.stderr)
     )
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.tensorflow
+def test_the_exit_code_agrees_with_plain_speclint_out(corpus: list[Path], tmp_path: Path) -> None:
+    """Corpus 017: IN has no __call__, so its lint (feature vector) never sees the final Sigmoid;
+    once the wrapper exists, plain `speclint OUT` (auto) holds OUT to the classifier profile and
+    exits 1. fix says so and exits 1 too, keeping OUT (its two fixes are proven)."""
+    need_tensorflow()
+    source = next(path for path in corpus if path.name.startswith("017_"))
+    out = tmp_path / "out"
+    result = run_speclint("fix", str(source), str(out))
+    assert result.returncode == 1, result.stdout + result.stderr[-2000:]
+    assert "  proof plain: `speclint OUT` exits 1 with profile tf2-image-classification" in result.stdout
+    assert "`speclint OUT` still fails on what fix cannot resolve (SL115 error, SL142 warning)" in result.stdout
+    assert run_speclint(str(out)).returncode == 1 and out.is_dir()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from speclint.execute.executors import Job, Json
 from speclint.execute.options import ExecuteOptions
+
+if TYPE_CHECKING:  # the executors package imports this module: types only, no import circle
+    from speclint.execute.executors import Job, Json
 
 
 class LocalExecutor:

@@ -29,12 +29,14 @@ import dataclasses
 import os
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from speclint.errors import SpeclintError
-from speclint.execute.executors import Job, Json
 from speclint.execute.options import ExecuteOptions, ProgressEvent
 from speclint.execute.plan import probes_record
+
+if TYPE_CHECKING:  # the executors package imports this module: types only, no import circle
+    from speclint.execute.executors import Job, Json
 
 INSTALL_HINT = "pip install 'speclint[ray]'"
 DEADLINE_SLACK_S = 60.0  # on top of TensorFlow's start and the model's own time limit
@@ -96,7 +98,7 @@ class RayExecutor:
         return True
 
     def _run(self, ray: Any, jobs: list[Job], total: int, options: ExecuteOptions) -> Iterator[tuple[int, Json]]:
-        from speclint.execute.executors import ray_task
+        import speclint.execute.executors.ray_task as ray_task
 
         gpu = options.device == "gpu"
         resources = ray.cluster_resources()
