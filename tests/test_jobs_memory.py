@@ -176,8 +176,8 @@ def test_each_models_facts_are_dropped_once_checked(monkeypatch: pytest.MonkeyPa
 
     alive: list[weakref.ref[_Facts]] = []
 
-    def read(model: str, max_bytes: int) -> _Facts:
-        facts = _Facts(read_model(model, max_bytes))
+    def read(model: str, max_bytes: int, claims: str | None = None) -> _Facts:
+        facts = _Facts(read_model(model, max_bytes, claims))
         alive.append(weakref.ref(facts))
         return facts
 

@@ -51,13 +51,13 @@ def faulty_reader(monkeypatch: pytest.MonkeyPatch) -> None:
     """Models whose name starts with ``slow`` hang in the reader, ``crash`` ones crash it."""
     real = guard.read_model
 
-    def read(model_dir: str, max_bytes: int = 1 << 30) -> dict[str, Any]:
+    def read(model_dir: str, max_bytes: int = 1 << 30, claims: str | None = None) -> dict[str, Any]:
         name = os.path.basename(os.path.normpath(model_dir))
         if name.startswith("slow"):
             time.sleep(60)
         if name.startswith("crash"):
             raise RuntimeError("injected reader bug")
-        return real(model_dir, max_bytes)
+        return real(model_dir, max_bytes, claims)
 
     monkeypatch.setattr(guard, "read_model", read)
 
@@ -257,12 +257,12 @@ def spans_reader(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
     """A reader that takes a while and records when it ran (each worker appends a line)."""
     real = guard.read_model
 
-    def read(model_dir: str, max_bytes: int = 1 << 30) -> dict[str, Any]:
+    def read(model_dir: str, max_bytes: int = 1 << 30, claims: str | None = None) -> dict[str, Any]:
         start = time.monotonic()
         time.sleep(0.6)
         with open(log, "a", encoding="utf-8") as handle:
             handle.write(f"{os.getpid()} {start} {time.monotonic()}\n")
-        return real(model_dir, max_bytes)
+        return real(model_dir, max_bytes, claims)
 
     monkeypatch.setattr(guard, "read_model", read)
 
