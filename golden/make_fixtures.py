@@ -701,7 +701,14 @@ def build_keras3_export(path: str) -> None:
         model.export(path)  # prints to stdout; build_all redirects it
 
 
-def build_tf_keras_save(path: str, *, with_lambda: bool = False) -> None:
+def build_tf_keras_save(path: str, *, with_lambda: bool = False, head: str = "dense") -> None:
+    """A small tf_keras model saved by tf_keras (``keras_metadata.pb``).
+
+    ``head``: ``dense``; ``tfop-read-file`` (a ``tf.math.abs`` TFOpLambda whose config is then
+    rewritten to name ``io.read_file``, as an attacker would: the traced graph keeps ``Abs``, but
+    tf_keras rebuilds the layer from its config and calls tf.io.read_file); ``custom`` (a layer
+    class registered by the export code, which tf_keras cannot rebuild without it).
+    """
     import tf_keras
 
     tf_keras.backend.clear_session()
@@ -716,6 +723,18 @@ def build_tf_keras_save(path: str, *, with_lambda: bool = False) -> None:
         # numbers) does not change when this script is edited or moved.
         scale = eval(compile("lambda t: t * 0.5", "<speclint-fixture>", "eval"))
         outputs = tf_keras.layers.Lambda(scale, name="scale")(x)
+    elif head == "tfop-read-file":
+        import tensorflow as tf
+
+        outputs = tf.math.abs(x)
+    elif head == "custom":
+
+        @tf_keras.utils.register_keras_serializable(package="speclint_fixture")
+        class Halve(tf_keras.layers.Layer):  # type: ignore[misc]
+            def call(self, t: Any) -> Any:
+                return t * 0.5
+
+        outputs = Halve(name="halve")(x)
     else:
         outputs = tf_keras.layers.Dense(NUM_CLASSES, name="logits")(x)
     model = tf_keras.Model(inputs, outputs, name="tiny_net")
@@ -723,6 +742,17 @@ def build_tf_keras_save(path: str, *, with_lambda: bool = False) -> None:
     # keras_metadata.pb (and empty SavedUserObject.metadata); tf_keras's own
     # SavedModel save goes through the same saver and adds keras_metadata.pb.
     model.save(path, save_format="tf", include_optimizer=False)
+    if head == "tfop-read-file":
+        from tf_keras.protobuf import saved_metadata_pb2
+
+        metadata = saved_metadata_pb2.SavedMetadata()
+        file = os.path.join(path, "keras_metadata.pb")
+        with open(file, "rb") as handle:
+            metadata.ParseFromString(handle.read())
+        for node in metadata.nodes:
+            node.metadata = node.metadata.replace('"function": "math.abs"', '"function": "io.read_file"')
+        with open(file, "wb") as handle:
+            handle.write(metadata.SerializeToString())
 
 
 # --------------------------------------------------------------------------
@@ -1150,6 +1180,21 @@ _register(
     "features [None,4]) saved by tf_keras, so keras_metadata.pb holds the lambda's "
     "marshalled Python bytecode.",
     functools.partial(build_tf_keras_save, with_lambda=True),
+)
+_register(
+    "sec-keras-tfoplambda",
+    "tf-keras",
+    "Security fixture: tf_keras model (conv, pool, then tf.math.abs as a TFOpLambda layer) whose "
+    "keras_metadata.pb config was rewritten to name io.read_file: tf_keras.models.load_model "
+    "rebuilds the layer from that config and calls tf.io.read_file; the traced graph keeps Abs.",
+    functools.partial(build_tf_keras_save, head="tfop-read-file"),
+)
+_register(
+    "sec-keras-custom-layer",
+    "tf-keras",
+    "Security fixture: tf_keras model whose head is a layer class the export code registered "
+    "(speclint_fixture>Halve): tf_keras rebuilds it only with the consumer's own code.",
+    functools.partial(build_tf_keras_save, head="custom"),
 )
 _tf1(
     "sec-asset-escape",

@@ -45,6 +45,8 @@ SEC_FIXTURES = {
     "sec-summary-writer": ("SL600", "(summary-writer)", "__call__ trace 1 (images: float32[?,32,32,3])"),
     "sec-save-op-in-call": ("SL600", "SaveV2", "__call__ trace 1 (images: float32[?,32,32,3])"),
     "sec-abort": ("SL606", "Abort", "function cond_true"),
+    "sec-keras-tfoplambda": ("SL607", "calls tf.io.read_file", "keras_metadata.pb root.layer-3"),
+    "sec-keras-custom-layer": ("SL608", "speclint_fixture>Halve", "keras_metadata.pb root.layer-3"),
     "sec-never-run": ("SL605", "never run when the model is loaded or served", "model"),
     "sec-custom-op": ("SL601", "SpeclintNotARealOp", "tag-set [] node"),
     "sec-keras-lambda": ("SL602", "Lambda layer", "keras_metadata.pb root.layer-3"),
@@ -75,7 +77,7 @@ def test_every_security_fixture_is_flagged(name: str) -> None:
     assert all(needle in f.message for f in found), [f.message for f in found]
     assert any(where in f.where for f in found), [f.where for f in found]
     severity = {"SL600": "error", "SL601": "error", "SL602": "warning", "SL603": "error", "SL604": "warning",
-                "SL605": "info", "SL606": "error"}[code]  # fmt: skip
+                "SL605": "info", "SL606": "error", "SL607": "error", "SL608": "info"}[code]  # fmt: skip
     assert all(f.severity == severity for f in found)
 
 
@@ -637,7 +639,7 @@ def test_data_tables_are_consistent() -> None:
 
 
 @pytest.mark.tensorflow
-@pytest.mark.parametrize("which", ["known_ops", "function_ops"])
+@pytest.mark.parametrize("which", ["known_ops", "function_ops", "tf_functions"])
 def test_op_lists_match_tensorflows_registry(which: str) -> None:
     need_tensorflow()
     result = subprocess.run(

@@ -40,16 +40,16 @@ ASSET_FED_LABELS = frozenset(
 LOADER_FUNCTION_LABELS = ("object ", "restore function of ", "save function of ")
 
 
-def decide(scan: GraphScan, scope: str, node: Message, rule: dict[str, Any], labels: list[str]) -> str | None | Exempt:
+def decide(scan: GraphScan, scope: str, node: Message, rule: dict[str, Any], labels: list[str]) -> Exempt | str | None:
     """EXEMPT when the model proves the op harmless; else what it names (shown), or None when unresolved."""
     resolver = scan.resolver
     only_if = rule.get("only_if")
     if only_if and harmless(resolver, scope, node, only_if):
         return EXEMPT
     context = scan.context
-    if context is not None and scan.depth == 0 and rule["category"] == SAVE_RESTORE:
-        if is_own_saver(scan.graph, resolver, context, scope, node, labels):
-            return EXEMPT
+    own_saver = context is not None and scan.depth == 0 and rule["category"] == SAVE_RESTORE
+    if own_saver and context is not None and is_own_saver(scan.graph, resolver, context, scope, node, labels):
+        return EXEMPT
     values = argument(resolver, scope, node, rule.get("argument"))
     if rule.get("own_asset") and context is not None and own_asset(values, labels):
         return EXEMPT

@@ -219,8 +219,9 @@ class Context:
         roots.append((INIT_OP_LABEL, init_nodes or [], []))
         if init_nodes is None:  # Scaffold.default_local_init_op(), run by tf.saved_model.load only then
             for key in LOAD_COLLECTIONS:
-                if key in meta_graph.collection_def and meta_graph.collection_def[key].WhichOneof("kind") == "node_list":
-                    names = [node_name(name) for name in meta_graph.collection_def[key].node_list.value]
+                collection = meta_graph.collection_def.get(key)
+                if collection is not None and collection.WhichOneof("kind") == "node_list":
+                    names = [node_name(name) for name in collection.node_list.value]
                     roots.append((f"collection '{key}'", names, []))
             for key in VARIABLE_COLLECTIONS:
                 names = _variable_initializers(meta_graph, key)
@@ -275,9 +276,11 @@ class Context:
         for _, names in [*exposed, *saveable]:
             for name in names:
                 if name in library:
-                    captured = list(object_graph.concrete_functions[name].bound_inputs) if (
-                        name in object_graph.concrete_functions
-                    ) else []
+                    captured = (
+                        list(object_graph.concrete_functions[name].bound_inputs)
+                        if (name in object_graph.concrete_functions)
+                        else []
+                    )
                     count = len(library[name].signature.input_arg)
                     yield name, self._bound_inputs(captured, count)
         for _, name in gradient_functions(self.graph_def):

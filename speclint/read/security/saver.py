@@ -65,8 +65,10 @@ class SaverStructure:
                 return False
             shards = [raw for raw in pack.input if not raw.startswith("^")]
             prefix = self.graph.parse_ref(scope, inputs[1])
-            return bool(shards) and all(self.shard(self.graph.parse_ref(first.scope, raw)) for raw in shards) and (
-                self.fed(prefix)
+            return (
+                bool(shards)
+                and all(self.shard(self.graph.parse_ref(first.scope, raw)) for raw in shards)
+                and (self.fed(prefix))
             )
         return False
 

@@ -52,7 +52,7 @@ class State:
     def __init__(self, result: Json) -> None:
         self.result = result
         self.nested_budget = MAX_NESTED_GRAPHS
-        self.keras_layers: set[tuple[str, str]] = set()
+        self.keras_layers: set[tuple[str, ...]] = set()  # Keras findings already recorded
 
     def add(self, kind: str, entry: Json) -> None:
         items = self.result[kind]

@@ -240,7 +240,7 @@ class Resolver:
         for entry in entries:
             if entry.bound is not None:  # the loader calls it: a captured input, or the caller's own data
                 values = entry.bound(position)
-            elif entry.offset is None:
+            elif entry.offset is None or entry.node is None:
                 return None  # a loop body, a dataset function, an unknown op: values the graph computes
             else:
                 inputs = [raw for raw in entry.node.input if not raw.startswith("^")]
