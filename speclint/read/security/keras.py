@@ -44,10 +44,12 @@ def scan_keras_metadata(state: State, model_dir: str, max_bytes: int) -> None:
         message = " ".join(str(exc).split())[:160] or type(exc).__name__
         state.error("keras_metadata.pb", f"not a valid SavedMetadata, so its Keras layers were not checked ({message})")
         return
+    parsed = [(node.node_path, _parse(node.metadata)) for node in metadata.nodes]
+    children = _children(parsed)
     configs = [
-        (f"keras_metadata.pb {node.node_path or 'node ' + str(node.node_id)}", config)
-        for node in metadata.nodes
-        if (config := _parse(node.metadata)) is not None
+        (f"keras_metadata.pb {path or 'node ' + str(node.node_id)}", config, children.get(path, frozenset()))
+        for node, (path, config) in zip(metadata.nodes, parsed, strict=True)
+        if config is not None
     ]
     _check_all(state, configs)
 
@@ -55,7 +57,7 @@ def scan_keras_metadata(state: State, model_dir: str, max_bytes: int) -> None:
 def scan_object_graph_keras(state: State, prefix: str, meta_graph: Message) -> None:
     """Keras before TF 2.5 kept the same JSON in the object graph's SavedUserObject.metadata."""
     configs = [
-        (f"{prefix} object graph node {node_id}", config)
+        (f"{prefix} object graph node {node_id}", config, frozenset[str]())
         for node_id, node in enumerate(meta_graph.object_graph_def.nodes)
         if node.WhichOneof("kind") == "user_object"
         and node.user_object.metadata
@@ -64,11 +66,21 @@ def scan_object_graph_keras(state: State, prefix: str, meta_graph: Message) -> N
     _check_all(state, configs)
 
 
-def _check_all(state: State, configs: list[tuple[str, Any]]) -> None:
+def _check_all(state: State, configs: list[tuple[str, Any, frozenset[str]]]) -> None:
     for nested in (False, True):  # a layer's own entry first, so it names the layer's node path
-        for where, config in configs:
+        for where, config, rebuilt in configs:
             _check_keras_json(state, config, where, nested)
-            check_layers(state, config, where, nested)
+            check_layers(state, config, where, nested, rebuilt)
+
+
+def _children(parsed: list[tuple[str, Any]]) -> dict[str, frozenset[str]]:
+    """Node path -> names of the layers whose nodes sit directly under it (``root`` -> ``root.layer-1``)."""
+    names: dict[str, set[str]] = {}
+    for path, config in parsed:
+        name = config.get("name") if isinstance(config, dict) else None
+        if "." in path and isinstance(name, str):
+            names.setdefault(path.rsplit(".", 1)[0], set()).add(name)
+    return {path: frozenset(found) for path, found in names.items()}
 
 
 def _parse(text: str) -> Any:

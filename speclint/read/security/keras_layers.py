@@ -53,10 +53,16 @@ def tf_functions() -> frozenset[str]:
         return frozenset(line for line in handle.read().split("\n") if line and not line.startswith("#"))
 
 
-def check_layers(state: State, config: Any, where: str, nested: bool) -> None:
-    """Record what a metadata JSON makes tf_keras run: the object itself, or (``nested``) everything in it."""
+def check_layers(state: State, config: Any, where: str, nested: bool, rebuilt: frozenset[str] = frozenset()) -> None:
+    """Record what a metadata JSON makes tf_keras run: the object itself, or (``nested``) everything in it.
+
+    ``rebuilt``: the names of the model's child layers that have metadata nodes of their own:
+    tf_keras builds those from their own node (``reconstruct_from_config`` takes them from
+    ``created_layers``), never from the copy in the model's layer list, which keeps the
+    export-time config (a vocabulary file's original path, for one).
+    """
     if nested:
-        items = _objects(config, "", "", 0)
+        items = _objects(config, "", "", 0, rebuilt)
     else:
         items = iter([("", _layer_name(config) or "", config)] if isinstance(config, dict) else [])
     for path, owner, item in items:
@@ -70,9 +76,17 @@ def _layer_name(item: dict[str, Any]) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def _objects(value: Any, path: str, owner: str, depth: int) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """Every dict of a JSON value: its JSON Pointer, the layer it belongs to, itself; outermost first."""
+def _objects(
+    value: Any, path: str, owner: str, depth: int, rebuilt: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every dict of a JSON value: its JSON Pointer, the layer it belongs to, itself; outermost first.
+
+    A layer of the top model's own list (``/config/layers/<i>``) named in ``rebuilt`` is skipped.
+    """
     if depth > JSON_DEPTH:
+        return
+    in_own_list = path.startswith("/config/layers/") and path.count("/") == 3
+    if rebuilt and in_own_list and isinstance(value, dict) and _layer_name(value) in rebuilt:
         return
     if isinstance(value, dict):
         owner = _layer_name(value) or owner
@@ -84,7 +98,8 @@ def _objects(value: Any, path: str, owner: str, depth: int) -> Iterator[tuple[st
         return
     for key, item in items:
         if isinstance(item, (dict, list)):
-            yield from _objects(item, f"{path}/{str(key).replace('~', '~0').replace('/', '~1')}", owner, depth + 1)
+            key_path = f"{path}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            yield from _objects(item, key_path, owner, depth + 1, rebuilt)
 
 
 def _verdicts(item: dict[str, Any]) -> Iterator[tuple[str, str]]:

@@ -55,6 +55,8 @@ class Value:
 
     def text(self) -> str:
         shown = self.data.decode("utf-8", "backslashreplace")
+        if self.kind == FED:
+            return f"the variables/ path the loader feeds to {shown}"
         return f"assets/{shown}" if self.kind == ASSET else shown
 
 
@@ -208,9 +210,10 @@ class Resolver:
         found: set[Value] = set()
         for separator in separators:
             for combination in itertools.product(*parts):
-                if any(value.kind != LITERAL for value in combination):
-                    return None  # an asset or the fed path joined to more: a path nobody checked
-                found.add(Value(LITERAL, separator.join(value.data for value in combination)))
+                # An asset or the fed path joined to more is a path nobody checked: a literal that
+                # names them (never one of the harmless values a table lists, never an asset).
+                pieces = (v.data if v.kind == LITERAL else f"<{v.text()}>".encode() for v in combination)
+                found.add(Value(LITERAL, separator.join(pieces)))
         return frozenset(found)
 
     def _callees(self, node: Message) -> list[str] | None:
