@@ -30,11 +30,14 @@ import tf_keras
 from tf_keras.src.layers import serialization
 from tf_keras.src import initializers, regularizers, constraints, losses, metrics, optimizers
 from tf_keras.src.optimizers.schedules import learning_rate_schedule
+from tf_keras.src.optimizers import legacy as legacy_optimizers
+from tf_keras.src.mixed_precision import policy, loss_scale_optimizer
 from tf_keras.src.saving import object_registration
 from tensorflow.python.feature_column import serialization as feature_columns
 serialization.populate_deserializable_objects()
 objects = set(object_registration._GLOBAL_CUSTOM_OBJECTS)
-for module in (initializers, regularizers, constraints, losses, metrics, optimizers, learning_rate_schedule):
+for module in (initializers, regularizers, constraints, losses, metrics, optimizers, learning_rate_schedule,
+               legacy_optimizers, policy, loss_scale_optimizer):
     objects.update(n for n, o in vars(module).items() if inspect.isclass(o) and not n.startswith("_"))
 objects.update(c.__name__ for c in feature_columns._FEATURE_COLUMNS)
 print(json.dumps({"layers": sorted(serialization.LOCAL.ALL_OBJECTS), "objects": sorted(objects)}))

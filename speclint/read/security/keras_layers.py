@@ -114,7 +114,8 @@ def _verdicts(item: dict[str, Any]) -> Iterator[tuple[str, str]]:
     config = config if isinstance(config, dict) else {}
     layers, objects = decisions()
     if class_name not in layers and class_name not in objects:
-        yield CUSTOM_OBJECT, f"class {class_name!r}"
+        handle = config.get("handle")  # hub.KerasLayer: hub.load(handle) when the consumer supplies the class
+        yield CUSTOM_OBJECT, f"class {class_name!r}" + (f" (handle {handle!r})" if isinstance(handle, str) else "")
     elif class_name in OP_LAMBDAS:
         function = config.get("function")
         if not isinstance(function, str) or _bare(function) not in tf_functions():
