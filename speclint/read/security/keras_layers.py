@@ -160,11 +160,11 @@ def _add(state: State, item: dict[str, Any], owner: str, path: str, kind: str, d
     if key in state.keras_layers:
         return
     state.keras_layers.add(key)
-    what = {
-        CALLS_FUNCTION: "calls",
-        READS_PATH: "reads",
-        CUSTOM_OBJECT: "is a class tf_keras does not know:",
-    }[kind]
+    place = f"config {path}" if path else "its own config"
+    if kind == CUSTOM_OBJECT:
+        summary = f"layer '{name}' names {detail}, which tf_keras does not know ({place})"
+    else:
+        summary = f"{class_name} layer '{name}' {'calls' if kind == CALLS_FUNCTION else 'reads'} {detail} ({place})"
     state.add(
         "keras_layers",
         {
@@ -174,6 +174,6 @@ def _add(state: State, item: dict[str, Any], owner: str, path: str, kind: str, d
             "detail": detail,
             "config_path": path or "/",
             "where": f"{where} layer '{name}'",
-            "summary": f"{class_name} layer '{name}' {what} {detail} (config {path or '/'})",
+            "summary": summary,
         },
     )
