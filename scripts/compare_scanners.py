@@ -17,7 +17,9 @@ Each row expects one of:
 
 A tool *flags* a model when it reports something at warning level or above: speclint an SL6xx
 (or SL141) finding of severity error or warning; ``saved_model_cli scan`` a denylisted op;
-modelscan any issue; ModelAudit an issue of severity warning or critical.
+modelscan any issue; ModelAudit an issue of severity warning or critical. A peer that names only
+``SaveV2``, ``RestoreV2`` and ``MergeV2Checkpoints`` (which every SavedModel's own saver holds:
+ModelAudit reports them in every model) does not flag it: its cell says ``saver ops only``.
 
 * speclint: ``read_model`` + the SL6xx rules, in this process, without TensorFlow;
 * ``saved_model_cli scan --dir MODEL`` from TensorFlow (its default denylist: ReadFile,
@@ -59,6 +61,16 @@ TOOLS = ("speclint", "saved_model_cli scan", "modelscan", "ModelAudit")
 # Models that do nothing outside when loaded or called: a tool flagging them raises a false alarm.
 QUIET_FIXTURES = frozenset({"sec-never-run", "sec-keras-custom-layer"})
 QUIET_EVASION = frozenset({"builder-peer-saver", "local-resources-collection", "stray-saver-never-runs"})
+SAVER_OPS = frozenset({"SaveV2", "RestoreV2", "MergeV2Checkpoints"})  # in every SavedModel's own saver
+
+
+def _peer(names: set[str]) -> Verdict:
+    """A peer's verdict from what it named: the saver's ops alone tell nothing about a model."""
+    if not names:
+        return Verdict("silent")
+    if names <= SAVER_OPS:
+        return Verdict("silent", "saver ops only")
+    return Verdict("flagged", ", ".join(sorted(names - SAVER_OPS))[:120])
 
 
 @dataclass(frozen=True)
@@ -161,7 +173,7 @@ def saved_model_cli_verdict(model: Path) -> Verdict:
         ops: set[str] = set()
         for line in caught:
             ops.update(part.strip(" '{}") for part in line.split(":", 1)[1].split(","))
-        return Verdict("flagged", ", ".join(sorted(ops)))
+        return _peer(ops)
     if "does not contain" in result.stdout:
         return Verdict("silent")
     return Verdict("error", _last_error(result.stderr) or "no output")
@@ -200,7 +212,7 @@ def modelscan_verdict(model: Path, executable: str | None) -> Verdict:
         return Verdict("error", error)
     issues = data.get("issues") or []
     if isinstance(issues, list) and issues:
-        return Verdict("flagged", ", ".join(sorted({str(i.get("operator")) for i in issues if isinstance(i, dict)})))
+        return _peer({str(i.get("operator")) for i in issues if isinstance(i, dict)})
     errors = data.get("errors") or []
     if isinstance(errors, list) and errors:
         first = errors[0]
@@ -219,10 +231,7 @@ def modelaudit_verdict(model: Path, executable: str | None) -> Verdict:
         return Verdict("error", error)
     issues = [i for i in data.get("issues") or [] if isinstance(i, dict)]  # type: ignore[union-attr]
     serious = [i for i in issues if str(i.get("severity")).lower() in ("critical", "warning", "error", "high")]
-    if serious:
-        named = sorted({str((i.get("details") or {}).get("op_type") or i.get("message"))[:40] for i in serious})
-        return Verdict("flagged", ", ".join(named)[:120])
-    return Verdict("silent")
+    return _peer({str((i.get("details") or {}).get("op_type") or i.get("message"))[:40] for i in serious})
 
 
 def _last_error(stderr: str) -> str:
