@@ -37,8 +37,6 @@ ELEMENT_OPS: dict[str, tuple[int, ...] | None] = {
     "Slice": (0,), "StridedSlice": (0,), "Gather": (0,), "GatherV2": (0,), "Unpack": (0,), "Fill": (1,),
     "Select": (1, 2), "SelectV2": (1, 2), "Pack": None, "ConcatV2": None, "PlaceholderWithDefault": (0,),
 }  # fmt: skip
-VARIABLE_READERS = frozenset({"ReadVariableOp", "VarIsInitializedOp"})
-HANDLE_PASS = frozenset({"Identity"})
 
 
 @dataclass(frozen=True, order=True)
