@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,13 +20,14 @@ from speclint.errors import display_path
 from speclint.proto.keras_messages import SavedMetadata
 from speclint.proto.messages import Message
 from speclint.read.loading import ReadError, read_bytes
-from speclint.read.security.keras_layers import check_layers
+from speclint.read.security.keras_layers import check_layers, harmless_classes
 from speclint.read.security.state import MAX_ARGUMENT_CHARS, State
 
 # Classes whose config can hold marshalled bytecode, and the key that holds it: tf_keras runs it
 # (``func_load``) when it rebuilds the layer. The wrappers hold it only with ``<key>_type: lambda``.
 BYTECODE_KEYS = {"Lambda": "function", "ResidualWrapper": "residual_fn", "DropoutWrapper": "dropout_fn"}
 JSON_DEPTH = 64  # how deep a Keras layer config is searched for nested Lambda layers
+CLASS_NAME = re.compile(r'"class_name"\s*:\s*"([^"\\]*)"')
 
 
 def scan_keras_metadata(state: State, model_dir: str, max_bytes: int) -> None:
@@ -44,13 +46,15 @@ def scan_keras_metadata(state: State, model_dir: str, max_bytes: int) -> None:
         message = " ".join(str(exc).split())[:160] or type(exc).__name__
         state.error("keras_metadata.pb", f"not a valid SavedMetadata, so its Keras layers were not checked ({message})")
         return
-    parsed = [(node.node_path, _parse(node.metadata)) for node in metadata.nodes]
-    children = _children(parsed)
-    configs = [
-        (f"keras_metadata.pb {path or 'node ' + str(node.node_id)}", config, children.get(path, frozenset()))
-        for node, (path, config) in zip(metadata.nodes, parsed, strict=True)
-        if config is not None
-    ]
+    texts = [(node.node_path, node.metadata) for node in metadata.nodes]
+    wanted = [index for index, (_, text) in enumerate(texts) if _may_matter(text)]
+    parsed = {index: _parse(texts[index][1]) for index in wanted}
+    configs = []
+    for index in wanted:
+        path, config = texts[index][0], parsed[index]
+        if config is not None:
+            where = f"keras_metadata.pb {path or 'node ' + str(metadata.nodes[index].node_id)}"
+            configs.append((where, config, _children(path, texts) if path else frozenset[str]()))
     _check_all(state, configs)
 
 
@@ -61,6 +65,7 @@ def scan_object_graph_keras(state: State, prefix: str, meta_graph: Message) -> N
         for node_id, node in enumerate(meta_graph.object_graph_def.nodes)
         if node.WhichOneof("kind") == "user_object"
         and node.user_object.metadata
+        and _may_matter(node.user_object.metadata)
         and (config := _parse(node.user_object.metadata)) is not None
     ]
     _check_all(state, configs)
@@ -73,14 +78,31 @@ def _check_all(state: State, configs: list[tuple[str, Any, frozenset[str]]]) -> 
             check_layers(state, config, where, nested, rebuilt)
 
 
-def _children(parsed: list[tuple[str, Any]]) -> dict[str, frozenset[str]]:
-    """Node path -> names of the layers whose nodes sit directly under it (``root`` -> ``root.layer-1``)."""
-    names: dict[str, set[str]] = {}
-    for path, config in parsed:
-        name = config.get("name") if isinstance(config, dict) else None
-        if "." in path and isinstance(name, str):
-            names.setdefault(path.rsplit(".", 1)[0], set()).add(name)
-    return {path: frozenset(found) for path, found in names.items()}
+def _may_matter(text: str) -> bool:
+    """Whether a metadata JSON can hold anything the Keras checks report (else it is not even parsed).
+
+    Its ``class_name`` values are read from the text; one that names a class not known to be
+    harmless, a Lambda-like class, a ``vocabulary_file`` key, or any backslash (an escape could
+    hide a class name or a key from this reading) means it is parsed and walked.
+    """
+    if "\\" in text or "vocabulary_file" in text:
+        return True
+    names = CLASS_NAME.findall(text)
+    if len(names) != text.count('"class_name"'):
+        return True
+    return not set(names) <= harmless_classes()
+
+
+def _children(path: str, texts: list[tuple[str, str]]) -> frozenset[str]:
+    """Names of the layers whose nodes sit directly under ``path`` (``root`` -> ``root.layer-1``)."""
+    names = set()
+    for child, text in texts:
+        if child.startswith(path + ".") and "." not in child[len(path) + 1 :]:
+            config = _parse(text)
+            name = config.get("name") if isinstance(config, dict) else None
+            if isinstance(name, str):
+                names.add(name)
+    return frozenset(names)
 
 
 def _parse(text: str) -> Any:

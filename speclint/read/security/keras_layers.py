@@ -47,6 +47,15 @@ def decisions() -> tuple[frozenset[str], frozenset[str]]:
 
 
 @functools.lru_cache(maxsize=1)
+def harmless_classes() -> frozenset[str]:
+    """Classes whose config cannot make tf_keras reach outside: every decided class but the checked ones."""
+    with open(os.path.join(DATA_DIR, "keras_layers.json"), encoding="utf-8") as handle:
+        checked = set(json.load(handle)["checked"])
+    layers, objects = decisions()
+    return frozenset((layers | objects) - checked)
+
+
+@functools.lru_cache(maxsize=1)
 def tf_functions() -> frozenset[str]:
     """API names a TFOpLambda may call: pure tensor math (``scripts/gen_known_ops.py``)."""
     with open(os.path.join(DATA_DIR, "tf_functions.txt"), encoding="utf-8") as handle:

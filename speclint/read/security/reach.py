@@ -75,7 +75,10 @@ class Context:
         self._assets: dict[str, str] | None = None
         self._asset_variables: dict[str, str] | None = None
         self._refs: list[tuple[str | None, list[tuple[Message, list[tuple[str | None, str]]]]]] | None = None
-        self._entries: dict[str, list[Entry]] | None = None
+        self._entries: dict[str, list[Entry]] = {}
+        self._referrers: dict[str, list[tuple[str | None, Message, str | None]]] | None = None
+        self._loader_entries: dict[str, list[Callable[[int], Values]]] | None = None
+        self._object_functions: tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]] | None = None
         self._signature_inputs: frozenset[str] | None = None
         self.resolver: Any = None  # the meta graph's value resolver (values.Resolver), set by the scan
 
@@ -227,7 +230,7 @@ class Context:
                 names = _variable_initializers(meta_graph, key)
                 if names:
                     roots.append((f"collection '{key}'", names, []))
-        exposed, saveable_functions = object_functions(meta_graph.object_graph_def)
+        exposed, saveable_functions = self.object_functions()
         roots.extend((f"object {path}", [], names) for path, names in exposed)
         roots.extend((label, [], names) for label, names in saveable_functions)
         roots.extend((label, [], [name]) for label, name in gradient_functions(self.graph_def))
@@ -237,41 +240,57 @@ class Context:
         roots.append((SAVER_LABEL, [name for name in saver_nodes if name != node_name(restore)], []))
         self._top_labels, self._function_labels = propagate(self.graph_def, roots, self.graph, self._references())
 
+    def object_functions(self) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
+        """``object_functions`` of this meta graph's object graph, computed once."""
+        if self._object_functions is None:
+            self._object_functions = object_functions(self.meta_graph.object_graph_def)
+        return self._object_functions
+
     # -- how each function is entered, for the value resolver
     def entries(self, function: str) -> list[Entry]:
         """Every way ``function`` is instantiated: the nodes that call or name it, and the loader's calls."""
-        if self._entries is None:
-            self._entries = self._index_entries()
-        return self._entries.get(function, [])
+        if self._referrers is None:
+            self._referrers = {}
+            for scope, nodes in self._references():  # found once, shared with the label walk
+                for node, refs in nodes:
+                    for attr, callee in refs:
+                        self._referrers.setdefault(callee, []).append((scope, node, attr))
+            self._loader_entries = {}
+            for name, bound in self._loader_calls():
+                self._loader_entries.setdefault(name, []).append(bound)
+        found = self._entries.get(function)
+        if found is None:
+            found = self._entries[function] = self._entries_of(function)
+        return found
 
-    def _index_entries(self) -> dict[str, list[Entry]]:
-        library = {f.signature.name for f in self.graph_def.library.function}
-        entries: dict[str, list[Entry]] = {}
-        for scope, nodes in self._references():
-            for node, _ in nodes:
-                if node.op in library:  # a call by op name: inputs are arguments, attributes bindings
-                    entries.setdefault(node.op, []).append(Entry(scope, node, 0, node.attr))
-                for key in sorted(node.attr):
-                    value = node.attr[key]
-                    kind = value.WhichOneof("value")
-                    direct = [value.func] if kind == "func" else list(value.list.func) if kind == "list" else []
-                    for func in direct:  # named by the attribute itself: its arguments may be the node's inputs
-                        if func.name in library:
-                            offset = _argument_offset(node.op, key)
-                            entries.setdefault(func.name, []).append(Entry(scope, node, offset, func.attr))
-                        for inner in sorted(func.attr):  # named inside it: instantiated by the callee
-                            for nested in walk_funcs(func.attr[inner]):
-                                if nested.name in library:
-                                    entries.setdefault(nested.name, []).append(Entry(scope, node, None, nested.attr))
-        for name, bound in self._loader_calls():
-            entries.setdefault(name, []).append(Entry(None, None, None, {}, bound))
-        return entries
+    def _entries_of(self, function: str) -> list[Entry]:
+        assert self._referrers is not None and self._loader_entries is not None
+        entries: list[Entry] = []
+        seen: set[tuple[int, str | None]] = set()
+        for scope, node, attr in self._referrers.get(function, []):
+            if (id(node), attr) in seen:
+                continue
+            seen.add((id(node), attr))
+            if attr is None:  # a call by op name: inputs are arguments, attributes bindings
+                entries.append(Entry(scope, node, 0, node.attr))
+                continue
+            value = node.attr[attr]
+            kind = value.WhichOneof("value")
+            for func in [value.func] if kind == "func" else list(value.list.func) if kind == "list" else []:
+                if func.name == function:  # named by the attribute itself: its arguments may be the node's inputs
+                    entries.append(Entry(scope, node, _argument_offset(node.op, attr), func.attr))
+                for inner in sorted(func.attr):  # named inside it: instantiated by the callee
+                    for nested in walk_funcs(func.attr[inner]):
+                        if nested.name == function:
+                            entries.append(Entry(scope, node, None, nested.attr))
+        loader = [Entry(None, None, None, {}, bound) for bound in self._loader_entries.get(function, [])]
+        return entries + loader
 
     def _loader_calls(self) -> Iterator[tuple[str, Callable[[int], Values]]]:
         """Functions the loaders call themselves: object graph functions (with their captured inputs),
         saveable objects' functions, registered gradients. A caller's own arguments are unresolved."""
         object_graph = self.meta_graph.object_graph_def
-        exposed, saveable = object_functions(object_graph)
+        exposed, saveable = self.object_functions()
         library = {f.signature.name: f for f in self.graph_def.library.function}
         for _, names in [*exposed, *saveable]:
             for name in names:
