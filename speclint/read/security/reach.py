@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from google.protobuf import message as pb_message
 
@@ -396,8 +395,7 @@ class Context:
         return True
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One way a function is instantiated.
 
     ``scope``/``node``: the caller (None for the loader itself); ``offset``: the caller's input

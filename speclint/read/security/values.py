@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from speclint.proto.messages import Message
 from speclint.read.graph import CALL_OPS, CASE_OPS, IF_OPS, TOP, GraphIndex, Ref
@@ -39,8 +38,7 @@ ELEMENT_OPS: dict[str, tuple[int, ...] | None] = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True, order=True)
-class Value:
+class Value(NamedTuple):
     """One value a string can take: a ``literal``, an ``asset`` (its filename), or ``fed`` (the saver's file name).
 
     ``init_only``: an asset tensor of the top-level graph, which the loaders feed only when they
