@@ -252,6 +252,7 @@ class Tf1Spec:
     main_op_read_file: str | None = None
     custom_op: str | None = None
     asset_filename: str | None = None  # rewrite the AssetFileDef filename to this
+    stray_saver: bool = False  # a second tf.compat.v1.train.Saver that no loader runs (SL605)
 
     @property
     def num_outputs(self) -> int:
@@ -326,6 +327,8 @@ def build_tf1(path: str, spec: Tf1Spec) -> None:
             assets = [tf.constant("labels.txt", name="asset_path")]
             v1.add_to_collection(v1.GraphKeys.ASSET_FILEPATHS, assets[0])
 
+        if spec.stray_saver:  # as export code that made a Saver of its own for training does
+            v1.train.Saver(var_list=[kernel], filename="/tmp/speclint-stray-checkpoint", name="training_saver")
         # One saver for all meta graphs so that they share the same graph.
         saver = v1.train.Saver(write_version=v1.train.SaverDef.V2, allow_empty=True)
         with _cwd(path if assets else None), v1.Session(graph=graph) as sess:
@@ -419,6 +422,7 @@ Security = Literal[
     "lookup-table-from-file",
     "summary-writer",
     "save-op-in-call",
+    "abort",
 ]
 
 
@@ -513,6 +517,13 @@ def _security_op(tf: Any, kind: Security, root: Any, images: Any, out: Any) -> A
                 value=tf.reduce_mean(out),
             )
         return out
+    if kind == "abort":  # only on an impossible input: a served model that can end its server
+
+        def abort() -> Any:  # Abort is not stateful: without the dependency TensorFlow prunes it
+            with tf.control_dependencies([tf.raw_ops.Abort(error_msg="speclint fixture", exit_without_error=True)]):
+                return tf.constant(0.0)
+
+        return out + 0.0 * tf.cond(tf.reduce_sum(images) < -1e30, abort, lambda: tf.constant(0.0))
     if kind == "save-op-in-call":
         tf.raw_ops.SaveV2(
             prefix="/tmp/speclint-save",
@@ -586,25 +597,19 @@ def build_tf2(path: str, spec: Tf2Spec) -> None:
                 out = e / tf.reduce_sum(e, axis=1, keepdims=True)
             return out
 
-    # The lookup table's source file is given by a path relative to `path`
-    # (built with `path` as the working directory) so that the table's
-    # shared_name ("hash_table_vocab.txt_-2_-1") does not embed the output
-    # directory; saving copies the file to assets/vocab.txt.
-    table_dir = path if spec.security == "lookup-table-from-file" else None
-    if table_dir is not None:
-        os.makedirs(path)
-        Path(path, "vocab.txt").write_text("cat\ndog\nbird\n")
-        with _cwd(table_dir):
-            root.table = tf.lookup.StaticHashTable(
-                tf.lookup.TextFileInitializer(
-                    "vocab.txt",
-                    tf.string,
-                    tf.lookup.TextFileIndex.WHOLE_LINE,
-                    tf.int64,
-                    tf.lookup.TextFileIndex.LINE_NUMBER,
-                ),
-                default_value=-1,
-            )
+    # The lookup table reads a file outside the model at load. TensorFlow copies the filename a
+    # TextFileInitializer gets (string or tensor) into assets/, the model's own asset, which is
+    # harmless; so the initializer here runs the op on the host path itself.
+    if spec.security == "lookup-table-from-file":
+        from tensorflow.python.ops.lookup_ops import TableInitializerBase
+
+        class HostFileInitializer(TableInitializerBase):  # type: ignore[misc]
+            def initialize(self, table: Any) -> Any:
+                return tf.raw_ops.InitializeTableFromTextFileV2(
+                    table_handle=table.resource_handle, filename=tf.constant(SECRET_PATH), key_index=-2, value_index=-1
+                )
+
+        root.table = tf.lookup.StaticHashTable(HostFileInitializer(tf.string, tf.int64), default_value=-1)
 
     head = _Head(
         num_outputs=spec.num_outputs,
@@ -647,10 +652,7 @@ def build_tf2(path: str, spec: Tf2Spec) -> None:
         root.tiny_net_weights = variables  # tracked, but not under the API names
     if spec.has_call:
         root.__call__ = call
-    with _cwd(table_dir):
-        tf.saved_model.save(root, path, signatures={"serving_default": serving})
-    if table_dir is not None:
-        os.remove(os.path.join(path, "vocab.txt"))
+    tf.saved_model.save(root, path, signatures={"serving_default": serving})
 
 
 # --------------------------------------------------------------------------
@@ -703,7 +705,14 @@ def build_keras3_export(path: str) -> None:
         model.export(path)  # prints to stdout; build_all redirects it
 
 
-def build_tf_keras_save(path: str, *, with_lambda: bool = False) -> None:
+def build_tf_keras_save(path: str, *, with_lambda: bool = False, head: str = "dense") -> None:
+    """A small tf_keras model saved by tf_keras (``keras_metadata.pb``).
+
+    ``head``: ``dense``; ``tfop-read-file`` (a ``tf.math.abs`` TFOpLambda whose config is then
+    rewritten to name ``io.read_file``, as an attacker would: the traced graph keeps ``Abs``, but
+    tf_keras rebuilds the layer from its config and calls tf.io.read_file); ``custom`` (a layer
+    class registered by the export code, which tf_keras cannot rebuild without it).
+    """
     import tf_keras
 
     tf_keras.backend.clear_session()
@@ -718,6 +727,18 @@ def build_tf_keras_save(path: str, *, with_lambda: bool = False) -> None:
         # numbers) does not change when this script is edited or moved.
         scale = eval(compile("lambda t: t * 0.5", "<speclint-fixture>", "eval"))
         outputs = tf_keras.layers.Lambda(scale, name="scale")(x)
+    elif head == "tfop-read-file":
+        import tensorflow as tf
+
+        outputs = tf.math.abs(x)
+    elif head == "custom":
+
+        @tf_keras.utils.register_keras_serializable(package="speclint_fixture")
+        class Halve(tf_keras.layers.Layer):  # type: ignore[misc]
+            def call(self, t: Any) -> Any:
+                return t * 0.5
+
+        outputs = Halve(name="halve")(x)
     else:
         outputs = tf_keras.layers.Dense(NUM_CLASSES, name="logits")(x)
     model = tf_keras.Model(inputs, outputs, name="tiny_net")
@@ -725,6 +746,17 @@ def build_tf_keras_save(path: str, *, with_lambda: bool = False) -> None:
     # keras_metadata.pb (and empty SavedUserObject.metadata); tf_keras's own
     # SavedModel save goes through the same saver and adds keras_metadata.pb.
     model.save(path, save_format="tf", include_optimizer=False)
+    if head == "tfop-read-file":
+        from tf_keras.protobuf import saved_metadata_pb2
+
+        metadata = saved_metadata_pb2.SavedMetadata()
+        file = os.path.join(path, "keras_metadata.pb")
+        with open(file, "rb") as handle:
+            metadata.ParseFromString(handle.read())
+        for node in metadata.nodes:
+            node.metadata = node.metadata.replace('"function": "math.abs"', '"function": "io.read_file"')
+        with open(file, "wb") as handle:
+            handle.write(metadata.SerializeToString())
 
 
 # --------------------------------------------------------------------------
@@ -1111,8 +1143,8 @@ _sec2(
 _sec2(
     "sec-lookup-table-from-file",
     "lookup-table-from-file",
-    "root has a tf.lookup.StaticHashTable initialized by TextFileInitializer from "
-    "assets/vocab.txt, looked up in __call__.",
+    f"root has a tf.lookup.StaticHashTable whose initializer runs InitializeTableFromTextFileV2 on "
+    f"{SECRET_PATH} (no asset: tf.saved_model.load reads the host's file), looked up in __call__.",
 )
 _sec2(
     "sec-summary-writer",
@@ -1121,6 +1153,18 @@ _sec2(
     "summary (SummaryWriter, CreateSummaryFileWriter, WriteScalarSummary).",
 )
 _sec2("sec-save-op-in-call", "save-op-in-call", "__call__ runs a raw tf.raw_ops.SaveV2 writing /tmp/speclint-save.")
+_sec2(
+    "sec-abort",
+    "abort",
+    "__call__ runs tf.raw_ops.Abort(exit_without_error=True) in a tf.cond branch (on an impossible input): "
+    "it would end the process that serves the model, with exit code 0.",
+)
+_tf1(
+    "sec-never-run",
+    "Security fixture, otherwise a conforming TF1 Hub module: the export code made a second "
+    "tf.compat.v1.train.Saver (training_saver/) whose save and restore ops no loader runs.",
+    stray_saver=True,
+)
 _tf1(
     "sec-init-op-readfile",
     f"Security fixture, otherwise a conforming TF1 Hub module: its main_op (init op) reads "
@@ -1140,6 +1184,21 @@ _register(
     "features [None,4]) saved by tf_keras, so keras_metadata.pb holds the lambda's "
     "marshalled Python bytecode.",
     functools.partial(build_tf_keras_save, with_lambda=True),
+)
+_register(
+    "sec-keras-tfoplambda",
+    "tf-keras",
+    "Security fixture: tf_keras model (conv, pool, then tf.math.abs as a TFOpLambda layer) whose "
+    "keras_metadata.pb config was rewritten to name io.read_file: tf_keras.models.load_model "
+    "rebuilds the layer from that config and calls tf.io.read_file; the traced graph keeps Abs.",
+    functools.partial(build_tf_keras_save, head="tfop-read-file"),
+)
+_register(
+    "sec-keras-custom-layer",
+    "tf-keras",
+    "Security fixture: tf_keras model whose head is a layer class the export code registered "
+    "(speclint_fixture>Halve): tf_keras rebuilds it only with the consumer's own code.",
+    functools.partial(build_tf_keras_save, head="custom"),
 )
 _tf1(
     "sec-asset-escape",

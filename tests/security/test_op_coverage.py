@@ -76,3 +76,90 @@ def test_every_table_entry_names_what_the_op_has(audit: dict[str, Any]) -> None:
             if not 0 <= position < len(signature["inputs"]):
                 wrong.append(f"{op}: no input {position} (has {signature['inputs']})")
     assert wrong == []
+
+
+# ---- attributes and inputs ------------------------------------------------------------------------
+FUNCTION_TYPES = ("func", "list(func)")
+
+
+def arg_decisions() -> dict[str, Any]:
+    with open(os.path.join(DATA_DIR, "arg_decisions.json"), encoding="utf-8") as handle:
+        data: dict[str, Any] = json.load(handle)
+    return data
+
+
+def decide_arg(op: str, arg: str, kind: str, flagged: bool) -> str | None:
+    """How one attribute or input is decided (a reason), or None when it is not.
+
+    What the word and documentation audit flags must be decided for that op (by the table or
+    ``ops``), not by its name alone.
+    """
+    table, decisions = dangerous_ops(), arg_decisions()
+    entry = table.get(op)
+    name = arg.split()[-1]
+    deciding = entry.get("only_if") if entry else None
+    if entry is not None and deciding is None:
+        return f"outside: op {op} is flagged whatever its arguments"
+    if deciding is not None and (
+        (deciding.get("attr") == name and arg.startswith("attr")) or str(deciding.get("input")) == arg.split()[1]
+    ):
+        return "outside unless every resolved value is harmless (only_if)"
+    if kind in FUNCTION_TYPES:
+        return "a library function: followed and scanned; a name outside the library fails to instantiate"
+    explicit = decisions["ops"].get(op, {}).get(arg)
+    if explicit is not None:
+        return str(decisions["reasons"][explicit])
+    if flagged:
+        return None
+    key = f"attr {name}" if arg.startswith("attr") else f"input {name}"
+    by_name = decisions["names"].get(name if arg.startswith("attr") else key)
+    return None if by_name is None else str(decisions["reasons"][by_name])
+
+
+@pytest.fixture(scope="module")
+def args_audit() -> dict[str, Any]:
+    need_tensorflow()
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "gen_known_ops.py"), "--output", "-", "--which", "arg_audit"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def test_decisions_name_known_reasons() -> None:
+    decisions = arg_decisions()
+    reasons = decisions["reasons"]
+    used = set(decisions["names"].values()) | {r for per_op in decisions["ops"].values() for r in per_op.values()}
+    assert used <= set(reasons), sorted(used - set(reasons))
+    assert all(len(text) > 30 for text in reasons.values())
+
+
+@pytest.mark.tensorflow
+def test_every_string_and_function_argument_is_decided(args_audit: dict[str, Any]) -> None:
+    """Every string, list(string) and func attribute and string input of every registered op."""
+    undecided = [
+        f"{op} {arg} ({kind}; {', '.join(flags)})"
+        for op, arg, kind, flags in args_audit["args"]
+        if decide_arg(op, arg, kind, bool(flags)) is None
+    ]
+    assert undecided == [], "decide each in speclint/data/arg_decisions.json or dangerous_ops.json"
+    assert len(args_audit["args"]) > 1400  # the count the docs report
+    registered = {(op, arg) for op, arg, _, _ in args_audit["args"]}
+    decisions = arg_decisions()
+    stale = [f"{op} {arg}" for op, per_op in decisions["ops"].items() for arg in per_op if (op, arg) not in registered]
+    assert stale == []
+
+
+@pytest.mark.tensorflow
+def test_table_defaults_are_the_registrys(args_audit: dict[str, Any]) -> None:
+    """A conditional op's attribute left unset takes the registry's default: the table must agree."""
+    wrong = []
+    for op, entry in dangerous_ops().items():
+        only_if = entry.get("only_if") or {}
+        if "attr" in only_if:
+            registered = args_audit["defaults"].get(op, {}).get(only_if["attr"], "(none)")
+            if only_if.get("default", "(none)") != registered:
+                wrong.append(f"{op}.{only_if['attr']}: table {only_if.get('default')!r}, registry {registered!r}")
+    assert wrong == []

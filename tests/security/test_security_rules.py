@@ -44,6 +44,10 @@ SEC_FIXTURES = {
     "sec-lookup-table-from-file": ("SL600", "InitializeTableFromTextFile", "function _initializer"),
     "sec-summary-writer": ("SL600", "(summary-writer)", "__call__ trace 1 (images: float32[?,32,32,3])"),
     "sec-save-op-in-call": ("SL600", "SaveV2", "__call__ trace 1 (images: float32[?,32,32,3])"),
+    "sec-abort": ("SL606", "Abort", "function cond_true"),
+    "sec-keras-tfoplambda": ("SL607", "calls tf.io.read_file", "keras_metadata.pb root.layer-3"),
+    "sec-keras-custom-layer": ("SL608", "speclint_fixture>Halve", "keras_metadata.pb root.layer-3"),
+    "sec-never-run": ("SL605", "never run when the model is loaded or served", "model"),
     "sec-custom-op": ("SL601", "SpeclintNotARealOp", "tag-set [] node"),
     "sec-keras-lambda": ("SL602", "Lambda layer", "keras_metadata.pb root.layer-3"),
     "sec-asset-escape": ("SL603", "../../etc/passwd", "collection 'saved_model_assets'"),
@@ -72,7 +76,8 @@ def test_every_security_fixture_is_flagged(name: str) -> None:
     assert found, f"{name}: no {code} finding; security facts: {json.dumps(facts['security'])[:800]}"
     assert all(needle in f.message for f in found), [f.message for f in found]
     assert any(where in f.where for f in found), [f.where for f in found]
-    severity = {"SL600": "error", "SL601": "error", "SL602": "warning", "SL603": "error", "SL604": "warning"}[code]
+    severity = {"SL600": "error", "SL601": "error", "SL602": "warning", "SL603": "error", "SL604": "warning",
+                "SL605": "info", "SL606": "error", "SL607": "error", "SL608": "info"}[code]  # fmt: skip
     assert all(f.severity == severity for f in found)
 
 
@@ -83,7 +88,7 @@ def test_security_findings_say_how_the_op_is_reached() -> None:
     init = read_model(str(fixture("sec-init-op-readfile")))["security"]["dangerous_ops"]
     assert init and all(d["reached_from"] == ["init op"] and d["function"] is None for d in init), init
     table = read_model(str(fixture("sec-lookup-table-from-file")))["security"]["dangerous_ops"]
-    assert [d["argument"] for d in table] == ["assets/vocab.txt"], table
+    assert [d["argument"] for d in table] == ["/etc/passwd"], table
     printed = read_model(str(fixture("sec-print-to-file")))["security"]["dangerous_ops"]
     assert all(d["argument"].startswith("file://") for d in printed)
     saved = read_model(str(fixture("sec-save-op-in-call")))["security"]["dangerous_ops"]
@@ -139,6 +144,13 @@ def one_graph(tags: tuple[str, ...] = ("serve",)) -> tuple[Any, Any]:
     return saved_model, meta_graph
 
 
+def serve(meta_graph: Any, *names: str) -> None:
+    """Make a signature run these top-level nodes (an unreached op is no SL600: it never runs)."""
+    graph = meta_graph.graph_def
+    graph.node.add(name="serve_all", op="NoOp", input=[f"^{name}" for name in names])
+    meta_graph.signature_def["serving_default"].outputs["out"].name = "serve_all:0"
+
+
 def const(graph: Any, name: str, value: bytes) -> Any:
     node = graph.node.add(name=name, op="Const")
     node.attr["value"].tensor.dtype = 7
@@ -155,6 +167,7 @@ def test_graph_def_serialized_in_a_constant_is_scanned() -> None:
     saved_model, meta_graph = one_graph()
     const(meta_graph.graph_def, "graph_def", inner.SerializeToString())
     meta_graph.graph_def.node.add(name="dataset", op="DatasetFromGraph", input=["graph_def"])
+    serve(meta_graph, "dataset")
     scan = scan_of(saved_model)
     assert scan["nested_graphs_scanned"] == 1
     [dangerous] = scan["dangerous_ops"]
@@ -211,6 +224,7 @@ def test_conditional_ops(op: str, attrs: dict[str, bytes], flagged: bool) -> Non
     node = meta_graph.graph_def.node.add(name="n", op=op)
     for key, value in attrs.items():
         node.attr[key].s = value
+    serve(meta_graph, "n")
     assert bool(scan_of(saved_model)["dangerous_ops"]) is flagged
 
 
@@ -220,6 +234,7 @@ def test_debug_urls_list_attribute(op: str) -> None:
     meta_graph.graph_def.node.add(name="quiet", op=op).attr["debug_urls"].list.SetInParent()
     loud = meta_graph.graph_def.node.add(name="loud", op=op)
     loud.attr["debug_urls"].list.s.append(b"grpc://evil:6064")
+    serve(meta_graph, "quiet", "loud")
     [finding] = scan_of(saved_model)["dangerous_ops"]
     assert finding["node"] == "loud" and finding["argument"] == "grpc://evil:6064"
 
@@ -234,6 +249,7 @@ def test_cache_dataset_only_with_a_file(filename: bytes | None, flagged: bool) -
     else:
         const(graph, "filename", filename)
     graph.node.add(name="cache", op="CacheDatasetV2", input=["range", "filename", "resource"])
+    serve(meta_graph, "cache")
     assert bool(scan_of(saved_model)["dangerous_ops"]) is flagged
 
 
@@ -316,12 +332,16 @@ def builder_two_tag_sets(variant: str) -> Any:
 def test_another_tag_sets_saver_is_exempt_only_where_never_run(
     variant: str, flagged: list[str], reached_from: list[str]
 ) -> None:
-    scan = scan_of(builder_two_tag_sets(variant))["dangerous_ops"]
-    found = [f for f in scan if f["meta_graph"] == 1]
+    scan = scan_of(builder_two_tag_sets(variant))
+    found = [f for f in scan["dangerous_ops"] + scan["unreached_ops"] if f["meta_graph"] == 1]
     assert sorted(f["node"] for f in found) == flagged
     assert all(f["where"].startswith("tag-set [train] ") and f["reached_from"] == reached_from for f in found)
+    # What nothing [train] runs reaches is never an error, only the grouped "never runs" note.
+    assert all((f in scan["unreached_ops"]) is (reached_from == []) for f in found)
     # [] keeps its own saver exempt; without a saver_def its save/ is nobody's saver there either.
-    assert len(scan) - len(found) == (2 if variant == "no saver in the other tag-set" else 0)
+    others = [f for f in scan["dangerous_ops"] + scan["unreached_ops"] if f["meta_graph"] == 0]
+    assert len(others) == (2 if variant == "no saver in the other tag-set" else 0)
+    assert scan["never_run"]["count"] == len(scan["unreached_ops"])
 
 
 def tf2_with_functions(saver_def: bool, call_save_from_signature: bool) -> Any:
@@ -352,37 +372,113 @@ def tf2_with_functions(saver_def: bool, call_save_from_signature: bool) -> Any:
 
 
 def test_tf2_saver_function_is_exempt_only_as_the_saver() -> None:
-    assert scan_of(tf2_with_functions(True, call_save_from_signature=False))["dangerous_ops"] == []
+    scan = scan_of(tf2_with_functions(True, call_save_from_signature=False))
+    assert scan["dangerous_ops"] == scan["unreached_ops"] == []
     # Without a saver_def nothing feeds its file prefix: a function named like a saver is not one.
-    [finding] = scan_of(tf2_with_functions(False, call_save_from_signature=False))["dangerous_ops"]
+    # Nothing runs it either: one grouped note, no error.
+    scan = scan_of(tf2_with_functions(False, call_save_from_signature=False))
+    [finding] = scan["unreached_ops"]
+    assert scan["dangerous_ops"] == [] and scan["never_run"]["ops"] == ["SaveV2"]
     assert finding["function"] == "__inference__traced_save_12" and finding["reached_from"] == []
 
 
-@pytest.mark.parametrize(
-    ("filename_source", "exempt"),
-    [
-        ("save/Const", True),  # the fed file name itself
-        ("sharded", True),  # StringJoin with TensorFlow's relative "_temp/part" suffix
-        ("constant", False),  # a constant path, even inside the saver's own restore op
-        ("climbing", False),  # the fed name joined with "/../../x"
-        ("variable", False),  # a value the graph computes: not the fed name
-    ],
-)
-def test_tf1_checkpoint_op_exempt_only_on_the_fed_file_name(filename_source: str, exempt: bool) -> None:
+def _string_const(graph: Any, name: str, value: bytes, packed: bool = False) -> None:
+    """A string scalar in ``string_val``, or (``packed``) in ``tensor_content`` as TensorFlow encodes it."""
+    node = const(graph, name, value)
+    if packed:
+        tensor = node.attr["value"].tensor
+        tensor.ClearField("string_val")
+        tensor.tensor_content = bytes([len(value)]) + value  # one varint length, then the bytes
+
+
+def _file_name(graph: Any, variant: str) -> str:
+    """A file-name tensor built from the saver's fed ``save/Const`` (or not): the name of its node."""
+    if variant == "fed":
+        return "save/Const"
+    if variant in ("constant", "constant in tensor_content"):
+        _string_const(graph, "evil", b"/tmp/somewhere/else", packed=variant.endswith("tensor_content"))
+        return "evil"
+    if variant == "variable":
+        graph.node.add(name="v", op="ReadVariableOp", input=["w"])
+        return "v"
+    if variant == "regex":
+        graph.node.add(name="rewritten", op="StaticRegexReplace", input=["save/Const"]).attr["rewrite"].s = b"/x"
+        return "rewritten"
+    if variant == "gs prefix":
+        _string_const(graph, "bucket", b"gs://attacker-bucket/")
+        graph.node.add(name="joined", op="StringJoin", input=["bucket", "save/Const"])
+        return "joined"
+    return "save/Const"
+
+
+def _sharded(graph: Any, variant: str) -> str:
+    """TensorFlow's sharded V2 file name, ``ShardedFilename(StringJoin([name, suffix]), 0, 1)``, or a variant."""
+    suffix = {
+        "old suffix": b"_temp_0123456789abcdef0123456789abcdef/part",  # TensorFlow < 1.14
+        "climbing suffix": b"/../../x",
+        "packed climbing suffix": b"/../../tmp/x",  # in tensor_content, string_val empty
+    }.get(variant, b"_temp/part")
+    _string_const(graph, "suffix", suffix, packed=variant in ("suffix in tensor_content", "packed climbing suffix"))
+    if variant == "select":  # TensorFlow's own: .part on s3, _temp/part elsewhere
+        graph.node.add(name="is_s3", op="StaticRegexFullMatch", input=["save/Const"]).attr["pattern"].s = b"^s3://.*"
+        const(graph, "s3", b".part")
+        graph.node.add(name="pick", op="Select", input=["is_s3", "s3", "suffix"])
+    if variant == "select other":
+        const(graph, "other", b"/etc/cron.d/x")
+        graph.node.add(name="is_s3", op="StaticRegexFullMatch", input=["save/Const"]).attr["pattern"].s = b"^s3://.*"
+        graph.node.add(name="pick", op="Select", input=["is_s3", "other", "suffix"])
+    suffix_node = "pick" if variant.startswith("select") else "suffix"
+    join = graph.node.add(name="tmp", op="StringJoin", input=["save/Const", suffix_node])
+    if variant == "separator":
+        join.attr["separator"].s = b"/../../../tmp/x"
+    for name in ("shard", "count"):
+        node = graph.node.add(name=name, op="Const")
+        node.attr["value"].tensor.dtype = 3
+    graph.node.add(name="sharded", op="ShardedFilename", input=["tmp", "shard", "count"])
+    return "sharded"
+
+
+RESTORE_VARIANTS = ["fed", "constant", "constant in tensor_content", "variable", "regex", "gs prefix"]
+SAVE_VARIANTS = ["select", "old suffix", "suffix in tensor_content", "separator", "climbing suffix",
+                 "packed climbing suffix", "select other"]  # fmt: skip
+
+
+@pytest.mark.parametrize("variant", RESTORE_VARIANTS)
+def test_tf1_restore_op_exempt_only_on_the_fed_file_name(variant: str) -> None:
+    """The restore op runs at load: a restore op in it that reads anything but the fed name is SL600."""
     saved_model = tf1_with_saver(False)
     graph = saved_model.meta_graphs[0].graph_def
-    source = {"save/Const": "save/Const", "constant": "evil", "variable": "v"}.get(filename_source, "joined")
-    const(graph, "evil", b"/tmp/somewhere/else")
-    const(graph, "suffix", b"_temp/part" if filename_source == "sharded" else b"/../../x")
-    graph.node.add(name="joined", op="StringJoin", input=["save/Const", "suffix"])
-    graph.node.add(name="v", op="ReadVariableOp", input=["w"])
-    graph.node.add(name="save/RestoreV2_1", op="RestoreV2", input=[source])
+    graph.node.add(name="save/RestoreV2_1", op="RestoreV2", input=[_file_name(graph, variant)])
     graph.node.add(name="save/restore_more", op="NoOp", input=["^save/RestoreV2_1"])
     next(n for n in graph.node if n.name == "save/restore_all").input.append("^save/restore_more")
-    found = scan_of(saved_model)["dangerous_ops"]
-    assert found == [] if exempt else [f["node"] for f in found] == ["save/RestoreV2_1"]
-    if not exempt:
-        assert found[0]["reached_from"] == ["saver restore op"]
+    scan = scan_of(saved_model)
+    if variant == "fed":
+        assert scan["dangerous_ops"] == scan["unreached_ops"] == []
+        return
+    [finding] = scan["dangerous_ops"]
+    assert finding["node"] == "save/RestoreV2_1" and finding["reached_from"] == ["saver restore op"]
+    if variant.startswith("constant"):
+        assert finding["argument"] == "/tmp/somewhere/else"  # read from tensor_content as well
+
+
+@pytest.mark.parametrize("variant", SAVE_VARIANTS)
+def test_tf1_sharded_save_exempt_only_as_tensorflow_builds_it(variant: str) -> None:
+    """A save op of the save tensor never runs at load; exempt when built exactly as the saver builds it,
+    else one grouped note; and any save op that the restore op runs writes at load: SL600."""
+    exact = variant in ("select", "old suffix", "suffix in tensor_content")
+    for under_restore in (False, True):
+        saved_model = tf1_with_saver(False)
+        graph = saved_model.meta_graphs[0].graph_def
+        graph.node.add(name="save/SaveV2_1", op="SaveV2", input=[_sharded(graph, variant), "w"])
+        root = "save/restore_all" if under_restore else "save/control_dependency"
+        next(n for n in graph.node if n.name == root).input.append("^save/SaveV2_1")
+        scan = scan_of(saved_model)
+        if under_restore:
+            assert [f["node"] for f in scan["dangerous_ops"]] == ["save/SaveV2_1"], variant
+        elif exact:
+            assert scan["dangerous_ops"] == scan["unreached_ops"] == [], variant
+        else:
+            assert scan["dangerous_ops"] == [] and [f["node"] for f in scan["unreached_ops"]] == ["save/SaveV2_1"]
 
 
 def test_a_saver_function_called_by_a_signature_is_flagged() -> None:
@@ -405,6 +501,7 @@ def test_no_cap_hides_a_finding() -> None:
     for index in range(500):
         meta_graph.graph_def.node.add(name=f"r{index}", op="ReadFile")
     meta_graph.graph_def.node.add(name="payload", op="WriteFile")
+    serve(meta_graph, *(f"r{index}" for index in range(500)), "payload")
     scan = scan_of(saved_model)
     assert len(scan["dangerous_ops"]) == scan["dangerous_op_count"] == 501
     assert scan["dangerous_ops"][-1]["node"] == "payload"
@@ -538,11 +635,11 @@ def test_data_tables_are_consistent() -> None:
     } <= categories
     for op, entry in table.items():
         assert entry["why"] and not entry["why"].endswith("."), op
-        assert set(entry) <= {"category", "why", "argument", "only_if", "file_inputs"}, op
+        assert set(entry) <= {"category", "why", "argument", "only_if", "own_asset"}, op
 
 
 @pytest.mark.tensorflow
-@pytest.mark.parametrize("which", ["known_ops", "function_ops"])
+@pytest.mark.parametrize("which", ["known_ops", "function_ops", "tf_functions"])
 def test_op_lists_match_tensorflows_registry(which: str) -> None:
     need_tensorflow()
     result = subprocess.run(
@@ -599,14 +696,18 @@ def test_compare_scanners_speclint_part_catches_every_fixture() -> None:
         del sys.modules[spec.name]
     results = module.speclint_results(MODELS)
     assert set(results) == set(SEC_FIXTURES)
-    missed = {name: verdict for name, verdict in results.items() if verdict.status != "caught"}
-    assert missed == {}
+    kinds = {name: module.expected(MODELS / name) for name in results}
+    wrong = {name: verdict for name, verdict in results.items() if not verdict.right(kinds[name])}
+    assert wrong == {}
+    notes = {name: verdict.detail for name, verdict in results.items() if kinds[name] == "quiet"}
+    assert notes == {"sec-never-run": "note: SL605", "sec-keras-custom-layer": "note: SL608"}
     result = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "compare_scanners.py"), "--speclint-only"],
         capture_output=True, text=True, timeout=300, cwd=REPO,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert f"**{len(SEC_FIXTURES)}/{len(SEC_FIXTURES)} caught**" in result.stdout
+    attacks = sum(kind == "attack" for kind in kinds.values())
+    assert f"**{attacks}/{attacks} caught, 2/2 quiet**" in result.stdout
     assert "tensorflow" not in result.stderr.lower()
 
 

@@ -25,6 +25,7 @@ def _saved_model(consumer: str, data: bytes) -> Any:
     const.attr["value"].tensor.string_val.append(data)
     graph.node.add(name="alias", op="Identity", input=["blob"])
     graph.node.add(name="use", op=consumer, input=["alias"])
+    saved.meta_graphs[0].signature_def["serving_default"].outputs["out"].name = "use:0"  # runs at serve
     return saved
 
 

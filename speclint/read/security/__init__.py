@@ -36,7 +36,7 @@ from speclint.read.security.graphs import MAX_NESTED_DEPTH, GraphScan
 from speclint.read.security.keras import scan_keras_metadata, scan_object_graph_keras
 from speclint.read.security.ops import dangerous_ops, function_ops, known_ops
 from speclint.read.security.reach import Context
-from speclint.read.security.state import INTERNAL_ERRORS, State, empty
+from speclint.read.security.state import INTERNAL_ERRORS, State, empty, never_run
 from speclint.vocabulary import Json
 
 __all__ = [
@@ -84,6 +84,7 @@ def scan(
             part()
         except INTERNAL_ERRORS as exc:  # a reader bug must not hide the rest of the report
             state.error(name, f"the scan stopped early on an internal error: {type(exc).__name__}: {exc}")
+    result["never_run"] = never_run(result["unreached_ops"])
     return result
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))), "data")
 SAVE_RESTORE = "save-restore"  # the category of checkpoint ops, exempt for the model's own saver
+PROCESS_EXIT = "process-exit"  # ops that can end the process that runs them (their own rule, SL606)
 
 
 @functools.lru_cache(maxsize=1)

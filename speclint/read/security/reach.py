@@ -11,31 +11,39 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from google.protobuf import message as pb_message
 
 from speclint.proto import messages
 from speclint.proto.messages import Message
-from speclint.read.graph import CALL_OPS, GraphIndex, function_attr_refs
+from speclint.read.graph import CALL_OPS, CASE_OPS, IF_OPS, TOP, GraphIndex, Ref, function_attr_refs
 from speclint.read.security.assets import asset_file_defs
 from speclint.read.security.ops import function_ops, known_ops
 from speclint.read.security.select import scoped_nodes
+from speclint.read.security.values import ASSET, Value, Values, walk_funcs
 
 MAX_LABELS = 4  # entry points named per finding (signatures, init op, objects, saver)
 MAX_OBJECT_PATH = 200  # longest object path label (root.layer-1.__call__) before node ids are used
-SAVER_LABEL = "saver"  # its save tensor and file name (and the TF1 savers collection's)
+SAVER_LABEL = "saver"  # its save tensor and file name (and the TF1 savers collection's): no loader runs them
 RESTORE_LABEL = "saver restore op"  # saver_def.restore_op_name: run by the TF1 loaders at load
 SAVER_LABELS = frozenset({SAVER_LABEL, RESTORE_LABEL})
+NOT_RUN_LABELS = frozenset({SAVER_LABEL})  # roots named in the facts that no consumer runs at load or call
 INIT_OP_LABEL = "init op"
 INIT_OP_SIGNATURE = "__saved_model_init_op"
-INIT_OP_COLLECTIONS = ("saved_model_main_op", "main_op", "legacy_init_op")
+# loader_impl.get_init_op: the init op signature, else the main op, else the legacy init op (the first there).
+INIT_OP_COLLECTIONS = ("saved_model_main_op", "legacy_init_op")
 LOAD_COLLECTIONS = ("table_initializer",)  # ops.GraphKeys.TABLE_INITIALIZERS
 # tf.saved_model.load of a TF1 graph without an init op runs Scaffold.default_local_init_op():
 # the tables' initializers (above) and the initializer of every VariableDef packed in the
 # ``local_variables`` collection (``local_resources`` cannot be exported: TensorFlow registers no
 # proto function for it, and a hand-made one makes the loader fail before it runs anything).
 VARIABLE_COLLECTIONS = ("local_variables",)  # ops.GraphKeys.LOCAL_VARIABLES
+
+
+def runs(labels: list[str]) -> bool:
+    """Whether a consumer runs what these roots reach, at load or when it calls the model."""
+    return any(label not in NOT_RUN_LABELS for label in labels)
 
 
 class Context:
@@ -66,6 +74,12 @@ class Context:
         self._assets: dict[str, str] | None = None
         self._asset_variables: dict[str, str] | None = None
         self._refs: list[tuple[str | None, list[tuple[Message, list[tuple[str | None, str]]]]]] | None = None
+        self._entries: dict[str, list[Entry]] = {}
+        self._referrers: dict[str, list[tuple[str | None, Message, str | None]]] | None = None
+        self._loader_entries: dict[str, list[Callable[[int], Values]]] | None = None
+        self._object_functions: tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]] | None = None
+        self._signature_inputs: frozenset[str] | None = None
+        self.resolver: Any = None  # the meta graph's value resolver (values.Resolver), set by the scan
 
     # -- public
     def labels(self, function: str | None, node: str) -> list[str]:
@@ -182,38 +196,243 @@ class Context:
         return self._refs
 
     # -- computation
+    def init_op_nodes(self) -> list[str] | None:
+        """What ``loader_impl.get_init_op`` runs: the init op signature, else the main op, else the legacy one.
+
+        None when there is none: then ``tf.saved_model.load`` runs ``Scaffold.default_local_init_op()``.
+        """
+        meta_graph = self.meta_graph
+        if INIT_OP_SIGNATURE in meta_graph.signature_def:
+            return _signature_nodes(meta_graph.signature_def[INIT_OP_SIGNATURE])
+        for key in INIT_OP_COLLECTIONS:
+            if key in meta_graph.collection_def and meta_graph.collection_def[key].WhichOneof("kind") == "node_list":
+                return [node_name(name) for name in meta_graph.collection_def[key].node_list.value]
+        return None
+
     def _compute(self) -> None:
         if self._top_labels is not None:
             return
         meta_graph = self.meta_graph
         roots: list[tuple[str, list[str], list[str]]] = []  # label, top-level nodes, functions
-        init_nodes: list[str] = []
-        for key in sorted(meta_graph.signature_def):
-            names = _signature_nodes(meta_graph.signature_def[key])
-            if key == INIT_OP_SIGNATURE:
-                init_nodes.extend(names)
-            else:
-                roots.append((f"signature_def['{key}']", names, []))
-        for key in INIT_OP_COLLECTIONS:
-            if key in meta_graph.collection_def and meta_graph.collection_def[key].WhichOneof("kind") == "node_list":
-                init_nodes.extend(node_name(name) for name in meta_graph.collection_def[key].node_list.value)
-        roots.append((INIT_OP_LABEL, init_nodes, []))
-        for key in LOAD_COLLECTIONS:  # tf.saved_model.load of a TF1 model runs these with the init op
-            if key in meta_graph.collection_def and meta_graph.collection_def[key].WhichOneof("kind") == "node_list":
-                names = [node_name(name) for name in meta_graph.collection_def[key].node_list.value]
-                roots.append((f"collection '{key}'", names, []))
-        for key in VARIABLE_COLLECTIONS:
-            names = _variable_initializers(meta_graph, key)
-            if names:
-                roots.append((f"collection '{key}'", names, []))
-        exposed, saveable_functions = object_functions(meta_graph.object_graph_def)
+        for key in sorted(meta_graph.signature_def):  # tf.saved_model.load makes every one a callable, init op too
+            if key != INIT_OP_SIGNATURE:
+                roots.append((f"signature_def['{key}']", _signature_nodes(meta_graph.signature_def[key]), []))
+        init_nodes = self.init_op_nodes()
+        roots.append((INIT_OP_LABEL, init_nodes or [], []))
+        if init_nodes is None:  # Scaffold.default_local_init_op(), run by tf.saved_model.load only then
+            for key in LOAD_COLLECTIONS:
+                collection = meta_graph.collection_def.get(key)
+                if collection is not None and collection.WhichOneof("kind") == "node_list":
+                    names = [node_name(name) for name in collection.node_list.value]
+                    roots.append((f"collection '{key}'", names, []))
+            for key in VARIABLE_COLLECTIONS:
+                names = _variable_initializers(meta_graph, key)
+                if names:
+                    roots.append((f"collection '{key}'", names, []))
+        exposed, saveable_functions = self.object_functions()
         roots.extend((f"object {path}", [], names) for path, names in exposed)
         roots.extend((label, [], names) for label, names in saveable_functions)
+        roots.extend((label, [], [name]) for label, name in gradient_functions(self.graph_def))
         restore = meta_graph.saver_def.restore_op_name if meta_graph.HasField("saver_def") else ""
         roots.append((RESTORE_LABEL, [node_name(restore)] if restore else [], []))
         saver_nodes = [node_name(name) for name in _saver_tensor_names(meta_graph)]
         roots.append((SAVER_LABEL, [name for name in saver_nodes if name != node_name(restore)], []))
         self._top_labels, self._function_labels = propagate(self.graph_def, roots, self.graph, self._references())
+
+    def object_functions(self) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
+        """``object_functions`` of this meta graph's object graph, computed once."""
+        if self._object_functions is None:
+            self._object_functions = object_functions(self.meta_graph.object_graph_def)
+        return self._object_functions
+
+    # -- how each function is entered, for the value resolver
+    def entries(self, function: str) -> list[Entry]:
+        """Every way ``function`` is instantiated: the nodes that call or name it, and the loader's calls."""
+        if self._referrers is None:
+            self._referrers = {}
+            for scope, nodes in self._references():  # found once, shared with the label walk
+                for node, refs in nodes:
+                    for attr, callee in refs:
+                        self._referrers.setdefault(callee, []).append((scope, node, attr))
+            self._loader_entries = {}
+            for name, bound in self._loader_calls():
+                self._loader_entries.setdefault(name, []).append(bound)
+        found = self._entries.get(function)
+        if found is None:
+            found = self._entries[function] = self._entries_of(function)
+        return found
+
+    def _entries_of(self, function: str) -> list[Entry]:
+        assert self._referrers is not None and self._loader_entries is not None
+        entries: list[Entry] = []
+        seen: set[tuple[int, str | None]] = set()
+        for scope, node, attr in self._referrers.get(function, []):
+            if (id(node), attr) in seen:
+                continue
+            seen.add((id(node), attr))
+            if attr is None:  # a call by op name: inputs are arguments, attributes bindings
+                entries.append(Entry(scope, node, 0, node.attr))
+                continue
+            value = node.attr[attr]
+            kind = value.WhichOneof("value")
+            for func in [value.func] if kind == "func" else list(value.list.func) if kind == "list" else []:
+                if func.name == function:  # named by the attribute itself: its arguments may be the node's inputs
+                    entries.append(Entry(scope, node, _argument_offset(node.op, attr), func.attr))
+                for inner in sorted(func.attr):  # named inside it: instantiated by the callee
+                    for nested in walk_funcs(func.attr[inner]):
+                        if nested.name == function:
+                            entries.append(Entry(scope, node, None, nested.attr))
+        loader = [Entry(None, None, None, {}, bound) for bound in self._loader_entries.get(function, [])]
+        return entries + loader
+
+    def _loader_calls(self) -> Iterator[tuple[str, Callable[[int], Values]]]:
+        """Functions the loaders call themselves: object graph functions (with their captured inputs),
+        saveable objects' functions, registered gradients. A caller's own arguments are unresolved."""
+        object_graph = self.meta_graph.object_graph_def
+        exposed, saveable = self.object_functions()
+        library = {f.signature.name: f for f in self.graph_def.library.function}
+        for _, names in [*exposed, *saveable]:
+            for name in names:
+                if name in library:
+                    captured = (
+                        list(object_graph.concrete_functions[name].bound_inputs)
+                        if (name in object_graph.concrete_functions)
+                        else []
+                    )
+                    count = len(library[name].signature.input_arg)
+                    yield name, self._bound_inputs(captured, count)
+        for _, name in gradient_functions(self.graph_def):
+            yield name, lambda position: None
+
+    def _bound_inputs(self, captured: list[int], count: int) -> Callable[[int], Values]:
+        """Argument position -> value: the last ``len(captured)`` arguments are the captured objects."""
+        first = count - len(captured)
+
+        def bound(position: int) -> Values:
+            if position < first or position - first >= len(captured):
+                return None
+            return self.captured_value(captured[position - first])
+
+        return bound
+
+    def captured_value(self, node_id: int) -> Values:
+        """What ``tf.saved_model.load`` passes for a captured object: an asset's path, a constant's value."""
+        nodes = self.meta_graph.object_graph_def.nodes
+        if not 0 <= node_id < len(nodes):
+            return None
+        node = nodes[node_id]
+        kind = node.WhichOneof("kind")
+        if kind == "asset":
+            index = node.asset.asset_file_def_index
+            assets = self.meta_graph.asset_file_def
+            if 0 <= index < len(assets):
+                return frozenset({Value(ASSET, assets[index].filename.encode())})
+            return None
+        if kind == "constant" and self.resolver is not None and self.graph is not None:
+            name = node.constant.operation
+            if name in self.graph.scopes[TOP].nodes:
+                return self.resolver.tensor(Ref(TOP, name), 1)
+        return None
+
+    def signature_default(self, function: str, attr: str) -> Message | None:
+        """The default of a function's attribute (its signature's ``AttrDef``), or None."""
+        for candidate in self.graph_def.library.function:
+            if candidate.signature.name == function:
+                for definition in candidate.signature.attr:
+                    if definition.name == attr and definition.HasField("default_value"):
+                        default: Message = definition.default_value
+                        return default
+                return None
+        return None
+
+    def signature_inputs(self) -> frozenset[str]:
+        """Top-level nodes a signature's caller feeds (every TensorInfo of every signature's inputs)."""
+        if self._signature_inputs is None:
+            names: set[str] = set()
+            for key in self.meta_graph.signature_def:
+                for info in self.meta_graph.signature_def[key].inputs.values():
+                    names.update(node_name(name) for name in _tensor_info_names(info, 0) if name)
+            self._signature_inputs = frozenset(names)
+        return self._signature_inputs
+
+    def fed_filenames(self) -> frozenset[str]:
+        """The top-level tensor the loaders feed with the model's ``variables/`` path (the saver's file name)."""
+        own = self.saver_filename()
+        return frozenset({own} if own else ())
+
+    def asset_variable(self, read: Message) -> str | None:
+        """The asset a top-level ``ReadVariableOp`` reads: a TF2 asset path variable (see ``asset_of``)."""
+        inputs = [raw for raw in read.input if not raw.startswith("^")]
+        if not inputs:
+            return None
+        name = node_name(inputs[0])
+        self.asset_of("")  # fills the asset variables
+        assert self._asset_variables is not None
+        asset = self._asset_variables.get(name)
+        if asset is None or not self._only_asset_writes(name):
+            return None
+        return asset
+
+    def _only_asset_writes(self, variable: str) -> bool:
+        """Whether every top-level use of a variable handle reads it or assigns it an asset tensor.
+
+        A handle passed anywhere else (into a function, another assignment) could hold any path.
+        """
+        if self.graph is None:
+            return False
+        top = self.graph.scopes[TOP]
+        if variable not in top.nodes or top.nodes[variable].op not in ("VarHandleOp", "Placeholder"):
+            return False
+        assets = self.asset_nodes()
+        for consumer in self.graph.consumers(Ref(TOP, variable)):  # through identities and into calls
+            if consumer["op"] in ("ReadVariableOp", "VarIsInitializedOp"):
+                continue
+            node = top.nodes.get(consumer["node"]) if consumer["function"] is None else None
+            inputs = [node_name(raw) for raw in node.input if not raw.startswith("^")] if node is not None else []
+            if consumer["op"] == "AssignVariableOp" and len(inputs) == 2 and inputs[1] in assets:
+                continue
+            return False
+        return True
+
+
+class Entry(NamedTuple):
+    """One way a function is instantiated.
+
+    ``scope``/``node``: the caller (None for the loader itself); ``offset``: the caller's input
+    that is the function's first argument (None: its arguments are not the caller's inputs, as
+    for a loop body or a dataset function); ``bindings``: the attributes bound to its
+    placeholders; ``bound``: the loader's own call, argument position -> value.
+    """
+
+    scope: str | None
+    node: Message | None
+    offset: int | None
+    bindings: Mapping[str, Message] | None
+    bound: Callable[[int], Values] | None = None
+
+
+def _argument_offset(op: str, attr: str) -> int | None:
+    """Where a function's arguments start among the inputs of a node that names it in ``attr``."""
+    if attr == "f" and op in CALL_OPS:
+        return 0
+    if attr in ("then_branch", "else_branch") and op in IF_OPS:
+        return 1
+    if attr == "branches" and op in CASE_OPS:
+        return 1
+    return None
+
+
+def gradient_functions(graph_def: Message) -> list[tuple[str, str]]:
+    """(label, function) of every gradient the library registers: run when a consumer differentiates.
+
+    ``hub.KerasLayer(trainable=True)`` fine-tunes a model: TensorFlow then runs the registered
+    gradient of every function it differentiates through (``registered_gradients``, and the
+    ``GradientDef``s of TF1 function gradients).
+    """
+    library = graph_def.library
+    found = [(f"gradient of {g.function_name}", g.gradient_func) for g in library.gradient]
+    found += [(f"registered gradient {g.registered_op_type}", g.gradient_func) for g in library.registered_gradients]
+    return found
 
 
 def propagate(

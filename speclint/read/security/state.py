@@ -15,13 +15,35 @@ def empty() -> Json:
     return {
         "dangerous_ops": [],
         "dangerous_op_count": 0,
+        "process_killing_ops": [],
+        "unreached_ops": [],
+        "never_run": never_run([]),
         "unknown_ops": [],
         "unknown_op_count": 0,
         "keras_lambda_layers": [],
+        "keras_layers": [],
         "escaping_assets": [],
         "nested_graphs_scanned": 0,
         "errors": [],
     }
+
+
+def never_run(unreached: list[Json]) -> Json:
+    """One summary of the table ops nothing a consumer runs reaches (a single, non-failing finding)."""
+    counts: dict[str, int] = {}
+    for entry in unreached:
+        counts[entry["op"]] = counts.get(entry["op"], 0) + 1
+    ops = sorted(counts)
+    listed = ", ".join(f"{op} x{counts[op]}" if counts[op] > 1 else op for op in ops)
+    places = "; ".join(entry["where"] for entry in unreached[:3]) + ("; ..." if len(unreached) > 3 else "")
+    summary = (
+        f"{len(unreached)} {'op' if len(unreached) == 1 else 'ops'} of the dangerous-op table ({listed}: {places}) "
+        "that no signature, init op, restore op, object function or registered gradient reaches: they never run "
+        "when the model is loaded or served"
+        if unreached
+        else ""
+    )
+    return {"count": len(unreached), "ops": ops, "where": "model", "summary": summary}
 
 
 class State:
@@ -30,7 +52,7 @@ class State:
     def __init__(self, result: Json) -> None:
         self.result = result
         self.nested_budget = MAX_NESTED_GRAPHS
-        self.keras_layers: set[tuple[str, str]] = set()
+        self.keras_layers: set[tuple[str, ...]] = set()  # Keras findings already recorded
 
     def add(self, kind: str, entry: Json) -> None:
         items = self.result[kind]

@@ -199,8 +199,11 @@ def test_local_resources_are_not_run_by_either_loader(built: Built) -> None:
     """``local_resources`` exports only as a node list, which the loader cannot run: not a root."""
     observed = built.observed["local-resources-collection"]
     assert observed["side_effect"] is False and "create" in observed["load_error"], observed
-    [entry] = dangerous(built, "local-resources-collection", "WriteFile")  # still an SL600, reached by nothing
-    assert entry["reached_from"] == []
+    # Reached by nothing a consumer runs: since issue 21 the grouped "never runs" note (SL605), not SL600.
+    security = read_model(str(built.model("local-resources-collection")))["security"]
+    [entry] = [e for e in security["unreached_ops"] if e["op"] == "WriteFile"]
+    assert entry["reached_from"] == [] and dangerous(built, "local-resources-collection", "WriteFile") == []
+    assert "WriteFile" in security["never_run"]["ops"]
 
 
 # ---- 10. GraphDefs inside strings: decided by the op that runs them ------------------------------
@@ -251,3 +254,67 @@ def test_another_tag_sets_saver_run_by_the_main_op_is_flagged(built: Built) -> N
     assert all(f["meta_graph"] == 1 and f["reached_from"] == ["init op"] for f in found)
     messages = [f["message"] for f in report(str(built.model("builder-peer-saver-in-main-op")), "--select", "SL600")]
     assert len(messages) == 2 and all("tag-set [train]" in m and "reached from init op" in m for m in messages)
+
+
+# ---- issue 21: values resolved as TensorFlow resolves them, roots as consumers run them -----------
+SIGNATURE = "signature_def['serving_default']"
+HELD_OUT = {
+    # model: (rule, op or layer detail, a root in reached_from (None: a Keras config), its argument)
+    "saver-join-with-separator": ("SL600", "SaveV2", "saver restore op", "/../../../../target/separator_temp/part"),
+    "saver-suffix-in-tensor-content": ("SL600", "SaveV2", "saver restore op", "/../../../../target/tensor-content"),
+    "saver-gs-prefix": ("SL600", "RestoreV2", "saver restore op", "gs://speclint-evasion-bucket<"),
+    "restore-op-restores-another-checkpoint": ("SL600", "RestoreV2", "saver restore op", "{target}/other"),
+    "print-stream-bound-by-caller": ("SL600", "PrintV2", SIGNATURE, "file://{target}/printed.txt"),
+    "debug-urls-bound-by-caller": ("SL600", "DebugIdentityV2", SIGNATURE, "file://{target}/tfdbg"),
+    "debug-v1-urls-bound-by-caller": ("SL600", "DebugIdentity", SIGNATURE, "file://{target}/tfdbg-v1"),
+    "descriptor-source-bound-by-caller": ("SL600", "DecodeProtoV2", SIGNATURE, "{target}/secret.desc"),
+    "encode-proto-bound-by-caller": ("SL600", "EncodeProto", SIGNATURE, "{target}/secret.desc"),
+    "vocab-file-bound-by-caller": ("SL600", "FixedUnigramCandidateSampler", SIGNATURE, "{target}/vocab.csv"),
+    "cache-file-in-tensor-content": ("SL600", "CacheDatasetV2", SIGNATURE, "{target}/cache"),
+    "gradient-function-writes": ("SL600", "WriteFile", "registered gradient", "{target}/gradient.txt"),
+    "abort-in-serving-function": ("SL606", "Abort", SIGNATURE, None),
+    "tfoplambda-reads-file": ("SL607", "calls tf.io.read_file", None, None),
+    "string-lookup-vocabulary-path": ("SL607", "reads vocabulary '{target}/vocabulary.txt'", None, None),
+}
+LOOKALIKES = ["sharded-tf1-saver", "in-memory-cache", "print-to-stderr", "string-lookup-in-model-vocabulary",
+              "tfx-vocabulary-asset", "tf2-vocabulary-asset"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(HELD_OUT))
+def test_held_out_attacks_are_caught(built: Built, name: str) -> None:
+    """TensorFlow does it (each loader that runs it); speclint flags it, with the value TensorFlow uses."""
+    happened(built, name)
+    code, needle, root, argument = HELD_OUT[name]
+    target = str(built.target)
+    found = report(str(built.model(name)), "--select", "SL6")
+    assert {f["code"] for f in found} == {code}, found
+    assert all(f["severity"] == "error" for f in found)
+    assert any(needle.format(target=target) in f["message"] for f in found), [f["message"] for f in found]
+    if root is None:
+        return
+    security = read_model(str(built.model(name)))["security"]
+    entries = security["process_killing_ops" if code == "SL606" else "dangerous_ops"]
+    [entry] = [e for e in entries if e["op"] == needle]
+    assert any(label.startswith(root) for label in entry["reached_from"]), entry["reached_from"]
+    if argument is not None:
+        assert argument.format(target=target) in (entry["argument"] or ""), entry["argument"]
+
+
+def test_ops_nothing_runs_are_one_note(built: Built) -> None:
+    """A stray saver and a training pipeline: both loaders load and call, nothing is written; one SL605."""
+    observed = built.observed["stray-saver-never-runs"]
+    assert observed["works"] and observed["wrote_nothing"], observed
+    model = str(built.model("stray-saver-never-runs"))
+    result = speclint(model, "--select", "SL6", "--format", "json")
+    assert result.returncode == 0, result.stdout  # an info finding never fails the run
+    [finding] = [f for m in json.loads(result.stdout)["models"] for f in m["findings"]]
+    assert finding["code"] == "SL605" and finding["severity"] == "info"
+    assert all(op in finding["message"] for op in ("SaveV2", "RestoreV2", "TextLineDataset"))
+
+
+@pytest.mark.parametrize("name", LOOKALIKES)
+def test_lookalikes_stay_quiet(built: Built, name: str) -> None:
+    """It works with the loaders that run it and touches nothing outside; speclint says nothing."""
+    observed = built.observed[name]
+    assert observed.get("works") is True and observed.get("wrote_nothing") is True, observed
+    assert report(str(built.model(name)), "--select", "SL6") == []
