@@ -20,6 +20,7 @@ from speclint.read.graph import GraphIndex
 from speclint.read.hub import expected_image_size, read_module_def
 from speclint.read.loading import DEFAULT_MAX_BYTES, ReadError, load_saved_model, read_bytes
 from speclint.read.metagraph import read_meta_graph
+from speclint.read.task import task_evidence
 from speclint.vocabulary import TF1, TF1_HUB, TF2, Json, is_tf1
 
 FACTS_VERSION = 1
@@ -40,6 +41,9 @@ def blank_facts(model_dir: str, files: Json, errors: list[Json]) -> Json:
         "meta_graphs": [],
         "expected_image_size": None,
         "entry_points": [],
+        "tag_sets": [],
+        "signature_keys": [],
+        "task_evidence": [],
     }
 
 
@@ -81,7 +85,20 @@ def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Json:
         default = next((m for m in facts["meta_graphs"] if not m["tags"]), None)
         facts["expected_image_size"] = expected_image_size(default)
     facts["entry_points"] = contract.entry_points(facts, graphs)
+    facts["tag_sets"] = ["[" + ", ".join(m["tags"]) + "]" for m in facts["meta_graphs"]]
+    facts["signature_keys"] = [_signature_keys(m) for m in facts["meta_graphs"]]
+    facts["task_evidence"] = task_evidence(facts)
     return facts
+
+
+def _signature_keys(meta_graph: Json) -> str:
+    """``tag-set [serve] with predict and serving_default``: what a consumer can call, in a few words."""
+    keys = [key for key in meta_graph["signatures"] if not key.startswith("__")]
+    if not keys:
+        return f"{meta_graph['where']} without signatures"
+    return f"{meta_graph['where']} with " + (
+        " and ".join([", ".join(keys[:-1]), keys[-1]]) if len(keys) > 1 else keys[0]
+    )
 
 
 def _format(facts: Json) -> str | None:
