@@ -1655,18 +1655,24 @@ def build_tf_keras_teachable_machine(path: str) -> None:
     layers = tf_keras.layers
     base = tf_keras.Sequential(
         [
-            tf_keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3)),
+            tf_keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="base_input"),
             layers.Conv2D(CONV_FILTERS, 3, padding="same", activation="relu"),
             layers.GlobalAveragePooling2D(),
         ],
         name="sequential_1",
     )
     head = tf_keras.Sequential(
-        [tf_keras.Input((CONV_FILTERS,)), layers.Dense(NUM_FEATURES, activation="relu"), layers.Dense(NUM_CLASSES)],
+        [
+            tf_keras.Input((CONV_FILTERS,), name="head_input"),
+            layers.Dense(NUM_FEATURES, activation="relu"),
+            layers.Dense(NUM_CLASSES),
+        ],
         name="sequential_3",
     )
     head.add(layers.Softmax())
-    model = tf_keras.Sequential([tf_keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3)), base, head], name="sequential_4")
+    model = tf_keras.Sequential(
+        [tf_keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="images"), base, head], name="sequential_4"
+    )
     model.save(path, save_format="tf", include_optimizer=False)
 
 

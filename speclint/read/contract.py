@@ -131,6 +131,9 @@ def _call_entry(meta_graph: Json, function: Json, graph: GraphIndex, calls: list
     args = function.get("args", [])
     first = args[0] if args else None
     images = first if first and first.get("kind") == "tensor" else None
+    keywords = [v for v in (function.get("kwargs") or {}).values() if v.get("kind") == "tensor"]
+    if not args and len(keywords) == 1:  # __call__(**inputs), as onnx-tf writes: obj(input=images)
+        images = keywords[0]
     output = function.get("output") or {"kind": "none"}
     single = output.get("kind") == "tensor"
     tensor_args = sum(1 for a in args if a.get("kind") == "tensor")
@@ -146,9 +149,9 @@ def _call_entry(meta_graph: Json, function: Json, graph: GraphIndex, calls: list
         "trace": function.get("trace"),
         "calls": calls,
         "input_keys": [a.get("name") or f"args[{i}]" for i, a in enumerate(args)],
-        "extra_tensor_args": max(tensor_args - 1, 0),
+        "extra_tensor_args": max(tensor_args + len(keywords) - 1, 0),
         "images": None if images is None else {"dtype": images["dtype"], "shape": images["shape"], "encoding": "name"},
-        "first_arg_kind": first.get("kind") if first else None,
+        "first_arg_kind": first.get("kind") if first else "absent",
         "output": {"dtype": output["dtype"], "shape": output["shape"], "encoding": "name"} if single else None,
         "output_structure": output.get("kind"),
         "outputs": [

@@ -28,6 +28,7 @@ CLASSIFIER_KEYS = frozenset(
     {"classes", "class_ids", "all_classes", "all_class_ids", "probabilities", "logits", "scores", "logistic"}
 )
 POOLING_OPS = frozenset({"Mean", "AvgPool", "Max", "MaxPool"})
+CLASS_ID_OPS = frozenset({"ArgMax"})
 IMAGENET_WIDTHS = frozenset({1000, 1001})
 
 
@@ -85,6 +86,8 @@ def _output_evidence(where: str, shape: list[int] | None, activation: Json) -> l
     if op in PROBABILITY_OPS:
         node = f" (node {activation['node']})" if activation.get("node") else ""
         found.append({"task": CLASSIFICATION, "evidence": f"the output of {where} comes from {op}{node}"})
+    elif op in CLASS_ID_OPS:
+        found.append({"task": CLASSIFICATION, "evidence": f"the output of {where} is class ids ({op})"})
     elif op in POOLING_OPS:
         found.append({"task": FEATURE_VECTOR, "evidence": f"the output of {where} is a global pool ({op})"})
     if isinstance(shape, list) and len(shape) == 2 and shape[1] in IMAGENET_WIDTHS:

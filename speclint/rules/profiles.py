@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from speclint.errors import SpeclintError
-from speclint.vocabulary import TF2, is_tf1
+from speclint.vocabulary import TF1_HUB, TF2, is_tf1
 
 PROFILE_NAMES = (
     "tf1-image-feature-vector",
@@ -59,7 +59,8 @@ def choose(facts: dict[str, Any], requested: str) -> Choice:
         return Choice(None, "auto: the model could not be read")
     model_format = facts["format"]
     if is_tf1(model_format):
-        family, what = "tf1", "TF1 model taking a 4-D image batch"
+        kind = "TF1 Hub module" if model_format == TF1_HUB else "TF1 SavedModel"
+        family, what = "tf1", f"{kind} taking a 4-D image batch"
     elif model_format == TF2:
         family, what = "tf2", "TF2 SavedModel taking a 4-D image batch"
     else:
@@ -92,7 +93,8 @@ def _by_evidence(family: str, what: str, evidence: list[dict[str, Any]]) -> Choi
 
 
 def _task_choice(family: str, what: str, task: str, evidence: list[dict[str, Any]]) -> Choice:
-    return Choice(f"{family}-{TASK_PROFILES[task]}", f"auto: {what}; image {task}: {_first(evidence)}")
+    words = TASK_PROFILES[task].replace("-", " ")
+    return Choice(f"{family}-{TASK_PROFILES[task]}", f"auto: {what}; {words}: {_first(evidence)}")
 
 
 def _first(evidence: list[dict[str, Any]]) -> str:
