@@ -69,8 +69,10 @@ def _entry_evidence(entry: Json) -> list[Json]:
         )
     if entry.get("output") is not None:
         return _output_evidence(where, entry["output"].get("shape"), entry.get("output_activation") or {})
-    if len(outputs) == 1:
-        return _output_evidence(where, outputs[0].get("shape"), {"op": outputs[0].get("activation")})
+    main = [o for o in outputs if o.get("key") in ("['default']", "default")]
+    if len(outputs) == 1 or main:  # one tensor, or a TF1-style 'default' among others: judge that one
+        chosen = (main or outputs)[0]
+        return _output_evidence(where, chosen.get("shape"), {"op": chosen.get("activation")})
     if len(outputs) > 1 and keys and keys <= CLASSIFIER_KEYS and probabilities:
         return [{"task": CLASSIFICATION, "evidence": f"{where} returns {', '.join(sorted(keys))}"}]
     if len(outputs) > 1:

@@ -63,7 +63,10 @@ def namer(facts: dict[str, Any]) -> Callable[[str], str]:
                 parts.append(text[position:start] + (match.group(1) if match else PREFIX))
                 position = match.end() if match else start + len(PREFIX)
                 continue
-            parts.append(text[position:start])
+            before = text[position:start]
+            if name in labels and before.endswith("function "):  # "function <trace>": the label says it
+                before = before[: -len("function ")]
+            parts.append(before)
             parts.append(labels.get(name) or python_name(name))
             position = start + len(name)
         parts.append(text[position:])

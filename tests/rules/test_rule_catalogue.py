@@ -117,7 +117,8 @@ def test_conforming_fixtures_have_no_finding_at_all(fixture: str, profile: str) 
 
 def test_auto_profile_says_why() -> None:
     assert RULESET.check(facts_of("tf1-hub-classifier")).profile_reason == (
-        "auto: TF1 Hub module taking a 4-D image batch; image classification: it has a signature_def['image_classification']"
+        "auto: TF1 Hub module taking a 4-D image batch; "
+        "image classification: it has a signature_def['image_classification']"
     )
     text_model = RULESET.check(facts_of("text-model"))
     assert text_model.profile is None and [f.code for f in text_model.findings] == ["SL002"]
