@@ -64,7 +64,7 @@ def bind(spec: ArgSpec, call: Call) -> tuple[list[Any], dict[str, Any]] | str:
     if not spec.args and not spec.varargs:
         if not spec.known:  # no FullArgSpec saved: the images alone, as positional arguments bind
             return ([_IMAGES], {}) if call.training is None else "it takes no argument 'training'"
-        return "__call__ takes no positional argument for the images"
+        return "__call__ takes no positional argument, so the images cannot be passed as obj(images)"
     values: list[Any] = [_IMAGES]
     for name in spec.args[1:]:
         value = _given(spec, name, call)

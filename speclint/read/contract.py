@@ -113,7 +113,7 @@ def is_image_batch(tensor: Json | None) -> bool:
 
 def _call_entries(meta_graph: Json, graph: GraphIndex) -> list[Json]:
     """The traces a documented call reaches; all of them when none is (``obj(images)`` fails,
-    and SL137 says so: they are still what the model offers)."""
+    and SL131 says so: they are still what the model offers)."""
     object_graph = meta_graph["object_graph"]
     if object_graph is None:
         return []

@@ -93,8 +93,13 @@ def _call(graph: Message, node_id: int | None, functions: Callable[[str], Messag
 def _consumer_calls(traces: list[Json], spec: ArgSpec) -> list[Json]:
     """Each documented call, the traces it reaches (their numbers) and why it reaches none."""
     found = []
+    kinds = {str((t.get("args") or [{}])[0].get("kind")) for t in traces if t.get("args")}
     for call in documented_calls(spec):
         positions, problem = reached(traces, spec, call)
+        if not positions and kinds and "tensor" not in kinds:  # what the images would have to be
+            first = spec.args[0] if spec.args else "?"
+            kind = ", ".join(sorted(kinds))
+            problem = f"its first argument '{first}' is a {kind} in every saved trace, not the images"
         found.append(
             {
                 "where": f"root __call__ as {call.text}",

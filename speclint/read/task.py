@@ -2,11 +2,12 @@
 
 The two specs define two tasks, image feature vector and image classification; a model
 published as something else (object detection, dense prediction such as style transfer or
-segmentation, several heads) takes images the same way but answers otherwise. ``--profile
-auto`` chooses from this evidence, and says it; a facts reader (``speclint show``, ``diff``)
-can quote it. Evidence is structure only, never a name guessed at: a TF1 signature named for
-its task, the op whose values the output carries (Softmax, Sigmoid, a global pool), the
-output's shape, the detection outputs and ops TensorFlow's detection APIs write.
+segmentation, several heads) is neither, and a task-only rule (logits, a named task signature)
+would judge it by a guess. ``--profile auto`` chooses from this evidence and says it; a facts
+reader (``speclint show``, ``diff``) can quote it. Evidence is structure only, never a name
+guessed at: a TF1 signature named for its task, the op whose values the output carries
+(Softmax, Sigmoid, ArgMax, a global pool), the output's shape, the detection outputs and ops
+TensorFlow's detection APIs write.
 """
 
 from __future__ import annotations

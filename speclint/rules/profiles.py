@@ -3,11 +3,10 @@
 The reader lists what the model's structure shows about its task (``task_evidence``: a TF1
 signature named for its task, a Softmax or Sigmoid making the output, a global pool, the
 outputs of a detector...). ``auto`` follows it and says what it followed. A model that
-shows neither task, or both, is held to the rules both tasks share (``tf1-image``,
-``tf2-image``) rather than to a guess whose task-only rules would make errors; a model that
-takes images but answers with something else than one vector per image (detection, dense
-prediction, several heads) is held to the image input convention only (``image-input``),
-which both specs make common to every image model.
+shows neither task, or both, or another one (object detection, dense prediction such as
+segmentation or style transfer, several outputs) is held to the rules both tasks share
+(``tf1-image``, ``tf2-image``): its image input, its output and the API are still judged,
+but no task-only rule (a named task signature, logits) makes errors on a guess.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ PROFILE_NAMES = (
     "tf2-image-feature-vector",
     "tf2-image-classification",
     "tf2-image",
-    "image-input",
 )
 PROBABILITY_OPS = frozenset({"Softmax", "Sigmoid"})
 TASK_PROFILES = {"classification": "image-classification", "feature-vector": "image-feature-vector"}
@@ -74,12 +72,11 @@ def _by_evidence(family: str, what: str, evidence: list[dict[str, Any]]) -> Choi
         task = min(e["task"] for e in declared)
         return _task_choice(family, what, task, [e for e in declared if e["task"] == task])
     others = [e for e in evidence if e["task"] in OTHER_TASKS]
-    if others and not declared:
-        task = OTHER_TASKS[others[0]["task"]]
+    if others:
         return Choice(
-            "image-input",
-            f"auto: {what}; {task}, not one of the spec's two tasks ({_first(others)}), "
-            "so only the image input convention common to all image models is checked",
+            f"{family}-image",
+            f"auto: {what}; {OTHER_TASKS[others[0]['task']]} ({_first(others)}), not one of the spec's two tasks, "
+            "so only the rules both image tasks share are checked",
         )
     tasks = sorted({e["task"] for e in evidence if e["task"] in TASK_PROFILES})
     if len(tasks) == 1:

@@ -47,21 +47,21 @@ def finding(result: ModelResult, code: str) -> Finding:
 
 def test_a_plain_tf1_serving_export_is_one_error_with_its_consequences_under_it() -> None:
     result = check("tf1-serving-export")
-    assert codes(result) == {"SL108", "SL142"}  # not SL100, SL103, SL104, SL105/SL106 and SL117 apart
-    message = finding(result, "SL108").message
-    assert "not a TF1 Hub module" in message and "tfhub_module.pb" in message
-    assert "tag-set [train] with serving_default, tag-set [eval] with serving_default" in message
+    assert codes(result) == {"SL100", "SL142"}  # not SL103, SL104, SL106 and SL117 apart
+    message = finding(result, "SL100").message
+    assert "this is a plain TF1 SavedModel, not a TF1 Hub module" in message
+    assert "(tag-set [train] with serving_default, tag-set [eval] with serving_default" in message
     consequences = message.split("Its consequences, not reported apart: ")[1]
-    assert [part.split()[0] for part in consequences.split("; ")] == ["SL100", "SL103", "SL104", "SL106", "SL117"]
+    assert [part.split()[0] for part in consequences.split("; ")] == ["SL103", "SL104", "SL106", "SL117"]
 
 
 def test_ignoring_the_cause_reports_its_consequences_honestly() -> None:
-    result = check("tf1-serving-export", ignore=("SL108",))
-    assert codes(result) == {"SL100", "SL103", "SL104", "SL106", "SL142"}
+    result = check("tf1-serving-export", ignore=("SL100",))
+    assert codes(result) == {"SL103", "SL104", "SL106", "SL142"}
     sl103 = finding(result, "SL103").message
     assert "(found tag-sets: [train], [eval], [serve]);" in sl103  # every meta graph, not the first
     assert sl103.endswith("Its consequences, not reported apart: SL117 expected-image-size")
-    sl117 = finding(check("tf1-serving-export", ignore=("SL108", "SL103")), "SL117")
+    sl117 = finding(check("tf1-serving-export", ignore=("SL100", "SL103")), "SL117")
     assert sl117.where == "model"  # no tag-set [] to point at
     assert "no meta graph with the default tag-set []" in sl117.message
 
@@ -75,8 +75,8 @@ def test_implied_by_names_rules_and_makes_no_circle() -> None:
     with pytest.raises(SpeclintError, match="implied_by names SL999"):
         check_implications({"SL104": rule._replace(implied_by=("SL999",))})
     circle = {
-        "SL104": rule._replace(implied_by=("SL108",)),
-        "SL108": RULES.rules["SL108"]._replace(implied_by=("SL104",)),
+        "SL104": rule._replace(implied_by=("SL100",)),
+        "SL100": RULES.rules["SL100"]._replace(implied_by=("SL104",)),
     }
     with pytest.raises(SpeclintError, match="implied by itself"):
         check_implications(circle)
@@ -84,13 +84,13 @@ def test_implied_by_names_rules_and_makes_no_circle() -> None:
 
 def test_a_chain_of_implications_ends_at_the_root_cause() -> None:
     rules: dict[str, Rule] = {
-        "SL117": RULES.rules["SL117"],  # implied by SL103 and SL108
-        "SL103": RULES.rules["SL103"],  # implied by SL108
-        "SL108": RULES.rules["SL108"],
+        "SL117": RULES.rules["SL117"],  # implied by SL100 and SL103
+        "SL103": RULES.rules["SL103"],  # implied by SL100
+        "SL100": RULES.rules["SL100"],
     }
     findings = [Finding("m", code, "model", rules[code].name, "error", f"{code} text", "", "") for code in rules]
     (root,) = fold_implied(sorted(findings), rules)
-    assert root.code == "SL108" and root.message.endswith("SL103 tf1-default-tag-set; SL117 expected-image-size")
+    assert root.code == "SL100" and root.message.endswith("SL103 tf1-default-tag-set; SL117 expected-image-size")
     (alone,) = fold_implied([f for f in findings if f.code == "SL117"], rules)
     assert alone.message == "SL117 text"
 
@@ -106,9 +106,9 @@ def test_a_chain_of_implications_ends_at_the_root_cause() -> None:
         ("tf1-estimator-classifier", "tf1-image-classification", "returns class_ids, classes, logits, probabilities"),
         ("keras3-grayscale-sigmoid", "tf2-image-classification", "comes from Sigmoid"),
         ("tf-keras-teachable-machine", "tf2-image-classification", "comes from Softmax"),
-        ("tf2-detector", "image-input", "object detection"),
-        ("tf2-style-transfer", "image-input", "dense prediction"),
-        ("tf-keras-two-heads", "image-input", "returns 2 tensors"),
+        ("tf2-detector", "tf2-image", "object detection (tag-set [serve] runs CombinedNonMaxSuppression)"),
+        ("tf2-style-transfer", "tf2-image", "dense prediction"),
+        ("tf-keras-two-heads", "tf2-image", "returns 2 tensors"),
         ("tf2-classifier", "tf2-image", "does not show its task"),
         ("tf1-no-task-signature", "tf1-image", "does not show its task"),
     ],
@@ -147,12 +147,19 @@ def test_a_pruned_wrap_function_call_has_its_arguments() -> None:
         ("Placeholder_1", [-1, -1, -1, 3]),
     ]
     assert entry["extra_tensor_args"] == 1
-    assert codes(check("tf2-style-transfer")) == set()
+    result = check("tf2-style-transfer")  # judged as what it offers: obj(images) fails, it returns [image]
+    assert codes(result) == {"SL131", "SL132", "SL134", "SL135"}
+    assert "its argument 'Placeholder_1' has no default value" in finding(result, "SL131").message
+
+
+def test_detectors_and_multi_output_models_keep_the_shared_rules() -> None:
+    assert codes(check("tf2-detector")) == {"SL132"}  # returns a dict; no task-only rule
+    assert codes(check("tf-keras-two-heads")) == {"SL132"}
 
 
 def test_a_graph_without_signatures_is_judged_on_its_placeholder() -> None:
     result = check("tf1-graph-without-signatures")
-    assert codes(result) == {"SL108", "SL115"}  # not SL002: the graph takes an image batch
+    assert codes(result) == {"SL100", "SL115"}  # not SL002: the graph takes an image batch
     assert finding(result, "SL115").where == "tag-set [tag] placeholder Placeholder (no signature)"
 
 
@@ -169,8 +176,8 @@ def test_only_the_traces_a_documented_call_reaches_are_judged() -> None:
 
 def test_a_required_training_argument_is_an_error() -> None:
     result = check("tf2-training-required")
-    assert codes(result) == {"SL137"}
-    assert finding(result, "SL137").message.startswith(
+    assert codes(result) == {"SL131"}
+    assert finding(result, "SL131").message.startswith(
         "root __call__ as obj(images) fails: its argument 'training' has no default value;"
     )
 
@@ -194,7 +201,7 @@ def test_rescaling_behind_resizing_is_found_and_keras_dropout_is_not_dropout_on_
 
 
 def test_an_estimator_classifier_with_logits_among_its_outputs_is_not_said_to_return_probabilities() -> None:
-    assert codes(check("tf1-estimator-classifier")) == {"SL108"}
+    assert codes(check("tf1-estimator-classifier")) == {"SL100"}
 
 
 # ---- words ---------------------------------------------------------------------------------
@@ -237,13 +244,13 @@ def test_corpus_classifier_with_optional_endpoints_gets_no_dict_error() -> None:
 def test_corpus_tf1_serving_export_is_one_error() -> None:
     result = corpus_check("020_smile-detection-tf114")
     assert result.profile == "tf1-image-classification"
-    assert [f.code for f in result.findings if f.severity == "error"] == ["SL108"]
+    assert [f.code for f in result.findings if f.severity == "error"] == ["SL100"]
     assert "SL142" in codes(result)
 
 
 def test_corpus_graph_without_signatures_is_an_image_model() -> None:
     result = corpus_check("048_go-binding-custom-tag-mnist")
-    assert codes(result) == {"SL108", "SL115"}
+    assert codes(result) == {"SL100", "SL115"}
 
 
 def test_corpus_keras3_export_without_call() -> None:
