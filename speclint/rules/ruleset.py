@@ -18,7 +18,7 @@ CODE = re.compile(r"[A-Z]{2,8}[0-9]{3}")  # rule.schema.json's code pattern
 class ModelResult:
     """One model's verdict: the profile it was held to, why, and what it broke."""
 
-    __slots__ = ("execution", "findings", "format", "path", "profile", "profile_reason")
+    __slots__ = ("execution", "findings", "format", "implied", "path", "profile", "profile_reason")
 
     def __init__(
         self,
@@ -35,6 +35,7 @@ class ModelResult:
         self.profile_reason = profile_reason
         self.findings: list[Finding] = findings if findings is not None else []
         self.execution = execution  # device, status and throughput when --execute ran
+        self.implied: list[Finding] = []  # findings listed under their cause (implied_by), not reported apart
 
 
 SECURITY_PREFIX = "SL6"  # never hidden by a gate or a profile
@@ -115,15 +116,18 @@ class RuleSet:
             result = ModelResult(str(facts["path"]), facts["format"], choice.profile, choice.reason, findings)
         result.execution = _execution_summary(facts.get("probes"))
         kept = [f for f in result.findings if matches(f.code, select or ["ALL"]) and not matches(f.code, ignore or [])]
-        result.findings = fold_implied(group(sorted(kept)), self.rules)
+        result.findings, result.implied = fold_implied(group(sorted(kept)), self.rules)
         return result
 
 
-def fold_implied(findings: list[Finding], rules: dict[str, Rule]) -> list[Finding]:
+def fold_implied(findings: list[Finding], rules: dict[str, Rule]) -> tuple[list[Finding], list[Finding]]:
     """One cause, one finding: a finding whose rule is implied by another finding of the same
     model (``implied_by`` in its rule file) is listed under that one as a consequence, not
     reported apart. Run after ``--select``/``--ignore``: ignoring the cause shows its
-    consequences again. Chains end at the first finding that nothing present implies."""
+    consequences again. Chains end at the first finding that nothing present implies.
+
+    Returns the findings to report and the ones listed under them (``speclint fix`` resolves
+    those too)."""
     present = {finding.code for finding in findings}
 
     def cause_of(code: str) -> str:
@@ -151,7 +155,7 @@ def fold_implied(findings: list[Finding], rules: dict[str, Rule]) -> list[Findin
             listed.add(finding.code)
             finding = finding._replace(message=finding.message + _consequences(consequences[finding.code]))
         result.append(finding)
-    return result
+    return result, [f for code in sorted(consequences) for f in consequences[code]]
 
 
 def _consequences(findings: list[Finding]) -> str:
