@@ -51,13 +51,14 @@ def namer(facts: dict[str, Any]) -> Callable[[str], str]:
     known: set[str] = set(labels)
     for meta_graph in facts.get("meta_graphs") or []:
         known.update(((meta_graph or {}).get("graph") or {}).get("functions") or {})
+    lengths = sorted({len(name) for name in known if name.startswith(PREFIX)}, reverse=True)
 
     def reword(text: str) -> str:
         if PREFIX not in text:
             return text
         parts, position = [], 0
         while (start := text.find(PREFIX, position)) >= 0:
-            name = _known_at(text, start, known)
+            name = _known_at(text, start, known, lengths)
             if name is None:  # not one of this model's functions (a nested graph's): its Python name
                 match = INFERENCE_NAME.match(text, start)
                 parts.append(text[position:start] + (match.group(1) if match else PREFIX))
@@ -75,13 +76,14 @@ def namer(facts: dict[str, Any]) -> Callable[[str], str]:
     return reword
 
 
-def _known_at(text: str, start: int, known: set[str]) -> str | None:
-    """The longest of the model's function names that the text spells at ``start``."""
+def _known_at(text: str, start: int, known: set[str], lengths: list[int]) -> str | None:
+    """The longest of the model's function names that the text spells at ``start`` (only the
+    lengths names have are tried: a hostile name of any length costs one look per length)."""
     end = TOKEN_END.search(text, start)
-    token = text[start : end.start() if end else len(text)]
-    for length in range(len(token), len(PREFIX), -1):
-        if token[:length] in known:
-            return token[:length]
+    stop = end.start() if end else len(text)
+    for length in lengths:
+        if start + length <= stop and text[start : start + length] in known:
+            return text[start : start + length]
     return None
 
 
