@@ -1719,6 +1719,446 @@ _register(
 )
 
 
+# ==========================================================================
+# Models as people publish them (issue 22): exporters and calling conventions
+# that the conforming builders above do not produce. Each reproduces one class
+# of error speclint made on real models; tests/rules/test_precision.py, and
+# tests/read/test_calls.py and test_dataflow.py with TensorFlow, hold speclint to them.
+# ==========================================================================
+
+
+@contextlib.contextmanager
+def _v1_control_flow() -> Iterator[None]:
+    """Build ``tf.compat.v1.cond`` as TF 1.x did (Switch/Merge), as in graphs of that era."""
+    import tensorflow as tf
+
+    was_v2 = tf.compat.v1.control_flow_v2_enabled()
+    tf.compat.v1.disable_control_flow_v2()
+    try:
+        yield
+    finally:
+        if was_v2:
+            tf.compat.v1.enable_control_flow_v2()
+
+
+def _tf1_export(
+    path: str,
+    build: Callable[[Any], dict[str, Any]],
+    tag_sets: tuple[tuple[str, ...], ...],
+    main_op: Callable[[Any], Any] | None = None,
+) -> None:
+    """A TF1 ``Builder`` export of the graph ``build(tf)`` makes (it returns the signature map),
+    one meta graph per tag-set sharing one saver, without tfhub_module.pb: a plain TF1 SavedModel."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    graph = tf.Graph()
+    with graph.as_default():
+        v1.set_random_seed(SEED)
+        signatures = build(tf)
+        init = main_op(tf) if main_op is not None else None
+        saver = v1.train.Saver(write_version=v1.train.SaverDef.V2, allow_empty=True)
+        builder = v1.saved_model.Builder(path)
+        with v1.Session(graph=graph) as sess:
+            sess.run(v1.global_variables_initializer())
+            for i, tags in enumerate(tag_sets):
+                options: dict[str, Any] = {"signature_def_map": signatures, "strip_default_attrs": True, "saver": saver}
+                if i == 0:
+                    builder.add_meta_graph_and_variables(sess, list(tags), main_op=init, **options)
+                else:
+                    builder.add_meta_graph(list(tags), **options)
+        builder.save()
+
+
+def _tf1_conv_net(tf: Any, images: Any, num_outputs: int) -> tuple[Any, Any]:
+    """The fixtures' network as a TF1 graph of ref variables: (pooled features, logits)."""
+    v1 = tf.compat.v1
+    w = _init_weights(int(images.shape[-1]), num_outputs)
+    kernel = v1.get_variable("conv2d/kernel", initializer=w.conv_kernel, use_resource=False)
+    dense = v1.get_variable("dense_1/kernel", initializer=w.dense_kernel, use_resource=False)
+    _, pooled = _conv_pool(tf, images, kernel, None, nchw=False)
+    return pooled, tf.matmul(pooled, dense)
+
+
+def build_tf1_serving_export(path: str) -> None:
+    """A Keras model exported by TF 1.x for TF Serving (tf.keras.experimental.export_saved_model):
+    tag-sets [train], [eval] and [serve], signature serving_default (input 'input', output a
+    Sigmoid), Dropout as a cond on keras_learning_phase (default False), no tfhub_module.pb."""
+
+    def build(tf: Any) -> dict[str, Any]:
+        v1 = tf.compat.v1
+        images = v1.placeholder(tf.float32, [None, IMAGE_SIZE, IMAGE_SIZE, 3], name="conv2d_input")
+        learning_phase = v1.placeholder_with_default(False, [], name="keras_learning_phase")
+        w = _init_weights(3, 1)
+        kernel = v1.get_variable("conv2d/kernel", initializer=w.conv_kernel, use_resource=False)
+        dense = v1.get_variable("dense_1/kernel", initializer=w.dense_kernel, use_resource=False)
+        _, pooled = _conv_pool(tf, images, kernel, None, nchw=False)
+        with _v1_control_flow():
+            dropped = v1.cond(
+                learning_phase,
+                lambda: tf.nn.dropout(pooled, rate=0.5, seed=SEED),
+                lambda: tf.identity(pooled),
+                name="dropout/cond",
+            )
+        output = tf.sigmoid(tf.matmul(dropped, dense), name="dense_1/Sigmoid")
+        info = v1.saved_model.utils.build_tensor_info
+        signature = v1.saved_model.signature_def_utils.predict_signature_def(
+            inputs={"input": images}, outputs={"output": output}
+        )
+        assert info(images).name == "conv2d_input:0"
+        return {"serving_default": signature}
+
+    _tf1_export(path, build, (("train",), ("eval",), ("serve",)))
+
+
+def build_tf1_graph_without_signatures(path: str) -> None:
+    """A TF1 graph saved for another language's binding (Go, Java): custom tag 'tag', no
+    signature at all, a grayscale placeholder [None,32,32,1] flowing into a Softmax."""
+
+    def build(tf: Any) -> dict[str, Any]:
+        images = tf.compat.v1.placeholder(tf.float32, [None, IMAGE_SIZE, IMAGE_SIZE, 1], name="Placeholder")
+        _, logits = _tf1_conv_net(tf, images, NUM_CLASSES)
+        tf.nn.softmax(logits, name="Softmax")
+        return {}
+
+    _tf1_export(path, build, (("tag",),))
+
+
+def build_tf1_estimator_classifier(path: str) -> None:
+    """An estimator-style image classifier export: signatures serving_default and predict over
+    'image', outputs classes (strings from a label-vocabulary lookup table), class_ids,
+    probabilities (Softmax) and logits; the table is filled by the legacy init op."""
+
+    def build(tf: Any) -> dict[str, Any]:
+        v1 = tf.compat.v1
+        images = v1.placeholder(tf.float32, [None, IMAGE_SIZE, IMAGE_SIZE, 3], name="image")
+        _, logits = _tf1_conv_net(tf, images, NUM_CLASSES)
+        class_ids = tf.argmax(logits, axis=1, name="class_ids")
+        table = tf.compat.v1.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(
+                tf.range(NUM_CLASSES, dtype=tf.int64), tf.constant([f"class_{i}" for i in range(NUM_CLASSES)])
+            ),
+            default_value="UNKNOWN",
+        )
+        outputs = {
+            "classes": table.lookup(class_ids),
+            "class_ids": class_ids,
+            "probabilities": tf.nn.softmax(logits, name="probabilities"),
+            "logits": tf.identity(logits, name="logits"),
+        }
+        signature = v1.saved_model.signature_def_utils.predict_signature_def({"image": images}, outputs)
+        return {"serving_default": signature, "predict": signature}
+
+    _tf1_export(path, build, (("serve",),), main_op=lambda tf: tf.compat.v1.tables_initializer(name="legacy_init_op"))
+
+
+def _conv_weights(tf: Any, channels: int, num_outputs: int) -> list[Any]:
+    w = _init_weights(channels, num_outputs)
+    return [
+        tf.Variable(w.conv_kernel, name=f"{ARCH}/conv1/kernel"),
+        tf.Variable(w.conv_bias, name=f"{ARCH}/conv1/bias"),
+        tf.Variable(w.dense_kernel, name=f"{ARCH}/logits/kernel"),
+        tf.Variable(w.dense_bias, name=f"{ARCH}/logits/bias"),
+    ]
+
+
+def _tf2_root(tf: Any, weights: list[Any]) -> Any:
+    root = tf.__internal__.tracking.AutoTrackable()
+    root.variables = list(weights)
+    root.trainable_variables = list(weights)
+    root.regularization_losses = []
+    return root
+
+
+def _tf2_net(tf: Any, weights: list[Any], images: Any) -> tuple[Any, Any]:
+    """(pooled features, logits) of the TF2 fixtures' network."""
+    conv_kernel, conv_bias, dense_kernel, dense_bias = weights
+    _, pooled = _conv_pool(tf, images, conv_kernel, conv_bias, nchw=False)
+    return pooled, tf.matmul(pooled, dense_kernel) + dense_bias
+
+
+def build_tf2_root_function(path: str) -> None:
+    """A concrete function saved as the root object itself (tf.saved_model.save(fn, path)):
+    hub.load returns the function, obj(images) runs it. Constant weights: a function cannot
+    track variables."""
+    import tensorflow as tf
+
+    w = _init_weights(3, NUM_FEATURES)
+    spec = tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 3], tf.float32)
+
+    @tf.function(input_signature=[spec])
+    def features(images: Any) -> Any:
+        _, pooled = _conv_pool(tf, images, tf.constant(w.conv_kernel), tf.constant(w.conv_bias), nchw=False)
+        return tf.matmul(pooled, tf.constant(w.dense_kernel)) + tf.constant(w.dense_bias)
+
+    tf.saved_model.save(features.get_concrete_function(), path)
+
+
+def build_tf2_style_transfer(path: str) -> None:
+    """A TF1 graph wrapped for TF2 as Magenta's arbitrary-image-stylization hub module is:
+    __call__ is a pruned ``wrap_function`` (no saved input signature) taking a content and a
+    style image batch and returning [stylized image]."""
+    import tensorflow as tf
+
+    specs = [tf.TensorSpec((None, None, None, 3), tf.float32)] * 2
+    feeds: list[Any] = []
+    fetches: list[Any] = []
+
+    def umbrella(content: Any, style: Any) -> Any:
+        feeds.extend([content, style])
+        scale = tf.compat.v1.get_variable("style/scale", [3], initializer=tf.compat.v1.ones_initializer())
+        stylized = tf.sigmoid(content * scale + tf.reduce_mean(style, axis=[1, 2], keepdims=True))
+        fetches.append(stylized)
+        return stylized
+
+    wrapped = tf.compat.v1.wrap_function(umbrella, specs)
+    obj = tf.train.Checkpoint()
+    obj.__call__ = wrapped.prune(feeds, fetches)
+    obj.variables = list(obj.__call__.graph.variables)
+    tf.saved_model.save(obj, path, signatures=obj.__call__)
+
+
+def build_tf2_training_required(path: str) -> None:
+    """__call__(images, training) traced for training=True and False, but training has no
+    default: obj(images) raises TypeError."""
+    import tensorflow as tf
+
+    weights = _conv_weights(tf, 3, NUM_FEATURES)
+    root = _tf2_root(tf, weights)
+
+    @tf.function
+    def call(images: Any, training: Any) -> Any:
+        pooled, _ = _tf2_net(tf, weights, images)
+        if training:
+            pooled = tf.nn.dropout(pooled, rate=0.25, seed=SEED)
+        return tf.matmul(pooled, weights[2]) + weights[3]
+
+    spec = tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 3], tf.float32)
+    call.get_concrete_function(spec, True)
+    call.get_concrete_function(spec, False)
+    root.__call__ = call
+    tf.saved_model.save(root, path)
+
+
+def build_tf2_optional_endpoints(path: str) -> None:
+    """Google's TF Hub classifier API: __call__(images, training=False, return_endpoints=False);
+    the optional return_endpoints=True traces return a dict, obj(images) returns one tensor."""
+    import tensorflow as tf
+
+    weights = _conv_weights(tf, 3, NUM_CLASSES)
+    root = _tf2_root(tf, weights)
+
+    @tf.function
+    def call(images: Any, training: bool = False, return_endpoints: bool = False) -> Any:
+        pooled, logits = _tf2_net(tf, weights, images)
+        if training:
+            logits = logits * 1.0
+        if return_endpoints:
+            return {f"{ARCH}/Logits": logits, f"{ARCH}/global_pool": pooled}
+        return logits
+
+    spec = tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 3], tf.float32)
+    for training in (False, True):
+        for endpoints in (False, True):
+            call.get_concrete_function(spec, training, endpoints)
+    root.__call__ = call
+    tf.saved_model.save(root, path)
+
+
+def build_tf2_detector(path: str) -> None:
+    """An object detector: __call__(images) returns detection_boxes, detection_scores,
+    detection_classes and num_detections after CombinedNonMaxSuppression."""
+    import tensorflow as tf
+
+    weights = _conv_weights(tf, 3, 4)
+    root = _tf2_root(tf, weights)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 3], tf.float32)])
+    def call(images: Any) -> Any:
+        pooled, logits = _tf2_net(tf, weights, images)
+        boxes = tf.sigmoid(tf.reshape(logits, [-1, 1, 1, 4]))
+        scores = tf.sigmoid(tf.reshape(pooled, [-1, 1, CONV_FILTERS]))
+        found = tf.image.combined_non_max_suppression(boxes, scores, 2, 2)
+        return {
+            "detection_boxes": found.nmsed_boxes,
+            "detection_scores": found.nmsed_scores,
+            "detection_classes": found.nmsed_classes,
+            "num_detections": tf.cast(found.valid_detections, tf.float32),
+        }
+
+    root.__call__ = call
+    tf.saved_model.save(root, path)
+
+
+def build_tf_keras_preprocessing(path: str) -> None:
+    """A Keras 2 model saved with tf.saved_model.save: Resizing to 32x32, then Rescaling(1/255)
+    (so it expects [0, 255]), conv, pool, Dropout, logits; input [None,64,64,3]."""
+    import tensorflow as tf
+    import tf_keras
+
+    tf_keras.backend.clear_session()
+    tf_keras.utils.set_random_seed(SEED)
+    layers = tf_keras.layers
+    inputs = tf_keras.Input((2 * IMAGE_SIZE, 2 * IMAGE_SIZE, 3), name="images")
+    x = layers.Resizing(IMAGE_SIZE, IMAGE_SIZE, name="resize")(inputs)
+    x = layers.Rescaling(1.0 / 255, name="rescale")(x)
+    x = layers.Conv2D(CONV_FILTERS, 3, padding="same", activation="relu", name="conv1")(x)
+    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    x = layers.Dropout(0.5, name="dropout")(x)
+    outputs = layers.Dense(NUM_CLASSES, name="logits")(x)
+    tf.saved_model.save(tf_keras.Model(inputs, outputs, name="tiny_net"), path)
+
+
+def build_tf_keras_teachable_machine(path: str) -> None:
+    """Teachable Machine's Keras export: a Sequential of two Sequentials (the image base with its
+    pooling, then the head ending in a softmax), saved by tf_keras as a SavedModel."""
+    import tf_keras
+
+    tf_keras.backend.clear_session()
+    tf_keras.utils.set_random_seed(SEED)
+    layers = tf_keras.layers
+    base = tf_keras.Sequential(
+        [
+            tf_keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="base_input"),
+            layers.Conv2D(CONV_FILTERS, 3, padding="same", activation="relu"),
+            layers.GlobalAveragePooling2D(),
+        ],
+        name="sequential_1",
+    )
+    head = tf_keras.Sequential(
+        [
+            tf_keras.Input((CONV_FILTERS,), name="head_input"),
+            layers.Dense(NUM_FEATURES, activation="relu"),
+            layers.Dense(NUM_CLASSES),
+        ],
+        name="sequential_3",
+    )
+    head.add(layers.Softmax())
+    model = tf_keras.Sequential(
+        [tf_keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="images"), base, head], name="sequential_4"
+    )
+    model.save(path, save_format="tf", include_optimizer=False)
+
+
+def build_tf_keras_two_heads(path: str) -> None:
+    """A Keras 2 model with two outputs (class logits and a box), saved by tf_keras: __call__
+    returns a list of two tensors."""
+    import tf_keras
+
+    tf_keras.backend.clear_session()
+    tf_keras.utils.set_random_seed(SEED)
+    layers = tf_keras.layers
+    inputs = tf_keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="images")
+    x = layers.Conv2D(CONV_FILTERS, 3, padding="same", activation="relu", name="conv1")(inputs)
+    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    logits = layers.Dense(NUM_CLASSES, name="logits")(x)
+    box = layers.Dense(4, name="box")(x)
+    tf_keras.Model(inputs, [logits, box], name="two_heads").save(path, save_format="tf", include_optimizer=False)
+
+
+def build_keras3_grayscale_sigmoid(path: str) -> None:
+    """A Keras 3 binary classifier on grayscale images exported with model.export(): no root
+    __call__ (only 'serve' and serving_default), input [None,32,32,1], output a Sigmoid."""
+    import keras
+
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(SEED)
+    inputs = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1), name="images")
+    x = keras.layers.Conv2D(CONV_FILTERS, 3, padding="same", activation="relu", name="conv1")(inputs)
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    outputs = keras.layers.Dense(1, activation="sigmoid", name="smile")(x)
+    with _stable_keras3_variable_order():
+        keras.Model(inputs, outputs, name="grayscale_net").export(path)
+
+
+_register(
+    "tf1-serving-export",
+    "tf1",
+    "A Keras model exported by TF 1.x for TF Serving: tag-sets [train], [eval], [serve] with "
+    "signature serving_default (input 'input' float32 [None,32,32,3], output 'output' from a Sigmoid), "
+    "Dropout in a Switch/Merge cond on keras_learning_phase, no tfhub_module.pb: a plain TF1 SavedModel.",
+    build_tf1_serving_export,
+)
+_register(
+    "tf1-graph-without-signatures",
+    "tf1",
+    "A TF1 graph saved for a Go/Java binding: custom tag-set [tag], no SignatureDef, a grayscale "
+    "placeholder float32 [None,32,32,1] flowing into a Softmax.",
+    build_tf1_graph_without_signatures,
+)
+_register(
+    "tf1-estimator-classifier",
+    "tf1",
+    "An estimator-style image classifier (TF1, tag-set [serve]): signatures serving_default and predict "
+    "over 'image' float32 [None,32,32,3], outputs classes (strings from a lookup table filled by the "
+    "legacy init op), class_ids, probabilities (Softmax) and logits.",
+    build_tf1_estimator_classifier,
+)
+_register(
+    "tf2-root-function",
+    "tf2",
+    "A concrete function saved as the root object (tf.saved_model.save(fn, path)): obj(images) maps "
+    "float32 [None,32,32,3] to [None,8]; constant weights, so no variables attributes.",
+    build_tf2_root_function,
+)
+_register(
+    "tf2-style-transfer",
+    "tf2",
+    "Magenta-style arbitrary image stylization: __call__ is a pruned wrap_function (no saved input "
+    "signature) taking content and style image batches float32 [None,None,None,3], returning [image].",
+    build_tf2_style_transfer,
+)
+_register(
+    "tf2-training-required",
+    "tf2",
+    "TF2 feature vector whose __call__(images, training) has no default for training: traced for "
+    "True and False, but obj(images) raises.",
+    build_tf2_training_required,
+)
+_register(
+    "tf2-optional-endpoints",
+    "tf2",
+    "TF2 classifier with Google's TF Hub API __call__(images, training=False, return_endpoints=False): "
+    "the return_endpoints=True traces return a dict, obj(images) returns logits [None,5].",
+    build_tf2_optional_endpoints,
+)
+_register(
+    "tf2-detector",
+    "tf2",
+    "An object detector: __call__(images) returns detection_boxes, detection_scores, detection_classes "
+    "and num_detections after CombinedNonMaxSuppression.",
+    build_tf2_detector,
+)
+_register(
+    "tf-keras-preprocessing",
+    "tf-keras",
+    "Keras 2 model saved with tf.saved_model.save: input [None,64,64,3], Resizing(32,32), then "
+    "Rescaling(1/255) (expects [0, 255]), conv, pool, Dropout(0.5), logits [None,5].",
+    build_tf_keras_preprocessing,
+)
+_register(
+    "tf-keras-teachable-machine",
+    "tf-keras",
+    "Teachable Machine-style Keras export: Sequential of two Sequentials (conv base with pooling, head "
+    "ending in a Softmax layer), saved by tf_keras as a SavedModel.",
+    build_tf_keras_teachable_machine,
+)
+_register(
+    "tf-keras-two-heads",
+    "tf-keras",
+    "Keras 2 model with two outputs (logits [None,5] and a box [None,4]) saved by tf_keras: __call__ "
+    "returns a list of two tensors.",
+    build_tf_keras_two_heads,
+)
+_register(
+    "keras3-grayscale-sigmoid",
+    "keras3",
+    "Keras 3 binary classifier exported with model.export(): no root __call__, serve and serving_default "
+    "take grayscale float32 [None,32,32,1] and return a Sigmoid [None,1].",
+    build_keras3_grayscale_sigmoid,
+)
+
+
 def build_all(
     out_dir: str | Path | None = None,
     only: Iterable[str] | None = None,

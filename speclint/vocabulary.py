@@ -61,6 +61,16 @@ def format_shape(shape: Iterable[int] | None) -> str:
     return "(" + ", ".join(str(d) for d in dims) + ")"
 
 
+DTYPE_WORDS = {"DT_FLOAT": "float32", "DT_DOUBLE": "float64", "DT_HALF": "float16", "DT_BFLOAT16": "bfloat16"}
+
+
+def dtype_word(dtype: str | None) -> str:
+    """``DT_FLOAT`` -> ``float32``, ``DT_UINT8`` -> ``uint8``, as Python code spells them."""
+    if not dtype:
+        return "?"
+    return DTYPE_WORDS.get(dtype, dtype.removeprefix("DT_").lower())
+
+
 def rss_mb(pid: int | None = None) -> float | None:
     """Resident set size of a process (this one by default) in MiB from Linux ``/proc``.
 

@@ -48,7 +48,7 @@ def test_rules_include_a_rule_pack(tmp_path: Path, capsys: pytest.CaptureFixture
     (pack / "ACME001.json").write_text(json.dumps(rule), encoding="utf-8")
     assert main(["rules", "--rules", str(pack)]) == 0
     line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("ACME001"))
-    assert "tf1-cls,tf1-fv,tf2-cls,tf2-fv" in line  # a pack's rules apply under every profile
+    assert "tf1-image,tf1-cls,tf1-fv,tf2-image,tf2-cls,tf2-fv" in line  # a pack's rules apply under every profile
     assert main(["rule", "acme001", "--rules", str(pack)]) == 0
     assert capsys.readouterr().out.startswith("# ACME001: acme-input-dtype\n")
 

@@ -33,6 +33,7 @@ TF1_STRUCTURAL = {
     "SL104": "add signature_def['default'] (from signature_def['{signature}'])",
     "SL105": "add signature_def['image_feature_vector'] (the same as 'default')",
     "SL106": "add signature_def['image_classification'] (the same as 'default')",
+    "SL109": "add signature_def['{task}'] (the same as 'default')",
     "SL110": "rename the input {input} to 'images'",
     "SL120": "rename the output {output} to 'default'",
 }
@@ -92,8 +93,9 @@ def make_plan(
     family = "tf2" if facts["format"] == "tf2" else "tf1"
     plan = Plan(family=family, profile=result.profile, input_key=input_key, output_key=output_key)
     plan.task = "image_classification" if result.profile.endswith("classification") else "image_feature_vector"
+    findings = [*result.findings, *result.implied]  # a consequence listed under its cause needs its fix too
     by_code: dict[str, list[Finding]] = {}
-    for finding in result.findings:
+    for finding in findings:
         by_code.setdefault(finding.code, []).append(finding)
     if family == "tf2":
         _plan_tf2(plan, facts, by_code)
@@ -101,7 +103,7 @@ def make_plan(
         _plan_tf1(plan, facts, by_code, image_size)
     _plan_transforms(plan, facts, by_code)
     fixed = plan.fixed_codes
-    plan.unfixable = [f for f in result.findings if f.code not in fixed]
+    plan.unfixable = [f for f in findings if f.code not in fixed]
     return plan
 
 
@@ -170,7 +172,7 @@ def _plan_tf1(plan: Plan, facts: Json, by_code: dict[str, list[Finding]], image_
 
 def _plan_transforms(plan: Plan, facts: Json, by_code: dict[str, list[Finding]]) -> None:
     entry = _primary_entry(facts, plan)
-    implied = entry is None and plan.family == "tf2"
+    implied = plan.family == "tf2" and (entry is None or entry.get("api") != "tf2-call")  # no __call__ entry
     if implied:  # no __call__ yet: what the wrapped signature would show once it is called
         entry = _wrapped_signature(facts)
         plan.wrapped_signature = True

@@ -2,133 +2,234 @@
 
 The TF1 Hub format enters through SignatureDefs (``default``, ``image_feature_vector``,
 ``image_classification``) in each tag-set; the TF2 Reusable SavedModel API through the
-concrete functions of the root ``__call__``. Both become *entry points* with an ``images``
-input, an ``output``, and what the graph does between them, so one rule can check the
-image input of either format.
+traces of the root ``__call__`` that a documented call (``obj(images)``, with ``training``
+when it takes one) reaches. Both become *entry points* with an ``images`` input, an
+``output``, and what the graph does between them, so one rule can check the image input of
+either format.
+
+A model that offers neither is judged on what it does offer, so that its real violations
+are found rather than hidden: its other signatures that take a 4-D image batch (a TF1
+serving export, a Keras 3 export's ``serving_default``), else the 4-D placeholders of a
+graph without any signature. Their ``api`` says which they are, so that the rules of the
+missing entry (``images`` named ``images``, output ``default``, a ``__call__``) do not apply.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from speclint.read.graph import GraphIndex, Ref
+import speclint.read.dataflow as dataflow
+from speclint.read.graph import TOP, GraphIndex, Ref
 from speclint.vocabulary import TF1_SIGNATURES, TF2, Json, format_shape, is_tf1
 
 COMPARED_FIELDS = ("encoding", "dtype", "shape")
+NOT_IMAGES = frozenset({"DT_STRING", "DT_BOOL", "DT_VARIANT", "DT_RESOURCE", "DT_INVALID"})
+TF1_SIGNATURE, TF2_CALL, SIGNATURE, GRAPH = "tf1-signature", "tf2-call", "signature", "graph"
 
 
 def entry_points(facts: Json, graphs: list[GraphIndex]) -> list[Json]:
-    entries: list[Json] = []
-    for meta_graph, graph in zip(facts["meta_graphs"], graphs, strict=True):
-        if is_tf1(facts["format"]):
-            for name in TF1_SIGNATURES:
-                if name in meta_graph["signatures"]:
-                    entries.append(_tf1_entry(meta_graph, name, graph))
-        object_graph = meta_graph["object_graph"]
-        if facts["format"] == TF2 and object_graph is not None:
-            for function in object_graph["call"]["concrete_functions"]:
-                entries.append(_tf2_entry(meta_graph, function, graph))
-    return entries
+    """The contract's own entries; failing those, what the model offers instead."""
+    pairs = list(zip(facts["meta_graphs"], graphs, strict=True))
+    if is_tf1(facts["format"]):
+        entries = [
+            _signature_entry(meta_graph, name, graph, TF1_SIGNATURE, "images", "default")
+            for meta_graph, graph in pairs
+            for name in TF1_SIGNATURES
+            if name in meta_graph["signatures"]
+        ]
+    elif facts["format"] == TF2:
+        entries = [entry for meta_graph, graph in pairs for entry in _call_entries(meta_graph, graph)]
+    else:
+        return []
+    return entries or _offered_signatures(pairs) or (_graph_entries(pairs) if is_tf1(facts["format"]) else [])
 
 
-def _tf1_entry(meta_graph: Json, name: str, graph: GraphIndex) -> Json:
+# ---- signatures ----------------------------------------------------------------------
+
+
+def _signature_entry(
+    meta_graph: Json, name: str, graph: GraphIndex, api: str, images_key: str | None, output_key: str | None
+) -> Json:
     signature = meta_graph["signatures"][name]
-    images = signature["inputs"].get("images")
-    output = signature["outputs"].get("default")
+    images = signature["inputs"].get(images_key) if images_key else None
+    output = signature["outputs"].get(output_key) if output_key else None
+    sink = _top_ref(graph, output)
     entry: Json = {
-        "api": "tf1-signature",
+        "api": api,
         "where": f"tag-set {_tags(meta_graph['tags'])} signature_def['{name}']",
         "meta_graph": meta_graph["index"],
         "tags": meta_graph["tags"],
         "signature": name,
         "input_keys": sorted(signature["inputs"]),
         "output_keys": sorted(signature["outputs"]),
-        "other_output_keys": sorted(k for k in signature["outputs"] if k != "default"),
+        "other_output_keys": sorted(k for k in signature["outputs"] if k != output_key) if api == TF1_SIGNATURE else [],
+        "image_input_key": images_key,
         "images": _tensor(images),
         "output": _tensor(output),
         "output_structure": "dict",
+        "outputs": [
+            _output(key, tensor, dataflow.activation(graph, _top_ref(graph, tensor)))
+            for key, tensor in sorted(signature["outputs"].items())
+        ],
         "training": None,
-        **_dataflow(
-            graph, _top_ref(graph, images), _top_ref(graph, output), inference="train" not in meta_graph["tags"]
-        ),
+        **dataflow.describe(graph, _top_ref(graph, images), sink, inference="train" not in meta_graph["tags"]),
     }
-    default = meta_graph["signatures"].get("default")
-    if name != "default":
-        entry["agrees_with_default"] = _agreement(signature, default)
+    if api == TF1_SIGNATURE and name != "default":
+        entry["agrees_with_default"] = _agreement(signature, meta_graph["signatures"].get("default"))
     return entry
 
 
-def _tf2_entry(meta_graph: Json, function: Json, graph: GraphIndex) -> Json:
+def _offered_signatures(pairs: list[tuple[Json, GraphIndex]]) -> list[Json]:
+    """Every signature that takes a 4-D image batch: what a serving consumer calls instead."""
+    entries = []
+    for meta_graph, graph in pairs:
+        for name, signature in sorted(meta_graph["signatures"].items()):
+            key = image_input_key(signature["inputs"])
+            if key is None:
+                continue
+            outputs = signature["outputs"]
+            output_key = "default" if "default" in outputs else (next(iter(outputs)) if len(outputs) == 1 else None)
+            entries.append(_signature_entry(meta_graph, name, graph, SIGNATURE, key, output_key))
+    return entries
+
+
+def image_input_key(inputs: dict[str, Json]) -> str | None:
+    """The principal image input of a signature: ``images``, else its first 4-D numeric dense input."""
+    if "images" in inputs:
+        return "images"
+    for key, tensor in sorted(inputs.items()):
+        if is_image_batch(tensor):
+            return key
+    return None
+
+
+def is_image_batch(tensor: Json | None) -> bool:
+    shape = (tensor or {}).get("shape")
+    return isinstance(shape, list) and len(shape) == 4 and (tensor or {}).get("dtype") not in NOT_IMAGES
+
+
+# ---- the root __call__ -----------------------------------------------------------------
+
+
+def _call_entries(meta_graph: Json, graph: GraphIndex) -> list[Json]:
+    """The traces a documented call reaches; all of them when none is (``obj(images)`` fails,
+    and SL131 says so: they are still what the model offers)."""
+    object_graph = meta_graph["object_graph"]
+    if object_graph is None:
+        return []
+    call = object_graph["call"]
+    traces = call["concrete_functions"]
+    reached: dict[int, list[str]] = {}
+    for consumer_call in call.get("consumer_calls") or []:
+        for number in consumer_call["traces"]:
+            reached.setdefault(number, []).append(consumer_call["call"])
+    chosen = [t for t in traces if t.get("trace") in reached] or traces
+    return [_call_entry(meta_graph, trace, graph, reached.get(trace.get("trace"), [])) for trace in chosen]
+
+
+def _call_entry(meta_graph: Json, function: Json, graph: GraphIndex, calls: list[str]) -> Json:
     args = function.get("args", [])
     first = args[0] if args else None
     images = first if first and first.get("kind") == "tensor" else None
+    keywords = [v for v in (function.get("kwargs") or {}).values() if v.get("kind") == "tensor"]
+    if not args and len(keywords) == 1:  # __call__(**inputs), as onnx-tf writes: obj(input=images)
+        images = keywords[0]
     output = function.get("output") or {"kind": "none"}
     single = output.get("kind") == "tensor"
     tensor_args = sum(1 for a in args if a.get("kind") == "tensor")
     images_ref = graph.function_arg(function["name"], 0) if images else None
-    output_ref = graph.function_output(function["name"], 0) if single else None
+    leaves = _leaves(output, "")
+    outputs = [graph.function_output(function["name"], i) for i in range(len(leaves))]
+    training = function.get("training")
     return {
-        "api": "tf2-call",
-        "where": f"__call__ concrete function {function['name']}"
-        + (f" (training={_training_text(function['training'])})" if function.get("training") else ""),
+        "api": TF2_CALL,
+        "where": function.get("label") or f"__call__ concrete function {function['name']}",
         "meta_graph": meta_graph["index"],
         "concrete_function": function["name"],
+        "trace": function.get("trace"),
+        "calls": calls,
         "input_keys": [a.get("name") or f"args[{i}]" for i, a in enumerate(args)],
-        "extra_tensor_args": max(tensor_args - 1, 0),
+        "extra_tensor_args": max(tensor_args + len(keywords) - 1, 0),
         "images": None if images is None else {"dtype": images["dtype"], "shape": images["shape"], "encoding": "name"},
-        "first_arg_kind": first.get("kind") if first else None,
+        "first_arg_kind": first.get("kind") if first else "absent",
         "output": {"dtype": output["dtype"], "shape": output["shape"], "encoding": "name"} if single else None,
         "output_structure": output.get("kind"),
-        "training": function.get("training"),
-        **_dataflow(graph, images_ref, output_ref, inference=not (function.get("training") or {}).get("value")),
+        "outputs": [
+            _output(key, tensor, dataflow.activation(graph, ref))
+            for (key, tensor), ref in zip(leaves, outputs, strict=True)
+        ],
+        "training": training,
+        **dataflow.describe(
+            graph, images_ref, outputs[0] if single else None, inference=not (training or {}).get("value")
+        ),
     }
 
 
-def _dataflow(graph: GraphIndex, source: Ref | None, sink: Ref | None, inference: bool) -> Json:
-    """What happens between input and output.
+def _leaves(structure: Json, path: str) -> list[tuple[str, Json]]:
+    """The tensors of a saved output structure with their paths (``[0]``, ``['logits']``), in the
+    order ``tf.nest.flatten`` gives them, which is the order of the function's outputs."""
+    kind = structure.get("kind")
+    if kind == "tensor":
+        return [(path, structure)]
+    items = structure.get("items")
+    if isinstance(items, dict):
+        pairs = [(f"{path}[{key!r}]", value) for key, value in sorted(items.items())]
+    elif isinstance(items, list):
+        pairs = [(f"{path}[{i}]", value) for i, value in enumerate(items)]
+    else:
+        return []
+    return [leaf for key, value in pairs if isinstance(value, dict) for leaf in _leaves(value, key)]
 
-    ``inference_path_ops`` are the ops SL141 checks for randomness: at inference every op on
-    the path; in a training-mode entry (TF1 ``train`` tag-set, TF2 ``training=True``), where
-    dropout inside the model is allowed, only the ops acting on the output itself, after its
-    last layer: the specs forbid dropout on the actual outputs in every mode.
-    """
-    path_ops = graph.path_ops(source, sink) if source and sink else []
+
+def _output(key: str, tensor: Json | None, activation: Json) -> Json:
+    """One output of an entry point, and the op whose values it carries."""
     return {
-        "inference": inference,
-        "input_consumers": graph.consumers(source) if source else [],
-        "input_rescaling": graph.input_rescaling(source) if source else [],
-        "output_producer": graph.producer(sink) if sink else None,
-        "path_ops": path_ops,
-        "inference_path_ops": path_ops if inference else (_output_ops(graph, sink) if sink else []),
+        "key": key,
+        "dtype": (tensor or {}).get("dtype"),
+        "shape": (tensor or {}).get("shape"),
+        "activation": activation["op"],
     }
 
 
-# Ops that act on a tensor element by element: dropout's mask, scale and select, activations.
-ELEMENTWISE_OPS = frozenset(
-    {"Mul", "RealDiv", "Div", "Select", "SelectV2", "Cast", "GreaterEqual", "Greater", "Less", "LessEqual",
-     "Add", "AddV2", "Sub", "Floor", "Maximum", "Minimum", "Relu", "Relu6", "Elu", "Selu", "Sigmoid", "Tanh"}
-)  # fmt: skip
-MAX_OUTPUT_OPS = 10_000  # tensors visited walking back from an output (hostile graphs only are bigger)
+# ---- graphs without signatures ----------------------------------------------------------
 
 
-def _output_ops(graph: GraphIndex, sink: Ref) -> list[str]:
-    """Op types that act on the output after its last layer: back from it through element-wise ops only."""
-    found: set[str] = set()
-    stack: list[Ref] = [sink]
-    seen: set[tuple[Any, Any]] = set()
-    while stack and len(seen) < MAX_OUTPUT_OPS:
-        ref = stack.pop()
-        producer = graph.producer(ref)
-        key = (producer["function"], producer["node"])
-        if producer["op"] is None or key in seen:
+def _graph_entries(pairs: list[tuple[Json, GraphIndex]]) -> list[Json]:
+    """The 4-D numeric placeholders of a TF1 graph that has no signature to call it by."""
+    entries = []
+    for meta_graph, graph in pairs:
+        if meta_graph["signatures"]:
             continue
-        seen.add(key)
-        found.add(producer["op"])
-        if producer["op"] in ELEMENTWISE_OPS:
-            scope = producer["function"] or ""
-            node = graph.scopes[scope].nodes[producer["node"]]
-            stack.extend(graph.parse_ref(scope, raw) for raw in node.input if not raw.startswith("^"))
-    return sorted(found)
+        for placeholder in dataflow.image_placeholders(graph):
+            source = Ref(TOP, placeholder["node"])
+            entries.append(
+                {
+                    "api": GRAPH,
+                    "where": f"tag-set {_tags(meta_graph['tags'])} placeholder {placeholder['node']} (no signature)",
+                    "meta_graph": meta_graph["index"],
+                    "tags": meta_graph["tags"],
+                    "placeholder": placeholder["node"],
+                    "input_keys": [placeholder["node"]],
+                    "images": {
+                        "name": f"{placeholder['node']}:0",
+                        "encoding": "name",
+                        "dtype": placeholder["dtype"],
+                        "shape": placeholder["shape"],
+                    },
+                    "output": None,
+                    "output_structure": None,
+                    "outputs": [
+                        {"key": op["node"], "dtype": None, "shape": None, "activation": op["op"]}
+                        for op in dataflow.probability_ops_after(graph, source)
+                    ],
+                    "training": None,
+                    **dataflow.describe(graph, source, None, inference="train" not in meta_graph["tags"]),
+                }
+            )
+    return entries
+
+
+# ---- helpers -----------------------------------------------------------------------------
 
 
 def _tensor(facts: Json | None) -> Json | None:
@@ -168,7 +269,3 @@ def _show(value: Any) -> str:
 
 def _tags(tags: list[str]) -> str:
     return "[" + ", ".join(tags) + "]"
-
-
-def _training_text(training: Json) -> str:
-    return str(training.get("value")) if "value" in training else training.get("kind", "?")

@@ -21,6 +21,7 @@ from speclint.read.graph import GraphIndex
 from speclint.read.hub import expected_image_size, read_module_def
 from speclint.read.loading import DEFAULT_MAX_BYTES, ReadError, parse_saved_model
 from speclint.read.metagraph import read_meta_graph
+from speclint.read.task import task_evidence
 from speclint.read.tree import ModelTree, open_tree
 from speclint.vocabulary import TF1, TF1_HUB, TF2, Json, is_tf1
 
@@ -44,6 +45,9 @@ def blank_facts(model_dir: str, files: Json, errors: list[Json]) -> Json:
         "entry_points": [],
         "claims": publisher_claims.empty(),
         "archive": None,
+        "tag_sets": [],
+        "signature_keys": [],
+        "task_evidence": [],
     }
 
 
@@ -102,7 +106,20 @@ def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES, claims: str |
     facts["claims"] = publisher_claims.read_claims(tree, claims)
     if archive or facts["claims"]["documents"]:  # a published model: what it ships is judged too
         files["unusable"] = unusable_files(tree, publisher_claims.is_documentation)
+    facts["tag_sets"] = ["[" + ", ".join(m["tags"]) + "]" for m in facts["meta_graphs"]]
+    facts["signature_keys"] = [_signature_keys(m) for m in facts["meta_graphs"]]
+    facts["task_evidence"] = task_evidence(facts)
     return facts
+
+
+def _signature_keys(meta_graph: Json) -> str:
+    """``tag-set [serve] with predict and serving_default``: what a consumer can call, in a few words."""
+    keys = [key for key in meta_graph["signatures"] if not key.startswith("__")]
+    if not keys:
+        return f"{meta_graph['where']} without signatures"
+    return f"{meta_graph['where']} with " + (
+        " and ".join([", ".join(keys[:-1]), keys[-1]]) if len(keys) > 1 else keys[0]
+    )
 
 
 class _Nothing:

@@ -703,6 +703,18 @@ class GraphIndex:
                 return self.producer(inner, depth + 1)
         return {"op": node.op, "node": ref.node, "function": ref.scope or None}
 
+    def direct_consumers(self, ref: Ref) -> list[tuple[str, str, int]]:
+        """(scope, node, input position) of every node reading any output of ``ref``'s node directly."""
+        node_id = self._id(ref)
+        if node_id < 0:
+            return []
+        return [(self._scope_of(c), self._names[c], position) for c, position in self._out(node_id)]
+
+    def call_targets(self, scope: str, node: str) -> list[tuple[str, int]]:
+        """The library functions a node runs on its inputs, with the offset of its first mapped input."""
+        found = self.scopes[scope].nodes.get(node)
+        return self._call_targets(found) if found is not None else []
+
     def consumers(self, ref: Ref) -> list[dict[str, Any]]:
         """The first real ops that read ``ref``, looking through identities and into calls."""
         key = ("consumers", ref.scope, ref.node, ref.is_arg)
@@ -920,29 +932,6 @@ class GraphIndex:
             self._memo[key] = sorted(native.floods.ops_on(self._ops, reached, self._backward_ids(sink)))
         return list(self._memo[key])
 
-    def input_rescaling(self, ref: Ref) -> list[dict[str, Any]]:
-        """Scalar constants the input is first scaled by (x/255, x*(1/127.5)) or shifted by (x-127.5)."""
-        found = []
-        for consumer in self._consumers_through(ref, frozenset({"Cast"})):
-            if consumer["op"] not in SCALE_OPS | OFFSET_OPS:
-                continue
-            scope = self.scopes[consumer["function"] or TOP]
-            node = scope.nodes[consumer["node"]]
-            inputs = [raw for raw in node.input if not raw.startswith("^")]
-            for position, raw in enumerate(inputs):
-                value = self.constant(self.parse_ref(scope.name, raw))
-                if value is None or value == 0:
-                    continue
-                entry = {"op": consumer["op"], "node": consumer["node"], "function": consumer["function"]}
-                if consumer["op"] in SCALE_OPS:
-                    divides = consumer["op"] != "Mul" and position == 1
-                    multiplier = round(1.0 / value if divides else value, 6)
-                    found.append({**entry, "kind": "scale", "constant": value, "multiplier": multiplier})
-                else:
-                    offset = -value if consumer["op"] == "Sub" and position == 1 else value
-                    found.append({**entry, "kind": "offset", "constant": value, "offset": offset})
-        return found
-
     def constant(self, ref: Ref) -> float | None:
         """The scalar a tensor holds when it comes straight from a Const node."""
         producer = self.producer(ref)
@@ -950,15 +939,6 @@ class GraphIndex:
             return None
         const = self.scopes[producer["function"] or TOP].nodes[producer["node"]]
         return scalar_value(const.attr["value"].tensor) if "value" in const.attr else None
-
-    def _consumers_through(self, ref: Ref, skip: frozenset[str]) -> list[dict[str, Any]]:
-        result = []
-        for consumer in self.consumers(ref):
-            if consumer["op"] in skip:
-                result.extend(self.consumers(Ref(consumer["function"] or TOP, consumer["node"])))
-            else:
-                result.append(consumer)
-        return result
 
 
 def scalar_value(tensor: Message) -> float | None:

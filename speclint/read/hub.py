@@ -77,7 +77,7 @@ def expected_image_size(meta_graph_facts: Json | None) -> Json:
     Also says whether the attachment and the ``images`` shape agree when both give a size.
     """
     result: Json = {
-        "where": "tag-set [] signature_def['default'] inputs['images']",
+        "where": _where(meta_graph_facts),
         "height": None,
         "width": None,
         "source": None,
@@ -102,6 +102,18 @@ def expected_image_size(meta_graph_facts: Json | None) -> Json:
     if input_size:
         return {**result, **input_size, "source": "input_shape"}
     return {**result, "error": input_error}
+
+
+def _where(meta_graph_facts: Json | None) -> str:
+    """The deepest part of ``tag-set [] signature_def['default'] inputs['images']`` that exists."""
+    if meta_graph_facts is None:
+        return "model"
+    signature = meta_graph_facts["signatures"].get("default")
+    if signature is None:
+        return "tag-set []"
+    if "images" not in signature["inputs"]:
+        return "tag-set [] signature_def['default']"
+    return "tag-set [] signature_def['default'] inputs['images']"
 
 
 def _input_size(meta_graph_facts: Json) -> tuple[Json | None, str | None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from speclint.proto.messages import Message
 from speclint.read.graph import LIST_CAP, NCHW_FORMATS, TOP, GraphIndex
 from speclint.read.hub import read_attachments
@@ -33,9 +35,25 @@ def read_meta_graph(index: int, meta_graph: Message, graph: GraphIndex | None = 
         ],
         "saver": _saver(meta_graph),
         "graph": _graph_inventory(graph),
-        "object_graph": read_object_graph(meta_graph.object_graph_def) if meta_graph.object_graph_def.nodes else None,
+        "object_graph": (
+            read_object_graph(meta_graph.object_graph_def, _function_lookup(meta_graph))
+            if meta_graph.object_graph_def.nodes
+            else None
+        ),
     }
     return facts, graph
+
+
+def _function_lookup(meta_graph: Message) -> Callable[[str], Message | None]:
+    """Library functions by name, indexed on the first question (most models never ask one)."""
+    found: dict[str, Message] = {}
+
+    def lookup(name: str) -> Message | None:
+        if not found:
+            found.update((function.signature.name, function) for function in meta_graph.graph_def.library.function)
+        return found.get(name)
+
+    return lookup
 
 
 def tag_set_label(meta_graph: Message) -> str:

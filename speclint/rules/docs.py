@@ -152,6 +152,9 @@ def explain_rule(rule: Rule, ruleset: RuleSet, fixtures: Path | None = None) -> 
     lines.append(f"- Profiles: {', '.join(profiles) if profiles else 'none (select it explicitly)'}")
     if rule.gate:
         lines.append("- Gate: when it fails under the `auto` profile, no other rule runs on the model")
+    if rule.implied_by:
+        causes = ", ".join(f"[{code}]({code}.md)" for code in rule.implied_by)
+        lines.append(f"- Implied by: {causes} (when one of them fires, this rule's findings are listed under it)")
     lines += ["", "## Why", "", markdown_prose(rule.why), ""]
     if rule.fix:
         lines += ["## How to fix", "", markdown_prose(rule.fix), ""]

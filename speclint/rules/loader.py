@@ -116,6 +116,7 @@ def _rule(data: dict[str, Any], path: str, builtin: bool) -> Rule:
         fix=data.get("fix", ""),
         cause=tuple(data.get("cause", ())),
         builtin=builtin,
+        implied_by=tuple(data.get("implied_by", ())),
     )
 
 

@@ -58,6 +58,7 @@ class Rule(NamedTuple):
     fix: str = ""
     cause: tuple[str, ...] = ()  # pointers naming one root cause; () = the message without its location
     builtin: bool = False  # shipped with speclint (has a rule page), not from a rule pack
+    implied_by: tuple[str, ...] = ()  # codes whose finding on the same model is this one's root cause
 
     def spec_for(self, model_format: str | None) -> SpecRef:
         """The spec section for this model's format (TF2 page for TF2 models, else TF1)."""

@@ -19,7 +19,7 @@ CODE = re.compile(r"[A-Z]{2,8}[0-9]{3}")  # rule.schema.json's code pattern
 class ModelResult:
     """One model's verdict: the profile it was held to, why, and what it broke."""
 
-    __slots__ = ("declared_task", "execution", "findings", "format", "path", "profile", "profile_reason")
+    __slots__ = ("declared_task", "execution", "findings", "format", "implied", "path", "profile", "profile_reason")
 
     def __init__(
         self,
@@ -37,6 +37,7 @@ class ModelResult:
         self.findings: list[Finding] = findings if findings is not None else []
         self.execution = execution  # device, status and throughput when --execute ran
         self.declared_task: str | None = None  # what the publisher's documentation declares (rules.declared)
+        self.implied: list[Finding] = []  # findings listed under their cause (implied_by), not reported apart
 
 
 SECURITY_PREFIX = "SL6"  # never hidden by a gate or a profile
@@ -72,6 +73,7 @@ class RuleSet:
             from speclint.rules.language import localize
 
             self.rules = localize(self.rules, language)
+        check_implications(self.rules)
         self.profiles = load_profiles()
         self._compiled: dict[str, CompiledRule] = {}
         for name, profile in self.profiles.items():
@@ -122,8 +124,72 @@ class RuleSet:
         result.execution = _execution_summary(facts.get("probes"))
         result.declared_task = declared_task(facts)
         kept = [f for f in result.findings if matches(f.code, select or ["ALL"]) and not matches(f.code, ignore or [])]
-        result.findings = group(sorted(kept))
+        result.findings, result.implied = fold_implied(group(sorted(kept)), self.rules)
         return result
+
+
+def fold_implied(findings: list[Finding], rules: dict[str, Rule]) -> tuple[list[Finding], list[Finding]]:
+    """One cause, one finding: a finding whose rule is implied by another finding of the same
+    model (``implied_by`` in its rule file) is listed under that one as a consequence, not
+    reported apart. Run after ``--select``/``--ignore``: ignoring the cause shows its
+    consequences again. Chains end at the first finding that nothing present implies.
+
+    Returns the findings to report and the ones listed under them (``speclint fix`` resolves
+    those too)."""
+    present = {finding.code for finding in findings}
+
+    def cause_of(code: str) -> str:
+        seen = {code}
+        while True:
+            rule = rules.get(code)
+            causes = sorted(c for c in (rule.implied_by if rule else ()) if c in present and c not in seen)
+            if not causes:
+                return code
+            code = causes[0]
+            seen.add(code)
+
+    consequences: dict[str, list[Finding]] = {}
+    kept: list[Finding] = []
+    for finding in findings:
+        cause = cause_of(finding.code)
+        if cause == finding.code:
+            kept.append(finding)
+        else:
+            consequences.setdefault(cause, []).append(finding)
+    listed: set[str] = set()
+    result = []
+    for finding in kept:
+        if finding.code in consequences and finding.code not in listed:
+            listed.add(finding.code)
+            finding = finding._replace(message=finding.message + _consequences(consequences[finding.code]))
+        result.append(finding)
+    return result, [f for code in sorted(consequences) for f in consequences[code]]
+
+
+def _consequences(findings: list[Finding]) -> str:
+    """`` Its consequences, not reported apart: SL100 tf1-hub-module-file; SL104 ... at tag-set [serve]``."""
+    words = []
+    for finding in findings:
+        places = [location.where for location in finding.all_locations if location.where != "model"]
+        words.append(f"{finding.code} {finding.name}" + (f" at {', '.join(places)}" if places else ""))
+    return ". Its consequences, not reported apart: " + "; ".join(words)
+
+
+def check_implications(rules: dict[str, Rule]) -> None:
+    """Every ``implied_by`` names a rule, and no rule implies itself through others (a typo
+    would silently never fold; a circle would hide both findings' meaning)."""
+    for code, rule in rules.items():
+        for cause in rule.implied_by:
+            if cause not in rules:
+                raise SpeclintError(f"{rule.source}: implied_by names {cause}, which is no rule")
+        pending, seen = list(rule.implied_by), set()
+        while pending:
+            cause = pending.pop()
+            if cause == code:
+                raise SpeclintError(f"{rule.source}: {code} is implied by itself through implied_by")
+            if cause not in seen:
+                seen.add(cause)
+                pending += rules[cause].implied_by
 
 
 def _execution_summary(probes: dict[str, Any] | None) -> dict[str, Any] | None:

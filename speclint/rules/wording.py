@@ -1,9 +1,11 @@
 """Findings in a person's words: values without JSON braces, traces without TensorFlow's numbers.
 
 TensorFlow names every traced function ``__inference_<name>_<uid>``, the uid changing on each
-export. A reader knows the root ``__call__`` by its traces and their arguments, so a
-``__call__`` concrete function is worded ``__call__ trace 2 (images: float32[?,48,48,3],
-training=True)`` and any other traced function by its Python name.
+export. The reader labels each trace of the root ``__call__`` from its structure (``__call__
+trace 2 (images: float32[?,48,48,3], training=True)``); a text that still names a function,
+as a security finding does, gets that label for a ``__call__`` trace and the Python name
+(``<name>``) for any other function of the model. Names are matched against the model's own
+function names, never parsed by pattern: ``mobilenet.00_224_layer_call_fn`` keeps its dot.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from speclint.vocabulary import dtype_word as dtype_word  # re-exported: the reports' word for a dtype
 from speclint.vocabulary import format_shape
 
-INFERENCE_NAME = re.compile(r"__inference_([\w<>]*?)_\d+\b")
-CALL_FUNCTION = re.compile(r"__call__ concrete function (__inference_[\w<>]*?_\d+)( \([^()]*\))?")
-DTYPE_WORDS = {"DT_FLOAT": "float32", "DT_DOUBLE": "float64", "DT_HALF": "float16", "DT_BFLOAT16": "bfloat16"}
+PREFIX = "__inference_"
+INFERENCE_NAME = re.compile(r"__inference_([^\s'\"(),\[\]]*?)_\d+\b")
+TOKEN_END = re.compile(r"[\s'\"(),\[\]]")
 
 
 def redact_function_numbers(text: str) -> str:
@@ -24,21 +27,11 @@ def redact_function_numbers(text: str) -> str:
     return INFERENCE_NAME.sub(r"__inference_\1_N", text)
 
 
-def dtype_word(dtype: str | None) -> str:
-    """``DT_FLOAT`` -> ``float32``, ``DT_UINT8`` -> ``uint8``, as Python code spells them."""
-    if not dtype:
-        return "?"
-    return DTYPE_WORDS.get(dtype, dtype.removeprefix("DT_").lower())
-
-
-def _argument(name: str, value: dict[str, Any]) -> str:
-    if value.get("kind") == "tensor":
-        shape = value.get("shape")
-        dims = "[" + ",".join("?" if d == -1 else str(d) for d in shape) + "]" if shape is not None else "[...]"
-        return f"{name}: {dtype_word(value.get('dtype'))}{dims}"
-    if "value" in value:
-        return f"{name}={value['value']!r}"
-    return f"{name}: {value.get('kind', '?')}"
+def python_name(function: str) -> str:
+    """``__inference_mobilenet.00_224_layer_call_fn_1234`` -> ``mobilenet.00_224_layer_call_fn``."""
+    name = function.removeprefix(PREFIX)
+    base, _, number = name.rpartition("_")
+    return base if base and number.isdigit() else name
 
 
 def trace_names(facts: dict[str, Any]) -> dict[str, str]:
@@ -47,25 +40,51 @@ def trace_names(facts: dict[str, Any]) -> dict[str, str]:
     for meta_graph in facts.get("meta_graphs") or []:
         call = ((meta_graph or {}).get("object_graph") or {}).get("call") or {}
         for number, function in enumerate(call.get("concrete_functions") or [], start=1):
-            args = [_argument(a.get("name") or f"arg{i}", a) for i, a in enumerate(function.get("args") or [])]
-            args += [_argument(k, v) for k, v in (function.get("kwargs") or {}).items()]
             if isinstance(function.get("name"), str):
-                names[function["name"]] = f"__call__ trace {number} ({', '.join(args)})"
+                names[function["name"]] = function.get("label") or f"__call__ trace {number}"
     return names
 
 
 def namer(facts: dict[str, Any]) -> Callable[[str], str]:
     """A function that rewords TensorFlow's function names in a text, for this model."""
-    traces = trace_names(facts)
+    labels = trace_names(facts)
+    known: set[str] = set(labels)
+    for meta_graph in facts.get("meta_graphs") or []:
+        known.update(((meta_graph or {}).get("graph") or {}).get("functions") or {})
+    lengths = sorted({len(name) for name in known if name.startswith(PREFIX)}, reverse=True)
 
     def reword(text: str) -> str:
-        if "__inference_" not in text:
+        if PREFIX not in text:
             return text
-        text = CALL_FUNCTION.sub(lambda m: traces.get(m.group(1), m.group(0)), text)
-        text = re.sub(r"function (__inference_[\w<>]*?_\d+)\b", lambda m: traces.get(m.group(1), m.group(0)), text)
-        return INFERENCE_NAME.sub(lambda m: traces.get(m.group(0), m.group(1)), text)
+        parts, position = [], 0
+        while (start := text.find(PREFIX, position)) >= 0:
+            name = _known_at(text, start, known, lengths)
+            if name is None:  # not one of this model's functions (a nested graph's): its Python name
+                match = INFERENCE_NAME.match(text, start)
+                parts.append(text[position:start] + (match.group(1) if match else PREFIX))
+                position = match.end() if match else start + len(PREFIX)
+                continue
+            before = text[position:start]
+            if name in labels and before.endswith("function "):  # "function <trace>": the label says it
+                before = before[: -len("function ")]
+            parts.append(before)
+            parts.append(labels.get(name) or python_name(name))
+            position = start + len(name)
+        parts.append(text[position:])
+        return "".join(parts)
 
     return reword
+
+
+def _known_at(text: str, start: int, known: set[str], lengths: list[int]) -> str | None:
+    """The longest of the model's function names that the text spells at ``start`` (only the
+    lengths names have are tried: a hostile name of any length costs one look per length)."""
+    end = TOKEN_END.search(text, start)
+    stop = end.start() if end else len(text)
+    for length in lengths:
+        if start + length <= stop and text[start : start + length] in known:
+            return text[start : start + length]
+    return None
 
 
 def show(value: Any) -> str:

@@ -1,7 +1,7 @@
 """SC103 task-changed fires only when both versions show their task, and says what showed it.
 
-``--profile auto`` calls a TF2 classifier with a logits output (MatMul/BiasAdd, like a
-feature vector's) a feature vector; diff must not turn that guess into a "task changed".
+A TF2 classifier with a logits output (MatMul/BiasAdd, like a feature vector's) shows no task;
+diff must not turn a guess into a "task changed" (``--profile auto`` does not guess either).
 The models are the checked-in fixtures of golden/make_fixtures.py (built by TensorFlow).
 """
 
@@ -21,10 +21,10 @@ def task_findings(old: str, new: str) -> list[str]:
     return [f["message"] for m in json.loads(completed.stdout)["models"] for f in m["findings"]]
 
 
-def test_auto_profile_guesses_feature_vector_for_a_logits_classifier() -> None:
-    """Why diff does not use the profile: the guess is wrong for tf2-classifier."""
+def test_auto_profile_does_not_guess_the_task_of_a_logits_classifier() -> None:
+    """Neither does diff: a logits output shows no task, so auto holds it to the shared rules."""
     completed = speclint("check", str(MODELS / "tf2-classifier"), "--format", "json")
-    assert json.loads(completed.stdout)["models"][0]["profile"] == "tf2-image-feature-vector"
+    assert json.loads(completed.stdout)["models"][0]["profile"] == "tf2-image"
 
 
 @pytest.mark.parametrize(

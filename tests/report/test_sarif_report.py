@@ -100,7 +100,7 @@ def test_locations_are_relative_to_the_workspace(real_results: list[ModelResult]
     relative = by_uri["golden/models/tf2-dict-output/saved_model.pb"]
     assert relative["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
     assert relative["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith("__call__")
-    assert relative["properties"]["profile"] == "tf2-image-feature-vector"
+    assert relative["properties"]["profile"] == "tf2-image"  # a dense head shows no task: the shared rules
     assert relative["properties"]["pointer"] == "/entry_points/0"
     outside = [uri for uri in by_uri if uri.startswith("file:///")]  # the broken model lives in tmp_path
     assert len(outside) == 1 and outside[0].endswith("/broken-model/saved_model.pb")
