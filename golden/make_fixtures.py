@@ -439,6 +439,7 @@ class Tf2Spec:
     rescale_127: bool = False
     probe: Probe | None = None
     security: Security | None = None
+    max_shard_bytes: int | None = None  # split the checkpoint into data shards of at most this size
     text: bool = False  # not an image model: tf.string [None] -> float32 [None, 4]
 
 
@@ -643,8 +644,12 @@ def build_tf2(path: str, spec: Tf2Spec) -> None:
         root.tiny_net_weights = variables  # tracked, but not under the API names
     if spec.has_call:
         root.__call__ = call
+    options = None
+    if spec.max_shard_bytes is not None:
+        policy = tf.train.experimental.MaxShardSizePolicy(max_shard_size=spec.max_shard_bytes)
+        options = tf.saved_model.SaveOptions(experimental_sharding_callback=policy)
     with _cwd(table_dir):
-        tf.saved_model.save(root, path, signatures={"serving_default": serving})
+        tf.saved_model.save(root, path, signatures={"serving_default": serving}, options=options)
     if table_dir is not None:
         os.remove(os.path.join(path, "vocab.txt"))
 
@@ -1060,6 +1065,36 @@ _tf2(
     "probabilities summing to 1, not logits.",
     probe="hidden-softmax",
     num_outputs=NUM_CLASSES,
+)
+
+# The checkpoint behind the model (issue 28): found without TensorFlow (SL010, SL011).
+
+
+def build_checkpoint_missing_shard(path: str) -> None:
+    """The conforming TF2 feature vector saved in two data shards, the first one deleted (a partial upload)."""
+    build_tf2(path, Tf2Spec(max_shard_bytes=600))
+    os.remove(os.path.join(path, "variables", "variables.data-00000-of-00002"))
+
+
+def build_checkpoint_no_variables(path: str) -> None:
+    """The conforming TF2 feature vector without its variables/ directory (saved_model.pb alone)."""
+    build_tf2(path, Tf2Spec())
+    shutil.rmtree(os.path.join(path, "variables"))
+
+
+_register(
+    "checkpoint-missing-shard",
+    "tf2",
+    "The conforming TF2 feature vector saved in two checkpoint shards (MaxShardSizePolicy) with "
+    "variables.data-00000-of-00002 deleted: the index names a shard that is not on disk (SL010).",
+    build_checkpoint_missing_shard,
+)
+_register(
+    "checkpoint-no-variables",
+    "tf2",
+    "The conforming TF2 feature vector without its variables/ directory: the graph holds 4 variables "
+    "that no loader can restore (SL011).",
+    build_checkpoint_no_variables,
 )
 
 # Not an image model.

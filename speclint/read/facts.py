@@ -15,6 +15,7 @@ from google.protobuf import message as pb_message
 from speclint.errors import display_path
 from speclint.proto import messages
 from speclint.read import contract, security
+from speclint.read.checkpoint import checkpoint_facts
 from speclint.read.files import inventory
 from speclint.read.graph import GraphIndex
 from speclint.read.hub import expected_image_size, read_module_def
@@ -40,6 +41,7 @@ def blank_facts(model_dir: str, files: Json, errors: list[Json]) -> Json:
         "meta_graphs": [],
         "expected_image_size": None,
         "entry_points": [],
+        "checkpoint": None,
     }
 
 
@@ -76,6 +78,7 @@ def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Json:
                 facts["meta_graphs"].append(meta_facts)
                 graphs.append(graph)
     facts["security"] = security.scan(model_dir, graphs, saved_model if files["saved_model"] else None, max_bytes)
+    facts["checkpoint"] = checkpoint_facts(model_dir, facts["meta_graphs"], max_bytes)
     facts["format"] = _format(facts)
     if is_tf1(facts["format"]):
         default = next((m for m in facts["meta_graphs"] if not m["tags"]), None)
