@@ -52,8 +52,11 @@ def scoped_nodes(
         if strings is None:
             yield label, [messages[position] for position, op in enumerate(ops) if op in kinds]
             continue
-        yield label, [
-            messages[position]
-            for position, op in enumerate(ops)
-            if op in kinds and (op not in sniffed or strings[position])
-        ]
+        yield (
+            label,
+            [
+                messages[position]
+                for position, op in enumerate(ops)
+                if op in kinds and (op not in sniffed or strings[position])
+            ],
+        )
