@@ -88,7 +88,14 @@ def report(figures: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def tree(cache: Path, manifest: Path | None, memory_limit_mb: int | None, out: Path | None) -> int:
+def tree(
+    cache: Path,
+    manifest: Path | None,
+    memory_limit_mb: int | None,
+    out: Path | None,
+    only: list[str] | None = None,
+    allow_unsafe: bool = False,
+) -> int:
     """Execute every (image) model under ``cache``; print one line each and the counts."""
     sys.path.insert(0, str(REPO))
     from collections import Counter
@@ -101,8 +108,13 @@ def tree(cache: Path, manifest: Path | None, memory_limit_mb: int | None, out: P
     if manifest is not None:
         entries = {m["id"]: m for m in json.loads(manifest.read_text())["models"]}
         names = [n for n in names if entries.get(n, {}).get("image_model")]
+    if only:
+        names = [n for n in names if n in only]
     ruleset = RuleSet()
-    options = ExecuteOptions(**({"memory_limit_mb": memory_limit_mb} if memory_limit_mb else {}))
+    settings: dict[str, Any] = {"allow_unsafe": allow_unsafe}
+    if memory_limit_mb:
+        settings["memory_limit_mb"] = memory_limit_mb
+    options = ExecuteOptions(**settings)
     statuses: Counter[str] = Counter()
     codes: Counter[str] = Counter()
     sink = out.open("w") if out is not None else None
@@ -146,9 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manifest", type=Path, help="with --tree: only the image models of this benchmark manifest")
     parser.add_argument("--memory-limit", type=int, help="with --tree: --memory-limit in MiB")
     parser.add_argument("--out", type=Path, help="with --tree: write every record here (JSON lines)")
+    parser.add_argument("--only", nargs="+", help="with --tree: only these model directories")
+    parser.add_argument("--allow-unsafe", action="store_true", help="with --tree: --allow-unsafe")
     args = parser.parse_args(argv)
     if args.tree is not None:
-        return tree(args.tree, args.manifest, args.memory_limit, args.out)
+        return tree(args.tree, args.manifest, args.memory_limit, args.out, args.only, args.allow_unsafe)
     figures = measure(args.model, max(args.repeat, 1), args.device)
     print(json.dumps(figures, indent=2) if args.json else report(figures))
     return 0

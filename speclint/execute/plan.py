@@ -66,6 +66,7 @@ def probes_record(status: str, message: str | None = None, **extra: Any) -> Json
         "memory": {"rss_mb": None, "peak_mb": None, "limit_mb": None},
         "limits": [],
         "limits_summary": None,
+        "explained_by": None,
         "results": {},
     }
     record.update(extra)
@@ -114,13 +115,14 @@ def _tags(facts: Json) -> list[str] | None:
     return list(tag_sets[0])
 
 
-def _checkpoint_problem(facts: Json) -> str | None:
-    """What the static stage found wrong with the checkpoint: why loading will fail, in advance."""
+def _checkpoint_problem(facts: Json) -> Json | None:
+    """What the static stage found wrong with the checkpoint (why loading will fail), and its rule."""
     checkpoint = facts.get("checkpoint") or {}
     if checkpoint.get("incomplete"):
-        return f"{checkpoint.get('where', 'variables/variables.index')} {checkpoint['incomplete']} (see SL010)"
+        where = checkpoint.get("where", "variables/variables.index")
+        return {"problem": f"{where} {checkpoint['incomplete']}", "rule": "SL010"}
     if checkpoint.get("absent"):
-        return f"{checkpoint['absent']} (see SL011)"
+        return {"problem": checkpoint["absent"], "rule": "SL011"}
     return None
 
 

@@ -507,13 +507,15 @@ def fine_tuning(ctx: Context) -> Json:
 MEMORY_HEADROOM = 0.85  # of --memory-limit: the watchdog kills the worker at the limit itself
 AVAILABLE_SHARE = 0.75  # of the machine's available memory: TensorFlow aborts (std::bad_alloc) past it
 GROWTH_SAFETY = 1.25  # on the extrapolated memory of a bigger batch
+TIME_SHARE = 0.5  # of --probe-timeout: the warm-up and the timed calls of the throughput probe
 
 
 def throughput(ctx: Context) -> Json:
     """Images per second at the throughput batch size: informational, never a failure.
 
     The batch shrinks (halving) when the memory measured at small batches says the requested
-    one would not fit under ``--memory-limit`` or in the machine's available memory.
+    one would not fit under ``--memory-limit`` or in the machine's available memory, or when
+    the time one image takes says it would not be measured within half of ``--probe-timeout``.
     """
     requested = ctx.options.get("throughput_requested") or ctx.options["throughput_batch"]
     batch, predicted = fitting_batch(ctx, ctx.options["throughput_batch"])
@@ -521,11 +523,16 @@ def throughput(ctx: Context) -> Json:
     reduced = "; ".join([*stopped, *([predicted] if predicted else [])]) or None
     images = np.random.default_rng(ctx.options["seed"] + 2).random((batch, *ctx.size, 3), dtype=np.float32)
     sizes = {"batch": batch, "requested_batch": requested, "reduced": reduced, "device": ctx.device}
+    started = time.perf_counter()
     warm = ctx.run("throughput", images, fresh=True)
     if warm.error is not None:
         return result("error", f"a batch of {batch} images failed: {warm.error}", **sizes)
+    per_call = time.perf_counter() - started
+    budget = TIME_SHARE * float(ctx.options.get("timeout_s") or 0) or float("inf")
     calls, start = 0, time.perf_counter()
     while calls < 3 or (calls < 20 and time.perf_counter() - start < 0.5):
+        if calls and time.perf_counter() - started + per_call > budget:
+            break  # a slow model: fewer timed calls rather than a probe stopped by --probe-timeout
         ctx.model.call(ctx.primary, images)
         calls += 1
     seconds = time.perf_counter() - start
@@ -533,7 +540,8 @@ def throughput(ctx: Context) -> Json:
     smaller = f" (reduced from {requested}: {reduced})" if reduced else ""
     return result(
         "pass",
-        f"{_rate(rate)} images/s at batch {batch}{smaller} on {ctx.device} ({calls} timed calls after a warm-up)",
+        f"{_rate(rate)} images/s at batch {batch}{smaller} on {ctx.device} "
+        f"({calls} timed call{'s' if calls != 1 else ''} after a warm-up)",
         calls=calls,
         seconds=round(seconds, 6),
         images_per_second=None if rate is None else round(rate, 3),
@@ -542,7 +550,7 @@ def throughput(ctx: Context) -> Json:
 
 
 def fitting_batch(ctx: Context, requested: int) -> tuple[int, str | None]:
-    """The largest of ``requested``, half of it, a quarter... whose extrapolated memory fits.
+    """The largest of ``requested``, half of it, a quarter... whose extrapolated time and memory fit.
 
     The peak resident memory of a batch of 1 and of the largest batch already run gives the
     memory per image; a bigger batch is assumed to grow linearly from there (times a safety
@@ -551,6 +559,22 @@ def fitting_batch(ctx: Context, requested: int) -> tuple[int, str | None]:
     small = min(requested, ctx.largest_working_batch() or 1)
     if small >= requested or small < 2:
         return requested, None
+    started = time.perf_counter()
+    _, one = memory.peak_during(lambda: ctx.model.call(ctx.primary, ctx.randoms[:1]))
+    _, several = memory.peak_during(lambda: ctx.model.call(ctx.primary, ctx.randoms[:small]))
+    per_image_s = (time.perf_counter() - started) / (1 + small)
+    batch, reason = requested, None
+    timeout = float(ctx.options.get("timeout_s") or 0)
+    if timeout and per_image_s > 0:  # a warm-up and one timed call within half the probe's time
+        while batch > small and 2 * batch * per_image_s > TIME_SHARE * timeout - (1 + small) * per_image_s:
+            batch = max(small, batch // 2)
+        if batch < requested:
+            reason = (
+                f"a batch of {requested} would take about {requested * per_image_s:,.1f} s a call "
+                f"({per_image_s:,.2f} s per image measured), too long for --probe-timeout {timeout:g} s"
+            )
+    if one is None or several is None:
+        return batch, reason
     budgets = []
     limit = ctx.options.get("memory_limit_mb")
     if limit:
@@ -559,22 +583,17 @@ def fitting_batch(ctx: Context, requested: int) -> tuple[int, str | None]:
     if now is not None and available is not None:
         budgets.append((now + AVAILABLE_SHARE * available, f"the {available:,.0f} MiB this machine has available"))
     if not budgets:
-        return requested, None
+        return batch, reason
     budget, which = min(budgets)
-    _, one = memory.peak_during(lambda: ctx.model.call(ctx.primary, ctx.randoms[:1]))
-    _, several = memory.peak_during(lambda: ctx.model.call(ctx.primary, ctx.randoms[:small]))
-    if one is None or several is None:
-        return requested, None
     per_image = max(0.0, (several - one) / (small - 1))
 
     def needs(size: int) -> float:
         return several + GROWTH_SAFETY * per_image * (size - small)
 
-    batch = requested
+    if needs(batch) <= budget:
+        return batch, reason
     while batch > small and needs(batch) > budget:
         batch = max(small, batch // 2)
-    if batch == requested:
-        return requested, None
     return batch, (
         f"a batch of {requested} would need about {needs(requested):,.0f} MiB ({per_image:,.1f} MiB per image "
         f"measured), above {which}"

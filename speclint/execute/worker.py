@@ -101,6 +101,8 @@ def handle(tf: Any, job: Json, device: str, emit: Callable[[Json], None] | None 
     except Exception as exc:
         record["timings"]["load_s"] = round(time.perf_counter() - start, 6)
         record.update(status="error", reason="load-failed", message=_load_failure(job, models.one_line(exc)))
+        if job.get("checkpoint"):  # the static stage reported this cause already: one cause, one finding
+            record["explained_by"] = job["checkpoint"]["rule"]
         _collect()
         record["memory"]["rss_mb"] = rss_mb()
         return _plain(record)
@@ -147,7 +149,7 @@ def _load_failure(job: Json, error: str) -> str:
     known = job.get("checkpoint")
     if known:
         shown = error if len(error) <= 160 else error[:157] + "..."
-        return f"loading failed: {known}; TensorFlow: {shown}"
+        return f"loading failed: {known['problem']} (see {known['rule']}); TensorFlow: {shown}"
     if "Op type not registered" in error:
         return f"loading failed: the graph uses an op this TensorFlow does not register: {error}"
     return f"loading failed: {error}"

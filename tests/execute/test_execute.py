@@ -20,6 +20,7 @@ import pytest
 
 from speclint.errors import SpeclintError
 from speclint.execute import ExecuteOptions, ProgressEvent, execute
+from speclint.execute.plan import PROBE_NAMES
 from speclint.read import read_model
 from speclint.rules.loader import schemas_dir
 from speclint.rules.ruleset import RuleSet
@@ -29,20 +30,7 @@ Json = dict[str, Any]
 pytestmark = pytest.mark.tensorflow
 
 DANGER = {"op": "ReadFile", "function": "__inference_call_12", "node": "ReadFile", "category": "file-read"}
-PROBES = (
-    "batch_sizes",
-    "declared_output",
-    "input_size_independence",
-    "determinism",
-    "batch_independence",
-    "finite_outputs",
-    "input_range",
-    "logits",
-    "fine_tuning",
-    "throughput",
-    "keras_layer",
-    "keras_fine_tuning",
-)
+PROBES = PROBE_NAMES  # every probe, in the order the worker runs them
 # Probes that do not apply, by design, to a conforming fixture (and why).
 NOT_APPLICABLE = {
     "tf2-feature-vector": {"input_size_independence"},  # 32x32 fixed by the declared input
@@ -246,6 +234,9 @@ def test_a_model_that_does_not_load_says_why_in_one_line(main_run: Json) -> None
             message.startswith("loading failed: ") and missing in message and f"(see {rule}); TensorFlow: " in message
         )
         assert "\n" not in message and "Traceback" not in message and len(message) <= 500
+        assert probes["explained_by"] == rule  # one cause, one finding: the static rule, not SL700 again
+        codes = {f.code for f in RuleSet().check(main_run["by_name"][name]).findings}
+        assert rule in codes and "SL700" not in codes
 
 
 def test_a_model_whose_call_cannot_take_images_is_loaded_then_skipped_with_its_reason(main_run: Json) -> None:

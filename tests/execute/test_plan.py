@@ -127,9 +127,11 @@ def test_an_input_of_unknown_shape_or_rank_is_probed() -> None:
 
 def test_the_static_checkpoint_finding_travels_with_the_job() -> None:
     missing, _ = plan(facts_of("checkpoint-missing-shard"), ExecuteOptions())
-    assert missing is not None and missing["checkpoint"].endswith("is missing (see SL010)")
+    assert missing is not None and missing["checkpoint"]["rule"] == "SL010"
+    assert missing["checkpoint"]["problem"].endswith("variables.data-00000-of-00002 (5 tensors) is missing")
     absent, _ = plan(facts_of("checkpoint-no-variables"), ExecuteOptions())
-    assert absent is not None and absent["checkpoint"].endswith("no variables/ directory (see SL011)")
+    assert absent is not None and absent["checkpoint"]["rule"] == "SL011"
+    assert absent["checkpoint"]["problem"].endswith("no variables/ directory")
     assert plan(facts_of("tf2-feature-vector"), ExecuteOptions())[0]["checkpoint"] is None  # type: ignore[index]
 
 

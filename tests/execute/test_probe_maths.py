@@ -294,3 +294,21 @@ def test_every_probe_reports_its_peak_memory_on_linux() -> None:
 
     if os.path.exists("/proc/self/clear_refs"):
         assert all(isinstance(r["peak_mb"], float) and r["peak_mb"] > 0 for r in results.values())
+
+
+def test_a_slow_model_gets_a_throughput_batch_that_fits_in_half_the_probe_timeout() -> None:
+    """20 ms per image, --probe-timeout 1 s: a warm-up and a timed call of 32 images would take 1.3 s."""
+    import time
+
+    def slow(x: np.ndarray) -> np.ndarray:
+        time.sleep(0.02 * x.shape[0])
+        return features(x)
+
+    ctx = context(slow)
+    ctx.job["options"] = {**ExecuteOptions(throughput_batch=32, timeout_s=1.0).job_options()}
+    started = time.perf_counter()
+    result = run_all(ctx)["throughput"]
+    assert result["status"] == "pass" and result["batch"] == 8 and result["calls"] >= 1
+    assert "too long for --probe-timeout 1 s" in result["reduced"]
+    assert result["seconds"] < 1.0
+    assert time.perf_counter() - started < 30
