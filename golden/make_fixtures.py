@@ -1095,99 +1095,6 @@ _tf2(
     num_outputs=NUM_CLASSES,
 )
 
-_tf2(
-    "probe-memory-hungry",
-    "Conforming TF2 feature vector with training=True/False whose second regularization loss, and whose "
-    f"__call__ on more than {HUNGRY_BATCH} images, first loop over a 1 GB tensor: under a tight --memory-limit "
-    "only the fine-tuning probes go past it (SL714; the other results stand) and the throughput probe "
-    "measures a smaller batch.",
-    memory_hungry=True,
-    **_FV_TRAINING,
-)
-_tf2(
-    "tf2-input-unknown-shape",
-    "TF2 feature vector whose __call__ input is float32 of shape [None,None,None,None] (no rank-4 "
-    "dimension declared): the static rules say the channels are unknown (SL115), yet a consumer's "
-    "[batch, height, width, 3] images run, so --execute probes it.",
-    input_shape=(None, None, None, None),
-)
-_tf1(
-    "probe-tf1-rescale-late",
-    "TF1 Hub module dividing the images by 255 after a ResizeBilinear (not the input's first op), its "
-    "outputs offset by 3 (a bias, as trained models have): images in [0, 1] all give nearly the same output, "
-    "images in [0, 255] do not (SL713).",
-    rescale_255_late=True,
-)
-
-
-def build_keras_resizing(path: str, *, rescale: bool) -> None:
-    """tf_keras: Input(None, None, 3) -> Resizing(32, 32) [-> Rescaling(1/255)] -> conv -> pool -> Dense.
-
-    Biases are drawn (as a trained model has them), not zero: a net without any offset scales with
-    its input, f(x / 255) = f(x) / 255, so no run can tell which range it expects.
-    """
-    import tf_keras
-
-    tf_keras.backend.clear_session()
-    tf_keras.utils.set_random_seed(SEED)
-    bias = tf_keras.initializers.RandomNormal(stddev=0.5, seed=SEED)
-    inputs = tf_keras.Input((None, None, 3), name="images")
-    x = tf_keras.layers.Resizing(IMAGE_SIZE, IMAGE_SIZE, name="resize")(inputs)
-    if rescale:
-        x = tf_keras.layers.Rescaling(1.0 / 255, name="rescale")(x)
-    x = tf_keras.layers.Conv2D(CONV_FILTERS, 3, padding="same", activation="relu", bias_initializer=bias, name="conv1")(
-        x
-    )
-    x = tf_keras.layers.GlobalAveragePooling2D(name="pool")(x)
-    outputs = tf_keras.layers.Dense(NUM_CLASSES, bias_initializer=bias, name="logits")(x)
-    model = tf_keras.Model(inputs, outputs, name="tiny_net")
-    model.save(path, save_format="tf", include_optimizer=False)
-
-
-_register(
-    "probe-keras-rescaling-after-resizing",
-    "tf-keras",
-    "tf_keras classifier Resizing(32, 32) then Rescaling(1/255) on a free-size input: it expects pixels in "
-    "[0, 255], which no look at the input's first op shows; images in [0, 1] all give nearly one output (SL713).",
-    functools.partial(build_keras_resizing, rescale=True),
-)
-_register(
-    "probe-keras-resizing",
-    "tf-keras",
-    "The same tf_keras classifier without the Rescaling: it reads images in [0, 1] (passes SL713).",
-    functools.partial(build_keras_resizing, rescale=False),
-)
-
-# The checkpoint behind the model (issue 28): found without TensorFlow (SL010, SL011).
-
-
-def build_checkpoint_missing_shard(path: str) -> None:
-    """The conforming TF2 feature vector saved in two data shards, the first one deleted (a partial upload)."""
-    build_tf2(path, Tf2Spec(max_shard_bytes=600))
-    os.remove(os.path.join(path, "variables", "variables.data-00000-of-00002"))
-
-
-def build_checkpoint_no_variables(path: str) -> None:
-    """The conforming TF2 feature vector without its variables/ directory (saved_model.pb alone)."""
-    build_tf2(path, Tf2Spec())
-    shutil.rmtree(os.path.join(path, "variables"))
-
-
-_register(
-    "checkpoint-missing-shard",
-    "tf2",
-    "The conforming TF2 feature vector saved in two checkpoint shards (MaxShardSizePolicy) with "
-    "variables.data-00000-of-00002 deleted: the index names a shard that is not on disk (SL010).",
-    build_checkpoint_missing_shard,
-)
-_register(
-    "checkpoint-no-variables",
-    "tf2",
-    "The conforming TF2 feature vector without its variables/ directory: the graph holds 4 variables "
-    "that no loader can restore (SL011).",
-    build_checkpoint_no_variables,
-)
-
 # Not an image model.
 _tf2(
     "text-model",
@@ -1478,6 +1385,106 @@ _register(
     "Security fixture, otherwise the conforming TF2 feature vector: keras_metadata.pb is not a "
     "valid SavedMetadata, so the scan for Keras Lambda layers cannot finish.",
     build_tf2_broken_keras_metadata,
+)
+
+
+# ==========================================================================
+# Issue 28 (execution results a reviewer can trust; the checkpoint read without
+# TensorFlow). Registered last: a fixture built earlier in a full build shifts the
+# function-name counters of every TF fixture built after it.
+# ==========================================================================
+
+_tf2(
+    "probe-memory-hungry",
+    "Conforming TF2 feature vector with training=True/False whose second regularization loss, and whose "
+    f"__call__ on more than {HUNGRY_BATCH} images, first loop over a 1 GB tensor: under a tight --memory-limit "
+    "only the fine-tuning probes go past it (SL714; the other results stand) and the throughput probe "
+    "measures a smaller batch.",
+    memory_hungry=True,
+    **_FV_TRAINING,
+)
+_tf2(
+    "tf2-input-unknown-shape",
+    "TF2 feature vector whose __call__ input is float32 of shape [None,None,None,None] (no rank-4 "
+    "dimension declared): the static rules say the channels are unknown (SL115), yet a consumer's "
+    "[batch, height, width, 3] images run, so --execute probes it.",
+    input_shape=(None, None, None, None),
+)
+_tf1(
+    "probe-tf1-rescale-late",
+    "TF1 Hub module dividing the images by 255 after a ResizeBilinear (not the input's first op), its "
+    "outputs offset by 3 (a bias, as trained models have): images in [0, 1] all give nearly the same output, "
+    "images in [0, 255] do not (SL713).",
+    rescale_255_late=True,
+)
+
+
+def build_keras_resizing(path: str, *, rescale: bool) -> None:
+    """tf_keras: Input(None, None, 3) -> Resizing(32, 32) [-> Rescaling(1/255)] -> conv -> pool -> Dense.
+
+    Biases are drawn (as a trained model has them), not zero: a net without any offset scales with
+    its input, f(x / 255) = f(x) / 255, so no run can tell which range it expects.
+    """
+    import tf_keras
+
+    tf_keras.backend.clear_session()
+    tf_keras.utils.set_random_seed(SEED)
+    bias = tf_keras.initializers.RandomNormal(stddev=0.5, seed=SEED)
+    inputs = tf_keras.Input((None, None, 3), name="images")
+    x = tf_keras.layers.Resizing(IMAGE_SIZE, IMAGE_SIZE, name="resize")(inputs)
+    if rescale:
+        x = tf_keras.layers.Rescaling(1.0 / 255, name="rescale")(x)
+    x = tf_keras.layers.Conv2D(CONV_FILTERS, 3, padding="same", activation="relu", bias_initializer=bias, name="conv1")(
+        x
+    )
+    x = tf_keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    outputs = tf_keras.layers.Dense(NUM_CLASSES, bias_initializer=bias, name="logits")(x)
+    model = tf_keras.Model(inputs, outputs, name="tiny_net")
+    model.save(path, save_format="tf", include_optimizer=False)
+
+
+_register(
+    "probe-keras-rescaling-after-resizing",
+    "tf-keras",
+    "tf_keras classifier Resizing(32, 32) then Rescaling(1/255) on a free-size input: it expects pixels in "
+    "[0, 255], which no look at the input's first op shows; images in [0, 1] all give nearly one output (SL713).",
+    functools.partial(build_keras_resizing, rescale=True),
+)
+_register(
+    "probe-keras-resizing",
+    "tf-keras",
+    "The same tf_keras classifier without the Rescaling: it reads images in [0, 1] (passes SL713).",
+    functools.partial(build_keras_resizing, rescale=False),
+)
+
+# The checkpoint behind the model (issue 28): found without TensorFlow (SL010, SL011).
+
+
+def build_checkpoint_missing_shard(path: str) -> None:
+    """The conforming TF2 feature vector saved in two data shards, the first one deleted (a partial upload)."""
+    build_tf2(path, Tf2Spec(max_shard_bytes=600))
+    os.remove(os.path.join(path, "variables", "variables.data-00000-of-00002"))
+
+
+def build_checkpoint_no_variables(path: str) -> None:
+    """The conforming TF2 feature vector without its variables/ directory (saved_model.pb alone)."""
+    build_tf2(path, Tf2Spec())
+    shutil.rmtree(os.path.join(path, "variables"))
+
+
+_register(
+    "checkpoint-missing-shard",
+    "tf2",
+    "The conforming TF2 feature vector saved in two checkpoint shards (MaxShardSizePolicy) with "
+    "variables.data-00000-of-00002 deleted: the index names a shard that is not on disk (SL010).",
+    build_checkpoint_missing_shard,
+)
+_register(
+    "checkpoint-no-variables",
+    "tf2",
+    "The conforming TF2 feature vector without its variables/ directory: the graph holds 4 variables "
+    "that no loader can restore (SL011).",
+    build_checkpoint_no_variables,
 )
 
 
