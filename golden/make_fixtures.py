@@ -248,6 +248,7 @@ class Tf1Spec:
     dropout_on_output: bool = False
     softmax_output: bool = False
     rescale_255: bool = False
+    rescale_255_late: bool = False  # resize, then / 255, then the net; its outputs get a bias of 3
     as_text: bool = False
     main_op_read_file: str | None = None
     custom_op: str | None = None
@@ -283,6 +284,8 @@ def build_tf1(path: str, spec: Tf1Spec) -> None:
             x = tf.reshape(x, [-1, IMAGE_SIZE, IMAGE_SIZE, 3])
         if spec.rescale_255:
             x = x / 255.0
+        if spec.rescale_255_late:  # behind a resize, where a look at the input's first op cannot see it
+            x = tf.raw_ops.ResizeBilinear(images=x, size=[IMAGE_SIZE, IMAGE_SIZE], name="resize") / 255.0
         # Two plain (ref) variables and no biases keep the text-format
         # fixtures (two meta graphs, each with a saver subgraph) small.
         with v1.variable_scope(ARCH, use_resource=False):
@@ -290,6 +293,8 @@ def build_tf1(path: str, spec: Tf1Spec) -> None:
             dense_kernel = v1.get_variable("logits/kernel", initializer=w.dense_kernel)
             conv1, pooled = _conv_pool(tf, x, kernel, None, nchw=spec.nchw)
             logits = tf.matmul(pooled, dense_kernel)
+            if spec.rescale_255_late:  # a bias as big as the outputs, as trained models have
+                logits = logits + 3.0
         head = _Head(
             num_outputs=spec.num_outputs,
             shape=spec.output_shape,
@@ -446,6 +451,8 @@ class Tf2Spec:
     rescale_127: bool = False
     probe: Probe | None = None
     security: Security | None = None
+    max_shard_bytes: int | None = None  # split the checkpoint into data shards of at most this size
+    memory_hungry: bool = False  # fine-tuning (its regularization loss) and batches > 16 hold 1-2 GB
     text: bool = False  # not an image model: tf.string [None] -> float32 [None, 4]
     frozen: bool = False  # root.trainable_variables is an empty list: nothing to fine-tune
 
@@ -535,6 +542,22 @@ def _security_op(tf: Any, kind: Security, root: Any, images: Any, out: Any) -> A
     raise ValueError(kind)
 
 
+HUNGRY_ELEMENTS = 250_000_000  # float32: 1 GB, held twice while the loop runs
+HUNGRY_STEPS = 20
+HUNGRY_BATCH = 16  # __call__ on more images than this allocates it; the probes' batches are 1, 2 and 7
+
+
+def _hungry(tf: Any) -> Any:
+    """0.0, after a loop over a 1 GB tensor (seconds, 2 GB at its peak): memory no small batch needs."""
+
+    def step(i: Any, acc: Any) -> tuple[Any, Any]:
+        return i + 1, tf.sqrt(acc * acc + 1e-3)
+
+    start = (tf.constant(0), tf.fill([HUNGRY_ELEMENTS], 1.0))
+    _, big = tf.while_loop(lambda i, acc: i < HUNGRY_STEPS, step, start)
+    return 0.0 * tf.reduce_mean(big)
+
+
 def build_tf2(path: str, spec: Tf2Spec) -> None:
     """Write a TF2 SavedModel whose root object follows the Reusable SavedModel API."""
     import tensorflow as tf
@@ -622,6 +645,9 @@ def build_tf2(path: str, spec: Tf2Spec) -> None:
 
     def body(images: Any, training: Any) -> Any:
         out = forward(images, training)
+        if spec.memory_hungry:
+            big_batch = tf.shape(images)[0] > HUNGRY_BATCH
+            out = out + tf.cond(big_batch, lambda: _hungry(tf), lambda: tf.constant(0.0))
         if spec.security is not None:
             out = _security_op(tf, spec.security, root, images, out)
         out = _apply_head(tf, out, head)
@@ -647,12 +673,19 @@ def build_tf2(path: str, spec: Tf2Spec) -> None:
         if spec.regularization:
             kernel = trainable[0]
             losses.append(tf.function(lambda: 1e-4 * tf.nn.l2_loss(kernel), input_signature=[]))
+        if spec.memory_hungry:  # a regularization loss: evaluated only when fine-tuning
+            hungry_kernel = trainable[0]
+            losses.append(tf.function(lambda: 1e-4 * tf.nn.l2_loss(hungry_kernel) + _hungry(tf), input_signature=[]))
         root.regularization_losses = losses
     else:
         root.tiny_net_weights = variables  # tracked, but not under the API names
     if spec.has_call:
         root.__call__ = call
-    tf.saved_model.save(root, path, signatures={"serving_default": serving})
+    options = None
+    if spec.max_shard_bytes is not None:
+        policy = tf.train.experimental.MaxShardSizePolicy(max_shard_size=spec.max_shard_bytes)
+        options = tf.saved_model.SaveOptions(experimental_sharding_callback=policy)
+    tf.saved_model.save(root, path, signatures={"serving_default": serving}, options=options)
 
 
 # --------------------------------------------------------------------------
@@ -2156,6 +2189,106 @@ _register(
     "Keras 3 binary classifier exported with model.export(): no root __call__, serve and serving_default "
     "take grayscale float32 [None,32,32,1] and return a Sigmoid [None,1].",
     build_keras3_grayscale_sigmoid,
+)
+
+
+# ==========================================================================
+# Issue 28 (execution results a reviewer can trust; the checkpoint read without
+# TensorFlow). Registered last: a fixture built earlier in a full build shifts the
+# function-name counters of every TF fixture built after it.
+# ==========================================================================
+
+_tf2(
+    "probe-memory-hungry",
+    "Conforming TF2 feature vector with training=True/False whose second regularization loss, and whose "
+    f"__call__ on more than {HUNGRY_BATCH} images, first loop over a 1 GB tensor: under a tight --memory-limit "
+    "only the fine-tuning probes go past it (SL714; the other results stand) and the throughput probe "
+    "measures a smaller batch.",
+    memory_hungry=True,
+    **_FV_TRAINING,
+)
+_tf2(
+    "tf2-input-unknown-shape",
+    "TF2 feature vector whose __call__ input is float32 of shape [None,None,None,None] (no rank-4 "
+    "dimension declared): the static rules say the channels are unknown (SL115), yet a consumer's "
+    "[batch, height, width, 3] images run, so --execute probes it.",
+    input_shape=(None, None, None, None),
+)
+_tf1(
+    "probe-tf1-rescale-late",
+    "TF1 Hub module dividing the images by 255 after a ResizeBilinear (not the input's first op), its "
+    "outputs offset by 3 (a bias, as trained models have): images in [0, 1] all give nearly the same output, "
+    "images in [0, 255] do not (SL713).",
+    rescale_255_late=True,
+)
+
+
+def build_keras_resizing(path: str, *, rescale: bool) -> None:
+    """tf_keras: Input(None, None, 3) -> Resizing(32, 32) [-> Rescaling(1/255)] -> conv -> pool -> Dense.
+
+    Biases are drawn (as a trained model has them), not zero: a net without any offset scales with
+    its input, f(x / 255) = f(x) / 255, so no run can tell which range it expects.
+    """
+    import tf_keras
+
+    tf_keras.backend.clear_session()
+    tf_keras.utils.set_random_seed(SEED)
+    bias = tf_keras.initializers.RandomNormal(stddev=0.5, seed=SEED)
+    inputs = tf_keras.Input((None, None, 3), name="images")
+    x = tf_keras.layers.Resizing(IMAGE_SIZE, IMAGE_SIZE, name="resize")(inputs)
+    if rescale:
+        x = tf_keras.layers.Rescaling(1.0 / 255, name="rescale")(x)
+    x = tf_keras.layers.Conv2D(CONV_FILTERS, 3, padding="same", activation="relu", bias_initializer=bias, name="conv1")(
+        x
+    )
+    x = tf_keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    outputs = tf_keras.layers.Dense(NUM_CLASSES, bias_initializer=bias, name="logits")(x)
+    model = tf_keras.Model(inputs, outputs, name="tiny_net")
+    model.save(path, save_format="tf", include_optimizer=False)
+
+
+_register(
+    "probe-keras-rescaling-after-resizing",
+    "tf-keras",
+    "tf_keras classifier Resizing(32, 32) then Rescaling(1/255) on a free-size input: it expects pixels in "
+    "[0, 255], which no look at the input's first op shows; images in [0, 1] all give nearly one output (SL713).",
+    functools.partial(build_keras_resizing, rescale=True),
+)
+_register(
+    "probe-keras-resizing",
+    "tf-keras",
+    "The same tf_keras classifier without the Rescaling: it reads images in [0, 1] (passes SL713).",
+    functools.partial(build_keras_resizing, rescale=False),
+)
+
+# The checkpoint behind the model (issue 28): found without TensorFlow (SL010, SL011).
+
+
+def build_checkpoint_missing_shard(path: str) -> None:
+    """The conforming TF2 feature vector saved in two data shards, the first one deleted (a partial upload)."""
+    build_tf2(path, Tf2Spec(max_shard_bytes=600))
+    os.remove(os.path.join(path, "variables", "variables.data-00000-of-00002"))
+
+
+def build_checkpoint_no_variables(path: str) -> None:
+    """The conforming TF2 feature vector without its variables/ directory (saved_model.pb alone)."""
+    build_tf2(path, Tf2Spec())
+    shutil.rmtree(os.path.join(path, "variables"))
+
+
+_register(
+    "checkpoint-missing-shard",
+    "tf2",
+    "The conforming TF2 feature vector saved in two checkpoint shards (MaxShardSizePolicy) with "
+    "variables.data-00000-of-00002 deleted: the index names a shard that is not on disk (SL010).",
+    build_checkpoint_missing_shard,
+)
+_register(
+    "checkpoint-no-variables",
+    "tf2",
+    "The conforming TF2 feature vector without its variables/ directory: the graph holds 4 variables "
+    "that no loader can restore (SL011).",
+    build_checkpoint_no_variables,
 )
 
 

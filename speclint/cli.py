@@ -185,9 +185,19 @@ def build_parser() -> argparse.ArgumentParser:
     execute.add_argument(
         "--allow-unsafe", action="store_true", help="execute models even when they contain dangerous ops"
     )
-    execute.add_argument("--probe-timeout", type=float, default=None, metavar="SECONDS", help="time limit per model")
     execute.add_argument(
-        "--memory-limit", type=int, default=None, metavar="MB", help="resident memory limit per model (default 4096)"
+        "--probe-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="time limit for loading a model and for each probe, each on its own (default 120)",
+    )
+    execute.add_argument(
+        "--memory-limit",
+        type=int,
+        default=None,
+        metavar="MB",
+        help="resident memory limit of the worker while it loads and probes a model (default 4096)",
     )
     execute.add_argument(
         "--executor", choices=("local", "ray"), default="local", help="local worker (default) or one Ray task per model"

@@ -153,6 +153,15 @@ def _fine_tuning(ctx: Any) -> Json:
             {"where": layer_result.get("where", "hub.KerasLayer"), "skip_reason": None},
         )
     model, layer = built
+    inferred = layer_result.get("inferred") or {}
+    shape = inferred.get("shape")
+    if inferred.get("kind") == "tensor" and shape is not None and len(shape) != 2:
+        return _result(
+            "skipped",
+            f"not applicable: the hub layer's output is {format_shape(shape)}, not [batch_size, N] (see SL122), so "
+            "a head trained with one label per image cannot be fitted on it",
+            {"where": layer_result.get("where", "hub.KerasLayer"), "skip_reason": "not-applicable"},
+        )
     if not layer.trainable:  # the TF1 Hub format: does hub.KerasLayer take trainable=True?
         refused = _tf1_trainable_refusal(ctx, hub, tf)
         if refused is not None:

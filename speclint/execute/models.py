@@ -39,7 +39,14 @@ def load(tf: Any, job: Json, device: str) -> Model:
     path = os.fsdecode(job["path"])
     if job["format"] == TF2:
         return Tf2Model(tf, path, device)
-    return Tf1HubModel(tf, path, device)
+    return Tf1HubModel(tf, path, device, job.get("tags") or [])
+
+
+def loader_name(job: Json) -> str:
+    """How ``load`` loads this job's model, in the words a consumer would use."""
+    if job["format"] == TF2:
+        return "tf.saved_model.load"
+    return f"the tf.compat.v1 SavedModel loader (tag-set [{', '.join(job.get('tags') or [])}])"
 
 
 class Tf2Model:
@@ -50,10 +57,10 @@ class Tf2Model:
         self.device = "/" + device
         with tf.device(self.device):
             self.obj = tf.saved_model.load(path)
-        if not callable(self.obj):
-            raise CallError("the loaded root object is not callable (no __call__)")
 
     def _run(self, call: Json, images: Any) -> Any:
+        if not callable(self.obj):  # loaded, but there is nothing to call
+            raise CallError("the loaded root object is not callable (no __call__)")
         if call.get("training") is None:
             return self.obj(images)
         return self.obj(images, training=call["training"])
@@ -116,9 +123,10 @@ def _regularization_loss(index: int, loss_fn: Any) -> Json:
 
 
 class Tf1HubModel:
-    """A TF1 Hub format module: tag-set ``[]`` in its own Graph and Session."""
+    """A TF1 Hub format module: tag-set ``[]`` (or the tag-set a plain TF1 export has) in its own
+    Graph and Session."""
 
-    def __init__(self, tf: Any, path: str, device: str) -> None:
+    def __init__(self, tf: Any, path: str, device: str, tags: list[str] | None = None) -> None:
         v1 = tf.compat.v1
         self.graph = tf.Graph()
         config = v1.ConfigProto(allow_soft_placement=True)
@@ -126,7 +134,7 @@ class Tf1HubModel:
         self.session = v1.Session(graph=self.graph, config=config)
         try:
             with self.graph.as_default():
-                meta_graph = v1.saved_model.loader.load(self.session, [], path)
+                meta_graph = v1.saved_model.loader.load(self.session, list(tags or []), path)
         except BaseException:
             self.session.close()
             raise
@@ -134,7 +142,7 @@ class Tf1HubModel:
 
     def _tensors(self, signature: str) -> tuple[Any, Any]:
         if signature not in self.signatures:
-            raise CallError(f"the loaded tag-set [] has no signature_def['{signature}']")
+            raise CallError(f"the loaded tag-set has no signature_def['{signature}']")
         definition = self.signatures[signature]
         if "images" not in definition.inputs or "default" not in definition.outputs:
             raise CallError(f"signature_def['{signature}'] lacks input 'images' or output 'default'")

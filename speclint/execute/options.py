@@ -22,7 +22,10 @@ class Tolerances:
     (1e-6 each: only float noise, dropout or a counter is far above it); a row of a batch and
     the same image alone to ``batch_atol + batch_rtol * |b|`` (1e-4 each: different batch
     sizes may pick different kernels, which reorders float sums). A row "sums to one" when
-    it is within ``probability_atol`` (1e-4) of 1.
+    it is within ``probability_atol`` (1e-4) of 1. The input-range probe finds a model blind to
+    images in [0, 1] when their outputs all lie within ``range_rtol`` (5%) of the outputs' size
+    of each other while the same images scaled to [0, 255] spread at least ``range_ratio`` (10)
+    times wider.
     """
 
     determinism_atol: float = 1e-6
@@ -30,6 +33,8 @@ class Tolerances:
     batch_atol: float = 1e-4
     batch_rtol: float = 1e-4
     probability_atol: float = 1e-4
+    range_rtol: float = 5e-2
+    range_ratio: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -55,12 +60,12 @@ class ExecuteOptions:
 
     device: Device = "auto"
     allow_unsafe: bool = False
-    timeout_s: float = 120.0  # per model: load + probes
+    timeout_s: float = 120.0  # loading a model (and its first call), and each probe: each on its own
     memory_limit_mb: int = 4096  # worker resident set size (TensorFlow itself is ~0.6 GB)
     tolerances: Tolerances = field(default_factory=Tolerances)
     seed: int = 0
     batch_sizes: tuple[int, ...] = (1, 2, 7)
-    throughput_batch: int = 32
+    throughput_batch: int = 32  # smaller when a batch this big would not fit in memory
     free_image_size: int = 32  # height and width to probe when the model leaves them free
     fallback_image_size: int = 224  # tried when a free-size model fails at free_image_size
     startup_timeout_s: float = 180.0  # importing TensorFlow in the worker
@@ -81,6 +86,8 @@ class ExecuteOptions:
         tolerances = self.tolerances
         return {
             "seed": self.seed,
+            "timeout_s": self.timeout_s,
+            "memory_limit_mb": self.memory_limit_mb,
             "batch_sizes": sorted(set(self.batch_sizes)),
             "throughput_batch": self.throughput_batch,
             "free_image_size": self.free_image_size,
@@ -91,5 +98,7 @@ class ExecuteOptions:
                 "batch_atol": tolerances.batch_atol,
                 "batch_rtol": tolerances.batch_rtol,
                 "probability_atol": tolerances.probability_atol,
+                "range_rtol": tolerances.range_rtol,
+                "range_ratio": tolerances.range_ratio,
             },
         }

@@ -3,8 +3,14 @@
 The static stage already knows how a consumer calls the model (``entry_points``), what it
 declares (dtype, shape) and whether it holds a dangerous op. Here that becomes either a
 *job* for the worker (plain JSON) or a final probes record: ``refused`` (dangerous op and no
-``--allow-unsafe``) or ``skipped`` (the static stage shows the model cannot be called the
-way the spec says, and a static rule already reports why).
+``--allow-unsafe``: never loaded) or ``skipped`` (no SavedModel could be read: nothing to load).
+
+Load first, then decide: every other model is loaded, as a consumer would, even when the
+static stage shows that the documented call cannot be made (no ``__call__``, a sparse or
+uint8 input). Such a job carries ``blocked``, the reason, and the worker only loads it: a
+model that cannot even be loaded (missing variables, a missing op) says so. A static finding
+that does not stop a consumer from calling the model (an input of unknown rank, or with
+unknown channels, takes a float32 [batch, height, width, 3] batch) blocks nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +21,34 @@ from speclint.execute.options import ExecuteOptions
 from speclint.vocabulary import TF1_SIGNATURES, TF2, Json, is_tf1
 
 WHERE = "execution"
+# Every probe, in the order the worker runs them (speclint.execute.probes.PROBES follows it).
+PROBE_NAMES = (
+    "batch_sizes",
+    "declared_output",
+    "input_size_independence",
+    "determinism",
+    "batch_independence",
+    "finite_outputs",
+    "input_range",
+    "logits",
+    "fine_tuning",
+    "throughput",
+    "keras_layer",
+    "keras_fine_tuning",
+)
+# Why a model was not probed, or not completely (probes.schema.json ``reason``).
+REASONS = (
+    "unreadable",  # skipped: the static stage read no SavedModel
+    "unsafe",  # refused: dangerous ops, unknown ops, Lambda layers, escaping assets
+    "archive",  # refused: a published archive, read in place and never extracted
+    "no-call",  # loaded, not probed: no documented call (no __call__, no signature)
+    "input",  # loaded, not probed: the input cannot take float32 [batch, height, width, 3] images
+    "load-failed",  # TensorFlow could not load it
+    "call-failed",  # loaded, but the documented call failed on a batch of images
+    "limit",  # speclint's own time or memory limit stopped it (see ``limits``)
+    "crashed",  # the worker died (a segfault, an abort)
+    "lost",  # the executor gave up on the task (Ray: its retries or its deadline ran out)
+)
 
 
 def probes_record(status: str, message: str | None = None, **extra: Any) -> Json:
@@ -23,13 +57,17 @@ def probes_record(status: str, message: str | None = None, **extra: Any) -> Json
         "status": status,
         "where": WHERE,
         "message": message,
+        "reason": None,
         "device": None,
         "tensorflow_version": None,
         "task": None,
         "primary": None,
         "image_size": None,
         "timings": {"load_s": None, "probes_s": None, "wall_s": None, "worker_start_s": None},
-        "memory": {"rss_mb": None, "limit_mb": None},
+        "memory": {"rss_mb": None, "peak_mb": None, "limit_mb": None},
+        "limits": [],
+        "limits_summary": None,
+        "explained_by": None,
         "results": {},
     }
     record.update(extra)
@@ -37,32 +75,62 @@ def probes_record(status: str, message: str | None = None, **extra: Any) -> Json
 
 
 def plan(facts: Json, options: ExecuteOptions) -> tuple[Json | None, Json | None]:
-    """``(job, None)`` when the model should run, else ``(None, final probes record)``."""
+    """``(job, None)`` when the model should be loaded, else ``(None, final probes record)``."""
     if facts.get("archive"):  # a published archive is read in place (read.archive); TensorFlow loads a directory
         message = (
             "not executed: speclint reads a published archive in place and never extracts it; "
             "run --execute on the unpacked model directory"
         )
-        return None, probes_record("refused", message, task=_task(facts))
-    calls, why_not = _calls(facts)
-    if why_not is not None:
-        return None, probes_record("skipped", f"not executed: {why_not}", task=_task(facts))
+        return None, probes_record("refused", message, reason="archive", task=_task(facts))
+    if facts.get("format") is None or not facts.get("meta_graphs"):
+        return None, probes_record(
+            "skipped",
+            "not executed: the static stage could not read a SavedModel here (see SL001)",
+            reason="unreadable",
+        )
     refusal = _refusal(facts, options)
     if refusal is not None:
-        return None, probes_record("refused", refusal, task=_task(facts))
-    assert calls
-    primary = calls[0]
+        return None, probes_record("refused", refusal, reason="unsafe", task=_task(facts))
+    calls, blocked, reason = _calls(facts)
+    primary = calls[0] if calls else None
+    shape = primary["images_shape"] if primary else None
     job: Json = {
         "path": facts["path"],
         "format": facts["format"],
+        "tags": _tags(facts),
         "task": _task(facts),
-        "image_size": _image_size(facts, primary["images_shape"]),
-        "free_size": _free_size(primary["images_shape"]),
+        "image_size": _image_size(facts, shape) if primary else None,
+        "free_size": _free_size(shape),
         "calls": calls,
+        "blocked": blocked,
+        "blocked_reason": reason,
+        "checkpoint": _checkpoint_problem(facts),
         "fine_tuning": facts["format"] == TF2,
         "options": options.job_options(),
     }
     return job, None
+
+
+def _tags(facts: Json) -> list[str] | None:
+    """The tag-set the worker loads: [] for the TF1 Hub format (hub.Module's), else the first meta
+    graph's when there is no [] (to see whether the model loads at all); None: TF2's default."""
+    if facts.get("format") == TF2:
+        return None
+    tag_sets = [m.get("tags") or [] for m in facts.get("meta_graphs") or []]
+    if [] in tag_sets or not tag_sets:
+        return []
+    return list(tag_sets[0])
+
+
+def _checkpoint_problem(facts: Json) -> Json | None:
+    """What the static stage found wrong with the checkpoint (why loading will fail), and its rule."""
+    checkpoint = facts.get("checkpoint") or {}
+    if checkpoint.get("incomplete"):
+        where = checkpoint.get("where", "variables/variables.index")
+        return {"problem": f"{where} {checkpoint['incomplete']}", "rule": "SL010"}
+    if checkpoint.get("absent"):
+        return {"problem": checkpoint["absent"], "rule": "SL011"}
+    return None
 
 
 def _refusal(facts: Json, options: ExecuteOptions) -> str | None:
@@ -119,24 +187,29 @@ def _describe_op(op: Any) -> str:
     return text
 
 
-def _calls(facts: Json) -> tuple[list[Json], str | None]:
-    """The consumer's calls, primary first, or why the model cannot be called at all."""
-    model_format = facts.get("format")
-    if model_format is None:
-        return [], "the static stage could not read a SavedModel here"
-    if model_format == TF2:
+def _calls(facts: Json) -> tuple[list[Json], str | None, str | None]:
+    """The consumer's calls, primary first, and why probing them is impossible (with its reason)."""
+    if facts["format"] == TF2:
         calls = _tf2_calls(facts)
         if not calls:
-            return [], "the root object has no __call__ concrete function that takes a tensor (see SL130, SL131)"
+            return (
+                [],
+                "the root object has no __call__ concrete function that takes a tensor (see SL130, SL131)",
+                "no-call",
+            )
     else:
         calls = _tf1_calls(facts)
         if not calls:
-            return [], (
-                "no signature default, image_feature_vector or image_classification with an input 'images' "
-                "and an output 'default' in the default tag-set [] (see SL103, SL104, SL110, SL120)"
+            return (
+                [],
+                (
+                    "no signature default, image_feature_vector or image_classification with an input 'images' "
+                    "and an output 'default' in the default tag-set [] (see SL103, SL104, SL110, SL120)"
+                ),
+                "no-call",
             )
     problem = _image_input_problem(facts, calls[0])
-    return (calls, None) if problem is None else ([], problem)
+    return calls, problem, None if problem is None else "input"
 
 
 def _tf2_calls(facts: Json) -> list[Json]:
@@ -215,14 +288,23 @@ FEEDING_RULES = ("SL111", "SL112", "SL113", "SL115")
 
 
 def _image_input_problem(facts: Json, call: Json) -> str | None:
-    """What those rules report on the primary call's entry point, worded as they word it."""
+    """What those rules report on the primary call's entry point, worded as they word it.
+
+    SL113 and SL115 also fire on what is merely undeclared (an unknown rank, unknown channels),
+    which a consumer's 4-D RGB batch still fits: those findings block nothing.
+    """
     from speclint.rules.ruleset import findings_at
 
     entries = facts.get("entry_points") or []
     index = next((i for i, e in enumerate(entries) if e.get("where") == call["declared_where"]), None)
     if index is None:
         return None
+    shape = call.get("images_shape")
     for finding in findings_at(facts, f"/entry_points/{index}", FEEDING_RULES):
+        if finding.code == "SL113" and not isinstance(shape, list):
+            continue  # unknown rank: a 4-D batch fits
+        if finding.code == "SL115" and isinstance(shape, list) and len(shape) == 4 and shape[3] < 0:
+            continue  # unknown channels: 3 fit
         return f"{finding.message} (see {finding.code})"
     return None
 

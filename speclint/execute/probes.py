@@ -8,6 +8,7 @@ here; TensorFlow stays behind ``models.Model``, so the maths can be tested with 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,9 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from speclint.execute import keras_probes
+import speclint.execute.keras_probes as keras_probes
+import speclint.execute.memory as memory
 from speclint.execute.models import Model, one_line
-from speclint.vocabulary import NUMPY_TO_DT, TF2, Json, format_shape
+from speclint.execute.plan import PROBE_NAMES
+from speclint.vocabulary import NUMPY_TO_DT, TF2, Json, format_shape, rss_mb
 
 
 def dt_name(dtype: np.dtype[Any]) -> str:
@@ -311,6 +314,85 @@ def finite_outputs(ctx: Context) -> Json:
     return result("pass", f"all-black, all-white and {batch} random images give finite outputs", inputs=measured)
 
 
+def input_range(ctx: Context) -> Json:
+    """Pixels in [0, 1] are what the model reads: outputs that do not depend on such images, while
+    the same images scaled to [0, 255] change them, mean the model expects another range."""
+    tol = ctx.tolerances
+    rtol, ratio = tol["range_rtol"], tol["range_ratio"]
+    batch = ctx.largest_working_batch() or 1
+    unit = [ctx.run("black", ctx.images(0.0)), ctx.run("white", ctx.images(1.0)), ctx.batch(batch)]
+    scaled = [
+        unit[0],  # black is 0 in both ranges
+        ctx.run("white-255", ctx.images(255.0)),
+        ctx.run(("random-255", batch), ctx.randoms[:batch] * np.float32(255.0)),
+    ]
+    numbers: Json = {"rows": 2 + batch, "rtol": rtol, "ratio": ratio}
+    failed = next((o.error for o in (*unit, *scaled) if o.error is not None), None)
+    if failed is not None:
+        return result("error", f"calling the model on the range images failed: {failed}", **numbers)
+    unit_rows, scaled_rows = _rows(unit), _rows(scaled)
+    if unit_rows is None or scaled_rows is None:
+        return result(
+            "skipped", "the outputs are not finite numbers that can be compared (see finite_outputs)", **numbers
+        )
+    unit_spread, scaled_spread = _spread(unit_rows), _spread(scaled_rows)
+    # Relative to the [0, 1] outputs' own size: a model that reads [0, 1] moves its outputs by a
+    # good part of it between black, white and noise; one that rescales inside (x / 255) barely
+    # leaves the black image's output. (A model without any offset scales with its input either
+    # way, f(x / 255) = f(x) / 255, and cannot be told apart: it passes.)
+    scale = float(np.max(np.abs(unit_rows)))
+    scaled_scale = float(np.max(np.abs(scaled_rows)))
+    numbers.update(unit_spread=unit_spread, scaled_spread=scaled_spread, output_scale=scale)
+    if scaled_spread <= rtol * scaled_scale and unit_spread <= rtol * scale:
+        return result(
+            "skipped",
+            "the output hardly depends on the images, in [0, 1] or in [0, 255]: no range to tell",
+            **numbers,
+        )
+    blind = unit_spread <= rtol * scale and scaled_spread >= ratio * unit_spread and scaled_spread > rtol * scaled_scale
+    numbers["blind_to_unit_range"] = blind
+    images = f"black, white and {batch} random image{'s' if batch != 1 else ''}"
+    if blind:
+        wider = "infinitely" if unit_spread == 0 else f"{scaled_spread / unit_spread:,.0f} times"
+        return result(
+            "fail",
+            f"{images} in [0, 1] give outputs within {_num(unit_spread)} of each other "
+            f"({_percent(unit_spread, scale)} of their size {_num(scale)}), but the same images scaled to "
+            f"[0, 255] spread {_num(scaled_spread)} ({wider} wider): the model reads pixel values in another "
+            "range, such as [0, 255]",
+            **numbers,
+        )
+    return result(
+        "pass",
+        f"{images} in [0, 1] give outputs that differ by up to {_num(unit_spread)} "
+        f"({_percent(unit_spread, scale)} of their size {_num(scale)}): the model reads images in [0, 1]",
+        **numbers,
+    )
+
+
+def _rows(outcomes: list[Outcome]) -> np.ndarray | None:
+    """The outputs as one float64 matrix, a row per image; None when one is not all finite numbers."""
+    rows = []
+    for outcome in outcomes:
+        output = outcome.output
+        if output is None or output.ndim < 1 or output.dtype.kind not in "fiu":
+            return None
+        rows.append(np.asarray(output, dtype=np.float64).reshape(output.shape[0], -1))
+    if len({r.shape[1] for r in rows}) != 1:
+        return None
+    matrix = np.concatenate(rows)
+    return matrix if matrix.size and bool(np.all(np.isfinite(matrix))) else None
+
+
+def _spread(rows: np.ndarray) -> float:
+    """The largest difference, over output values, between any two images' outputs."""
+    return float(np.max(rows.max(axis=0) - rows.min(axis=0)))
+
+
+def _percent(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.2g}%" if whole else "all"
+
+
 def logits(ctx: Context) -> Json:
     """Classifiers return logits: rows that all lie in [0, 1] and sum to 1 look like probabilities."""
     atol = ctx.tolerances["probability_atol"]
@@ -404,27 +486,99 @@ def fine_tuning(ctx: Context) -> Json:
     )
 
 
+MEMORY_HEADROOM = 0.85  # of --memory-limit: the watchdog kills the worker at the limit itself
+AVAILABLE_SHARE = 0.75  # of the machine's available memory: TensorFlow aborts (std::bad_alloc) past it
+GROWTH_SAFETY = 1.25  # on the extrapolated memory of a bigger batch
+TIME_SHARE = 0.5  # of --probe-timeout: the warm-up and the timed calls of the throughput probe
+
+
 def throughput(ctx: Context) -> Json:
-    """Images per second at the throughput batch size: informational, never a failure."""
-    batch = ctx.options["throughput_batch"]
+    """Images per second at the throughput batch size: informational, never a failure.
+
+    The batch shrinks (halving) when the memory measured at small batches says the requested
+    one would not fit under ``--memory-limit`` or in the machine's available memory, or when
+    the time one image takes says it would not be measured within half of ``--probe-timeout``.
+    """
+    requested = ctx.options.get("throughput_requested") or ctx.options["throughput_batch"]
+    batch, predicted = fitting_batch(ctx, ctx.options["throughput_batch"])
+    stopped = list(ctx.options.get("throughput_stopped") or [])  # by an earlier worker, for memory or time
+    reduced = "; ".join([*stopped, *([predicted] if predicted else [])]) or None
     images = np.random.default_rng(ctx.options["seed"] + 2).random((batch, *ctx.size, 3), dtype=np.float32)
+    sizes = {"batch": batch, "requested_batch": requested, "reduced": reduced, "device": ctx.device}
+    started = time.perf_counter()
     warm = ctx.run("throughput", images, fresh=True)
     if warm.error is not None:
-        return result("error", f"a batch of {batch} images failed: {warm.error}", batch=batch, device=ctx.device)
+        return result("error", f"a batch of {batch} images failed: {warm.error}", **sizes)
+    per_call = time.perf_counter() - started
+    budget = TIME_SHARE * float(ctx.options.get("timeout_s") or 0) or float("inf")
     calls, start = 0, time.perf_counter()
     while calls < 3 or (calls < 20 and time.perf_counter() - start < 0.5):
+        if calls and time.perf_counter() - started + per_call > budget:
+            break  # a slow model: fewer timed calls rather than a probe stopped by --probe-timeout
         ctx.model.call(ctx.primary, images)
         calls += 1
     seconds = time.perf_counter() - start
     rate = batch * calls / seconds if seconds > 0 else None
+    smaller = f" (reduced from {requested}: {reduced})" if reduced else ""
     return result(
         "pass",
-        f"{_rate(rate)} images/s at batch {batch} on {ctx.device} ({calls} timed calls after a warm-up)",
-        batch=batch,
+        f"{_rate(rate)} images/s at batch {batch}{smaller} on {ctx.device} "
+        f"({calls} timed call{'s' if calls != 1 else ''} after a warm-up)",
         calls=calls,
         seconds=round(seconds, 6),
         images_per_second=None if rate is None else round(rate, 3),
-        device=ctx.device,
+        **sizes,
+    )
+
+
+def fitting_batch(ctx: Context, requested: int) -> tuple[int, str | None]:
+    """The largest of ``requested``, half of it, a quarter... whose extrapolated time and memory fit.
+
+    The peak resident memory of a batch of 1 and of the largest batch already run gives the
+    memory per image; a bigger batch is assumed to grow linearly from there (times a safety
+    factor). Without a measurement (no Linux ``/proc``) the requested batch is kept.
+    """
+    small = min(requested, ctx.largest_working_batch() or 1)
+    if small >= requested or small < 2:
+        return requested, None
+    started = time.perf_counter()
+    _, one = memory.peak_during(lambda: ctx.model.call(ctx.primary, ctx.randoms[:1]))
+    _, several = memory.peak_during(lambda: ctx.model.call(ctx.primary, ctx.randoms[:small]))
+    per_image_s = (time.perf_counter() - started) / (1 + small)
+    batch, reason = requested, None
+    timeout = float(ctx.options.get("timeout_s") or 0)
+    if timeout and per_image_s > 0:  # a warm-up and one timed call within half the probe's time
+        while batch > small and 2 * batch * per_image_s > TIME_SHARE * timeout - (1 + small) * per_image_s:
+            batch = max(small, batch // 2)
+        if batch < requested:
+            reason = (
+                f"a batch of {requested} would take about {requested * per_image_s:,.1f} s a call "
+                f"({per_image_s:,.2f} s per image measured), too long for --probe-timeout {timeout:g} s"
+            )
+    if one is None or several is None:
+        return batch, reason
+    budgets = []
+    limit = ctx.options.get("memory_limit_mb")
+    if limit:
+        budgets.append((MEMORY_HEADROOM * limit, f"--memory-limit {limit} MiB"))
+    now, available = rss_mb(), memory.available_mb()
+    if now is not None and available is not None:
+        budgets.append((now + AVAILABLE_SHARE * available, f"the {available:,.0f} MiB this machine has available"))
+    if not budgets:
+        return batch, reason
+    budget, which = min(budgets)
+    per_image = max(0.0, (several - one) / (small - 1))
+
+    def needs(size: int) -> float:
+        return several + GROWTH_SAFETY * per_image * (size - small)
+
+    if needs(batch) <= budget:
+        return batch, reason
+    while batch > small and needs(batch) > budget:
+        batch = max(small, batch // 2)
+    return batch, (
+        f"a batch of {requested} would need about {needs(requested):,.0f} MiB ({per_image:,.1f} MiB per image "
+        f"measured), above {which}"
     )
 
 
@@ -435,6 +589,7 @@ PROBES: tuple[tuple[str, Callable[[Context], Json]], ...] = (
     ("determinism", determinism),
     ("batch_independence", batch_independence),
     ("finite_outputs", finite_outputs),
+    ("input_range", input_range),
     ("logits", logits),
     ("fine_tuning", fine_tuning),
     ("throughput", throughput),
@@ -442,21 +597,35 @@ PROBES: tuple[tuple[str, Callable[[Context], Json]], ...] = (
     ("keras_layer", keras_probes.keras_layer),
     ("keras_fine_tuning", keras_probes.keras_fine_tuning),
 )
+assert tuple(name for name, _ in PROBES) == PROBE_NAMES, "plan.PROBE_NAMES lists the probes in their order"
 
 
-def run_all(ctx: Context) -> dict[str, Json]:
-    """Every probe, each isolated: one that raises becomes an ``error`` result, not a lost model."""
+def run_all(
+    ctx: Context,
+    started: Callable[[str], None] | None = None,
+    finished: Callable[[str, Json], None] | None = None,
+) -> dict[str, Json]:
+    """Every probe not already in ``ctx.results``, each isolated: one that raises becomes an
+    ``error`` result, not a lost model. ``started`` and ``finished`` hear of each probe (the
+    worker tells the parent, so that a probe that outgrows a limit costs only its own result)."""
     for name, probe in PROBES:
+        if name in ctx.results:  # measured by an earlier worker for this model
+            continue
+        if started is not None:
+            started(name)
         start = time.perf_counter()
         try:
-            measured = probe(ctx)
+            measured, peak = memory.peak_during(functools.partial(probe, ctx))
         except Exception as exc:
-            measured = result("error", f"the probe itself failed: {one_line(exc)}")
+            measured, peak = result("error", f"the probe itself failed: {one_line(exc)}"), None
         ctx.results[name] = {
             "where": ctx.primary["where"],
             **measured,
             "seconds": round(time.perf_counter() - start, 6),
+            "peak_mb": None if peak is None else round(peak, 1),
         }
+        if finished is not None:
+            finished(name, ctx.results[name])
     return ctx.results
 
 

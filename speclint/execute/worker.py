@@ -16,6 +16,7 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 from speclint.vocabulary import Json, format_shape, rss_mb
@@ -63,8 +64,12 @@ def main(argv: list[str] | None = None) -> int:
         if not line.strip():
             continue
         request = json.loads(line)
+
+        def emit(event: Json, number: Any = request["id"]) -> None:
+            _send(protocol, {**event, "id": number})
+
         try:
-            record = handle(tf, request["job"], device)
+            record = handle(tf, request["job"], device, emit)
         except Exception as exc:  # a bug of ours: report it for this model and carry on
             record = _plain(
                 probes_record(
@@ -78,10 +83,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def handle(tf: Any, job: Json, device: str) -> Json:
-    """Load one model, find the call that works, run every probe; never raises for a bad model."""
+def handle(tf: Any, job: Json, device: str, emit: Callable[[Json], None] | None = None) -> Json:
+    """Load one model, find the call that works, run every probe; never raises for a bad model.
+
+    ``emit`` tells the parent how far it got: ``loaded`` (the record so far) once the first call
+    worked, then ``probe-started`` and ``probe`` (its result) for each probe, so that a probe the
+    parent must stop (time, memory) costs only its own result. ``job["done"]`` holds the results an
+    earlier worker already measured for this model: they are kept, not run again.
+    """
     from speclint.execute import models, probes
-    from speclint.execute.plan import probes_record
+    from speclint.execute.plan import PROBE_NAMES, probes_record
 
     record = probes_record("ok", device=device, tensorflow_version=tf.__version__, task=job.get("task"))
     start = time.perf_counter()
@@ -89,19 +100,41 @@ def handle(tf: Any, job: Json, device: str) -> Json:
         model = models.load(tf, job, device)
     except Exception as exc:
         record["timings"]["load_s"] = round(time.perf_counter() - start, 6)
-        record.update(status="error", message=f"loading failed: {models.one_line(exc)}")
+        record.update(status="error", reason="load-failed", message=_load_failure(job, models.one_line(exc)))
+        if job.get("checkpoint"):  # the static stage reported this cause already: one cause, one finding
+            record["explained_by"] = job["checkpoint"]["rule"]
         _collect()
         record["memory"]["rss_mb"] = rss_mb()
         return _plain(record)
     loaded = time.perf_counter()
     record["timings"]["load_s"] = round(loaded - start, 6)
     try:
+        if job.get("blocked"):
+            record.update(
+                status="skipped",
+                reason=job.get("blocked_reason"),
+                message=f"loaded with {models.loader_name(job)}, not probed: {job['blocked']}",
+            )
+            return _plain(record)
         context, problem = _context(model, job, device)
         if context is None:
-            record.update(status="error", message=problem)
-        else:
-            record.update(primary=context.primary["where"], image_size=list(context.size))
-            record["results"] = probes.run_all(context)
+            record.update(status="error", reason="call-failed", message=problem)
+            return _plain(record)
+        record.update(primary=context.primary["where"], image_size=list(context.size))
+        if emit is not None:
+            emit({"event": "loaded", "probes": _plain(record)})
+        context.results.update(job.get("done") or {})
+
+        def started(name: str) -> None:
+            if emit is not None:
+                emit({"event": "probe-started", "name": name, "rss_mb": rss_mb()})
+
+        def finished(name: str, result: Json) -> None:
+            if emit is not None:
+                emit({"event": "probe", "name": name, "result": _plain(result)})
+
+        results = probes.run_all(context, started, finished)
+        record["results"] = {name: results[name] for name in PROBE_NAMES if name in results}
     finally:
         record["timings"]["probes_s"] = round(time.perf_counter() - loaded, 6)
         model.close()
@@ -111,19 +144,38 @@ def handle(tf: Any, job: Json, device: str) -> Json:
     return _plain(record)
 
 
+def _load_failure(job: Json, error: str) -> str:
+    """Why loading failed: what the static stage already knew (the checkpoint), then TensorFlow's words."""
+    known = job.get("checkpoint")
+    if known:
+        shown = error if len(error) <= 160 else error[:157] + "..."
+        return f"loading failed: {known['problem']} (see {known['rule']}); TensorFlow: {shown}"
+    if "Op type not registered" in error:
+        return f"loading failed: the graph uses an op this TensorFlow does not register: {error}"
+    return f"loading failed: {error}"
+
+
 def _context(model: Any, job: Json, device: str) -> tuple[Any, str | None]:
-    """The first consumer call and image size that work on one random image, as a probe Context."""
+    """The first consumer call and image size that work on one random image, as a probe Context.
+
+    A resumed job (``job["resume"]``: an earlier worker was stopped in a probe) tries the call
+    and size that worked then first, so the remaining probes measure the same thing.
+    """
     import numpy as np
 
     from speclint.execute import probes
     from speclint.execute.models import one_line
 
     options = job["options"]
+    resume = job.get("resume") or {}
     if job["image_size"]:
         sizes = [tuple(job["image_size"])]
     else:
         sizes = list(dict.fromkeys([(options["free_image_size"],) * 2, (options["fallback_image_size"],) * 2]))
+    if resume.get("image_size"):
+        sizes = list(dict.fromkeys([tuple(resume["image_size"]), *sizes]))
     candidates = [c for c in job["calls"] if c.get("training") is not True]
+    candidates.sort(key=lambda c: c["where"] != resume.get("primary"))
     first_problem = None
     for size in sizes:
         randoms = np.random.default_rng(options["seed"]).random(

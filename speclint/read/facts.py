@@ -16,6 +16,7 @@ import speclint.read.contract as contract
 import speclint.read.security as security
 from speclint.errors import display_path
 from speclint.proto import messages
+from speclint.read.checkpoint import checkpoint_facts
 from speclint.read.files import inventory, unusable_files
 from speclint.read.graph import GraphIndex
 from speclint.read.hub import expected_image_size, read_module_def
@@ -48,6 +49,7 @@ def blank_facts(model_dir: str, files: Json, errors: list[Json]) -> Json:
         "tag_sets": [],
         "signature_keys": [],
         "task_evidence": [],
+        "checkpoint": None,
     }
 
 
@@ -98,6 +100,8 @@ def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES, claims: str |
     facts["security"] = security.scan(
         model_dir, graphs, saved_model if files["saved_model"] else None, max_bytes, files=tree if archive else None
     )
+    if not archive:  # the checkpoint reader reads a directory; an archive's checkpoint is not judged
+        facts["checkpoint"] = checkpoint_facts(model_dir, facts["meta_graphs"], max_bytes)
     facts["format"] = _format(facts)
     if is_tf1(facts["format"]):
         default = next((m for m in facts["meta_graphs"] if not m["tags"]), None)

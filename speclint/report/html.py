@@ -13,6 +13,7 @@ from collections import Counter
 from html import escape
 
 from speclint.report import ReportContext
+from speclint.report.text import execution_line
 from speclint.rules.model import SEVERITIES
 from speclint.rules.ruleset import ModelResult
 
@@ -147,25 +148,27 @@ def _rules_table(results: list[ModelResult], context: ReportContext) -> list[str
 
 def _chart(results: list[ModelResult]) -> list[str]:
     """Images per second at batch 32, one bar per executed model, as inline SVG."""
-    speeds = [(r.path, s) for r in results if (s := _throughput(r)) is not None]
+    speeds = [
+        (r.path, s, (r.execution or {}).get("throughput_batch")) for r in results if (s := _throughput(r)) is not None
+    ]
     if not speeds:
         return []
-    top = max(s for _, s in speeds) or 1.0
+    top = max(s for _, s, _ in speeds) or 1.0
     label_width, bar_width = 260, CHART_WIDTH - 260 - 80
     height = BAR_HEIGHT * len(speeds) + 8
     parts = [
-        "<h2>Throughput (images/s at batch 32)</h2>",
+        "<h2>Throughput (images/s at batch 32, or the smaller batch that fit in memory)</h2>",
         f'<svg id="throughput" xmlns="http://www.w3.org/2000/svg" width="{CHART_WIDTH}" height="{height}" '
         f'role="img" aria-label="throughput per model">',
     ]
-    for row, (path, speed) in enumerate(speeds):
+    for row, (path, speed, batch) in enumerate(speeds):
         y = 4 + row * BAR_HEIGHT
         width = max(1.0, bar_width * speed / top)
         short = path if len(path) <= 40 else "..." + path[-37:]
         parts.append(
             f'<text x="{label_width - 6}" y="{y + 13}" text-anchor="end">{escape(short)}</text>'
             f'<rect x="{label_width}" y="{y + 2}" width="{width:.1f}" height="{BAR_HEIGHT - 5}" fill="#0969da">'
-            f"<title>{escape(path)}: {speed:.1f} images/s</title></rect>"
+            f"<title>{escape(path)}: {speed:.1f} images/s{f' at batch {batch}' if batch else ''}</title></rect>"
             f'<text x="{label_width + width + 4:.1f}" y="{y + 13}">{speed:.0f}</text>'
         )
     parts.append("</svg>")
@@ -190,7 +193,8 @@ def _models_table(results: list[ModelResult]) -> list[str]:
         worst = verdict(result)
         codes = " ".join(sorted({f.code for f in result.findings}))
         text = " ".join([result.path, result.profile or "none", codes]).lower()
-        status = str((result.execution or {}).get("status") or "")
+        execution = result.execution or {}
+        status = str(execution.get("status") or "") + (f" ({execution['reason']})" if execution.get("reason") else "")
         speed = _throughput(result)
         section = f"model-{index}"
         parts.append(
@@ -215,13 +219,7 @@ def _details(results: list[ModelResult]) -> list[str]:
             f'<span class="muted">[{escape(result.profile or "none")}] {escape(result.profile_reason)}</span></h3>'
         )
         if result.execution:
-            speed = _throughput(result)
-            parts.append(
-                f'<p class="muted">executed on {escape(str(result.execution.get("device") or "no device"))}: '
-                f"{escape(str(result.execution.get('status')))}"
-                + (f", {speed:.0f} images/s at batch 32" if speed is not None else "")
-                + "</p>"
-            )
+            parts.append(f'<p class="muted">{escape(execution_line(result.execution))}</p>')
         if not result.findings:
             parts.append('<p class="clean">no findings</p></section>')
             continue

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from speclint.project import project_url, rule_page_url
 from speclint.report import ReportContext
 from speclint.report.github import model_file
+from speclint.report.text import execution_line
 from speclint.rules.docs import markdown_prose, spec_title
 from speclint.rules.model import SPEC_URLS, Finding, Rule
 from speclint.rules.ruleset import ModelResult
@@ -159,7 +160,7 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, An
             keys.append((finding, uri))
     for entry, value in zip(sarif_results, fingerprints(keys), strict=True):
         entry["partialFingerprints"] = {FINGERPRINT_KEY: value}
-    return {
+    run: dict[str, Any] = {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
         "runs": [
@@ -179,6 +180,34 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, An
             }
         ],
     }
+    notifications = execution_notifications(results)
+    if notifications:
+        run["runs"][0]["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notifications}]
+    return run
+
+
+def execution_notifications(results: list[ModelResult]) -> list[dict[str, Any]]:
+    """The --execute runs that did not probe everything (skipped, refused, failed, stopped at a
+    limit), as SARIF tool notifications: why each model was not (fully) probed."""
+    notes = []
+    for result in sorted(results, key=lambda r: r.path):
+        execution = result.execution
+        if not execution or (execution.get("status") == "ok" and not execution.get("reason")):
+            continue
+        uri, base = artifact_uri(result.path)
+        artifact: dict[str, Any] = {"uri": uri}
+        if base:
+            artifact["uriBaseId"] = base
+        notes.append(
+            {
+                "descriptor": {"id": "execution"},
+                "level": "note" if execution.get("status") in ("ok", "skipped") else "warning",
+                "message": {"text": execution_line(execution)},
+                "locations": [location(artifact, "execution")],
+                "properties": {"status": execution.get("status"), "reason": execution.get("reason")},
+            }
+        )
+    return notes
 
 
 def unread_notes(context: ReportContext) -> list[dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from speclint.report import ReportContext, closing_counts
 from speclint.rules.model import Reported
 from speclint.rules.ruleset import ModelResult
@@ -50,6 +52,21 @@ def finding_lines(finding: Reported, color: bool = False) -> list[str]:
     return lines
 
 
+def execution_line(execution: dict[str, Any]) -> str:
+    """One line on the --execute run of a model (unescaped): where it ran and, when not every
+    probe ran, why: ``execution: skipped (no-call): loaded with ..., not probed: ...``."""
+    device = execution.get("device")
+    status = str(execution.get("status"))
+    speed, batch = execution.get("images_per_second"), execution.get("throughput_batch")
+    throughput = f", {speed:.0f} images/s at batch {batch or 32}" if speed else ""
+    if status == "ok" and not execution.get("reason"):
+        return f"executed on {device or 'no device'}: ok{throughput}"
+    where = f"execution on {device}" if device else "execution"
+    reason = f" ({execution['reason']})" if execution.get("reason") else ""
+    message = execution.get("message")
+    return f"{where}: {status}{reason}{throughput}" + (f": {message}" if message else "")
+
+
 def render(results: list[ModelResult], context: ReportContext) -> str:
     lines: list[str] = []
     for result in results:
@@ -61,12 +78,7 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
             + f" [{escape(profile)}] {escape(result.profile_reason)}"
         )
         if result.execution:
-            speed = result.execution["images_per_second"]
-            lines.append(
-                f"  executed on {escape(result.execution['device'] or 'no device')}: "
-                + escape(result.execution["status"])
-                + (f", {speed:.0f} images/s at batch 32" if speed else "")
-            )
+            lines.append("  " + escape(execution_line(result.execution)))
         for finding in result.findings:
             lines += finding_lines(finding, context.color)
     lines.append(closing_counts(results, context))

@@ -193,11 +193,18 @@ def check_implications(rules: dict[str, Rule]) -> None:
 
 
 def _execution_summary(probes: dict[str, Any] | None) -> dict[str, Any] | None:
-    """What a report says about an --execute run: where it ran, how it went, how fast."""
+    """What a report says about an --execute run: where it ran, how it went and why, how fast."""
     if not probes:
         return None
-    throughput = ((probes.get("results") or {}).get("throughput") or {}).get("images_per_second")
-    return {"status": probes.get("status"), "device": probes.get("device"), "images_per_second": throughput}
+    throughput = (probes.get("results") or {}).get("throughput") or {}
+    return {
+        "status": probes.get("status"),
+        "reason": probes.get("reason"),
+        "message": probes.get("limits_summary") if probes.get("status") == "ok" else probes.get("message"),
+        "device": probes.get("device"),
+        "images_per_second": throughput.get("images_per_second"),
+        "throughput_batch": throughput.get("batch") if throughput.get("images_per_second") else None,
+    }
 
 
 @functools.cache

@@ -66,7 +66,7 @@ def test_a_dangerous_op_is_refused_in_one_line() -> None:
     facts["security"] = {"dangerous_ops": [DANGER]}
     job, record = plan(facts, ExecuteOptions())
     assert job is None and record is not None
-    assert record["status"] == "refused" and record["results"] == {}
+    assert record["status"] == "refused" and record["results"] == {} and record["reason"] == "unsafe"
     message = record["message"]
     assert "\n" not in message
     assert "ReadFile [file-read] node 'ReadFile' in __inference_call_12" in message
@@ -84,19 +84,61 @@ def test_allow_unsafe_runs_it_and_no_findings_mean_no_refusal() -> None:
 
 
 @pytest.mark.parametrize(
-    ("fixture", "reason"),
+    ("fixture", "why", "reason"),
     [
-        ("keras3-export", "no __call__"),
-        ("text-model", "dtype DT_STRING; the spec wants DT_FLOAT"),
-        ("tf2-input-uint8", "dtype DT_UINT8; the spec wants DT_FLOAT (float32 RGB values in [0, 1]) (see SL112)"),
-        ("tf1-input-sparse", "coo_sparse; the spec wants a dense 4-D tensor (see SL111)"),
-        ("tf1-no-default-tag-set", "default tag-set []"),
+        ("keras3-export", "no __call__", "no-call"),
+        ("text-model", "dtype DT_STRING; the spec wants DT_FLOAT", "input"),
+        (
+            "tf2-input-uint8",
+            "dtype DT_UINT8; the spec wants DT_FLOAT (float32 RGB values in [0, 1]) (see SL112)",
+            "input",
+        ),
+        ("tf1-input-sparse", "coo_sparse; the spec wants a dense 4-D tensor (see SL111)", "input"),
+        ("tf1-input-rank3", "(see SL113)", "input"),
+        ("tf2-input-one-channel", "(see SL115)", "input"),
+        ("tf1-no-default-tag-set", "default tag-set []", "no-call"),
     ],
 )
-def test_models_the_static_rules_already_fail_are_skipped(fixture: str, reason: str) -> None:
+def test_models_whose_call_cannot_take_images_are_loaded_but_not_probed(fixture: str, why: str, reason: str) -> None:
+    """Load first, then decide: the worker loads them (a load failure is worth knowing) and says why not more."""
     job, record = plan(facts_of(fixture), ExecuteOptions())
+    assert record is None and job is not None
+    assert why in job["blocked"] and job["blocked_reason"] == reason and "\n" not in job["blocked"]
+
+
+def test_a_tf1_export_without_the_empty_tag_set_is_loaded_with_its_own_tags() -> None:
+    job, _ = plan(facts_of("tf1-no-default-tag-set"), ExecuteOptions())
+    assert job is not None and job["tags"] == ["serve"] and job["calls"] == []
+    assert plan(facts_of("tf1-hub-feature-vector"), ExecuteOptions())[0]["tags"] == []  # type: ignore[index]
+    assert plan(facts_of("tf2-feature-vector"), ExecuteOptions())[0]["tags"] is None  # type: ignore[index]
+
+
+def test_an_input_of_unknown_shape_or_rank_is_probed() -> None:
+    """(-1, -1, -1, -1) or no rank at all: SL113/SL115 report what is undeclared, but images fit."""
+    job, _ = plan(facts_of("tf2-input-unknown-shape"), ExecuteOptions())
+    assert job is not None and job["blocked"] is None and job["image_size"] is None and job["free_size"] is True
+    assert job["calls"][0]["images_shape"] == [-1, -1, -1, -1]
+    facts = facts_of("tf2-input-unknown-shape")
+    for entry in facts["entry_points"]:
+        entry["images"]["shape"] = None
+    unknown_rank, _ = plan(facts, ExecuteOptions())
+    assert unknown_rank is not None and unknown_rank["blocked"] is None
+
+
+def test_the_static_checkpoint_finding_travels_with_the_job() -> None:
+    missing, _ = plan(facts_of("checkpoint-missing-shard"), ExecuteOptions())
+    assert missing is not None and missing["checkpoint"]["rule"] == "SL010"
+    assert missing["checkpoint"]["problem"].endswith("variables.data-00000-of-00002 (5 tensors) is missing")
+    absent, _ = plan(facts_of("checkpoint-no-variables"), ExecuteOptions())
+    assert absent is not None and absent["checkpoint"]["rule"] == "SL011"
+    assert absent["checkpoint"]["problem"].endswith("no variables/ directory")
+    assert plan(facts_of("tf2-feature-vector"), ExecuteOptions())[0]["checkpoint"] is None  # type: ignore[index]
+
+
+def test_a_model_without_a_readable_saved_model_is_skipped_with_its_reason() -> None:
+    job, record = plan(facts_of("broken-truncated"), ExecuteOptions())
     assert job is None and record is not None
-    assert record["status"] == "skipped" and reason in record["message"]
+    assert record["status"] == "skipped" and record["reason"] == "unreadable" and "SL001" in record["message"]
 
 
 def test_the_real_security_scan_refuses_the_security_fixtures() -> None:
@@ -109,10 +151,11 @@ def test_the_real_security_scan_refuses_the_security_fixtures() -> None:
     assert plan(facts_of("tf2-feature-vector"), ExecuteOptions())[0] is not None  # scanned, nothing found
 
 
-def test_a_skip_wins_over_a_refusal() -> None:
-    facts = facts_of("keras3-export")
+def test_a_refusal_wins_over_loading_anything() -> None:
+    facts = facts_of("keras3-export")  # would be loaded (not probed) without its dangerous op
     facts["security"] = {"dangerous_ops": [DANGER]}
-    assert plan(facts, ExecuteOptions())[1]["status"] == "skipped"  # type: ignore[index]
+    job, record = plan(facts, ExecuteOptions())
+    assert job is None and record is not None and record["status"] == "refused" and record["reason"] == "unsafe"
 
 
 def test_bad_options_are_rejected() -> None:

@@ -197,3 +197,118 @@ def test_one_line_keeps_the_cause_of_a_tensorflow_error() -> None:
     )
     assert one_line(ValueError("a\nb")) == "ValueError: a"
     assert len(one_line(ValueError("x" * 1000))) == 300
+
+
+# --- the input range -------------------------------------------------------------------------------
+
+
+def test_a_model_that_rescales_by_1_255_inside_is_blind_to_images_in_0_1() -> None:
+    """features(x / 255): every image in [0, 1] looks nearly black; scaled to [0, 255] they differ."""
+    results = run_all(context(lambda x: features(x / np.float32(255.0))))
+    probe = results["input_range"]
+    assert probe["status"] == "fail" and probe["blind_to_unit_range"] is True
+    assert probe["unit_spread"] < 0.01 * probe["output_scale"] and probe["scaled_spread"] > 100 * probe["unit_spread"]
+    assert "the model reads pixel values in another range" in probe["summary"]
+    assert results["input_range"]["rows"] == 9
+
+
+def test_a_model_that_reads_0_1_passes_the_input_range() -> None:
+    probe = run_all(context(features))["input_range"]
+    assert probe["status"] == "pass" and probe["blind_to_unit_range"] is False
+    assert probe["unit_spread"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_an_output_that_ignores_the_images_tells_no_range() -> None:
+    probe = run_all(context(lambda x: np.ones((x.shape[0], 4), dtype=np.float32)))["input_range"]
+    assert probe["status"] == "skipped" and "hardly depends on the images" in probe["summary"]
+
+
+def test_a_model_without_any_offset_cannot_be_told_apart_and_passes() -> None:
+    """f(x / 255) = f(x) / 255 for a model without offsets: the probe must not guess."""
+    probe = run_all(context(lambda x: x.mean(axis=(1, 2)) / np.float32(255.0)))["input_range"]
+    assert probe["status"] == "pass"
+
+
+def test_non_finite_outputs_leave_the_range_to_finite_outputs() -> None:
+    def nan_on_black(x: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return features(x) / x.sum(axis=(1, 2, 3))[:, None]
+
+    assert run_all(context(nan_on_black))["input_range"]["status"] == "skipped"
+
+
+# --- the throughput batch ------------------------------------------------------------------------
+
+
+def test_the_throughput_batch_shrinks_to_what_the_measured_memory_allows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """1,000 MiB + 100 MiB per image, --memory-limit 4096: 32 images would need ~4,800 MiB, 16 fit."""
+    from speclint.execute import memory, probes
+
+    def peak(work: Callable[[], Any]) -> tuple[Any, float]:
+        images_before = ctx.model.last_batch  # type: ignore[attr-defined]
+        result = work()
+        del images_before
+        return result, 1000.0 + 100.0 * ctx.model.last_batch  # type: ignore[attr-defined]
+
+    class Sized(FakeModel):
+        last_batch = 0
+
+        def call(self, call: Json, images: np.ndarray) -> np.ndarray:
+            self.last_batch = images.shape[0]
+            return super().call(call, images)
+
+    ctx = context(features)
+    ctx.model = Sized(features)
+    ctx.job["options"] = {**ExecuteOptions(throughput_batch=32).job_options()}
+    monkeypatch.setattr(memory, "peak_during", peak)
+    monkeypatch.setattr(memory, "available_mb", lambda: 20_000.0)
+    monkeypatch.setattr(probes, "rss_mb", lambda: 1_100.0)
+    result = run_all(ctx)["throughput"]
+    assert result["status"] == "pass" and result["batch"] == 16 and result["requested_batch"] == 32
+    assert result["reduced"] == (
+        "a batch of 32 would need about 4,825 MiB (100.0 MiB per image measured), above --memory-limit 4096 MiB"
+    )
+    assert "at batch 16 (reduced from 32: a batch of 32 would need" in result["summary"]
+    # the machine, not the limit, is what is short: 20 GB limit, 2 GB available
+    ctx = context(features)
+    ctx.model = Sized(features)
+    ctx.job["options"] = {**ExecuteOptions(throughput_batch=32, memory_limit_mb=20_000).job_options()}
+    monkeypatch.setattr(memory, "available_mb", lambda: 2_000.0)
+    result = run_all(ctx)["throughput"]
+    assert result["batch"] == 8 and "above the 2,000 MiB this machine has available" in result["reduced"]
+
+
+def test_the_throughput_batch_stays_when_memory_cannot_be_measured(monkeypatch: pytest.MonkeyPatch) -> None:
+    from speclint.execute import memory
+
+    monkeypatch.setattr(memory, "peak_during", lambda work: (work(), None))
+    ctx = context(features)
+    ctx.job["options"] = {**ExecuteOptions(throughput_batch=32).job_options()}
+    result = run_all(ctx)["throughput"]
+    assert result["batch"] == 32 and result["reduced"] is None
+
+
+def test_every_probe_reports_its_peak_memory_on_linux() -> None:
+    results = run_all(context(features))
+    import os
+
+    if os.path.exists("/proc/self/clear_refs"):
+        assert all(isinstance(r["peak_mb"], float) and r["peak_mb"] > 0 for r in results.values())
+
+
+def test_a_slow_model_gets_a_throughput_batch_that_fits_in_half_the_probe_timeout() -> None:
+    """20 ms per image, --probe-timeout 1 s: a warm-up and a timed call of 32 images would take 1.3 s."""
+    import time
+
+    def slow(x: np.ndarray) -> np.ndarray:
+        time.sleep(0.02 * x.shape[0])
+        return features(x)
+
+    ctx = context(slow)
+    ctx.job["options"] = {**ExecuteOptions(throughput_batch=32, timeout_s=1.0).job_options()}
+    started = time.perf_counter()
+    result = run_all(ctx)["throughput"]
+    assert result["status"] == "pass" and result["batch"] == 8 and result["calls"] >= 1
+    assert "too long for --probe-timeout 1 s" in result["reduced"]
+    assert result["seconds"] < 1.0
+    assert time.perf_counter() - started < 30

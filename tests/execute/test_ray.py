@@ -153,7 +153,14 @@ def test_a_task_that_dies_every_time_becomes_a_finding_and_the_other_model_runs(
         thread.join()
     assert len(kills) == 2  # the first attempt and the one retry
     crashed, survivor = report.results  # sorted: tf1-hub-classifier (index 0), tf2-feature-vector
-    assert crashed.execution == {"status": "crashed", "device": None, "images_per_second": None}
+    assert crashed.execution is not None
+    assert {k: crashed.execution[k] for k in ("status", "reason", "device", "images_per_second")} == {
+        "status": "crashed",
+        "reason": "lost",
+        "device": None,
+        "images_per_second": None,
+    }
+    assert re.search(r"the Ray task failed 2 times", crashed.execution["message"])
     [finding] = [f for f in crashed.findings if f.code == "SL700"]
     assert re.search(r"the Ray task failed 2 times \(\w+Error\)", finding.message), finding.message
     assert "\n" not in finding.message
@@ -174,8 +181,11 @@ def test_a_model_over_its_time_limit_in_a_task_is_a_timeout_record() -> None:
         config=False,
     )
     [result] = report.results
-    assert result.execution and result.execution["status"] == "timeout"
-    assert any(f.code == "SL700" and "did not finish within 0.001 s" in f.message for f in result.findings)
+    assert result.execution and result.execution["status"] == "timeout" and result.execution["reason"] == "limit"
+    assert any(
+        f.code == "SL714" and "did not finish within --probe-timeout 0.001 s" in f.message for f in result.findings
+    )
+    assert not any(f.code == "SL700" for f in result.findings)  # speclint's limit, not the model's failure
 
 
 def test_an_unreachable_cluster_is_a_one_line_error(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ def test_every_field_matches_tensorflows_own_descriptor() -> None:
     code = """
 import json, sys
 import tensorflow  # registers TensorFlow's protos in the default pool
-from tensorflow.core.protobuf import saved_model_pb2, fingerprint_pb2  # noqa: F401
+from tensorflow.core.protobuf import saved_model_pb2, fingerprint_pb2, tensor_bundle_pb2  # noqa: F401
 from google.protobuf import descriptor_pb2, descriptor_pool
 from speclint.proto import messages
 default = descriptor_pool.Default()

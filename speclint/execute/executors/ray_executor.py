@@ -136,7 +136,7 @@ class RayExecutor:
                 if ref not in done and now - submitted > deadline_s:
                     ray.cancel(ref, force=True)
                     message = f"stopped: the Ray task did not end within {deadline_s:g} s"
-                    finished.append((ref, probes_record("timeout", message)))
+                    finished.append((ref, probes_record("timeout", message, reason="lost")))
             for ref, probes in finished:
                 index, job, submitted, _model = in_flight.pop(ref)
                 del _model  # the shipped model leaves the object store now
@@ -185,14 +185,14 @@ class RayExecutor:
         try:
             probes: Json = ray.get(ref)
         except ray.exceptions.TaskCancelledError:
-            return probes_record("timeout", "stopped: the Ray task was cancelled")
+            return probes_record("timeout", "stopped: the Ray task was cancelled", reason="lost")
         except ray.exceptions.RayError as exc:
             attempts = self.max_retries + 1
             message = (
                 f"the Ray task failed {attempts} time{'s' if attempts != 1 else ''} "
                 f"({type(exc).__name__}): {_one_line(exc)}"
             )
-            return probes_record("crashed", message)
+            return probes_record("crashed", message, reason="lost")
         if "fatal" in probes:
             raise SpeclintError(str(probes["fatal"]))
         return probes

@@ -19,7 +19,7 @@ from typing import Any
 
 Json = dict[str, Any]
 
-_WORKERS: dict[str, Any] = {}  # device -> runner.Worker kept between tasks in this Ray worker process
+_SLOTS: dict[str, Any] = {}  # device -> runner.WorkerSlot kept between tasks in this Ray worker process
 
 
 def probe(job: Json, model_tar: bytes | None, options: Any) -> Json:
@@ -28,38 +28,23 @@ def probe(job: Json, model_tar: bytes | None, options: Any) -> Json:
     ``model_tar``: the model directory as an uncompressed tar (shipped through Ray's object
     store), or None when ``job["path"]`` is readable here (a shared file system).
     """
-    from speclint.execute.plan import probes_record
-    from speclint.execute.runner import Failure, Worker, WorkerStartError
+    from speclint.execute.runner import WorkerSlot, WorkerStartError, probe_model
 
     scratch = None
     try:
         if model_tar is not None:
             scratch = tempfile.mkdtemp(prefix="speclint-ray-model-")
             job = {**job, "path": _unpack(model_tar, scratch)}
-        worker = _WORKERS.get(options.device)
-        worker_start_s = 0.0
-        if worker is None:
-            worker = Worker(options)
-            try:
-                worker_start_s = worker.start()["start_s"]
-            except WorkerStartError as exc:
-                return {"fatal": f"on Ray node {_node()}: {exc}"}
-            _WORKERS[options.device] = worker
+        slot = _SLOTS.setdefault(options.device, WorkerSlot(options))
+        slot.options = options
         sent = time.perf_counter()
-        outcome = worker.run(job)
-        if isinstance(outcome, Failure):
-            _WORKERS.pop(options.device, None)
-            ready = worker.ready
-            probes = probes_record(
-                outcome.status,
-                outcome.message,
-                device=ready.get("device"),
-                tensorflow_version=ready.get("tensorflow_version"),
-            )
-        else:
-            probes = outcome
-        probes["timings"].update(wall_s=round(time.perf_counter() - sent, 6), worker_start_s=round(worker_start_s, 6))
-        probes["memory"]["limit_mb"] = options.memory_limit_mb
+        try:
+            probes = probe_model(slot, job, options)
+        except WorkerStartError as exc:
+            return {"fatal": f"on Ray node {_node()}: {exc}"}
+        probes["timings"].update(
+            wall_s=round(time.perf_counter() - sent, 6), worker_start_s=round(slot.take_start(), 6)
+        )
         return probes
     finally:
         if scratch is not None:
