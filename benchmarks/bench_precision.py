@@ -24,12 +24,16 @@ change of wording does not lose the judgement. Verdicts:
   it under the label's code, the finding is right and the violation counts as found;
 - ``UNSURE``: judged neither way; shown, never counted.
 
-A label with ``"recall": false`` judges findings but is never counted as a violation to find
-(the benchmark copy's own defects, such as data shards the source snapshot did not carry).
+A label with ``"recall": false`` judges findings but is never counted as a violation to find.
+A label with ``"copy_defect": true`` judges a finding that is true of the benchmark copy only
+(a data shard that the source snapshot omitted, listed in the manifest's ``omitted_files``): the
+published model is not at fault, so such findings are counted apart and left out of both
+precision and recall.
 
-Printed: precision of errors and warnings (all, contract rules, security rules), recall of the
-labelled violations (``TRUE`` and ``MISSING``, cascades and information-only rules excluded), a
-table per rule, and every finding that no label judges (``UNLABELLED``: label it), every
+Printed: precision of errors and warnings (all, contract rules, security rules), the number of
+findings about the copy's omitted files (column ``copy`` of the table), recall of the labelled
+violations (``TRUE`` and ``MISSING``, cascades, information-only rules and copy defects excluded),
+a table per rule, and every finding that no label judges (``UNLABELLED``: label it), every
 ``FALSE`` finding and every missed violation.
 """
 
@@ -88,10 +92,17 @@ class Label:
     reason: str = ""
     category: str = ""
     recall: bool = True
+    copy_defect: bool = False
 
     @property
     def counts_for_recall(self) -> bool:
-        return self.recall and self.verdict in ("TRUE", "MISSING") and not self.cascade_of and self.severity != "info"
+        return (
+            self.recall
+            and not self.copy_defect
+            and self.verdict in ("TRUE", "MISSING")
+            and not self.cascade_of
+            and self.severity != "info"
+        )
 
 
 @dataclass
@@ -104,6 +115,11 @@ class Judged:
         if self.label is None:
             return "UNLABELLED"
         return "TRUE" if self.label.verdict == "MISSING" else self.label.verdict
+
+    @property
+    def copy_defect(self) -> bool:
+        """True of the benchmark copy only (a file the source snapshot omitted): never scored."""
+        return self.label is not None and self.label.copy_defect
 
 
 @dataclass
@@ -118,7 +134,7 @@ class Score:
     def _precision(self, keep: Any) -> dict[str, Any]:
         right = wrong = 0
         for item in self.judged:
-            if item.finding.severity not in COUNTED or not keep(item.finding.code):
+            if item.finding.severity not in COUNTED or item.copy_defect or not keep(item.finding.code):
                 continue
             verdict = item.verdict
             if verdict == "TRUE" and self.cascade_as_noise and item.label and item.label.cascade_of:
@@ -136,6 +152,7 @@ class Score:
             "info": len(self.judged) - len(counted),
             "unlabelled": sum(1 for j in self.judged if j.label is None),
             "unsure": sum(1 for j in self.judged if j.verdict == "UNSURE"),
+            "copy_defect": sum(1 for j in self.judged if j.copy_defect),
             "precision": {
                 "all": self._precision(lambda code: True),
                 "contract": self._precision(lambda code: not code.startswith("SL6")),
@@ -154,7 +171,7 @@ class Score:
         for item in self.judged:
             row = table[item.finding.code]
             row["findings"] += 1
-            row[item.verdict.lower()] += 1
+            row["copy" if item.copy_defect else item.verdict.lower()] += 1
             if item.label is not None and item.label.cascade_of and item.verdict == "TRUE":
                 row["cascade"] += 1
         for label, hit in self.violations:
@@ -180,6 +197,9 @@ def parse_labels(document: dict[str, Any], stage: str = "static") -> list[Label]
             raise ValueError(f"label {number}: needs 'model' and a verdict in {VERDICTS}: {str(raw)[:120]}")
         if verdict != "MISSING" and not raw.get("code"):
             raise ValueError(f"label {number}: a {verdict} label needs a rule 'code'")
+        copy_defect = raw.get("copy_defect", False)
+        if copy_defect not in (True, False) or (copy_defect and verdict not in ("TRUE", "MISSING")):
+            raise ValueError(f"label {number}: 'copy_defect' must be true or false, and true only on TRUE or MISSING")
         if raw.get("stage", "static") != stage:
             continue
         labels.append(
@@ -194,9 +214,16 @@ def parse_labels(document: dict[str, Any], stage: str = "static") -> list[Label]
                 reason=raw.get("reason", ""),
                 category=raw.get("category", ""),
                 recall=raw.get("recall", True) is not False,
+                copy_defect=copy_defect,
             )
         )
     return labels
+
+
+def copy_defects_without_omitted_files(labels: Iterable[Label], models: Iterable[dict[str, Any]]) -> list[str]:
+    """Models whose labels blame the copy although the manifest lists no file the copy lacks."""
+    omitting = {entry["id"] for entry in models if entry.get("omitted_files")}
+    return sorted({label.model for label in labels if label.copy_defect and label.model not in omitting})
 
 
 def match(finding: Finding, labels: Iterable[Label]) -> Label | None:
@@ -302,6 +329,8 @@ def text_report(result: Score, stage: str, labels_path: Path) -> str:
         f"real-model benchmark, {stage} stage: {summary['findings']} findings "
         f"({summary['errors_and_warnings']} errors and warnings, {summary['info']} information), "
         f"{summary['unlabelled']} unlabelled, {summary['unsure']} unsure",
+        f"findings about the benchmark copy's omitted files: {summary['copy_defect']}, "
+        "excluded from precision and recall",
         f"precision of errors+warnings: {share(p['all'])}"
         + ("  [cascades counted as noise]" if summary["cascade_as_noise"] else ""),
         f"  contract rules (not SL6xx):  {share(p['contract'])}",
@@ -310,8 +339,8 @@ def text_report(result: Score, stage: str, labels_path: Path) -> str:
     ]
     if result.skips:
         lines.append("execution: " + ", ".join(f"{k} x{v}" for k, v in sorted(result.skips.items())))
-    columns = ("findings", "true", "false", "unsure", "unlabelled", "cascade", "violations", "found", "missed")
-    headers = ("findings", "true", "false", "unsure", "unlabel.", "cascade", "violat.", "found", "missed")
+    columns = ("findings", "true", "false", "unsure", "unlabelled", "copy", "cascade", "violations", "found", "missed")
+    headers = ("findings", "true", "false", "unsure", "unlabel.", "copy", "cascade", "violat.", "found", "missed")
     lines += ["", "rule     " + " ".join(f"{h:>8}" for h in headers)]
     for code, row in result.per_rule().items():
         lines.append(f"{code:8} " + " ".join(f"{row.get(c, 0):>8}" for c in columns))
@@ -351,6 +380,7 @@ def json_report(result: Score, stage: str) -> dict[str, Any]:
             "severity": f.severity,
             "where": f.where,
             "verdict": j.verdict,
+            "copy_defect": j.copy_defect,
             "cascade_of": j.label.cascade_of if j.label else None,
             "category": j.label.category if j.label else None,
             "reason": j.label.reason if j.label else None,
@@ -402,6 +432,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     except (ManifestError, OSError, ValueError) as exc:
         print(f"bench_precision: error: {exc}", file=sys.stderr)
+        return 2
+    blamed = copy_defects_without_omitted_files(labels, models)
+    if blamed:
+        print(
+            f"bench_precision: error: {args.labels}: copy_defect labels on model(s) whose manifest entry "
+            f"omits no file: {', '.join(blamed)}",
+            file=sys.stderr,
+        )
         return 2
     if args.only:
         wanted = set(args.only.split(","))

@@ -35,13 +35,30 @@ def read_object_graph(graph: Message, functions: Callable[[str], Message | None]
             "children": sorted(children),
         },
         "call": _call(graph, 0 if is_function else children.get("__call__"), functions or _no_functions),
-        "attributes": {name: _attribute(graph, children.get(name)) for name in API_ATTRIBUTES},
+        "attributes": {
+            name: FUNCTION_PROPERTY
+            if is_function and name in FUNCTION_PROPERTIES
+            else _attribute(graph, children.get(name))
+            for name in API_ATTRIBUTES
+        },
         "signatures": _signature_names(graph, children.get("signatures")),
     }
     return facts
 
 
 CALLABLE_KINDS = ("function", "bare_concrete_function")
+# A root that is itself a function loads as a ConcreteFunction: its ``variables`` and
+# ``trainable_variables`` are properties, always present, and empty (saving refuses a function
+# root that captures a variable); it has no ``regularization_losses``.
+FUNCTION_PROPERTIES = ("variables", "trainable_variables")
+FUNCTION_PROPERTY: Json = {
+    "present": True,
+    "kind": "function property",
+    "identifier": None,
+    "variable_count": 0,
+    "function_count": 0,
+    "item_count": 0,
+}
 
 
 def _no_functions(name: str) -> Message | None:

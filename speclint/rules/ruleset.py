@@ -41,7 +41,8 @@ class ModelResult:
 
 
 SECURITY_PREFIX = "SL6"  # never hidden by a gate or a profile
-ALWAYS_FAMILIES = ("claims",)  # what the publisher declares and ships is judged whatever the profile (SL2xx)
+ALWAYS_FAMILIES = ("claims", "checkpoint")  # what the publisher declares and ships (SL2xx), and whether its
+# checkpoint can load at all (SL010, SL011), are judged whatever the profile, the task or the gate
 
 
 def matches(code: str, selectors: list[str]) -> bool:
@@ -106,7 +107,7 @@ class RuleSet:
         gates = [code for code, rule in sorted(self.rules.items()) if rule.gate]
         findings = [f for code in gates for f in self.compiled(code).findings(facts)]
         unreadable = not facts["meta_graphs"]
-        # Security rules run for every model, in every profile and whatever gate fired; so do claims rules.
+        # Security rules run for every model, in every profile and whatever gate fired; so do claims and checkpoint rules.
         security = [
             c
             for c in sorted(self.rules)

@@ -105,6 +105,52 @@ def test_per_rule_table_adds_up() -> None:
     assert table["(no rule yet)"] == {"violations": 1, "missed": 1}
 
 
+def test_copy_defects_are_counted_apart_from_precision_and_recall() -> None:
+    labels = [
+        Label("rm1", "SL010", "MISSING", copy_defect=True, recall=False),  # the copy lacks a shard
+        Label("rm2", "SL010", "MISSING"),  # the publisher never committed the shard
+        Label("rm2", "SL115", "FALSE"),
+    ]
+    findings = [finding("rm1", "SL010"), finding("rm2", "SL010"), finding("rm2", "SL115")]
+    result = bench.score(findings, labels)
+    summary = result.summary()
+    assert summary["copy_defect"] == 1
+    assert summary["precision"]["all"] == {"true": 1, "false": 1, "precision": 0.5}
+    assert summary["recall"] == {"violations": 1, "found": 1, "recall": 1.0}
+    assert result.per_rule()["SL010"] == {"findings": 2, "copy": 1, "true": 1, "violations": 1, "found": 1}
+    # copy_defect alone keeps a label out of recall, even without "recall": false
+    assert not Label("rm1", "SL010", "MISSING", copy_defect=True).counts_for_recall
+    text = bench.text_report(result, "static", Path("labels.json"))
+    assert "findings about the benchmark copy's omitted files: 1, excluded from precision and recall" in text
+    judged = bench.json_report(result, "static")["findings_judged"]
+    assert [(j["model"], j["copy_defect"]) for j in judged] == [("rm1", True), ("rm2", False), ("rm2", False)]
+
+
+def test_copy_defect_labels_are_validated_against_the_manifest() -> None:
+    document = {"labels": [{"model": "a", "code": "SL010", "verdict": "MISSING", "copy_defect": True}]}
+    labels = bench.parse_labels(document)
+    assert labels[0].copy_defect and not labels[0].counts_for_recall
+    with pytest.raises(ValueError, match="copy_defect"):
+        bench.parse_labels({"labels": [{"model": "a", "code": "SL010", "verdict": "FALSE", "copy_defect": True}]})
+    with pytest.raises(ValueError, match="copy_defect"):
+        bench.parse_labels({"labels": [{"model": "a", "code": "SL010", "verdict": "TRUE", "copy_defect": "yes"}]})
+    models = [
+        {"id": "a", "omitted_files": [{"path": "variables/variables.data-00000-of-00001"}]},
+        {"id": "b", "omitted_files": []},
+    ]
+    assert bench.copy_defects_without_omitted_files(labels, models) == []
+    blamed = [Label("b", "SL010", "TRUE", copy_defect=True), Label("c", "SL010", "TRUE", copy_defect=True)]
+    assert bench.copy_defects_without_omitted_files(blamed, models) == ["b", "c"]
+
+
+def test_every_copy_defect_label_of_the_benchmark_names_a_model_that_omits_files() -> None:
+    document = json.loads((REPO / "benchmarks" / "real_models" / "labels.json").read_text())
+    manifest = json.loads((REPO / "benchmarks" / "real_models" / "manifest.json").read_text())["models"]
+    labels = bench.parse_labels(document) + bench.parse_labels(document, stage="execute")
+    assert any(label.copy_defect for label in labels)
+    assert bench.copy_defects_without_omitted_files(labels, manifest) == []
+
+
 def test_labels_are_validated_and_filtered_by_stage() -> None:
     document = {
         "labels": [

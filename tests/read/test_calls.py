@@ -167,3 +167,42 @@ def test_documented_calls_reach_what_tensorflow_runs() -> None:
     assert ours == oracle
     assert oracle[str(MODELS / "tf2-optional-endpoints")]["obj(images)"] == "tensor"  # not the endpoints dict
     assert oracle[str(MODELS / "tf2-training-required")]["obj(images)"] == "error"
+
+
+ATTRIBUTES_ORACLE = r"""
+import json, os, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import tensorflow as tf
+out = {}
+for path in json.loads(sys.argv[1]):
+    obj = tf.saved_model.load(path)
+    out[path] = {name: [hasattr(obj, name), len(getattr(obj, name, []))]
+                 for name in ("variables", "trainable_variables", "regularization_losses")}
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.tensorflow
+def test_api_attributes_are_what_the_loaded_object_has() -> None:
+    """A root that is a function (tf2-root-function) has ``variables`` and ``trainable_variables``
+    (a ConcreteFunction's properties, empty) but no ``regularization_losses``; the others as saved."""
+    need_tensorflow()
+    names = [*CALLED, "tf2-feature-vector", "tf2-no-variables-attrs"]
+    names = [name for name in names if (MODELS / name).is_dir() and read_model(str(MODELS / name))["format"] == "tf2"]
+    run = subprocess.run(
+        [sys.executable, "-c", ATTRIBUTES_ORACLE, json.dumps([str(MODELS / n) for n in names])],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    oracle = json.loads(run.stdout.strip().splitlines()[-1])
+    ours = {}
+    for name in names:
+        attributes = read_model(str(MODELS / name))["meta_graphs"][0]["object_graph"]["attributes"]
+        ours[str(MODELS / name)] = {
+            key: [value["present"], value.get("item_count", 0)] for key, value in attributes.items()
+        }
+    assert ours == oracle
+    assert oracle[str(MODELS / "tf2-root-function")]["variables"] == [True, 0]
