@@ -107,7 +107,8 @@ class RuleSet:
         gates = [code for code, rule in sorted(self.rules.items()) if rule.gate]
         findings = [f for code in gates for f in self.compiled(code).findings(facts)]
         unreadable = not facts["meta_graphs"]
-        # Security rules run for every model, in every profile and whatever gate fired; so do claims and checkpoint rules.
+        # Security rules run for every model, in every profile and whatever gate fired; so do the
+        # claims and checkpoint rules (ALWAYS_FAMILIES).
         security = [
             c
             for c in sorted(self.rules)

@@ -66,7 +66,18 @@ def test_rule_file_is_valid_and_its_schemas_are_standard(path: Path) -> None:
 def test_builtin_rule_says_what_it_is(path: Path) -> None:
     """Family and stage are data, not code prefixes; a probe rule judges only probe results."""
     data = _data(path)
-    assert data["family"] in {"reading", "tf1-hub", "input", "output", "tf2", "graph", "claims", "checkpoint", "security", "probe"}
+    assert data["family"] in {
+        "reading",
+        "tf1-hub",
+        "input",
+        "output",
+        "tf2",
+        "graph",
+        "claims",
+        "checkpoint",
+        "security",
+        "probe",
+    }
     reads_probes = data["target"].startswith("/probes") or '"probes"' in json.dumps([data.get("when"), data["schema"]])
     assert data["stage"] == ("execute" if reads_probes else "static"), data["code"]
     assert data["family"] != "probe" or data["stage"] == "execute"
