@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -24,9 +25,18 @@ WORKER_DIED = (
 )
 
 
+ARCHIVE_EXPANSION = 3  # a published archive's graph, unpacked in memory, against the archive's size (gzip'd protos)
+
+
 def memory_estimate(model: str) -> int:
-    """Peak memory reading ``model`` may take: a multiple of its saved_model file's size."""
+    """Peak memory reading ``model`` may take: a multiple of its saved_model file's size (of the
+    archive's size, for a published archive read in place: its members are never listed here)."""
     estimate = READ_MEMORY_BASE
+    try:
+        if stat.S_ISREG(os.stat(model).st_mode):
+            return estimate + READ_MEMORY_FACTOR[".pb"] * ARCHIVE_EXPANSION * os.stat(model).st_size
+    except OSError:
+        return estimate
     for name, factor in (
         ("saved_model.pb", READ_MEMORY_FACTOR[".pb"]),
         ("saved_model.pbtxt", READ_MEMORY_FACTOR[".pbtxt"]),

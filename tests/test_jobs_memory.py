@@ -190,3 +190,12 @@ def test_each_models_facts_are_dropped_once_checked(monkeypatch: pytest.MonkeyPa
         most = max(most, sum(ref() is not None for ref in alive))
     assert len(alive) == len(models)
     assert most == 0
+
+
+def test_estimate_of_an_archive_grows_with_the_archive(tmp_path: Path) -> None:
+    """A published archive is a file: its size (unpacked: ARCHIVE_EXPANSION times) is the estimate."""
+    small, big = tmp_path / "small.tar.gz", tmp_path / "big.tar.gz"
+    small.write_bytes(b"")
+    big.write_bytes(bytes(1 << 20))
+    expected = parallel.READ_MEMORY_FACTOR[".pb"] * parallel.ARCHIVE_EXPANSION << 20
+    assert parallel.memory_estimate(str(big)) - parallel.memory_estimate(str(small)) == expected
