@@ -166,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--color",
         choices=("auto", "always", "never"),
         default="auto",
-        help="colour the text report (auto: on a terminal, unless NO_COLOR is set)",
+        help="colour the text report (auto: on a terminal other than TERM=dumb, or with FORCE_COLOR set; "
+        "never with NO_COLOR set)",
     )
     check.add_argument(
         "--write-baseline", metavar="FILE", help="record today's findings in FILE (exit 0), to adopt speclint"
