@@ -26,6 +26,10 @@ COMMANDS = {
     "import speclint.cli": ["-c", "import speclint.cli"],
     "import rich.progress": ["-c", "import rich.progress"],
     "import speclint.cli, rich.progress": ["-c", "import speclint.cli, rich.progress"],
+    "speclint.cli, a progress bar": [
+        "-c",
+        "import speclint.cli; from speclint.progress import Progress; Progress(True)",
+    ],
     "speclint PATH (small model)": ["-c", "from speclint.cli import entry; entry()", str(SMALL), "--exit-zero"],
     "rich.progress, then speclint PATH": [
         "-c",

@@ -42,12 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> Iterator[tuple[str, str, argparse.ArgumentParser]]:
-    """(name, one-line help, parser) of each command, in the parser's order."""
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            helps = {choice.dest: choice.help or "" for choice in action._choices_actions}
-            for name, sub in action.choices.items():
-                yield name, helps.get(name, ""), sub
+    """(name, one-line help, parser) of each command: the walk the completion scripts use too."""
+    from speclint.completion import commands
+
+    return commands(parser)
 
 
 def _usage(parser: argparse.ArgumentParser) -> str:

@@ -18,6 +18,8 @@ from speclint.settings import Overrides
 from speclint.version import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from speclint.execute.executors import Executor
     from speclint.execute.options import ExecuteOptions
     from speclint.report import ReportContext
@@ -196,13 +198,25 @@ def _context(args: argparse.Namespace, pipeline: Pipeline, checked: list[Checked
     )
 
 
-def use_color(choice: str, output: str | None) -> bool:
-    """``--color``: always, never, or auto (a terminal, and no ``NO_COLOR`` in the environment)."""
+def use_color(choice: str, output: str | None, environ: Mapping[str, str] = os.environ) -> bool:
+    """``--color``: always, never, or auto; the one place that decides whether the report has colour.
+
+    auto, first rule that applies: a report written to ``--output FILE`` has none; a non-empty
+    ``NO_COLOR`` turns it off (no-color.org) and wins over a non-empty ``FORCE_COLOR``, which
+    turns it on where stdout is no terminal, as in CI logs (force-color.org); ``TERM=dumb`` has
+    none; otherwise colour when stdout is a terminal. CPython 3.13's own colour follows this order.
+    """
     if choice == "always":
         return True
     if choice == "never" or output is not None:
         return False
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    if environ.get("TERM") == "dumb":
+        return False
+    return sys.stdout.isatty()
 
 
 def _write_report(args: argparse.Namespace, format: str, results: list[Any], context: ReportContext) -> None:

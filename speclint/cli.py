@@ -18,7 +18,7 @@ from speclint.rules.model import SEVERITIES
 from speclint.rules.profiles import PROFILE_NAMES
 from speclint.version import __version__
 
-COMMANDS = ("check", "show", "rules", "rule", "diff", "fix")
+COMMANDS = ("check", "show", "rules", "rule", "diff", "fix", "completion")
 LANG_HELP = "quote and link the TF2 spec in zh-CN or pt-BR (default: from LANG; en otherwise and for TF1)"
 
 
@@ -166,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--color",
         choices=("auto", "always", "never"),
         default="auto",
-        help="colour the text report (auto: on a terminal, unless NO_COLOR is set)",
+        help="colour the text report (auto: on a terminal other than TERM=dumb, or with FORCE_COLOR set; "
+        "never with NO_COLOR set)",
     )
     check.add_argument(
         "--write-baseline", metavar="FILE", help="record today's findings in FILE (exit 0), to adopt speclint"
@@ -230,6 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_diff_options(diff)
     _add_fix_command(commands)
+    completion = commands.add_parser("completion", help="print the shell completion script for bash, zsh or fish")
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell to complete in")
     return parser
 
 
@@ -287,6 +290,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from speclint.fix.command import run_fix
 
             return run_fix(args)
+        if args.command == "completion":  # generated from this parser: it never falls behind the options
+            from speclint.completion import script
+
+            sys.stdout.write(script(args.shell, build_parser()))
+            return 0
         if args.command in ("rules", "rule"):
             from speclint.explain import run_explain
 

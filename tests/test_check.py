@@ -51,10 +51,10 @@ def test_text_report_is_sorted_and_names_the_spec() -> None:
     assert "fix: Take float32 images" in out and "/docs/rules/SL112.md" in out
 
 
-def test_user_rule_pack_from_readme(tmp_path: Path) -> None:
-    readme = (REPO / "README.md").read_text()
-    example = re.search(r'```json\n(\{"code": "ORG001".*?)\n```', readme, re.S)
-    assert example, "README's rule-pack example"
+def test_user_rule_pack_from_the_docs(tmp_path: Path) -> None:
+    page = (REPO / "docs" / "custom-rules.md").read_text()
+    example = re.search(r'```json\n(\{"code": "ORG001".*?)\n```', page, re.S)
+    assert example, "the rule-pack example of docs/custom-rules.md"
     pack = tmp_path / "rules"
     pack.mkdir()
     (pack / "ORG001-input-224.json").write_text(example.group(1))

@@ -70,7 +70,7 @@ def test_cli_reference_lists_every_option_of_every_command() -> None:
     text = hooks.cli_reference()
     parser = hooks.build_parser()
     commands = list(hooks._subcommands(parser))
-    assert {name for name, _, _ in commands} == {"check", "show", "rules", "rule", "diff", "fix"}
+    assert {name for name, _, _ in commands} == {"check", "show", "rules", "rule", "diff", "fix", "completion"}
     for name, _, sub in commands:
         assert f"## `speclint {name}`" in text
         for action in sub._actions:

@@ -77,8 +77,8 @@ def test_profile_from_config_and_command_line(tmp_path: Path) -> None:
 
 def test_rule_pack_regression(tmp_path: Path) -> None:
     """An organisation's rule (images are 32x32) passes on OLD (32) and fails on NEW (24)."""
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    example = re.search(r'```json\n(\{"code": "ORG001".*?)\n```', readme, re.S)
+    page = (REPO / "docs" / "custom-rules.md").read_text(encoding="utf-8")  # the documented example
+    example = re.search(r'```json\n(\{"code": "ORG001".*?)\n```', page, re.S)
     assert example
     rule = json.loads(example.group(1).replace("224", "32"))
     pack = tmp_path / "pack"
