@@ -175,14 +175,17 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, An
                     }
                 },
                 "results": sarif_results,
-                "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": unread_notes(context)}],
+                # models that could not be read, then the --execute runs that did not probe everything
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": unread_notes(context) + execution_notifications(results),
+                    }
+                ],
                 "properties": {"spec_documents": dict(sorted(SPEC_URLS.items()))},
             }
         ],
     }
-    notifications = execution_notifications(results)
-    if notifications:
-        run["runs"][0]["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notifications}]
     return run
 
 

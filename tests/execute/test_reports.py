@@ -130,9 +130,18 @@ def test_sarif_carries_every_skip_as_a_tool_notification(results: list[ModelResu
     assert notes[next(u for u in notes if u.startswith("failed"))]["level"] == "warning"
 
 
-def test_sarif_without_execute_has_no_invocations(context: ReportContext) -> None:
+def test_sarif_without_execute_has_no_execution_notifications(context: ReportContext) -> None:
     result = RuleSet().check(_facts("tf2-feature-vector"))
-    assert "invocations" not in sarif.document([result], context)["runs"][0]
+    (invocation,) = sarif.document([result], context)["runs"][0]["invocations"]
+    assert invocation == {"executionSuccessful": True, "toolExecutionNotifications": []}
+
+
+def test_sarif_keeps_unread_models_beside_execution_notes(results: list[ModelResult], context: ReportContext) -> None:
+    """An unreadable model's notification and the --execute notes share the one invocation."""
+    unread = context._replace(unread=(("models/broken", "saved_model.pb: truncated"),))
+    (invocation,) = sarif.document(results, unread)["runs"][0]["invocations"]
+    texts = [note["message"]["text"] for note in invocation["toolExecutionNotifications"]]
+    assert len(texts) == len(REASONS) + 1 and any("models/broken" in text for text in texts)
 
 
 def test_html_says_why_in_the_table_and_the_details(results: list[ModelResult], context: ReportContext) -> None:
