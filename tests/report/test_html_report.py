@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import html
 import json
 import os
 import select
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 
 import speclint
+from speclint.project import rule_page_url
 from speclint.report import ReportContext
 from speclint.report.html import render, verdict
 from speclint.rules.model import Finding
@@ -64,9 +66,35 @@ def test_the_page_counts_by_rule_and_severity_and_links_the_spec() -> None:
     for code in {f.code for f in findings}:
         count = sum(f.code == code for f in findings)
         assert f"<code>{code}</code></a>" in page
-        assert f'<td class="num">{count}</td>' in page
+        assert f'<td data-label="findings" class="num">{count}</td>' in page
     assert 'href="https://www.tensorflow.org/hub/common_signatures/images#input"' in page
     assert [verdict(r) for r in report.results].count("clean") == 1  # tf2-feature-vector
+
+
+def test_each_finding_has_its_fix_and_links_to_its_rule_page_and_spec_section() -> None:
+    report = speclint.lint([str(MODELS / "tf1-input-uint8")])
+    (finding,) = report.results[0].findings
+    page = report.render("html")
+    assert finding.fix and finding.url == rule_page_url(finding.code) != finding.spec_url
+    item = page[page.index('<ul class="findings">') : page.index("</ul>")]
+    assert f'<span class="fix"><strong>Fix:</strong> {html.escape(finding.fix)}</span>' in item
+    assert f'<a href="{finding.url}" class="rule">rule {finding.code}: {finding.name}</a>' in item
+    assert f'<a href="{finding.spec_url}" class="spec">spec section</a>' in item
+    rules = page[page.index('<table id="rules"') : page.index("</table>", page.index('<table id="rules"'))]
+    assert f'<a href="{finding.url}" class="rule"><code>{finding.code}</code></a>' in rules
+    assert f'<a href="{finding.spec_url}" class="spec">spec section</a>' in rules
+
+
+def test_hostile_strings_in_every_field_stay_text() -> None:
+    bad = '</script><script>alert("x")</script>\n"quoted" \'single\' <b>&amp;'
+    spec, page_url = "https://e.org/#" + bad, "https://e.org/" + bad
+    finding = Finding(bad, "SL112", bad, bad, "error", bad, "/x", spec, fix=bad, url=page_url)
+    result = ModelResult(bad, "tf2", "p", bad, [finding], {"status": "ok", "images_per_second": 1.0, "reason": bad})
+    page = render([result], ReportContext(rules={}, version=bad, unread=((bad, bad),)))
+    markup = page.split("<script>")[0]
+    assert "<b>" not in page and 'alert("' not in markup and page.count("<script>") == 1
+    assert page.count("</script>") == 1 and '"quoted"' not in markup
+    assert "&lt;/script&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in markup
 
 
 def test_rule_pack_links_other_than_http_are_not_links() -> None:
@@ -290,7 +318,7 @@ def test_the_page_renders_and_the_filter_and_sort_work_in_chromium(tmp_path: Pat
         "(s => { s.value = 'all'; s.dispatchEvent(new Event('change')); })(document.getElementById('verdict'))"
     )
     browser.evaluate("(q => { q.value = ''; q.dispatchEvent(new Event('input')); })(document.getElementById('filter'))")
-    browser.click("#models th:nth-child(4)")  # errors, descending
+    browser.click("#models th:nth-child(4) button")  # errors, descending
     counts = browser.evaluate(
         "Array.from(document.querySelectorAll('#models tbody tr')).map(r => +r.cells[3].textContent)"
     )
