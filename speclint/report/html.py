@@ -30,7 +30,8 @@ body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem;color:#1b1f24;background:
 h1{font-size:1.4rem;margin:0 0 .4rem}h2{font-size:1.1rem;margin:1.6rem 0 .5rem}
 table{border-collapse:collapse;margin:.3rem 0}th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left}
 th{background:#f6f8fa}
-th button{font:inherit;font-weight:600;color:inherit;background:none;border:0;padding:0;cursor:pointer}
+th button{white-space:nowrap;font:inherit;font-weight:600;
+color:inherit;background:none;border:0;padding:0;cursor:pointer}
 th button:after{content:" \\2195";color:#6e7781}th[aria-sort=ascending] button:after{content:" \\2191";color:inherit}
 th[aria-sort=descending] button:after{content:" \\2193";color:inherit}
 button:focus-visible,a:focus-visible,input:focus-visible,select:focus-visible,section:focus-visible

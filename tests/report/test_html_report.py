@@ -201,8 +201,9 @@ class Browser:
         return result["result"].get("value")
 
     def click(self, selector: str) -> None:
+        """A mouse click in the middle of the element's first box (a wrapped link's first line)."""
         box = self.evaluate(
-            f"(() => {{const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();"
+            f"(() => {{const r = document.querySelector({json.dumps(selector)}).getClientRects()[0];"
             "return [r.x + r.width / 2, r.y + r.height / 2];})()"
         )
         for kind in ("mousePressed", "mouseReleased"):
@@ -336,3 +337,125 @@ def test_the_filter_can_be_set_from_the_address(tmp_path: Path, browser: Browser
     browser.open(page.as_uri() + "#q=nchw")
     assert browser.evaluate(VISIBLE_ROWS) == [str(MODELS / "tf2-nchw")]
     assert browser.evaluate("document.getElementById('filter').value") == "nchw"
+
+
+# What axe-core would check that matters here, written as assertions computed in the page.
+ACCESSIBILITY = """(() => {
+  const name = el => (el.getAttribute('aria-label') || el.textContent || '').trim();
+  const sortable = Array.from(document.querySelectorAll('#models thead th'));
+  const controls = Array.from(document.querySelectorAll('input, select'));
+  return {
+    main: document.querySelectorAll('main').length,
+    search: Array.from(document.querySelectorAll('[role=search]')).map(s => s.getAttribute('aria-label')),
+    controlsInSearch: controls.every(c => c.closest('[role=search]') !== null),
+    unnamedButtons: Array.from(document.querySelectorAll('button')).filter(b => !name(b)).length,
+    buttons: document.querySelectorAll('#models thead th button').length,
+    headers: sortable.length,
+    ariaSort: sortable.map(th => th.getAttribute('aria-sort')),
+    unlabelled: controls.filter(c => !c.labels.length || !Array.from(c.labels).some(l => name(l))).length,
+    unnamedLinks: Array.from(document.querySelectorAll('a')).filter(a => !name(a)).length,
+    h1: document.querySelectorAll('h1').length,
+  };
+})()"""
+SORT_STATE = (
+    "Array.from(document.querySelectorAll('#models thead th'))"
+    ".map(th => th.getAttribute('data-key') + ':' + th.getAttribute('aria-sort'))"
+)
+ERRORS_COLUMN = "Array.from(document.querySelectorAll('#models tbody tr')).map(r => +r.cells[3].textContent)"
+
+
+def _press(browser: Browser, key: str) -> None:
+    """A real key press on the focused element: Enter or Space."""
+    code, number, text = {"Enter": ("Enter", 13, "\r"), " ": ("Space", 32, " ")}[key]
+    for kind in ("keyDown", "keyUp"):
+        event = {"type": kind, "key": key, "code": code, "windowsVirtualKeyCode": number}
+        browser.call("Input.dispatchKeyEvent", {**event, "text": text} if kind == "keyDown" else event)
+
+
+def test_reviewers_page_keyboard_sort_state_in_the_address_and_a_phone_screen(tmp_path: Path, browser: Browser) -> None:
+    tree = _hostile_tree(tmp_path)
+    page = tmp_path / "report.html"
+    done = run_speclint("--format", "html", "-o", str(page), str(tree))
+    assert done.returncode == 1, done.stderr
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    browser.open(page.as_uri())
+    assert browser.evaluate("document.body.getAttribute('data-ready')") == "1"
+
+    a11y = browser.evaluate(ACCESSIBILITY)
+    assert a11y["main"] == 1 and a11y["h1"] == 1 and a11y["search"] == ["Filter models"] and a11y["controlsInSearch"]
+    assert a11y["unnamedButtons"] == 0 and a11y["unnamedLinks"] == 0 and a11y["unlabelled"] == 0
+    assert a11y["buttons"] == a11y["headers"] == 8 and a11y["ariaSort"] == ["none"] * 8
+
+    # The fix and the rule page of a finding, read from the rendered page.
+    report = speclint.lint([tree])
+    uint8 = next(r for r in report.results if r.path.endswith("tf1-input-uint8"))
+    (finding,) = uint8.findings
+    shown = browser.evaluate(
+        "Array.from(document.querySelectorAll('section.model li')).filter(li => li.textContent.includes("
+        + json.dumps(finding.message)
+        + ")).map(li => [li.querySelector('.fix').textContent, li.querySelector('a.rule').href,"
+        " li.querySelector('a.spec').href])"
+    )
+    assert shown == [[f"Fix: {finding.fix}", finding.url, finding.spec_url]]
+
+    # Sorting by keyboard: Enter, then Space, on the focused header button.
+    browser.evaluate("document.querySelector('#models th[data-key=errors] button').focus()")
+    _press(browser, "Enter")
+    assert "errors:descending" in browser.evaluate(SORT_STATE)
+    assert sum(s.endswith(":none") for s in browser.evaluate(SORT_STATE)) == 7
+    counts = browser.evaluate(ERRORS_COLUMN)
+    assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
+    assert browser.evaluate("location.hash") == "#sort=errors&order=desc"
+    _press(browser, " ")
+    assert "errors:ascending" in browser.evaluate(SORT_STATE)
+    assert browser.evaluate(ERRORS_COLUMN) == sorted(counts)
+    assert browser.evaluate("document.activeElement.textContent") == "errors"
+
+    # Filter and verdict join the address; a model link keeps it and moves focus to the model.
+    browser.evaluate("document.getElementById('filter').focus()")
+    browser.call("Input.insertText", {"text": "tf"})
+    browser.evaluate(
+        "(s => { s.value = 'warning'; s.dispatchEvent(new Event('change')); })(document.getElementById('verdict'))"
+    )
+    state = "#q=tf&verdict=warning&sort=errors&order=asc"
+    assert browser.evaluate("location.hash") == state
+    visible = browser.evaluate(VISIBLE_ROWS)
+    assert sorted(visible) == sorted(
+        r.path for r in report.results if verdict(r) == "warning" and "tf" in f"{r.path} {r.profile}".lower()
+    )
+    assert len(visible) == 3
+    browser.click("#models tbody tr:not(.hidden) a")
+    assert browser.evaluate("location.hash") == state
+    assert browser.evaluate("document.activeElement.tagName + ':' + document.activeElement.id").startswith("SECTION:")
+    shared = browser.evaluate("location.href")
+    browser.screenshot(shots / "wide-filtered.png")
+
+    # A shared link (a fresh tab) restores the same view; editing the address changes it.
+    browser.open(shared)
+    assert browser.evaluate("document.getElementById('filter').value") == "tf"
+    assert browser.evaluate("document.getElementById('verdict').value") == "warning"
+    assert "errors:ascending" in browser.evaluate(SORT_STATE)
+    assert browser.evaluate(VISIBLE_ROWS) == visible
+    browser.evaluate("location.hash = 'verdict=error&sort=model&order=desc'")
+    browser.evaluate("new Promise(r => setTimeout(r, 50))")
+    assert browser.evaluate("document.getElementById('filter').value") == ""
+    assert "model:descending" in browser.evaluate(SORT_STATE)
+    names = browser.evaluate(VISIBLE_ROWS)
+    assert names and names == sorted(names, reverse=True)
+
+    # Both widths: a screenshot each; at 390 px nothing scrolls sideways and sorting still works.
+    wide = browser.screenshot(shots / "wide.png")
+    assert _png_pixels(wide)[:2] == (1280, 1000)
+    browser.open(page.as_uri() + "#sort=verdict&order=desc", width=390, height=844)
+    assert browser.evaluate("innerWidth") == 390
+    assert browser.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    assert browser.evaluate(
+        "Array.from(document.querySelectorAll('body *')).every(e => e.getBoundingClientRect().right <= innerWidth + 0.5"
+        " || e.closest('.hidden'))"
+    )
+    assert browser.evaluate("document.querySelector('#models th[data-key=speed] button').getBoundingClientRect().width")
+    narrow = browser.screenshot(shots / "narrow.png")
+    width, height, pixels = _png_pixels(narrow)
+    assert (width, height) == (390, 844) and len(pixels) > 20
+    assert "verdict:descending" in browser.evaluate(SORT_STATE)
