@@ -443,6 +443,9 @@ def test_reviewers_page_keyboard_sort_state_in_the_address_and_a_phone_screen(tm
     assert "model:descending" in browser.evaluate(SORT_STATE)
     names = browser.evaluate(VISIBLE_ROWS)
     assert names and names == sorted(names, reverse=True)
+    browser.call("Page.reload")
+    browser.wait_event("Page.loadEventFired")
+    assert "model:descending" in browser.evaluate(SORT_STATE) and browser.evaluate(VISIBLE_ROWS) == names
 
     # Both widths: a screenshot each; at 390 px nothing scrolls sideways and sorting still works.
     wide = browser.screenshot(shots / "wide.png")
