@@ -1,10 +1,13 @@
 """``--format html``: one self-contained page for an audit (no external scripts, styles or fonts).
 
 Summary counts by severity and by rule, a sortable and filterable table of models and their
-verdicts, each model's findings with links to the rule's spec section, and the probe
-figures (throughput per model as an inline SVG bar chart). Every string that comes from a
-model or a rule pack is escaped; the script carries no data, it only sorts and hides rows
-already on the page. The filter can be set from the address: ``report.html#q=tf1&verdict=error``.
+verdicts, each model's findings with their fix, a link to the rule's page and one to the spec
+section, and the probe figures (throughput per model as an inline SVG bar chart). Every string
+that comes from a model or a rule pack is escaped; the script carries no data, it only sorts
+and hides rows already on the page. Filter and sort live in the address
+(``report.html#q=tf1&verdict=error&sort=errors&order=desc``), so a reload or a shared link
+shows the same view. Sorting is by buttons in the headers (keyboard too) with ``aria-sort``;
+below 640 px the tables become one card per row, so a phone never scrolls sideways.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from html import escape
 
 from speclint.report import ReportContext
 from speclint.report.text import execution_line
-from speclint.rules.model import SEVERITIES
+from speclint.rules.model import SEVERITIES, Finding
 from speclint.rules.ruleset import ModelResult
 
 ORDER = ("error", "warning", "info")
@@ -22,27 +25,52 @@ CHART_WIDTH = 640
 BAR_HEIGHT = 18
 
 STYLE = """
-body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem;color:#1b1f24;background:#fff}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem;color:#1b1f24;background:#fff;overflow-wrap:anywhere}
 h1{font-size:1.4rem;margin:0 0 .4rem}h2{font-size:1.1rem;margin:1.6rem 0 .5rem}
 table{border-collapse:collapse;margin:.3rem 0}th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left}
-th{background:#f6f8fa}th.sortable{cursor:pointer;user-select:none}th.sortable:after{content:" \\2195";color:#8c959f}
+th{background:#f6f8fa}
+th button{white-space:nowrap;font:inherit;font-weight:600;
+color:inherit;background:none;border:0;padding:0;cursor:pointer}
+th button:after{content:" \\2195";color:#6e7781}th[aria-sort=ascending] button:after{content:" \\2191";color:inherit}
+th[aria-sort=descending] button:after{content:" \\2193";color:inherit}
+button:focus-visible,a:focus-visible,input:focus-visible,select:focus-visible,section:focus-visible
+{outline:2px solid #0969da;outline-offset:2px}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .error{color:#b00020;font-weight:600}.warning{color:#9a6700;font-weight:600}.info{color:#0969da}
 .clean{color:#1a7f37;font-weight:600}.muted{color:#57606a}
 .pill{display:inline-block;min-width:4.5rem;padding:.1rem .5rem;border-radius:1rem;background:#eee;margin-right:.4rem}
-#controls{margin:.6rem 0}#controls input{width:22rem;padding:.25rem}#controls select{padding:.25rem}
+#controls{margin:.6rem 0;display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center}
+#controls input{width:22rem;max-width:100%;padding:.25rem}#controls select{padding:.25rem}
+#controls label{display:flex;flex-wrap:wrap;gap:.3rem;align-items:center;max-width:100%}
 section.model{border-top:1px solid #d0d7de;padding:.4rem 0}section.model h3{font-size:1rem;margin:.3rem 0}
 code{font-family:ui-monospace,monospace;font-size:.9em}ul.findings{margin:.2rem 0;padding-left:1.2rem}
-.hidden{display:none}svg text{font:12px system-ui,sans-serif}
+ul.findings li{margin:.35rem 0}.fix{display:block;margin:.1rem 0}.links{display:block}
+.hidden{display:none}svg{max-width:100%;height:auto}svg text{font:12px system-ui,sans-serif}
+@media (max-width:640px){
+body{margin:.75rem}
+table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}
+table.cards thead tr{display:flex;flex-wrap:wrap;gap:.3rem}table.cards th{border-radius:.3rem}
+table.cards tbody tr{border:1px solid #d0d7de;margin:.5rem 0;padding:.2rem 0}
+table.cards tbody tr.hidden{display:none}
+table.cards td{border:0;padding:.1rem .5rem;text-align:left}
+table.cards td[data-label]:before{content:attr(data-label) ": ";color:#57606a}
+}
 """
 
+# The script holds no data: it sorts and hides rows already on the page and keeps that state in
+# the address (``#q=tf1&verdict=error&sort=errors&order=desc``), so a reload or a shared link shows
+# the same view. Model links scroll in place so the state stays in the address.
 SCRIPT = """
 (function(){
-  var rows=Array.prototype.slice.call(document.querySelectorAll('#models tbody tr'));
+  var table=document.getElementById('models'), body=table.querySelector('tbody');
+  var rows=Array.prototype.slice.call(body.querySelectorAll('tr'));
+  rows.forEach(function(row,i){row.setAttribute('data-index',String(i));});
+  var headers=Array.prototype.slice.call(table.querySelectorAll('thead th[data-key]'));
   var query=document.getElementById('filter'), verdict=document.getElementById('verdict');
-  var count=document.getElementById('shown');
+  var count=document.getElementById('shown'), sorted=null;
   function apply(){
-    var q=query.value.toLowerCase(), v=verdict.value, shown=0;
+    var q=query.value.trim().toLowerCase(), v=verdict.value, shown=0;
     rows.forEach(function(row){
       var ok=(!q||row.getAttribute('data-text').indexOf(q)>=0)&&(v==='all'||row.getAttribute('data-verdict')===v);
       row.classList.toggle('hidden',!ok);
@@ -52,30 +80,79 @@ SCRIPT = """
     });
     count.textContent=String(shown);
   }
-  function sortBy(th){
-    var index=Array.prototype.indexOf.call(th.parentNode.children,th), numeric=th.hasAttribute('data-numeric');
-    var descending=th.getAttribute('data-order')!=='desc';
-    th.parentNode.querySelectorAll('th').forEach(function(h){h.removeAttribute('data-order');});
-    th.setAttribute('data-order',descending?'desc':'asc');
-    var body=document.querySelector('#models tbody');
+  function sortBy(th,order){
+    var index=headers.indexOf(th), numeric=th.hasAttribute('data-numeric');
+    headers.forEach(function(h){h.setAttribute('aria-sort','none');});
+    th.setAttribute('aria-sort',order==='desc'?'descending':'ascending');
+    sorted={key:th.getAttribute('data-key'),order:order};
     rows.sort(function(a,b){
       var x=a.children[index].getAttribute('data-sort'), y=b.children[index].getAttribute('data-sort');
       var c=numeric?(parseFloat(x)||0)-(parseFloat(y)||0):x.localeCompare(y);
-      return descending?-c:c;
+      if(order==='desc'){c=-c;}
+      return c||(+a.getAttribute('data-index'))-(+b.getAttribute('data-index'));
     });
     rows.forEach(function(row){body.appendChild(row);});
   }
-  document.querySelectorAll('#models th.sortable').forEach(function(th){
-    th.addEventListener('click',function(){sortBy(th);});
+  function unsort(){
+    headers.forEach(function(h){h.setAttribute('aria-sort','none');});
+    sorted=null;
+    rows.sort(function(a,b){return (+a.getAttribute('data-index'))-(+b.getAttribute('data-index'));});
+    rows.forEach(function(row){body.appendChild(row);});
+  }
+  function save(){
+    var params=new URLSearchParams();
+    if(query.value.trim()){params.set('q',query.value);}
+    if(verdict.value!=='all'){params.set('verdict',verdict.value);}
+    if(sorted){params.set('sort',sorted.key);params.set('order',sorted.order);}
+    var hash=params.toString();
+    history.replaceState(null,'',hash?'#'+hash:location.pathname+location.search);
+  }
+  function restore(){
+    var hash=location.hash.slice(1);
+    if(hash.indexOf('=')<0){return false;}
+    var params=new URLSearchParams(hash);
+    query.value=params.get('q')||'';
+    var v=params.get('verdict')||'all';
+    verdict.value=Array.prototype.some.call(verdict.options,function(o){return o.value===v;})?v:'all';
+    var th=headers.filter(function(h){return h.getAttribute('data-key')===params.get('sort');})[0];
+    if(th){sortBy(th,params.get('order')==='desc'?'desc':'asc');}else{unsort();}
+    apply();
+    return true;
+  }
+  headers.forEach(function(th){
+    th.querySelector('button').addEventListener('click',function(){
+      var first=th.hasAttribute('data-numeric')?'desc':'asc';
+      var order=sorted&&sorted.key===th.getAttribute('data-key')?(sorted.order==='desc'?'asc':'desc'):first;
+      sortBy(th,order);save();
+    });
   });
-  query.addEventListener('input',apply);verdict.addEventListener('change',apply);
-  var params=new URLSearchParams(location.hash.slice(1));
-  if(params.has('q')){query.value=params.get('q');}
-  if(params.has('verdict')){verdict.value=params.get('verdict');}
-  apply();
+  query.addEventListener('input',function(){apply();save();});
+  verdict.addEventListener('change',function(){apply();save();});
+  window.addEventListener('hashchange',restore);
+  body.addEventListener('click',function(event){
+    var link=event.target.closest&&event.target.closest('a[data-section]');
+    var section=link&&document.getElementById(link.getAttribute('data-section'));
+    if(!section){return;}
+    event.preventDefault();
+    section.scrollIntoView();
+    section.focus({preventScroll:true});
+  });
+  if(!restore()){apply();}
   document.body.setAttribute('data-ready','1');
 })();
 """
+
+# (key, header, numeric): the key names the column in the address (``#sort=errors``).
+COLUMNS = (
+    ("model", "model", False),
+    ("profile", "profile", False),
+    ("verdict", "verdict", True),
+    ("errors", "errors", True),
+    ("warnings", "warnings", True),
+    ("info", "info", True),
+    ("executed", "executed", False),
+    ("speed", "images/s", True),
+)
 
 
 def verdict(result: ModelResult) -> str:
@@ -89,10 +166,11 @@ def _throughput(result: ModelResult) -> float | None:
     return float(speed) if isinstance(speed, (int, float)) else None
 
 
-def _link(url: str, text: str) -> str:
+def _link(url: str, text: str, kind: str = "") -> str:
     """A link only to http(s): a rule pack's URL cannot become ``javascript:``."""
     if url.startswith(("https://", "http://")):
-        return f'<a href="{escape(url)}">{text}</a>'
+        css = f' class="{kind}"' if kind else ""
+        return f'<a href="{escape(url)}"{css}>{text}</a>'
     return text
 
 
@@ -118,29 +196,33 @@ def _unread(context: ReportContext) -> list[str]:
 
 
 def _rules_table(results: list[ModelResult], context: ReportContext) -> list[str]:
+    """Counts per rule; the code links to the rule's page, the last column to the spec section."""
     counts: Counter[tuple[str, str]] = Counter((f.code, f.severity) for r in results for f in r.findings)
     models: dict[str, set[str]] = {}
-    urls: dict[str, str] = {}
-    names: dict[str, str] = {}
+    first: dict[str, Finding] = {}
     for result in results:
         for finding in result.findings:
             models.setdefault(finding.code, set()).add(result.path)
-            urls.setdefault(finding.code, finding.spec_url)
-            names.setdefault(finding.code, finding.name)
-    parts = ["<h2>Findings by rule</h2>"]
+            first.setdefault(finding.code, finding)
+    parts = ['<h2 id="rules-title">Findings by rule</h2>']
     if not counts:
         return [*parts, "<p>No findings.</p>"]
     parts.append(
-        '<table id="rules"><thead><tr><th>rule</th><th>name</th><th>summary</th>'
-        "<th>severity</th><th>findings</th><th>models</th></tr></thead><tbody>"
+        '<table id="rules" class="cards" aria-labelledby="rules-title"><thead><tr><th scope="col">rule</th>'
+        '<th scope="col">name</th><th scope="col">summary</th><th scope="col">severity</th>'
+        '<th scope="col">findings</th><th scope="col">models</th><th scope="col">spec</th></tr></thead><tbody>'
     )
     for (code, severity), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         rule = context.rules.get(code)
         summary = escape(rule.summary) if rule else ""
+        finding = first[code]
         parts.append(
-            f"<tr><td>{_link(urls[code], f'<code>{escape(code)}</code>')}</td><td>{escape(names[code])}</td>"
-            f'<td>{summary}</td><td class="{escape(severity)}">{escape(severity)}</td>'
-            f'<td class="num">{count}</td><td class="num">{len(models[code])}</td></tr>'
+            f"<tr><td>{_link(finding.url or finding.spec_url, f'<code>{escape(code)}</code>', 'rule')}</td>"
+            f'<td data-label="name">{escape(finding.name)}</td><td data-label="summary">{summary}</td>'
+            f'<td data-label="severity" class="{escape(severity)}">{escape(severity)}</td>'
+            f'<td data-label="findings" class="num">{count}</td>'
+            f'<td data-label="models" class="num">{len(models[code])}</td>'
+            f'<td data-label="spec">{_link(finding.spec_url, "spec section", "spec")}</td></tr>'
         )
     parts.append("</tbody></table>")
     return parts
@@ -159,6 +241,7 @@ def _chart(results: list[ModelResult]) -> list[str]:
     parts = [
         "<h2>Throughput (images/s at batch 32, or the smaller batch that fit in memory)</h2>",
         f'<svg id="throughput" xmlns="http://www.w3.org/2000/svg" width="{CHART_WIDTH}" height="{height}" '
+        f'viewBox="0 0 {CHART_WIDTH} {height}" '
         f'role="img" aria-label="throughput per model">',
     ]
     for row, (path, speed, batch) in enumerate(speeds):
@@ -176,18 +259,22 @@ def _chart(results: list[ModelResult]) -> list[str]:
 
 
 def _models_table(results: list[ModelResult]) -> list[str]:
+    headers = "".join(
+        f'<th scope="col" data-key="{key}" aria-sort="none"{" data-numeric" if numeric else ""}>'
+        f'<button type="button">{label}</button></th>'
+        for key, label, numeric in COLUMNS
+    )
     parts = [
-        "<h2>Models</h2>",
-        '<div id="controls"><label>Filter <input id="filter" type="search" placeholder="path, profile or rule code">'
-        '</label> <label>verdict <select id="verdict"><option value="all">all</option>'
+        '<h2 id="models-title">Models</h2>',
+        '<div id="controls" role="search" aria-label="Filter models">'
+        '<label for="filter">Filter</label><input id="filter" type="search" placeholder="path, profile or rule code">'
+        '<label for="verdict">verdict</label><select id="verdict"><option value="all">all</option>'
         + "".join(f'<option value="{v}">{v}</option>' for v in (*ORDER, "clean"))
-        + f'</select></label> <span class="muted"><span id="shown">{len(results)}</span> of {len(results)} shown'
-        "</span></div>",
-        '<table id="models"><thead><tr><th class="sortable">model</th><th class="sortable">profile</th>'
-        '<th class="sortable">verdict</th><th class="sortable" data-numeric>errors</th>'
-        '<th class="sortable" data-numeric>warnings</th><th class="sortable" data-numeric>info</th>'
-        '<th class="sortable">executed</th><th class="sortable" data-numeric>images/s</th></tr></thead><tbody>',
+        + f'</select> <span class="muted" aria-live="polite"><span id="shown">{len(results)}</span> of '
+        f"{len(results)} shown</span></div>",
+        f'<table id="models" class="cards" aria-labelledby="models-title"><thead><tr>{headers}</tr></thead><tbody>',
     ]
+    labels = [label for _, label, _ in COLUMNS]
     for index, result in enumerate(results):
         counts = Counter(f.severity for f in result.findings)
         worst = verdict(result)
@@ -199,23 +286,45 @@ def _models_table(results: list[ModelResult]) -> list[str]:
         section = f"model-{index}"
         parts.append(
             f'<tr data-verdict="{worst}" data-text="{escape(text)}" data-section="{section}">'
-            f'<td data-sort="{escape(result.path)}"><a href="#{section}">{escape(result.path)}</a></td>'
-            f'<td data-sort="{escape(result.profile or "")}">{escape(result.profile or "none")}</td>'
-            f'<td data-sort="{SEVERITIES.index(worst) if worst != "clean" else -1}" class="{worst}">{worst}</td>'
-            + "".join(f'<td class="num" data-sort="{counts[s]}">{counts[s]}</td>' for s in ORDER)
-            + f'<td data-sort="{escape(status)}">{escape(status) or "-"}</td>'
-            f'<td class="num" data-sort="{speed if speed is not None else ""}">'
+            f'<td data-sort="{escape(result.path)}">'
+            f'<a href="#{section}" data-section="{section}">{escape(result.path)}</a></td>'
+            f'<td data-label="{labels[1]}" data-sort="{escape(result.profile or "")}">'
+            f"{escape(result.profile or 'none')}</td>"
+            f'<td data-label="{labels[2]}" data-sort="{SEVERITIES.index(worst) if worst != "clean" else -1}" '
+            f'class="{worst}">{worst}</td>'
+            + "".join(
+                f'<td data-label="{label}" class="num" data-sort="{counts[s]}">{counts[s]}</td>'
+                for s, label in zip(ORDER, labels[3:6], strict=True)
+            )
+            + f'<td data-label="{labels[6]}" data-sort="{escape(status)}">{escape(status) or "-"}</td>'
+            f'<td data-label="{labels[7]}" class="num" data-sort="{speed if speed is not None else ""}">'
             f"{f'{speed:.1f}' if speed is not None else '-'}</td></tr>"
         )
     parts.append("</tbody></table>")
     return parts
 
 
+def _finding(finding: Finding) -> str:
+    """What was found and where; the fix; the rule's page and, separately, the spec section."""
+    rule_page = finding.url or finding.spec_url
+    links = [_link(rule_page, f"rule {escape(finding.code)}: {escape(finding.name)}", "rule")]
+    if finding.spec_url and finding.spec_url != rule_page:
+        links.append(_link(finding.spec_url, "spec section", "spec"))
+    fix = f'<span class="fix"><strong>Fix:</strong> {escape(finding.fix)}</span>' if finding.fix else ""
+    return (
+        f"<li>{_link(rule_page, f'<code>{escape(finding.code)}</code>', 'code')} "
+        f'<span class="{escape(finding.severity)}">{escape(finding.severity)}</span> '
+        f'{escape(finding.message)} <span class="muted">at {escape(finding.where)}</span>'
+        f'{fix}<span class="links">{" | ".join(links)}</span></li>'
+    )
+
+
 def _details(results: list[ModelResult]) -> list[str]:
     parts = ["<h2>Findings by model</h2>"]
     for index, result in enumerate(results):
         parts.append(
-            f'<section class="model" id="model-{index}"><h3>{escape(result.path)} '
+            f'<section class="model" id="model-{index}" tabindex="-1" aria-labelledby="model-{index}-title">'
+            f'<h3 id="model-{index}-title">{escape(result.path)} '
             f'<span class="muted">[{escape(result.profile or "none")}] {escape(result.profile_reason)}</span></h3>'
         )
         if result.execution:
@@ -224,13 +333,7 @@ def _details(results: list[ModelResult]) -> list[str]:
             parts.append('<p class="clean">no findings</p></section>')
             continue
         parts.append('<ul class="findings">')
-        for finding in result.findings:
-            parts.append(
-                f"<li>{_link(finding.spec_url, f'<code>{escape(finding.code)}</code>')} "
-                f'<span class="{escape(finding.severity)}">{escape(finding.severity)}</span> '
-                f"{escape(finding.message)} "
-                f'<span class="muted">at {escape(finding.where)} | {escape(finding.name)}</span></li>'
-            )
+        parts.extend(_finding(finding) for finding in result.findings)
         parts.append("</ul></section>")
     return parts
 
@@ -242,7 +345,7 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>speclint report: {models} model{'s' if models != 1 else ''}</title>",
-        f"<style>{STYLE}</style></head><body>",
+        f"<style>{STYLE}</style></head><body><main>",
         f'<h1>speclint report</h1><p class="muted">speclint {escape(context.version)}: '
         f"{findings} finding{'s' if findings != 1 else ''} in {models} model{'s' if models != 1 else ''}</p>",
         *_unread(context),
@@ -251,6 +354,6 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
         *_chart(results),
         *_rules_table(results, context),
         *_details(results),
-        f"<script>{SCRIPT}</script></body></html>",
+        f"</main><script>{SCRIPT}</script></body></html>",
     ]
     return "\n".join(parts) + "\n"

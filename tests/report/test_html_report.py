@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import html
 import json
 import os
 import select
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 
 import speclint
+from speclint.project import rule_page_url
 from speclint.report import ReportContext
 from speclint.report.html import render, verdict
 from speclint.rules.model import Finding
@@ -64,9 +66,35 @@ def test_the_page_counts_by_rule_and_severity_and_links_the_spec() -> None:
     for code in {f.code for f in findings}:
         count = sum(f.code == code for f in findings)
         assert f"<code>{code}</code></a>" in page
-        assert f'<td class="num">{count}</td>' in page
+        assert f'<td data-label="findings" class="num">{count}</td>' in page
     assert 'href="https://www.tensorflow.org/hub/common_signatures/images#input"' in page
     assert [verdict(r) for r in report.results].count("clean") == 1  # tf2-feature-vector
+
+
+def test_each_finding_has_its_fix_and_links_to_its_rule_page_and_spec_section() -> None:
+    report = speclint.lint([str(MODELS / "tf1-input-uint8")])
+    (finding,) = report.results[0].findings
+    page = report.render("html")
+    assert finding.fix and finding.url == rule_page_url(finding.code) != finding.spec_url
+    item = page[page.index('<ul class="findings">') : page.index("</ul>")]
+    assert f'<span class="fix"><strong>Fix:</strong> {html.escape(finding.fix)}</span>' in item
+    assert f'<a href="{finding.url}" class="rule">rule {finding.code}: {finding.name}</a>' in item
+    assert f'<a href="{finding.spec_url}" class="spec">spec section</a>' in item
+    rules = page[page.index('<table id="rules"') : page.index("</table>", page.index('<table id="rules"'))]
+    assert f'<a href="{finding.url}" class="rule"><code>{finding.code}</code></a>' in rules
+    assert f'<a href="{finding.spec_url}" class="spec">spec section</a>' in rules
+
+
+def test_hostile_strings_in_every_field_stay_text() -> None:
+    bad = '</script><script>alert("x")</script>\n"quoted" \'single\' <b>&amp;'
+    spec, page_url = "https://e.org/#" + bad, "https://e.org/" + bad
+    finding = Finding(bad, "SL112", bad, bad, "error", bad, "/x", spec, fix=bad, url=page_url)
+    result = ModelResult(bad, "tf2", "p", bad, [finding], {"status": "ok", "images_per_second": 1.0, "reason": bad})
+    page = render([result], ReportContext(rules={}, version=bad, unread=((bad, bad),)))
+    markup = page.split("<script>")[0]
+    assert "<b>" not in page and 'alert("' not in markup and page.count("<script>") == 1
+    assert page.count("</script>") == 1 and '"quoted"' not in markup
+    assert "&lt;/script&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in markup
 
 
 def test_rule_pack_links_other_than_http_are_not_links() -> None:
@@ -173,8 +201,9 @@ class Browser:
         return result["result"].get("value")
 
     def click(self, selector: str) -> None:
+        """A mouse click in the middle of the element's first box (a wrapped link's first line)."""
         box = self.evaluate(
-            f"(() => {{const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();"
+            f"(() => {{const r = document.querySelector({json.dumps(selector)}).getClientRects()[0];"
             "return [r.x + r.width / 2, r.y + r.height / 2];})()"
         )
         for kind in ("mousePressed", "mouseReleased"):
@@ -290,7 +319,7 @@ def test_the_page_renders_and_the_filter_and_sort_work_in_chromium(tmp_path: Pat
         "(s => { s.value = 'all'; s.dispatchEvent(new Event('change')); })(document.getElementById('verdict'))"
     )
     browser.evaluate("(q => { q.value = ''; q.dispatchEvent(new Event('input')); })(document.getElementById('filter'))")
-    browser.click("#models th:nth-child(4)")  # errors, descending
+    browser.click("#models th:nth-child(4) button")  # errors, descending
     counts = browser.evaluate(
         "Array.from(document.querySelectorAll('#models tbody tr')).map(r => +r.cells[3].textContent)"
     )
@@ -308,3 +337,128 @@ def test_the_filter_can_be_set_from_the_address(tmp_path: Path, browser: Browser
     browser.open(page.as_uri() + "#q=nchw")
     assert browser.evaluate(VISIBLE_ROWS) == [str(MODELS / "tf2-nchw")]
     assert browser.evaluate("document.getElementById('filter').value") == "nchw"
+
+
+# What axe-core would check that matters here, written as assertions computed in the page.
+ACCESSIBILITY = """(() => {
+  const name = el => (el.getAttribute('aria-label') || el.textContent || '').trim();
+  const sortable = Array.from(document.querySelectorAll('#models thead th'));
+  const controls = Array.from(document.querySelectorAll('input, select'));
+  return {
+    main: document.querySelectorAll('main').length,
+    search: Array.from(document.querySelectorAll('[role=search]')).map(s => s.getAttribute('aria-label')),
+    controlsInSearch: controls.every(c => c.closest('[role=search]') !== null),
+    unnamedButtons: Array.from(document.querySelectorAll('button')).filter(b => !name(b)).length,
+    buttons: document.querySelectorAll('#models thead th button').length,
+    headers: sortable.length,
+    ariaSort: sortable.map(th => th.getAttribute('aria-sort')),
+    unlabelled: controls.filter(c => !c.labels.length || !Array.from(c.labels).some(l => name(l))).length,
+    unnamedLinks: Array.from(document.querySelectorAll('a')).filter(a => !name(a)).length,
+    h1: document.querySelectorAll('h1').length,
+  };
+})()"""
+SORT_STATE = (
+    "Array.from(document.querySelectorAll('#models thead th'))"
+    ".map(th => th.getAttribute('data-key') + ':' + th.getAttribute('aria-sort'))"
+)
+ERRORS_COLUMN = "Array.from(document.querySelectorAll('#models tbody tr')).map(r => +r.cells[3].textContent)"
+
+
+def _press(browser: Browser, key: str) -> None:
+    """A real key press on the focused element: Enter or Space."""
+    code, number, text = {"Enter": ("Enter", 13, "\r"), " ": ("Space", 32, " ")}[key]
+    for kind in ("keyDown", "keyUp"):
+        event = {"type": kind, "key": key, "code": code, "windowsVirtualKeyCode": number}
+        browser.call("Input.dispatchKeyEvent", {**event, "text": text} if kind == "keyDown" else event)
+
+
+def test_reviewers_page_keyboard_sort_state_in_the_address_and_a_phone_screen(tmp_path: Path, browser: Browser) -> None:
+    tree = _hostile_tree(tmp_path)
+    page = tmp_path / "report.html"
+    done = run_speclint("--format", "html", "-o", str(page), str(tree))
+    assert done.returncode == 1, done.stderr
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    browser.open(page.as_uri())
+    assert browser.evaluate("document.body.getAttribute('data-ready')") == "1"
+
+    a11y = browser.evaluate(ACCESSIBILITY)
+    assert a11y["main"] == 1 and a11y["h1"] == 1 and a11y["search"] == ["Filter models"] and a11y["controlsInSearch"]
+    assert a11y["unnamedButtons"] == 0 and a11y["unnamedLinks"] == 0 and a11y["unlabelled"] == 0
+    assert a11y["buttons"] == a11y["headers"] == 8 and a11y["ariaSort"] == ["none"] * 8
+
+    # The fix and the rule page of a finding, read from the rendered page.
+    report = speclint.lint([tree])
+    uint8 = next(r for r in report.results if r.path.endswith("tf1-input-uint8"))
+    (finding,) = uint8.findings
+    shown = browser.evaluate(
+        "Array.from(document.querySelectorAll('section.model li')).filter(li => li.textContent.includes("
+        + json.dumps(finding.message)
+        + ")).map(li => [li.querySelector('.fix').textContent, li.querySelector('a.rule').href,"
+        " li.querySelector('a.spec').href])"
+    )
+    assert shown == [[f"Fix: {finding.fix}", finding.url, finding.spec_url]]
+
+    # Sorting by keyboard: Enter, then Space, on the focused header button.
+    browser.evaluate("document.querySelector('#models th[data-key=errors] button').focus()")
+    _press(browser, "Enter")
+    assert "errors:descending" in browser.evaluate(SORT_STATE)
+    assert sum(s.endswith(":none") for s in browser.evaluate(SORT_STATE)) == 7
+    counts = browser.evaluate(ERRORS_COLUMN)
+    assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
+    assert browser.evaluate("location.hash") == "#sort=errors&order=desc"
+    _press(browser, " ")
+    assert "errors:ascending" in browser.evaluate(SORT_STATE)
+    assert browser.evaluate(ERRORS_COLUMN) == sorted(counts)
+    assert browser.evaluate("document.activeElement.textContent") == "errors"
+
+    # Filter and verdict join the address; a model link keeps it and moves focus to the model.
+    browser.evaluate("document.getElementById('filter').focus()")
+    browser.call("Input.insertText", {"text": "tf"})
+    browser.evaluate(
+        "(s => { s.value = 'warning'; s.dispatchEvent(new Event('change')); })(document.getElementById('verdict'))"
+    )
+    state = "#q=tf&verdict=warning&sort=errors&order=asc"
+    assert browser.evaluate("location.hash") == state
+    visible = browser.evaluate(VISIBLE_ROWS)
+    assert sorted(visible) == sorted(
+        r.path for r in report.results if verdict(r) == "warning" and "tf" in f"{r.path} {r.profile}".lower()
+    )
+    assert len(visible) == 3
+    browser.click("#models tbody tr:not(.hidden) a")
+    assert browser.evaluate("location.hash") == state
+    assert browser.evaluate("document.activeElement.tagName + ':' + document.activeElement.id").startswith("SECTION:")
+    shared = browser.evaluate("location.href")
+    browser.screenshot(shots / "wide-filtered.png")
+
+    # A shared link (a fresh tab) restores the same view; editing the address changes it.
+    browser.open(shared)
+    assert browser.evaluate("document.getElementById('filter').value") == "tf"
+    assert browser.evaluate("document.getElementById('verdict').value") == "warning"
+    assert "errors:ascending" in browser.evaluate(SORT_STATE)
+    assert browser.evaluate(VISIBLE_ROWS) == visible
+    browser.evaluate("location.hash = 'verdict=error&sort=model&order=desc'")
+    browser.evaluate("new Promise(r => setTimeout(r, 50))")
+    assert browser.evaluate("document.getElementById('filter').value") == ""
+    assert "model:descending" in browser.evaluate(SORT_STATE)
+    names = browser.evaluate(VISIBLE_ROWS)
+    assert names and names == sorted(names, reverse=True)
+    browser.call("Page.reload")
+    browser.wait_event("Page.loadEventFired")
+    assert "model:descending" in browser.evaluate(SORT_STATE) and browser.evaluate(VISIBLE_ROWS) == names
+
+    # Both widths: a screenshot each; at 390 px nothing scrolls sideways and sorting still works.
+    wide = browser.screenshot(shots / "wide.png")
+    assert _png_pixels(wide)[:2] == (1280, 1000)
+    browser.open(page.as_uri() + "#sort=verdict&order=desc", width=390, height=844)
+    assert browser.evaluate("innerWidth") == 390
+    assert browser.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    assert browser.evaluate(
+        "Array.from(document.querySelectorAll('body *')).every(e => e.getBoundingClientRect().right <= innerWidth + 0.5"
+        " || e.closest('.hidden'))"
+    )
+    assert browser.evaluate("document.querySelector('#models th[data-key=speed] button').getBoundingClientRect().width")
+    narrow = browser.screenshot(shots / "narrow.png")
+    width, height, pixels = _png_pixels(narrow)
+    assert (width, height) == (390, 844) and len(pixels) > 20
+    assert "verdict:descending" in browser.evaluate(SORT_STATE)
