@@ -48,12 +48,12 @@ def run_fix(args: argparse.Namespace) -> int:
     if args.dry_run:
         _say("dry run: nothing written")
         return EXIT_CLEAN
+    missing = missing_weights(args.source, facts)  # said first: no TensorFlow could fix that
+    if missing:
+        raise SpeclintError(f"{display_path(args.source)}: cannot fix without the weights: {missing}")
     from speclint.execute import require_tensorflow
 
     require_tensorflow()
-    missing = missing_weights(args.source, facts)
-    if missing:
-        raise SpeclintError(f"{display_path(args.source)}: cannot fix without the weights: {missing}")
     destination.create()
     try:
         proof = _write_and_prove(args, plan)
