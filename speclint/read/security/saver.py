@@ -36,6 +36,7 @@ TEMP_SUFFIXES = (re.compile(rb"_temp/part"), re.compile(rb"_temp_[0-9a-f]{32}/pa
 S3_SUFFIX = b".part"
 S3_PATTERN = b"^s3://.*"
 MAX_STEPS = 10_000  # refs visited per check; more is hostile input
+MAX_CALL_DEPTH = 64  # nested callers followed back to the fed name (the savers use one or two)
 
 
 class SaverStructure:
@@ -48,6 +49,7 @@ class SaverStructure:
         self.filename = filename
         self.visited: set[str] = set()  # top-level nodes on the paths (compared with a peer's graph)
         self.steps = 0
+        self.following: set[tuple[str, int]] = set()  # (function, argument) on the way back to the fed name
 
     def takes_own_files(self, scope: str, node: Message) -> bool:
         """Whether every file name the checkpoint op takes is built as the savers build it."""
@@ -92,17 +94,21 @@ class SaverStructure:
                 return True
             return False
         entries = self.context.entries(ref.scope)
-        if not entries:
-            return False
-        for entry in entries:
-            if entry.node is None or entry.offset is None or entry.bound is not None:
-                return False  # the loader calls it, or a loop or dataset does: not the fed name
-            inputs = [raw for raw in entry.node.input if not raw.startswith("^")]
-            position = ref.index + entry.offset
-            caller = TOP if entry.scope is None else entry.scope
-            if position >= len(inputs) or not self.fed(self.graph.parse_ref(caller, inputs[position])):
-                return False
-        return True
+        if not entries or (ref.scope, ref.index) in self.following or len(self.following) >= MAX_CALL_DEPTH:
+            return False  # no caller, a call cycle (a function feeding itself) or a hostile depth: not the fed name
+        self.following.add((ref.scope, ref.index))
+        try:
+            for entry in entries:
+                if entry.node is None or entry.offset is None or entry.bound is not None:
+                    return False  # the loader calls it, or a loop or dataset does: not the fed name
+                inputs = [raw for raw in entry.node.input if not raw.startswith("^")]
+                position = ref.index + entry.offset
+                caller = TOP if entry.scope is None else entry.scope
+                if position >= len(inputs) or not self.fed(self.graph.parse_ref(caller, inputs[position])):
+                    return False
+            return True
+        finally:
+            self.following.discard((ref.scope, ref.index))
 
     def shard(self, ref: Ref) -> bool:
         """``ShardedFilename(prefix, shard, num_shards)`` of the fed name (V1) or of its temporary prefix (V2)."""
