@@ -131,7 +131,9 @@ def test_weak_evidence_checks_the_findings_both_tasks_share() -> None:
 
 def test_a_root_function_is_the_call() -> None:
     result = check("tf2-root-function")
-    assert codes(result) == {"SL133", "SL134", "SL135"}  # a function has no variables; it is called
+    # it is called; a function has variables and trainable_variables (empty), not regularization_losses
+    # (tests/read/test_calls.py asks tf.saved_model.load)
+    assert codes(result) == {"SL135"}
     (entry,) = facts_of(MODELS / "tf2-root-function")["entry_points"]
     assert entry["images"]["shape"] == [-1, 32, 32, 3] and entry["output"]["shape"] == [-1, 8]
 
@@ -242,10 +244,14 @@ def test_corpus_classifier_with_optional_endpoints_gets_no_dict_error() -> None:
     assert result.profile == "tf2-image-classification"
 
 
+CHECKPOINT = ("SL010", "SL011")
+
+
 def test_corpus_tf1_serving_export_is_one_error() -> None:
     result = corpus_check("020_smile-detection-tf114")
     assert result.profile == "tf1-image-classification"
-    assert [f.code for f in result.findings if f.severity == "error"] == ["SL100"]
+    contract = [f for f in result.findings if f.code not in CHECKPOINT]  # the corpus copy has no variables/
+    assert [f.code for f in contract if f.severity == "error"] == ["SL100"]
     assert "SL142" in codes(result)
 
 
@@ -261,6 +267,8 @@ def test_corpus_keras3_export_without_call() -> None:
 @pytest.mark.parametrize("name", ["008_arm-openmv-emoji-keras", "019_jeconn-binary-sigmoid"])
 def test_corpus_trace_labels_do_not_stutter(name: str) -> None:
     for found in corpus_check(name).findings:
+        if found.code in CHECKPOINT:  # about variables/, not a trace
+            continue
         for location in found.all_locations:
             assert location.where.startswith("__call__ trace ") and "concrete" not in location.where
             assert location.where.count("(") == 1
