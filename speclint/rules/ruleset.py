@@ -70,6 +70,7 @@ def require_known_codes(
 class RuleSet:
     def __init__(self, extra_rule_dirs: list[str] | None = None, language: str = "en") -> None:
         self.rules: dict[str, Rule] = load_rules(extra_rule_dirs)
+        self.language = language
         if language != "en":  # the spec quoted and linked in the reader's language (TF2 page only)
             from speclint.rules.language import localize
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from speclint.rules.language import choose_language, translations
+from speclint.rules.language import catalog, choose_language
 from speclint.rules.loader import load_rules
 from tests.conftest import MODELS, SHARED, need, run_speclint
 
@@ -24,7 +24,7 @@ def test_every_translated_quote_is_verbatim_from_the_translated_page(language: s
     page = SPEC / f"tf2-saved-model-apis-images.{language}.md"
     need(page.is_file(), f"translated spec not found at {page}")
     text = _squash(page.read_text(encoding="utf-8"))
-    quotes = translations()["quotes"][language]
+    quotes = catalog(language)["quotes"]
     wanted = {ref.quote for rule in load_rules().values() for ref in rule.spec if ref.document == "tf2"}
     assert set(quotes) == wanted, "every TF2 quote of a rule has its translation, and no other"
     missing = [quote for quote in quotes.values() if _squash(quote) not in text]
