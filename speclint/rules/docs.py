@@ -20,7 +20,7 @@ from typing import Any
 from speclint.describe import entry_summary, inline_value, meta_graph_summary
 from speclint.errors import SpeclintError
 from speclint.rules.engine import CompiledRule, get, resolve_with_where
-from speclint.rules.language import phrase
+from speclint.rules.language import catalog, phrase
 from speclint.rules.loader import schemas_dir
 from speclint.rules.model import Finding, Rule, SpecRef
 from speclint.rules.ruleset import ModelResult, RuleSet
@@ -46,8 +46,12 @@ DUNDER = re.compile(r"(?<![\w`])(__\w+__)(?![\w`])")
 # ---- the catalogue ---------------------------------------------------------------------
 
 
-def spec_title(ref: SpecRef) -> str:
-    """``TF1 Hub format: Common Signatures for Images, Input``."""
+def spec_title(ref: SpecRef, language: str = "en") -> str:
+    """``TF1 Hub format: Common Signatures for Images, Input``; the TF2 page's own title and
+    headings in its translation (``lang.<language>.json``)."""
+    if language != "en" and ref.document == "tf2":
+        words = catalog(language)
+        return f"{words['document']['title']}, {words['sections'].get(ref.section, ref.section)}"
     return f"{DOCUMENT_TITLES.get(ref.document, ref.document)}, {SECTION_TITLES.get(ref.section, ref.section)}"
 
 
@@ -163,7 +167,7 @@ def explain_rule(rule: Rule, ruleset: RuleSet, fixtures: Path | None = None) -> 
         lines += [f"## {say('page.how_to_fix')}", "", markdown_prose(rule.fix), ""]
     lines += [f"## {say('page.spec_says')}", ""]
     for ref in rule.spec:
-        lines += [f"[{spec_title(ref)}]({ref.url}):", "", f"> {markdown_prose(ref.quote)}", ""]
+        lines += [f"[{spec_title(ref, ruleset.language)}]({ref.url}):", "", f"> {markdown_prose(ref.quote)}", ""]
     lines += [f"## {say('page.how_checked')}", ""]
     target = rule.target or say("page.whole_model")
     lines += [say("page.target").format(target=target), ""]

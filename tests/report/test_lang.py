@@ -34,6 +34,9 @@ def test_every_translated_quote_is_verbatim_from_the_translated_page(language: s
     assert set(quotes) == wanted, "every TF2 quote of a rule has its translation, and no other"
     missing = [quote for quote in quotes.values() if _squash(quote) not in text]
     assert not missing
+    page = catalog(language)
+    assert f"# {page['document']['title']}" in text
+    assert all(f"## {title}" in text for title in page["sections"].values())
 
 
 @pytest.mark.parametrize(
@@ -157,6 +160,10 @@ def test_rule_page_in_portuguese() -> None:
     page = catalog("pt-BR")["rules"]["SL100"]
     assert page["summary"] in shown.stdout and page["message"] in shown.stdout
     assert "## Como corrigir" in shown.stdout and "## O que a especificação diz" in shown.stdout
+    assert (
+        "[APIs de SavedModel comuns para tarefas com imagens, Imagem como entrada]("
+        in run_speclint("rule", "SL112", "--lang", "pt-BR").stdout
+    )
     assert "- Gravidade: error" in shown.stdout and "## How to fix" not in shown.stdout
     english = run_speclint("rule", "SL100", "--lang", "en").stdout
     docs = schemas_dir().parent / "docs" / "rules" / "SL100.md"
