@@ -168,3 +168,13 @@ def test_rule_page_in_portuguese() -> None:
     english = run_speclint("rule", "SL100", "--lang", "en").stdout
     docs = schemas_dir().parent / "docs" / "rules" / "SL100.md"
     assert docs.read_text(encoding="utf-8").endswith(english), "English rule page unchanged (docs/rules)"
+
+
+def test_consequences_listed_under_their_cause_in_the_readers_language() -> None:
+    serving = MODELS / "tf1-serving-export"
+    need(serving.is_dir(), "golden fixture tf1-serving-export missing")
+    shown = run_speclint(str(serving), "--lang", "pt-BR").stdout
+    assert ". Suas consequências, não relatadas à parte: SL103 tf1-default-tag-set; SL104 tf1-default-signature em" in (
+        shown
+    )
+    assert "Its consequences" not in shown
