@@ -24,7 +24,7 @@ import os
 from typing import Any
 
 from speclint.errors import SpeclintError
-from speclint.rules.model import Rule
+from speclint.rules.model import Rule, SpecRef
 
 LANGUAGES = ("en", "zh-CN", "pt-BR")
 TEXTS = ("summary", "message", "fix")  # what a rule's translation gives
@@ -83,21 +83,23 @@ def localize(rules: dict[str, Rule], language: str) -> dict[str, Rule]:
     spec references (quote and link); a rule pack's rules keep their own words."""
     if language == "en":
         return rules
-    data = catalog(language)
-    texts = data["rules"]
+    texts = catalog(language)["rules"]
     localized = {}
     for code, rule in rules.items():
-        spec = tuple(
-            ref._replace(quote=data["quotes"].get(ref.quote, ref.quote), base_url=data["document"]["url"])
-            if ref.document == "tf2"
-            else ref
-            for ref in rule.spec
-        )
+        spec = tuple(localize_ref(ref, language) for ref in rule.spec)
         words = texts.get(code, {}) if rule.builtin else {}
         localized[code] = rule._replace(
             spec=spec, message_en=rule.message, **{field: words[field] for field in TEXTS if words.get(field)}
         )
     return localized
+
+
+def localize_ref(ref: SpecRef, language: str) -> SpecRef:
+    """A TF2 reference quoted from, and linked to, the page's translation; TF1 stays English."""
+    if language == "en" or ref.document != "tf2":
+        return ref
+    data = catalog(language)
+    return ref._replace(quote=data["quotes"].get(ref.quote, ref.quote), base_url=data["document"]["url"])
 
 
 def change_texts(code: str, language: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ import pytest
 from speclint.rules.language import TEXTS, catalog, choose_language, phrase
 from speclint.rules.loader import load_rules, schemas_dir
 from speclint.rules.ruleset import RuleSet
-from tests.conftest import MODELS, SHARED, need, run_speclint
+from tests.conftest import GOLDEN, MODELS, SHARED, need, run_speclint
 
 SPEC = SHARED / "spec"
 TF1_MODEL = MODELS / "tf1-input-uint8"
@@ -178,3 +178,18 @@ def test_consequences_listed_under_their_cause_in_the_readers_language() -> None
         shown
     )
     assert "Its consequences" not in shown
+
+
+def test_diff_speaks_the_language_of_lang() -> None:
+    pair = GOLDEN / "diff" / "attribute-removed"
+    need((pair / "old").is_dir() and (pair / "new").is_dir(), "golden diff pair missing")
+    args = ("diff", str(pair / "old"), str(pair / "new"), "--format", "json")
+    found = {
+        lang: json.loads(run_speclint(*args, env={"LANG": lang, "LANGUAGE": "", "LC_ALL": ""}).stdout)
+        for lang in ("C.UTF-8", "zh_CN.UTF-8")
+    }
+    english, chinese = (found[lang]["models"][0]["findings"][0] for lang in ("C.UTF-8", "zh_CN.UTF-8"))
+    assert english["message"] == "root object attribute 'regularization_losses' removed: present in OLD, none in NEW"
+    assert chinese["message"] == "根对象属性 'regularization_losses' 已移除：OLD 中存在，NEW 中没有"
+    assert chinese["fix"] == catalog("zh-CN")["changes"]["SC141"]["fix"]
+    assert chinese["spec_url"].endswith("?hl=zh-cn#feature-vector") and "?hl=" not in english["spec_url"]
