@@ -16,6 +16,7 @@ from speclint.project import project_url
 from speclint.read.hub import format_shape
 from speclint.rules import validator
 from speclint.rules.engine import group
+from speclint.rules.language import change_texts, localize_ref
 from speclint.rules.loader import load_json, schemas_path
 from speclint.rules.model import Location, SpecRef
 from speclint.rules.validator import Validator
@@ -126,8 +127,9 @@ def load_change_rules() -> dict[str, ChangeRule]:
 class ChangeEngine:
     """The change rules of one run, with their ``when`` schemas compiled once."""
 
-    def __init__(self, rules: dict[str, ChangeRule] | None = None) -> None:
+    def __init__(self, rules: dict[str, ChangeRule] | None = None, language: str = "en") -> None:
         self.rules = rules if rules is not None else load_change_rules()
+        self.language = language  # messages and fixes in the reader's language; causes stay English
         self._by_kind: dict[str, list[tuple[ChangeRule, Validator | None]]] = {}
         for rule in self.rules.values():
             compiled = validator.compile_schema(rule.when) if rule.when is not None else None
@@ -146,6 +148,7 @@ class ChangeEngine:
         findings = []
         for item in deltas:
             rule = self.rule_for(item)
+            words = change_texts(rule.code, self.language)
             findings.append(
                 ChangeFinding(
                     path=path,
@@ -154,9 +157,9 @@ class ChangeEngine:
                     name=rule.name,
                     severity=rule.severity,
                     category=rule.category,
-                    message=render(rule.message, item),
-                    spec_url=rule.spec_for(model_format).url,
-                    fix=rule.fix,
+                    message=render(words.get("message", rule.message), item),
+                    spec_url=localize_ref(rule.spec_for(model_format), self.language).url,
+                    fix=words.get("fix", rule.fix),
                     url=change_page_url(rule.code),
                     cause=cause_of(rule.message, item),
                     locations=tuple(Location(safe(str(place)), "") for place in item.get("places", ())),

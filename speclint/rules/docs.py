@@ -20,6 +20,7 @@ from typing import Any
 from speclint.describe import entry_summary, inline_value, meta_graph_summary
 from speclint.errors import SpeclintError
 from speclint.rules.engine import CompiledRule, get, resolve_with_where
+from speclint.rules.language import catalog, phrase
 from speclint.rules.loader import schemas_dir
 from speclint.rules.model import Finding, Rule, SpecRef
 from speclint.rules.ruleset import ModelResult, RuleSet
@@ -45,8 +46,12 @@ DUNDER = re.compile(r"(?<![\w`])(__\w+__)(?![\w`])")
 # ---- the catalogue ---------------------------------------------------------------------
 
 
-def spec_title(ref: SpecRef) -> str:
-    """``TF1 Hub format: Common Signatures for Images, Input``."""
+def spec_title(ref: SpecRef, language: str = "en") -> str:
+    """``TF1 Hub format: Common Signatures for Images, Input``; the TF2 page's own title and
+    headings in its translation (``lang.<language>.json``)."""
+    if language != "en" and ref.document == "tf2":
+        words = catalog(language)
+        return f"{words['document']['title']}, {words['sections'].get(ref.section, ref.section)}"
     return f"{DOCUMENT_TITLES.get(ref.document, ref.document)}, {SECTION_TITLES.get(ref.section, ref.section)}"
 
 
@@ -145,31 +150,33 @@ def explain_rule(rule: Rule, ruleset: RuleSet, fixtures: Path | None = None) -> 
     """Markdown: what the rule checks, why, the spec's words, how, and two real examples."""
     fixtures = fixtures if fixtures is not None else fixtures_dir()
     profiles = profiles_of(rule, ruleset)
+    say = functools.partial(phrase, language=ruleset.language)
     lines = [f"# {rule.code}: {rule.name}", "", markdown_prose(rule.summary), ""]
-    lines.append(f"- Severity: {rule.severity}")
-    lines.append(f"- Family: {rule.family} ({'runs only under `--execute`' if rule.stage == 'execute' else 'static'})")
-    lines.append(f"- Since: {rule.since}")
-    lines.append(f"- Profiles: {', '.join(profiles) if profiles else 'none (select it explicitly)'}")
+    lines.append(f"- {say('page.severity')}: {rule.severity}")
+    stage = say("page.execute_only") if rule.stage == "execute" else say("page.static")
+    lines.append(f"- {say('page.family')}: {rule.family} ({stage})")
+    lines.append(f"- {say('page.since')}: {rule.since}")
+    lines.append(f"- {say('page.profiles')}: {', '.join(profiles) if profiles else say('page.no_profiles')}")
     if rule.gate:
-        lines.append("- Gate: when it fails under the `auto` profile, no other rule runs on the model")
+        lines.append(f"- {say('page.gate')}")
     if rule.implied_by:
         causes = ", ".join(f"[{code}]({code}.md)" for code in rule.implied_by)
-        lines.append(f"- Implied by: {causes} (when one of them fires, this rule's findings are listed under it)")
-    lines += ["", "## Why", "", markdown_prose(rule.why), ""]
+        lines.append(f"- {say('page.implied_by').format(causes=causes)}")
+    lines += ["", f"## {say('page.why')}", "", markdown_prose(rule.why), ""]
     if rule.fix:
-        lines += ["## How to fix", "", markdown_prose(rule.fix), ""]
-    lines += ["## What the spec says", ""]
+        lines += [f"## {say('page.how_to_fix')}", "", markdown_prose(rule.fix), ""]
+    lines += [f"## {say('page.spec_says')}", ""]
     for ref in rule.spec:
-        lines += [f"[{spec_title(ref)}]({ref.url}):", "", f"> {markdown_prose(ref.quote)}", ""]
-    lines += ["## How it is checked", ""]
-    target = rule.target or "(the whole model)"
-    lines += [f"Target: `{target}` in the facts document (`speclint show --format json PATH`).", ""]
+        lines += [f"[{spec_title(ref, ruleset.language)}]({ref.url}):", "", f"> {markdown_prose(ref.quote)}", ""]
+    lines += [f"## {say('page.how_checked')}", ""]
+    target = rule.target or say("page.whole_model")
+    lines += [say("page.target").format(target=target), ""]
     if rule.when is not None:
-        lines += ["It applies to the targets that match:", "", "```json", *_json_lines(rule.when), "```", ""]
-    lines += ["Each of them must match:", "", "```json", *_json_lines(rule.schema), "```", ""]
-    lines += ["A target that does not match is reported as:", "", "```text", rule.message, "```", ""]
+        lines += [say("page.applies"), "", "```json", *_json_lines(rule.when), "```", ""]
+    lines += [say("page.must_match"), "", "```json", *_json_lines(rule.schema), "```", ""]
+    lines += [say("page.reported_as"), "", "```text", rule.message, "```", ""]
     if rule.found:
-        lines += [f"where `{{found}}` is the value at `{rule.found}` under the target.", ""]
+        lines += [say("page.found_is").format(pointer=rule.found), ""]
     for kind in ("fail", "pass"):
         name = rule.examples.get(kind)
         if name:

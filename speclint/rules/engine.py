@@ -42,7 +42,7 @@ class CompiledRule:
             if rule.cause:
                 cause = "\0".join(show(get(target, pointer)) for pointer in rule.cause)
             else:
-                cause = _format(rule.message, where="", found=found)
+                cause = _format(rule.cause_template, where="", found=found)
             cause = redact_function_numbers(cause)
             yield Finding(
                 path=str(facts["path"]),

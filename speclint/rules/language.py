@@ -1,9 +1,19 @@
-"""The reader's language for the spec: the zh-CN and pt-BR translations of the TF2 page.
+"""The reader's language: speclint's words in zh-CN or pt-BR, the TF2 spec quoted from its translation.
 
-Only the TF2 page (Common SavedModel APIs for Image Tasks) is translated on tensorflow.org;
-the TF1 page and every other language stay English. The translated sentences a rule quotes
-live in ``speclint/data/spec_translations.json``, each verbatim from the translated page
-(tests check that), so a quote is never a machine's paraphrase.
+Everything translated lives as data in one file per language, ``speclint/data/lang.<lang>.json``:
+
+- ``document`` and ``quotes``: the translated TF2 page (its URL and title) and the sentences a
+  rule quotes, each verbatim from that page (tests check that), so a quote is never a machine's
+  paraphrase. Only the TF2 page is translated on tensorflow.org; TF1 references stay English.
+- ``rules`` and ``changes``: each built-in rule's and change rule's ``summary``, ``message`` and
+  ``fix``, keyed by code, with exactly the English template's ``{placeholders}``. A rule pack's
+  rules, and any text a language lacks, stay English.
+- ``phrases``: the fixed words of reports and rule pages, keyed like ``lang.en.json``, the
+  English home of those words; ``phrase(key, lang)`` looks one up.
+
+Model-derived values (names, shapes, ``{found}``, ``{where}``) are filled in after translation,
+untranslated and escaped as in English. A finding's fingerprint comes from the English
+template (``Rule.message_en``), so a baseline holds whatever language wrote or reads it.
 """
 
 from __future__ import annotations
@@ -14,16 +24,30 @@ import os
 from typing import Any
 
 from speclint.errors import SpeclintError
-from speclint.rules.model import Rule
+from speclint.rules.model import Rule, SpecRef
 
 LANGUAGES = ("en", "zh-CN", "pt-BR")
+TEXTS = ("summary", "message", "fix")  # what a rule's translation gives
 
 
 @functools.cache
-def translations() -> dict[str, Any]:
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "spec_translations.json")
+def catalog(language: str) -> dict[str, Any]:
+    """``speclint/data/lang.<language>.json``: everything translated into ``language``."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", f"lang.{language}.json")
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)  # type: ignore[no-any-return]
+
+
+def phrase(key: str, language: str = "en") -> str:
+    """A fixed phrase of a report or rule page in ``language`` (English where it has none).
+
+    Templates keep ``str.format`` fields (``{models}``); an unknown key is a bug, not a blank."""
+    english = catalog("en")["phrases"]
+    if key not in english:
+        raise KeyError(f"no phrase {key!r} in lang.en.json")
+    if language == "en":
+        return str(english[key])
+    return str(catalog(language)["phrases"].get(key, english[key]))
 
 
 def requested_language(lang: str | None) -> str:
@@ -55,19 +79,32 @@ def choose_language(requested: str | None, environ: dict[str, str] | None = None
 
 
 def localize(rules: dict[str, Rule], language: str) -> dict[str, Rule]:
-    """The rules with their TF2 spec references in ``language`` (quote and link)."""
+    """The rules in ``language``: summary, message and fix of each built-in rule, and their TF2
+    spec references (quote and link); a rule pack's rules keep their own words."""
     if language == "en":
         return rules
-    data = translations()
-    document = data["documents"]["tf2"][language]
-    quotes = data["quotes"][language]
+    texts = catalog(language)["rules"]
     localized = {}
     for code, rule in rules.items():
-        spec = tuple(
-            ref._replace(quote=quotes.get(ref.quote, ref.quote), base_url=document["url"])
-            if ref.document == "tf2"
-            else ref
-            for ref in rule.spec
+        spec = tuple(localize_ref(ref, language) for ref in rule.spec)
+        words = texts.get(code, {}) if rule.builtin else {}
+        localized[code] = rule._replace(
+            spec=spec, message_en=rule.message, **{field: words[field] for field in TEXTS if words.get(field)}
         )
-        localized[code] = rule._replace(spec=spec)
     return localized
+
+
+def localize_ref(ref: SpecRef, language: str) -> SpecRef:
+    """A TF2 reference quoted from, and linked to, the page's translation; TF1 stays English."""
+    if language == "en" or ref.document != "tf2":
+        return ref
+    data = catalog(language)
+    return ref._replace(quote=data["quotes"].get(ref.quote, ref.quote), base_url=data["document"]["url"])
+
+
+def change_texts(code: str, language: str) -> dict[str, str]:
+    """A change rule's ``summary``/``message``/``fix`` in ``language`` ({} for English or none)."""
+    if language == "en":
+        return {}
+    words = catalog(language)["changes"].get(code, {})
+    return {field: words[field] for field in TEXTS if words.get(field)}

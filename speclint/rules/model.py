@@ -59,6 +59,13 @@ class Rule(NamedTuple):
     cause: tuple[str, ...] = ()  # pointers naming one root cause; () = the message without its location
     builtin: bool = False  # shipped with speclint (has a rule page), not from a rule pack
     implied_by: tuple[str, ...] = ()  # codes whose finding on the same model is this one's root cause
+    message_en: str = ""  # the English template when ``message`` is translated: the fingerprint's words
+
+    @property
+    def cause_template(self) -> str:
+        """The English message, whatever the reader's language: a root cause (and its fingerprint)
+        is the same in every language."""
+        return self.message_en or self.message
 
     def spec_for(self, model_format: str | None) -> SpecRef:
         """The spec section for this model's format (TF2 page for TF2 models, else TF1)."""

@@ -70,6 +70,7 @@ def require_known_codes(
 class RuleSet:
     def __init__(self, extra_rule_dirs: list[str] | None = None, language: str = "en") -> None:
         self.rules: dict[str, Rule] = load_rules(extra_rule_dirs)
+        self.language = language
         if language != "en":  # the spec quoted and linked in the reader's language (TF2 page only)
             from speclint.rules.language import localize
 
@@ -126,11 +127,13 @@ class RuleSet:
         result.execution = _execution_summary(facts.get("probes"))
         result.declared_task = declared_task(facts)
         kept = [f for f in result.findings if matches(f.code, select or ["ALL"]) and not matches(f.code, ignore or [])]
-        result.findings, result.implied = fold_implied(group(sorted(kept)), self.rules)
+        result.findings, result.implied = fold_implied(group(sorted(kept)), self.rules, self.language)
         return result
 
 
-def fold_implied(findings: list[Finding], rules: dict[str, Rule]) -> tuple[list[Finding], list[Finding]]:
+def fold_implied(
+    findings: list[Finding], rules: dict[str, Rule], language: str = "en"
+) -> tuple[list[Finding], list[Finding]]:
     """One cause, one finding: a finding whose rule is implied by another finding of the same
     model (``implied_by`` in its rule file) is listed under that one as a consequence, not
     reported apart. Run after ``--select``/``--ignore``: ignoring the cause shows its
@@ -163,18 +166,22 @@ def fold_implied(findings: list[Finding], rules: dict[str, Rule]) -> tuple[list[
     for finding in kept:
         if finding.code in consequences and finding.code not in listed:
             listed.add(finding.code)
-            finding = finding._replace(message=finding.message + _consequences(consequences[finding.code]))
+            finding = finding._replace(message=finding.message + _consequences(consequences[finding.code], language))
         result.append(finding)
     return result, [f for code in sorted(consequences) for f in consequences[code]]
 
 
-def _consequences(findings: list[Finding]) -> str:
-    """`` Its consequences, not reported apart: SL100 tf1-hub-module-file; SL104 ... at tag-set [serve]``."""
+def _consequences(findings: list[Finding], language: str = "en") -> str:
+    """`` Its consequences, not reported apart: SL100 tf1-hub-module-file; SL104 ... at tag-set [serve]``
+    (the phrases in the reader's language; codes, names and places as they are)."""
+    from speclint.rules.language import phrase
+
     words = []
     for finding in findings:
         places = [location.where for location in finding.all_locations if location.where != "model"]
-        words.append(f"{finding.code} {finding.name}" + (f" at {', '.join(places)}" if places else ""))
-    return ". Its consequences, not reported apart: " + "; ".join(words)
+        at = phrase("finding.consequence_at", language).format(places=", ".join(places)) if places else ""
+        words.append(f"{finding.code} {finding.name}{at}")
+    return phrase("finding.consequences", language).format(consequences="; ".join(words))
 
 
 def check_implications(rules: dict[str, Rule]) -> None:
