@@ -107,3 +107,15 @@ def test_cli_default_concise_verbose_and_baseline(tmp_path: Path) -> None:
     assert hidden.stdout == "All checks passed (2 models; 1 finding of the baseline not shown).\n"
     both = run_speclint(*paths, "--quiet", "--verbose")
     assert both.returncode == 2 and "--quiet and --verbose" in both.stderr
+
+
+@pytest.mark.parametrize("marker", ["default-output", "concise-output"])
+def test_readme_examples_are_what_speclint_prints(marker: str) -> None:
+    """The README shows the real output: its command run here prints exactly the lines shown."""
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(rf"<!-- {marker} -->\n```text\n\$ speclint (.*?)\n(.*?)```\n<!-- /{marker} -->", readme, re.S)
+    assert block, f"README's {marker} example"
+    completed = run_speclint(*block.group(1).split())
+    assert completed.returncode == 1 and completed.stdout == block.group(2)
