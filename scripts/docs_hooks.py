@@ -146,7 +146,16 @@ TOP_KEYS: dict[str, tuple[str, str, str]] = {
     "ignore": ("array of strings", "--ignore", "rule codes or prefixes to leave out; the command line adds to it"),
     "fail-level": ("string", "--fail-level", "exit 1 from a finding this severe: `info`, `warning`, `error`"),
     "rules": ("array of strings", "--rules", "rule pack directories, relative to this `pyproject.toml`"),
-    "format": ("string", "--format", "report format: `text`, `json`, `github`, `sarif`, `jsonl`, `html`"),
+    "format": (
+        "string",
+        "--format",
+        "report format: `full` (`text` is its old name), `concise`, `json`, `github`, `sarif`, `jsonl`, `html`",
+    ),
+    "fail-on-not-applicable": (
+        "boolean",
+        "--fail-on-not-applicable",
+        "exit 1 when a model takes no images (SL002, not applicable); by default such a model fails nothing",
+    ),
     "max-file-size": ("integer", "--max-file-size", "refuse model files larger than this many bytes"),
     "read-timeout": ("number", "--read-timeout", "seconds the static reader may spend on one model"),
     "exclude": (
@@ -194,7 +203,7 @@ def config_defaults() -> dict[str, str]:
     defaults = {key: _toml(getattr(config, key.replace("-", "_"))) for key in TOP_KEYS if key != "per-path"}
     defaults.update(
         {
-            "format": '`"github"` under GitHub Actions, else `"text"`',
+            "format": '`"github"` under GitHub Actions, else `"text"` (full)',
             "max-file-size": f"`{DEFAULT_MAX_BYTES}` (1 GiB)",
             "read-timeout": f"`{DEFAULT_READ_SECONDS:g}`",
             "exclude": ", ".join(f"`{name}`" for name in DEFAULT_EXCLUDE),

@@ -53,12 +53,14 @@ class Report:
         version: str = __version__,
         fail_level: str = "warning",
         unread: Iterable[tuple[str, str]] = (),
+        fail_on_not_applicable: bool = False,
     ) -> None:
         self.results = sorted(results, key=lambda r: r.path)
         self.rules = rules
         self.version = version
         self.fail_level = fail_level
         self.unread = tuple(sorted(unread))  # (model path, why) of each model that could not be read
+        self.fail_on_not_applicable = fail_on_not_applicable  # a model that takes no images (SL002) fails
 
     def render(self, format: str = "text") -> str:
         """The report in one of the ``--format`` names (text, json, jsonl, html, github, sarif)."""
@@ -81,7 +83,12 @@ class Report:
     def _context(self) -> Any:
         from speclint.report import ReportContext
 
-        return ReportContext(rules=self.rules, version=self.version, unread=self.unread)
+        return ReportContext(
+            rules=self.rules,
+            version=self.version,
+            unread=self.unread,
+            fail_not_applicable=self.fail_on_not_applicable,
+        )
 
     @property
     def nothing_read(self) -> bool:
@@ -90,11 +97,18 @@ class Report:
 
     @property
     def failed(self) -> bool:
-        """A finding at or above ``fail_level``: the command line would exit 1."""
+        """A finding at or above ``fail_level`` (a not-applicable model only with
+        ``fail_on_not_applicable``): the command line would exit 1."""
         from speclint.rules.model import severity_rank
 
         threshold = severity_rank(self.fail_level)
-        return any(severity_rank(f.severity) >= threshold for r in self.results for f in r.findings)
+        return any(severity_rank(s) >= threshold for r in self.results for s in self._severities(r))
+
+    def _severities(self, result: ModelResult) -> Iterator[str]:
+        from speclint.rules.ruleset import gating_severities
+
+        findings = ((f.code, f.severity) for f in result.findings)
+        return gating_severities(findings, self.fail_on_not_applicable)
 
     def exit_code(self) -> int:
         """0, 1 or 2, as the command line would choose it for these results (without --exit-zero)."""
@@ -104,7 +118,7 @@ class Report:
         tally = Tally(severity_rank(self.fail_level))
         why = dict(self.unread)
         for result in self.results:
-            tally.add(result.path, why.get(result.path), (f.severity for f in result.findings))
+            tally.add(result.path, why.get(result.path), self._severities(result))
         return tally.exit_code()
 
     def __repr__(self) -> str:
@@ -164,6 +178,7 @@ def lint(
     memory_budget_mb: int | None = None,
     exclude: str | Iterable[str] | None = None,
     extend_exclude: str | Iterable[str] | None = None,
+    fail_on_not_applicable: bool | None = None,
 ) -> Report:
     """Lint models (directories, trees, or files inside a model) and return the sorted report.
 
@@ -172,12 +187,17 @@ def lint(
     the cluster named by ``RAY_ADDRESS``) or an ``Executor`` object such as
     ``make_executor("ray", address=...)``. Raises ``SpeclintError`` when a path holds no
     model or a setting is wrong, ``TypeError`` for an argument of the wrong type.
+    ``fail_on_not_applicable``: a model that takes no images (SL002) fails the report (default:
+    the config file's ``fail-on-not-applicable``, else false).
     """
     pipeline = _prepare(paths, locals())
     checked = list(pipeline.results(execute=_flag(execute, "execute"), executor=executor, options=execute_options))
     results = [item.result for item in checked]
     unread = [(item.result.path, item.unread) for item in checked if item.unread is not None]
-    return Report(results, pipeline.ruleset.rules, __version__, pipeline.settings.fail_level, unread)
+    settings = pipeline.settings
+    return Report(
+        results, pipeline.ruleset.rules, __version__, settings.fail_level, unread, settings.fail_on_not_applicable
+    )
 
 
 def iter_lint(paths: PathLike | Iterable[PathLike], **kwargs: Any) -> Iterator[ModelResult]:
@@ -212,6 +232,7 @@ _LINT_KEYWORDS = (
     "memory_budget_mb",
     "exclude",
     "extend_exclude",
+    "fail_on_not_applicable",
 )
 
 
@@ -238,6 +259,7 @@ def _prepare(paths: PathLike | Iterable[PathLike], given: dict[str, Any]) -> Pip
         extend_exclude=_codes(given.get("extend_exclude"), "extend_exclude"),
         jobs=given.get("jobs", 1),
         memory_budget_mb=given.get("memory_budget_mb"),
+        fail_on_not_applicable=_optional_flag(given.get("fail_on_not_applicable"), "fail_on_not_applicable"),
         words=API_WORDS,
     )
     pipeline = Pipeline.prepare(overrides, path_list)
@@ -291,3 +313,7 @@ def _flag(value: object, word: str) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"{word} must be True or False, not {type(value).__name__}")
     return value
+
+
+def _optional_flag(value: object, word: str) -> bool | None:
+    return None if value is None else _flag(value, word)

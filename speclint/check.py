@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from speclint.execute.options import ExecuteOptions
     from speclint.report import ReportContext
 
-FORMATS = ("text", "json", "github", "sarif", "jsonl", "html")
+FORMATS = ("full", "concise", "text", "json", "github", "sarif", "jsonl", "html")  # text: full's old name
 
 
 def overrides_from(args: argparse.Namespace) -> Overrides:
@@ -44,6 +44,7 @@ def overrides_from(args: argparse.Namespace) -> Overrides:
         jobs=args.jobs,
         memory_budget_mb=args.memory_budget,
         exit_zero=args.exit_zero,
+        fail_on_not_applicable=args.fail_on_not_applicable,
         language=args.lang,
         claims=args.claims,
     )
@@ -114,6 +115,8 @@ def _refuse_conflicts(args: argparse.Namespace) -> None:
         raise SpeclintError(
             f"--output and --sarif-output both name {args.output}: one report would overwrite the other"
         )
+    if args.quiet and args.verbose:
+        raise SpeclintError("--quiet and --verbose (--show-clean) contradict each other: choose one")
     if args.ray_address and args.executor != "ray":
         raise SpeclintError("--ray-address needs --executor ray")
 
@@ -122,7 +125,7 @@ def _refuse_format_conflicts(args: argparse.Namespace, format: str, config_sourc
     if format not in FORMATS:
         where = f"{config_source}: [tool.speclint] format" if config_source else "format"
         raise SpeclintError(f"{where} must be one of {', '.join(FORMATS)}, not {format!r}")
-    if args.statistics and format not in _statistics_formats():
+    if args.statistics and format not in (*_statistics_formats(), "full", "concise"):
         raise SpeclintError(
             f"--statistics has a text and a json form, not {format} (add --format text or --format json)"
         )
@@ -185,14 +188,16 @@ def executor_from(args: argparse.Namespace) -> Executor:
 
 
 def _context(args: argparse.Namespace, pipeline: Pipeline, checked: list[Checked], baselined: int) -> ReportContext:
-    from speclint.report import ReportContext
+    from speclint.report import TEXT_FORMATS, ReportContext
 
-    color = pipeline.settings.format == "text" and use_color(args.color, args.output)
+    color = pipeline.settings.format in TEXT_FORMATS and use_color(args.color, args.output)
     return ReportContext(
         rules=pipeline.ruleset.rules,
         version=__version__,
         color=color,
         quiet=args.quiet,
+        verbose=args.verbose,
+        fail_not_applicable=pipeline.settings.fail_on_not_applicable,
         baselined=baselined,
         unread=tuple((c.result.path, c.unread) for c in checked if c.unread is not None),
     )
@@ -225,7 +230,7 @@ def _write_report(args: argparse.Namespace, format: str, results: list[Any], con
     if args.statistics:
         from speclint.report import statistics
 
-        text = statistics.render(results, context, format)
+        text = statistics.render(results, context, "text" if format in ("full", "concise") else format)
     else:
         text = reporter(format)(results, context)
     write_report(text, args.output)
@@ -254,6 +259,7 @@ def _run_streamed(args: argparse.Namespace, pipeline: Pipeline) -> int:
     """``--format jsonl``: each model's line written and flushed as soon as it is checked, so an
     interrupted run keeps every finished model (and ``--resume`` carries on from there)."""
     from speclint.report.jsonl import line, read_done
+    from speclint.rules.ruleset import gating_severities
 
     done: list[dict[str, Any]] = []
     append = False
@@ -263,9 +269,10 @@ def _run_streamed(args: argparse.Namespace, pipeline: Pipeline) -> int:
         if append and os.path.exists(args.resume):
             os.truncate(args.resume, keep)  # drop a line a killed run left half-written
     for entry in done:
-        findings = entry.get("findings") or []
+        findings = [(str(f.get("code")), str(f.get("severity"))) for f in entry.get("findings") or []]
         unread = entry.get("read_error") or (None if entry.get("format") is not None else "not read")
-        pipeline.tally.add(str(entry["path"]), unread, (str(f.get("severity")) for f in findings))
+        severities = gating_severities(findings, pipeline.settings.fail_on_not_applicable)
+        pipeline.tally.add(str(entry["path"]), unread, severities)
     results = pipeline.results(
         execute=args.execute,
         executor=executor_from(args) if args.execute else "local",

@@ -112,8 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         "--output-format",
         dest="format",
-        choices=("text", "json", "github", "sarif", "jsonl", "html"),
-        help="default: github under GitHub Actions, else text (jsonl: one line per model, streamed)",
+        choices=("full", "concise", "text", "json", "github", "sarif", "jsonl", "html"),
+        help="default: github under GitHub Actions, else full (concise: one line per finding; "
+        "text: full's old name; jsonl: one line per model, streamed)",
     )
     check.add_argument("--resume", metavar="FILE", help="jsonl: skip the models already in FILE (a previous run)")
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
@@ -131,6 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--fail-level", choices=SEVERITIES, help="exit 1 when a finding is at least this severe (default warning)"
+    )
+    check.add_argument(
+        "--fail-on-not-applicable",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="exit 1 when a model takes no images (SL002: text, tabular, serving models); "
+        "by default such a model is reported as not applicable and fails nothing",
     )
     check.add_argument(
         "--exit-zero", action="store_true", help="exit 0 even when there are findings or unreadable models"
@@ -158,7 +166,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     check.add_argument("--lang", metavar="LANG", help=LANG_HELP)
-    check.add_argument("--quiet", "-q", action="store_true", help="text report: only models with findings")
+    check.add_argument(
+        "--quiet", "-q", action="store_true", help="full/concise: only findings that count (no not-applicable lines)"
+    )
+    check.add_argument(
+        "--verbose",
+        "-v",
+        "--show-clean",
+        dest="verbose",
+        action="store_true",
+        help="full/concise: list clean models too (by default they are only counted in the closing line)",
+    )
     check.add_argument(
         "--statistics", action="store_true", help="print a count per rule instead of each finding (text or json)"
     )

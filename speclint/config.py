@@ -28,6 +28,7 @@ from speclint.rules.model import SEVERITIES as FAIL_LEVELS
 TOP_KEYS = {"profile", "select", "ignore", "fail-level", "rules", "per-path", "format", "max-file-size"}
 TOP_KEYS |= {"exclude", "extend-exclude", "respect-gitignore"}  # discovery: directories a walk skips
 TOP_KEYS |= {"read-timeout"}  # seconds per model for the static reader
+TOP_KEYS |= {"fail-on-not-applicable"}  # a model that takes no images (SL002) fails the run
 PER_PATH_KEYS = {"path", "profile", "ignore", "select", "claims"}
 
 
@@ -60,6 +61,7 @@ class Config:
         self.extend_exclude: list[str] = []
         self.respect_gitignore = True
         self.read_timeout: float | None = None
+        self.fail_on_not_applicable = False
 
 
 def find_pyproject(start: str) -> str | None:
@@ -185,6 +187,10 @@ def _parse(table: dict[str, Any], path: str) -> Config:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise SpeclintError(f"{where}: read-timeout must be a positive number of seconds")
         config.read_timeout = float(value)
+    if "fail-on-not-applicable" in table:
+        if not isinstance(table["fail-on-not-applicable"], bool):
+            raise SpeclintError(f"{where}: fail-on-not-applicable must be true or false")
+        config.fail_on_not_applicable = table["fail-on-not-applicable"]
     for index, entry in enumerate(table.get("per-path", [])):
         config.per_path.append(_per_path(entry, f"{where} per-path[{index}]", config.root))
     return config

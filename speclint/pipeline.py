@@ -27,7 +27,7 @@ from speclint.read import guard
 from speclint.read.guard import TimeLimit, crash_message, deadline, failed_facts, time_limit_message
 from speclint.rules.model import severity_rank
 from speclint.rules.profiles import require_known
-from speclint.rules.ruleset import ModelResult, RuleSet
+from speclint.rules.ruleset import ModelResult, RuleSet, gating_severities
 from speclint.settings import Overrides, Selection, Settings, merge
 from speclint.version import __version__
 
@@ -233,7 +233,9 @@ class Pipeline:
         return checked
 
     def count(self, checked: Checked) -> None:
-        self.tally.add(checked.result.path, checked.unread, (f.severity for f in checked.result.findings))
+        findings = ((f.code, f.severity) for f in checked.result.findings)
+        severities = gating_severities(findings, self.settings.fail_on_not_applicable)  # SL002 fails only when asked
+        self.tally.add(checked.result.path, checked.unread, severities)
 
     def recount(self, checked: Iterable[Checked]) -> None:
         """Count again after findings were dropped (``--baseline``): the exit code follows the report."""

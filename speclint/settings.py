@@ -61,6 +61,7 @@ class Overrides(NamedTuple):
     jobs: int | None = None  # None: one per core
     memory_budget_mb: int | None = None  # None: half the machine's memory
     exit_zero: bool = False
+    fail_on_not_applicable: bool | None = None  # None: the file's (default false)
     language: str | None = None
     claims: str | None = None  # --claims: one model's documentation, kept outside it
     words: Words = CLI_WORDS
@@ -113,6 +114,7 @@ class Settings(NamedTuple):
     jobs: int
     memory_budget: int  # bytes
     exit_zero: bool
+    fail_on_not_applicable: bool  # a model that takes no images (SL002) fails the run
     language: str
     words: Words
     selectors: list[tuple[list[str], str]]  # (codes, where they came from), checked once the rules are loaded
@@ -173,6 +175,11 @@ def merge(overrides: Overrides, paths: list[str]) -> Settings:
         jobs=jobs,
         memory_budget=budget,
         exit_zero=overrides.exit_zero,
+        fail_on_not_applicable=(
+            config.fail_on_not_applicable
+            if overrides.fail_on_not_applicable is None
+            else overrides.fail_on_not_applicable
+        ),
         language=_language(overrides.language),
         words=words,
         selectors=selectors,

@@ -12,6 +12,7 @@ from tests.conftest import MODELS, REPO, run_speclint
 GOOD = MODELS / "tf1-hub-feature-vector"
 UINT8 = MODELS / "tf1-input-uint8"
 PREFIX = MODELS / "tf1-extra-output-unprefixed"  # only an info finding (SL125)
+TEXT_MODEL = MODELS / "text-model"  # takes no images: SL002 only
 
 
 def _codes(stdout: str) -> list[str]:
@@ -29,6 +30,26 @@ def test_exit_codes() -> None:
     assert run_speclint(str(GOOD), "--profile", "nonsense").returncode == 2
 
 
+def test_not_applicable_models_pass_unless_asked_to_fail(tmp_path: Path) -> None:
+    """A model that takes no images (SL002) fails nothing by default, whatever the fail level; the
+    flag or the config key makes it fail; its claims findings (SL206 here) count as always."""
+    assert run_speclint(str(TEXT_MODEL)).returncode == 0
+    assert run_speclint(str(TEXT_MODEL), "--fail-level", "info").returncode == 0
+    failing = run_speclint(str(TEXT_MODEL), "--fail-on-not-applicable")
+    assert failing.returncode == 1 and "All checks passed" not in failing.stdout
+    assert "1 not applicable (no image input, failing: fail-on-not-applicable)" in failing.stdout
+    assert run_speclint(str(TEXT_MODEL), "--fail-on-not-applicable", "--exit-zero").returncode == 0
+    claims = run_speclint(str(MODELS / "claims-image-task-text-model"))
+    assert claims.returncode == 1 and "SL206 error" in claims.stdout
+    config = tmp_path / "pyproject.toml"
+    config.write_text("[tool.speclint]\nfail-on-not-applicable = true\n")
+    assert run_speclint(str(TEXT_MODEL), "--config", str(config)).returncode == 1
+    assert run_speclint(str(TEXT_MODEL), "--config", str(config), "--no-fail-on-not-applicable").returncode == 0
+    config.write_text('[tool.speclint]\nfail-on-not-applicable = "yes"\n')
+    wrong = run_speclint(str(TEXT_MODEL), "--config", str(config))
+    assert wrong.returncode == 2 and "fail-on-not-applicable must be true or false" in wrong.stderr
+
+
 def test_select_and_ignore_take_prefixes() -> None:
     both = run_speclint(str(UINT8), str(PREFIX), "--format", "json")
     assert _codes(both.stdout) == ["SL112", "SL125"]
@@ -37,7 +58,7 @@ def test_select_and_ignore_take_prefixes() -> None:
 
 
 def test_text_report_is_sorted_and_names_the_spec() -> None:
-    out = run_speclint(str(UINT8), str(GOOD)).stdout
+    out = run_speclint(str(UINT8), str(GOOD), "--verbose").stdout  # --verbose: the clean model listed too
     assert out.index("tf1-hub-feature-vector") < out.index("tf1-input-uint8")
     assert "SL112 error tag-set [] signature_def['default']: the image input has dtype DT_UINT8" in out
     assert "https://www.tensorflow.org/hub/common_signatures/images#input" in out

@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import NamedTuple
 
-from speclint.rules.model import Rule
-from speclint.rules.ruleset import ModelResult
+from speclint.rules.model import Finding, Rule
+from speclint.rules.ruleset import NOT_APPLICABLE, ModelResult, not_applicable
 
 SEVERITY_ORDER = ("error", "warning", "info")
 
@@ -22,7 +22,9 @@ class ReportContext(NamedTuple):
     rules: dict[str, Rule]
     version: str
     color: bool = False
-    quiet: bool = False  # only models with findings
+    quiet: bool = False  # text: only models with findings that count (no not-applicable line)
+    verbose: bool = False  # text: list clean models too (by default they are only counted)
+    fail_not_applicable: bool = False  # fail-on-not-applicable: a model that takes no images fails the run
     baselined: int = 0  # findings left out because the baseline has them
     unread: tuple[tuple[str, str], ...] = ()  # (model path, why) of each model that could not be read
 
@@ -30,8 +32,11 @@ class ReportContext(NamedTuple):
 Reporter = Callable[[list[ModelResult], ReportContext], str]
 
 
-MODULES = {"text": "text", "json": "json_report", "github": "github", "sarif": "sarif"}
+MODULES = {"full": "text", "concise": "text", "json": "json_report", "github": "github", "sarif": "sarif"}
 MODULES.update(jsonl="jsonl", html="html")  # streamed lines per model; a self-contained audit page
+MODULES.update(text="text")  # full's name before 0.3.0, kept so that configs and scripts go on working
+TEXT_FORMATS = ("full", "concise", "text")  # for people: colour, statistics as text
+RENDERERS = {"concise": "render_concise"}  # a module's function other than ``render``
 
 
 def reporter(name: str) -> Reporter:
@@ -39,7 +44,7 @@ def reporter(name: str) -> Reporter:
     import importlib
 
     module = importlib.import_module(f"speclint.report.{MODULES[name]}")
-    return module.render  # type: ignore[no-any-return]
+    return getattr(module, RENDERERS.get(name, "render"))  # type: ignore[no-any-return]
 
 
 def _plural(count: int, word: str) -> str:
@@ -47,29 +52,51 @@ def _plural(count: int, word: str) -> str:
 
 
 def closing_counts(results: list[ModelResult], context: ReportContext | None = None, prefix: str = "") -> str:
-    """``Found 3 findings (2 error, 1 info) at 7 locations in 12 models.``: causes, then places,
-    then the models that could not be read (never "All checks passed" while there is one).
+    """``Found 3 findings (2 error, 1 info) at 7 locations in 12 models; 4 not applicable (no image
+    input).``: causes, then places, then the models the image contracts do not apply to (SL002,
+    counted apart from the findings), then the models that could not be read (never "All checks
+    passed" while there is one, nor while a not-applicable model fails the run).
 
     With a ``prefix`` (``speclint: ``) the sentence continues it in lower case.
     """
-    counts = Counter(f.severity for r in results for f in r.findings)
+    counts = Counter(f.severity for r in results for f in counted_findings(r))
     total = sum(counts.values())
-    places = sum(len(f.all_locations) for r in results for f in r.findings)
+    places = sum(len(f.all_locations) for r in results for f in counted_findings(r))
     models = _plural(len(results), "model")
-    baselined = context.baselined if context else 0
-    hidden = f"; {_plural(baselined, 'finding')} of the baseline not shown" if baselined else ""
+    unread_count = len(context.unread) if context else 0
     unread = unread_note(context.unread if context else ())
+    inapplicable = not_applicable_count(results)
+    fails = bool(inapplicable and context and context.fail_not_applicable)
+    baselined = context.baselined if context else 0
+    tail = [
+        f"{unread_count} of them {unread}" if unread and total else "",
+        f"{inapplicable} not applicable (no image input{', failing: fail-on-not-applicable' if fails else ''})"
+        if inapplicable
+        else "",
+        f"{_plural(baselined, 'finding')} of the baseline not shown" if baselined else "",
+    ]
+    more = "".join(f"; {part}" for part in tail if part)
     if not total and unread:
-        sentence = f"No findings, but {len(context.unread) if context else 0} of {models} {unread}{hidden}."
+        sentence = f"No findings, but {unread_count} of {models} {unread}{more}."
+    elif not total and not fails:
+        sentence = f"All checks passed ({models}{more})."
     elif not total:
-        sentence = f"All checks passed ({models}{hidden})."
+        sentence = f"No findings in {models}{more}."
     else:
         detail = ", ".join(f"{counts[s]} {s}" for s in SEVERITY_ORDER if counts[s])
         at = f" at {_plural(places, 'location')}" if places != total else ""
-        sentence = f"Found {_plural(total, 'finding')} ({detail}){at} in {models}{hidden}."
-        if unread:
-            sentence = f"{sentence[:-1]}; {len(context.unread) if context else 0} of them {unread}."
+        sentence = f"Found {_plural(total, 'finding')} ({detail}){at} in {models}{more}."
     return prefix + sentence[0].lower() + sentence[1:] if prefix else sentence
+
+
+def counted_findings(result: ModelResult) -> list[Finding]:
+    """The findings of a model that the closing line counts: all but the not-applicable note (SL002)."""
+    return [finding for finding in result.findings if finding.code != NOT_APPLICABLE]
+
+
+def not_applicable_count(results: list[ModelResult]) -> int:
+    """Models that take no image batch (SL002 reported)."""
+    return sum(1 for result in results if not_applicable(result))
 
 
 UNREAD_NAMED = 5  # unreadable models named in a closing sentence; every one is in the report above

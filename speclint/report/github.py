@@ -12,10 +12,10 @@ from collections import Counter
 from pathlib import PurePath
 
 from speclint.read.files import SAVED_MODEL_NAMES
-from speclint.report import SEVERITY_ORDER, ReportContext, closing_counts
+from speclint.report import SEVERITY_ORDER, ReportContext, closing_counts, counted_findings
 from speclint.report.text import place_and_fix
 from speclint.rules.model import Reported
-from speclint.rules.ruleset import ModelResult
+from speclint.rules.ruleset import ModelResult, not_applicable
 from speclint.safe_text import escape
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
@@ -112,7 +112,7 @@ def _cell(text: str) -> str:
 def step_summary(results: list[ModelResult], context: ReportContext) -> str:
     """Markdown for ``$GITHUB_STEP_SUMMARY``: findings first, one row per root cause; then the
     models with findings; clean models collapsed into one line."""
-    found = counts(results)
+    found = Counter(f.severity for r in results for f in counted_findings(r))  # SL002 is said below, apart
     total = sum(found.values())
     if total:
         detail = ", ".join(f"{found[s]} {s}" for s in SEVERITY_ORDER if found[s])
@@ -127,7 +127,7 @@ def step_summary(results: list[ModelResult], context: ReportContext) -> str:
         lines += ["| Model | Rule | Severity | Where | Message | Fix |", "|---|---|---|---|---|---|"]
         shown = 0
         for result in results:
-            for finding in result.findings:
+            for finding in counted_findings(result):
                 if shown == MAX_SUMMARY_FINDINGS:
                     break
                 shown += 1
@@ -147,9 +147,9 @@ def step_summary(results: list[ModelResult], context: ReportContext) -> str:
             lines += ["", f"> [!NOTE]\n> {_cell(hidden)}"]
         lines += ["", "| Model | Format | Profile | Errors | Warnings | Info |", "|---|---|---|---:|---:|---:|"]
         for result in results:
-            if not result.findings:
+            if not counted_findings(result):
                 continue
-            per = Counter(f.severity for f in result.findings)
+            per = Counter(f.severity for f in counted_findings(result))
             lines.append(
                 f"| {_cell(result.path)} | {_cell(result.format or 'unknown')} | {_cell(result.profile or 'none')} "
                 f"| {per['error']} | {per['warning']} | {per['info']} |"
@@ -166,6 +166,13 @@ def step_summary(results: list[ModelResult], context: ReportContext) -> str:
     if context.unread:
         lines += ["", f"Could not be read: {len(context.unread)} model{'s' if len(context.unread) != 1 else ''}", ""]
         lines += [f"- {_cell(path)}: {_cell(why)}" for path, why in context.unread[:MAX_SUMMARY_FINDINGS]]
+    inapplicable = [r.path for r in results if not_applicable(r)]
+    if inapplicable:
+        names = ", ".join(_cell(p) for p in inapplicable[:MAX_CLEAN_NAMED])
+        if len(inapplicable) > MAX_CLEAN_NAMED:
+            names += f", ... ({len(inapplicable) - MAX_CLEAN_NAMED} more)"
+        fails = " (failing: fail-on-not-applicable)" if context.fail_not_applicable else ""
+        lines += ["", f"Not applicable (no image input, SL002){fails}: {len(inapplicable)} ({names})."]
     unread = {path for path, _ in context.unread}
     clean = [r.path for r in results if not r.findings and r.path not in unread]
     if clean:

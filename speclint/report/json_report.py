@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from speclint.report import ReportContext
-from speclint.rules.ruleset import ModelResult
+from speclint.report import ReportContext, counted_findings, not_applicable_count
+from speclint.rules.ruleset import ModelResult, not_applicable
 
 REPORT_VERSION = 1
 
@@ -15,7 +15,8 @@ def model_entry(result: ModelResult, read_error: str | None = None) -> dict[str,
     """One model's part of the report; ``jsonl`` writes the same entry, one line per model.
 
     ``read_error`` says why the model could not be read (null when it was), whatever rules
-    were selected: a model that was not read is never a clean one.
+    were selected: a model that was not read is never a clean one. ``not_applicable``: the
+    model takes no images (its SL002 note is among the findings, as severity info).
     """
     return {
         "path": result.path,
@@ -23,6 +24,7 @@ def model_entry(result: ModelResult, read_error: str | None = None) -> dict[str,
         "profile": result.profile,
         "profile_reason": result.profile_reason,
         "read_error": read_error,
+        "not_applicable": not_applicable(result),
         "findings": [finding.to_json() for finding in result.findings],
         "execution": result.execution,
     }
@@ -36,10 +38,11 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, ob
         "models": [model_entry(result, read_errors.get(result.path)) for result in results],
         "summary": {
             **{
-                severity: sum(1 for r in results for f in r.findings if f.severity == severity)
+                severity: sum(1 for r in results for f in counted_findings(r) if f.severity == severity)
                 for severity in ("error", "warning", "info")
             },
-            "locations": sum(len(f.all_locations) for r in results for f in r.findings),
+            "locations": sum(len(f.all_locations) for r in results for f in counted_findings(r)),
+            "not_applicable": not_applicable_count(results),
             "baselined": context.baselined,
             "unreadable": len(context.unread),
         },

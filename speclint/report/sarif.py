@@ -19,7 +19,7 @@ from speclint.report.github import model_file
 from speclint.report.text import execution_line
 from speclint.rules.docs import markdown_prose, spec_title
 from speclint.rules.model import SPEC_URLS, Finding, Rule
-from speclint.rules.ruleset import ModelResult
+from speclint.rules.ruleset import NOT_APPLICABLE, ModelResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -118,6 +118,14 @@ def fingerprints(keys: list[tuple[Finding, str]]) -> list[str]:
     return numbered
 
 
+def not_applicable_kind(finding: Finding) -> dict[str, str]:
+    """A finding's ``level``; SL002, the model takes no images, is SARIF's own ``notApplicable``
+    result kind, whose level must be ``none`` (SARIF 2.1.0 3.27.9-10): not a failure to fix."""
+    if finding.code == NOT_APPLICABLE:
+        return {"kind": "notApplicable", "level": "none"}
+    return {"level": LEVELS[finding.severity]}
+
+
 def location(artifact: dict[str, Any], where: str) -> dict[str, Any]:
     """A SavedModel is binary: the location is its file, at line 1 so code scanning shows it."""
     return {
@@ -143,7 +151,7 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, An
                 entry["ruleIndex"] = index[finding.code]
             entry.update(
                 {
-                    "level": LEVELS[finding.severity],
+                    **not_applicable_kind(finding),
                     "message": {"text": finding.message},
                     "locations": [location(artifact, place.where) for place in finding.all_locations],
                     "properties": {

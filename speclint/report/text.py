@@ -1,12 +1,14 @@
-"""Human-readable report: one entry per root cause, ruff-style, colour only when wanted."""
+"""Human-readable reports, ruff-style, colour only when wanted: ``full`` (``text``), a block per
+root cause under its model's header, and ``concise``, one line per finding. Both are quiet:
+clean models are counted in the closing line, not listed, unless ``--verbose``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from speclint.report import ReportContext, closing_counts
+from speclint.report import ReportContext, closing_counts, counted_findings
 from speclint.rules.model import Reported
-from speclint.rules.ruleset import ModelResult
+from speclint.rules.ruleset import NOT_APPLICABLE, ModelResult, not_applicable
 from speclint.safe_text import escape, escape_path, no_workflow_commands
 
 COLORS = {"error": "31", "warning": "33", "info": "36", "path": "1", "dim": "2"}
@@ -67,19 +69,66 @@ def execution_line(execution: dict[str, Any]) -> str:
     return f"{where}: {status}{reason}{throughput}" + (f": {message}" if message else "")
 
 
+def listed(result: ModelResult, context: ReportContext) -> bool:
+    """Whether a model gets lines of its own: quiet by default, a clean model is only counted in the
+    closing line (``--verbose`` lists it); one that takes no images gets its one not-applicable line
+    (unless ``--quiet``); one whose --execute run did not probe everything says why."""
+    if counted_findings(result) or context.verbose:
+        return True
+    if not_applicable(result):
+        return not context.quiet
+    execution = result.execution or {}
+    return bool(execution) and not (execution.get("status") == "ok" and not execution.get("reason"))
+
+
+def header(result: ModelResult, color: bool = False) -> str:
+    """``path [profile] why that profile``; for a model that takes no images, ``path [none] not
+    applicable: ...``, which is its whole SL002 report (one line instead of a finding block)."""
+    path = _paint(escape_path(result.path), "path", color)
+    if result.profile is None and not_applicable(result):
+        return f"{path} [none] {NOT_APPLICABLE_NOTE}"
+    return f"{path} [{escape(result.profile or 'none')}] {escape(result.profile_reason)}"
+
+
+NOT_APPLICABLE_NOTE = f"not applicable: takes no image batch, the image contracts do not apply ({NOT_APPLICABLE})"
+
+
 def render(results: list[ModelResult], context: ReportContext) -> str:
+    """``--output-format full`` (``text``): each listed model's header, then each finding's block."""
     lines: list[str] = []
     for result in results:
-        if context.quiet and not result.findings:
+        if not listed(result, context):
             continue
-        profile = result.profile or "none"
-        lines.append(
-            _paint(escape_path(result.path), "path", context.color)
-            + f" [{escape(profile)}] {escape(result.profile_reason)}"
-        )
+        lines.append(header(result, context.color))
         if result.execution:
             lines.append("  " + escape(execution_line(result.execution)))
         for finding in result.findings:
+            if finding.code == NOT_APPLICABLE and result.profile is None:
+                continue  # said by the header
             lines += finding_lines(finding, context.color)
+    lines.append(closing_counts(results, context))
+    return no_workflow_commands("\n".join(lines) + "\n")
+
+
+def concise_line(path: str, finding: Reported, color: bool = False) -> str:
+    """``path: CODE severity message [+N places]``: one finding, one line (ruff's ``concise``)."""
+    said = finding.where in finding.message or finding.where == "model"
+    where = "" if said else f" (at {escape(finding.where)})"
+    others = len(finding.all_locations) - 1
+    more = f" [+{others} place{'s' if others != 1 else ''}]" if others else ""
+    severity = _paint(finding.severity, finding.severity, color)
+    return f"{path}: {escape(finding.code)} {severity} {escape(finding.message)}{where}{more}"
+
+
+def render_concise(results: list[ModelResult], context: ReportContext) -> str:
+    """``--output-format concise``: one line per finding (a not-applicable model's is its SL002
+    line), clean models only with ``--verbose``, then the closing line."""
+    lines: list[str] = []
+    for result in results:
+        path = _paint(escape_path(result.path), "path", context.color)
+        findings = result.findings if not context.quiet else counted_findings(result)
+        lines += [concise_line(path, finding, context.color) for finding in findings]
+        if not result.findings and context.verbose:
+            lines.append(f"{path}: no findings [{escape(result.profile or 'none')}]")
     lines.append(closing_counts(results, context))
     return no_workflow_commands("\n".join(lines) + "\n")

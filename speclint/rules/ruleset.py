@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from speclint.errors import SpeclintError
@@ -41,8 +42,25 @@ class ModelResult:
 
 
 SECURITY_PREFIX = "SL6"  # never hidden by a gate or a profile
+NOT_APPLICABLE = "SL002"  # the gate that says a model takes no images: the image contracts do not apply
 ALWAYS_FAMILIES = ("claims", "checkpoint")  # what the publisher declares and ships (SL2xx), and whether its
 # checkpoint can load at all (SL010, SL011), are judged whatever the profile, the task or the gate
+
+
+def not_applicable(result: ModelResult) -> bool:
+    """The model takes no image batch (SL002 reported): the image contracts do not apply to it."""
+    return any(finding.code == NOT_APPLICABLE for finding in result.findings)
+
+
+def gating_severities(codes_and_severities: Iterable[tuple[str, str]], fail_not_applicable: bool) -> Iterator[str]:
+    """The severities the exit code is judged on. A not-applicable note (SL002) fails nothing
+    (a mixed repository passes without configuration) unless ``fail-on-not-applicable`` is set,
+    when it fails the run whatever ``fail-level`` says (as an error would)."""
+    for code, severity in codes_and_severities:
+        if code != NOT_APPLICABLE:
+            yield severity
+        elif fail_not_applicable:
+            yield "error"
 
 
 def matches(code: str, selectors: list[str]) -> bool:

@@ -17,7 +17,7 @@ import pytest
 from speclint.read import read_model
 from tests.conftest import GOLDEN, MODELS, REPO, need_tensorflow, run_speclint
 
-FORMATS = ("text", "json", "github", "sarif")
+FORMATS = ("text", "concise", "json", "github", "sarif")  # text: the full form, by its old name
 NUMBERED = re.compile(r"(__inference_[A-Za-z0-9_<>]*?|__inference__?)_?(\d+)\b")
 
 
