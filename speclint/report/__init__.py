@@ -58,6 +58,8 @@ def closing_counts(results: list[ModelResult], context: ReportContext | None = N
     models = _plural(len(results), "model")
     baselined = context.baselined if context else 0
     hidden = f"; {_plural(baselined, 'finding')} of the baseline not shown" if baselined else ""
+    suppressed = sum(r.suppressed for r in results)
+    hidden += f"; {_plural(suppressed, 'finding')} suppressed by speclint-ignore.toml" if suppressed else ""
     unread = unread_note(context.unread if context else ())
     if not total and unread:
         sentence = f"No findings, but {len(context.unread) if context else 0} of {models} {unread}{hidden}."

@@ -23,6 +23,7 @@ def model_entry(result: ModelResult, read_error: str | None = None) -> dict[str,
         "profile": result.profile,
         "profile_reason": result.profile_reason,
         "read_error": read_error,
+        "suppressed": result.suppressed,
         "findings": [finding.to_json() for finding in result.findings],
         "execution": result.execution,
     }
@@ -41,6 +42,7 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, ob
             },
             "locations": sum(len(f.all_locations) for r in results for f in r.findings),
             "baselined": context.baselined,
+            "suppressed": sum(r.suppressed for r in results),
             "unreadable": len(context.unread),
         },
     }

@@ -19,7 +19,17 @@ CODE = re.compile(r"[A-Z]{2,8}[0-9]{3}")  # rule.schema.json's code pattern
 class ModelResult:
     """One model's verdict: the profile it was held to, why, and what it broke."""
 
-    __slots__ = ("declared_task", "execution", "findings", "format", "implied", "path", "profile", "profile_reason")
+    __slots__ = (
+        "declared_task",
+        "execution",
+        "findings",
+        "format",
+        "implied",
+        "path",
+        "profile",
+        "profile_reason",
+        "suppressed",
+    )
 
     def __init__(
         self,
@@ -38,11 +48,13 @@ class ModelResult:
         self.execution = execution  # device, status and throughput when --execute ran
         self.declared_task: str | None = None  # what the publisher's documentation declares (rules.declared)
         self.implied: list[Finding] = []  # findings listed under their cause (implied_by), not reported apart
+        self.suppressed = 0  # findings left out because the model's speclint-ignore.toml accepts them
 
 
 SECURITY_PREFIX = "SL6"  # never hidden by a gate or a profile
-ALWAYS_FAMILIES = ("claims", "checkpoint")  # what the publisher declares and ships (SL2xx), and whether its
-# checkpoint can load at all (SL010, SL011), are judged whatever the profile, the task or the gate
+ALWAYS_FAMILIES = ("claims", "checkpoint", "suppression")  # what the publisher declares and ships (SL2xx),
+# whether its checkpoint can load at all (SL010, SL011), and its speclint-ignore.toml (SL020, SL021) are
+# judged whatever the profile, the task or the gate
 
 
 def matches(code: str, selectors: list[str]) -> bool:

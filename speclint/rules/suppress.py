@@ -1,0 +1,64 @@
+"""Applying a model's ``speclint-ignore.toml`` (``facts["suppressions"]``, read by ``read.suppressions``).
+
+Two steps around ``RuleSet.check``, both in ``pipeline.ModelWork`` so every command and format
+sees the same result:
+
+- ``vet`` before the rules: each entry's code must be a rule, and neither a security rule (the
+  model's author writes the file: a model must not certify its own safety) nor a suppression
+  rule; any mistake is an SL020 error and voids the file.
+- ``apply`` after: the findings of the listed codes leave the report (counted in
+  ``ModelResult.suppressed``, as ``--baseline`` counts its own), and each entry that matched
+  nothing is an SL021 finding (ruff's RUF100), unless the run does not select that code at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from speclint.errors import did_you_mean
+from speclint.rules.engine import group
+from speclint.rules.ruleset import SECURITY_PREFIX, ModelResult, RuleSet, matches
+
+FAMILY = "suppression"
+UNUSED = "SL021"
+
+
+def vet(facts: dict[str, Any], ruleset: RuleSet) -> None:
+    """Refuse entries no ``[[ignore]]`` may hold; a refused entry voids the file (SL020)."""
+    suppressions = facts.get("suppressions")
+    if not suppressions or not suppressions["entries"]:
+        return
+    rules = ruleset.rules
+    for entry in suppressions["entries"]:
+        code, problem = entry["code"], None
+        if code not in rules:
+            problem = f"unknown rule code {code!r}{did_you_mean(code.upper(), sorted(rules), quote=False)}"
+        elif code.startswith(SECURITY_PREFIX):
+            problem = f"{code} is a security rule: a file that ships with the model cannot accept its findings"
+        elif rules[code].family == FAMILY:
+            problem = f"{code} judges this file itself and cannot be suppressed in it"
+        error = {"where": entry["where"], "message": problem}
+        if problem and error not in suppressions["errors"]:  # vetted again when diff or fix checks twice
+            suppressions["errors"].append(error)
+    if suppressions["errors"]:
+        suppressions["entries"] = []
+
+
+def apply(result: ModelResult, facts: dict[str, Any], ruleset: RuleSet, select: list[str], ignore: list[str]) -> None:
+    """Drop the suppressed findings from ``result``; report each entry that matched none (SL021)."""
+    suppressions = facts.get("suppressions")
+    if not suppressions or not suppressions["entries"]:
+        return
+    codes = {entry["code"] for entry in suppressions["entries"]}
+    present = {f.code for f in result.findings} | {f.code for f in result.implied}
+    kept = [f for f in result.findings if f.code not in codes]
+    result.suppressed = len(result.findings) - len(kept)
+    result.implied = [f for f in result.implied if f.code not in codes]
+    suppressions["unused"] = [
+        entry
+        for entry in suppressions["entries"]
+        if entry["code"] not in present and matches(entry["code"], select) and not matches(entry["code"], ignore)
+    ]
+    if suppressions["unused"] and UNUSED in ruleset.rules and matches(UNUSED, select) and not matches(UNUSED, ignore):
+        kept += group(sorted(ruleset.compiled(UNUSED).findings(facts)))
+    result.findings = sorted(kept)
