@@ -197,6 +197,11 @@ class Pipeline:
         if paths is not None:
             pipeline.discovery = pipeline.discover(paths)
             count = len(pipeline.discovery.models)
+            for entry in pipeline.settings.selection.unmatched(pipeline.discovery.models) if count else []:
+                pipeline.settings.notes.append(
+                    f"{pipeline.settings.config_source}: per-path pattern {entry.pattern!r} matches no model of the "
+                    f"{count} found (patterns are relative to the config file's directory)"
+                )
             if pipeline.settings.selection.claims and count > 1:
                 raise SpeclintError(
                     f"{overrides.words.of('claims')} documents one model, but the PATHs hold {count}; "
