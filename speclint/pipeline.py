@@ -21,7 +21,6 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import speclint.rules.suppress as suppress
 from speclint.discover import Discovery, discover
 from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError
 from speclint.parallel import WorkerDied, run_models
@@ -108,9 +107,7 @@ class ModelWork:
 
     def _check(self, facts: Facts, as_path: str | None = None) -> Checked:
         profile, select, ignore = self.selection.for_model(as_path or str(facts["path"]))
-        suppress.vet(facts, self.ruleset)  # the model's speclint-ignore.toml
         result = self.ruleset.check(facts, profile, select, ignore)
-        suppress.apply(result, facts, self.ruleset, select, ignore)
         if self.formats and result.findings:
             self._rehearse(result)
         return Checked(result, why_unread(facts))

@@ -8,6 +8,7 @@ from typing import Any
 
 from speclint.errors import SpeclintError
 from speclint.rules import profiles as profile_choice
+from speclint.rules import suppress
 from speclint.rules.declared import declared_task
 from speclint.rules.engine import CompiledRule, group
 from speclint.rules.loader import load_profiles, load_rules
@@ -115,6 +116,7 @@ class RuleSet:
         select: list[str] | None = None,
         ignore: list[str] | None = None,
     ) -> ModelResult:
+        suppress.vet(facts, self.rules)  # the model's speclint-ignore.toml: SL020 before the rules
         choice = profile_choice.choose(facts, requested_profile)
         gates = [code for code, rule in sorted(self.rules.items()) if rule.gate]
         findings = [f for code in gates for f in self.compiled(code).findings(facts)]
@@ -137,8 +139,13 @@ class RuleSet:
             result = ModelResult(str(facts["path"]), facts["format"], choice.profile, choice.reason, findings)
         result.execution = _execution_summary(facts.get("probes"))
         result.declared_task = declared_task(facts)
-        kept = [f for f in result.findings if matches(f.code, select or ["ALL"]) and not matches(f.code, ignore or [])]
+
+        def selected(code: str) -> bool:
+            return matches(code, select or ["ALL"]) and not matches(code, ignore or [])
+
+        kept = [f for f in result.findings if selected(f.code)]
         result.findings, result.implied = fold_implied(group(sorted(kept)), self.rules)
+        suppress.apply(result, facts, selected, self.compiled)  # accepted findings out, unused entries SL021
         return result
 
 

@@ -1,7 +1,6 @@
 """Applying a model's ``speclint-ignore.toml`` (``facts["suppressions"]``, read by ``read.suppressions``).
 
-Two steps around ``RuleSet.check``, both in ``pipeline.ModelWork`` so every command and format
-sees the same result:
+Two steps inside ``RuleSet.check``, so every command, format and caller sees the same result:
 
 - ``vet`` before the rules: each entry's code must be a rule, and neither a security rule (the
   model's author writes the file: a model must not certify its own safety) nor a suppression
@@ -13,27 +12,30 @@ sees the same result:
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from speclint.errors import did_you_mean
-from speclint.rules.engine import group
-from speclint.rules.ruleset import SECURITY_PREFIX, ModelResult, RuleSet, matches
+from speclint.rules.engine import CompiledRule, group
+from speclint.rules.model import Rule
+
+if TYPE_CHECKING:
+    from speclint.rules.ruleset import ModelResult
 
 FAMILY = "suppression"
 UNUSED = "SL021"
 
 
-def vet(facts: dict[str, Any], ruleset: RuleSet) -> None:
+def vet(facts: dict[str, Any], rules: dict[str, Rule]) -> None:
     """Refuse entries no ``[[ignore]]`` may hold; a refused entry voids the file (SL020)."""
     suppressions = facts.get("suppressions")
     if not suppressions or not suppressions["entries"]:
         return
-    rules = ruleset.rules
     for entry in suppressions["entries"]:
         code, problem = entry["code"], None
         if code not in rules:
             problem = f"unknown rule code {code!r}{did_you_mean(code.upper(), sorted(rules), quote=False)}"
-        elif code.startswith(SECURITY_PREFIX):
+        elif rules[code].family == "security":
             problem = f"{code} is a security rule: a file that ships with the model cannot accept its findings"
         elif rules[code].family == FAMILY:
             problem = f"{code} judges this file itself and cannot be suppressed in it"
@@ -44,8 +46,16 @@ def vet(facts: dict[str, Any], ruleset: RuleSet) -> None:
         suppressions["entries"] = []
 
 
-def apply(result: ModelResult, facts: dict[str, Any], ruleset: RuleSet, select: list[str], ignore: list[str]) -> None:
-    """Drop the suppressed findings from ``result``; report each entry that matched none (SL021)."""
+def apply(
+    result: ModelResult,
+    facts: dict[str, Any],
+    selected: Callable[[str], bool],
+    compiled: Callable[[str], CompiledRule],
+) -> None:
+    """Drop the suppressed findings from ``result``; report each entry that matched none (SL021).
+
+    ``selected``: whether the run checks a code at all (select, ignore): an entry for a rule
+    that was not checked is not "unused"."""
     suppressions = facts.get("suppressions")
     if not suppressions or not suppressions["entries"]:
         return
@@ -55,10 +65,8 @@ def apply(result: ModelResult, facts: dict[str, Any], ruleset: RuleSet, select: 
     result.suppressed = len(result.findings) - len(kept)
     result.implied = [f for f in result.implied if f.code not in codes]
     suppressions["unused"] = [
-        entry
-        for entry in suppressions["entries"]
-        if entry["code"] not in present and matches(entry["code"], select) and not matches(entry["code"], ignore)
+        entry for entry in suppressions["entries"] if entry["code"] not in present and selected(entry["code"])
     ]
-    if suppressions["unused"] and UNUSED in ruleset.rules and matches(UNUSED, select) and not matches(UNUSED, ignore):
-        kept += group(sorted(ruleset.compiled(UNUSED).findings(facts)))
+    if suppressions["unused"] and selected(UNUSED):
+        kept += group(sorted(compiled(UNUSED).findings(facts)))
     result.findings = sorted(kept)
