@@ -128,6 +128,9 @@ def test_report_file_under_github_actions_has_no_workflow_commands(tmp_path: Pat
     assert log.stdout.count("::error ") == 1  # the log still gets annotations
     asked = run_speclint(str(UINT8), "-o", str(out), "--format", "json", cwd=tmp_path, env=env)
     assert asked.returncode == 1 and json.loads(out.read_text())["summary"]["error"] == 1
+    changes = tmp_path / "diff.txt"
+    diff = run_speclint("diff", str(UINT8), str(PREFIX), "-o", str(changes), cwd=tmp_path, env=env)
+    assert diff.returncode in (0, 1) and changes.read_text() and "::" not in changes.read_text(), diff.stderr
 
 
 def test_rule_did_you_mean() -> None:
