@@ -9,12 +9,12 @@ import stat
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
+from speclint.discover import SUPPRESSIONS_FILE
 from speclint.safe_io import DEFAULT_MAX_BYTES
 from speclint.vocabulary import Json
 
 SAVED_MODEL_NAMES = ("saved_model.pb", "saved_model.pbtxt")  # TensorFlow's loader prefers .pb
 LISTING_CAP = 100_000  # entries of assets/ or variables/ kept in the facts
-SUPPRESSIONS_FILE = "speclint-ignore.toml"  # findings accepted for this model, with reasons (read.suppressions)
 SUPPRESSIONS_BYTES = 64 << 10  # its size cap: a few hundred entries; anything bigger is refused unread
 
 
