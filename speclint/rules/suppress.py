@@ -34,7 +34,8 @@ def vet(facts: dict[str, Any], rules: dict[str, Rule]) -> None:
     for entry in suppressions["entries"]:
         code, problem = entry["code"], None
         if code not in rules:
-            problem = f"unknown rule code {code!r}{did_you_mean(code.upper(), sorted(rules), quote=False)}"
+            near = did_you_mean(code.upper(), sorted(rules), quote=False).removeprefix("; ")
+            problem = f"unknown rule code {code!r}" + (f" ({near})" if near else "")
         elif rules[code].family == "security":
             problem = f"{code} is a security rule: a file that ships with the model cannot accept its findings"
         elif rules[code].family == FAMILY:

@@ -90,7 +90,7 @@ def test_file_without_reason_is_void_and_named(tmp_path: Path) -> None:
         ("ignroe = []\n", "unknown key 'ignroe'; did you mean 'ignore'?"),
         ('[[ignore]]\ncode = "SL140"\nreason = "  "\n', "reason is required"),
         ('[[ignore]]\ncode = "SL140"\nreason = "x"\nreson = "y"\n', "did you mean 'reason'?"),
-        ('[[ignore]]\ncode = "SL1400"\nreason = "x"\n', "unknown rule code 'SL1400'; did you mean SL140?"),
+        ('[[ignore]]\ncode = "SL1400"\nreason = "x"\n', "unknown rule code 'SL1400' (did you mean SL140?)"),
         ('[[ignore]]\ncode = "SL021"\nreason = "x"\n', "SL021 judges this file itself"),
         ("x" * (SUPPRESSIONS_BYTES + 1), f"above the size cap of {SUPPRESSIONS_BYTES} bytes; not read"),
         ("a = [" * 100_00 + "]" * 100_00, "speclint-ignore.toml"),  # deep nesting: no RecursionError
