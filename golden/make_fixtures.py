@@ -2292,6 +2292,30 @@ _register(
 )
 
 
+# Suppressions next to the model (speclint-ignore.toml, SL020/SL021).
+_NCHW_ACCEPTED = '[[ignore]]\ncode = "SL140"\nreason = "NCHW on purpose: exported for GPU inference"\n'
+_claims(
+    "suppression-tf2-nchw",
+    "tf2-nchw with a speclint-ignore.toml that accepts its SL140 with a reason: no finding is reported "
+    "(1 suppressed), and the suppression is used.",
+    _tf2_build(nchw=True),
+    {"speclint-ignore.toml": _NCHW_ACCEPTED},
+)
+_claims(
+    "suppression-unused",
+    "The conforming tf2-feature-vector with a speclint-ignore.toml accepting SL140, which it does not "
+    "break: a stale suppression (SL021).",
+    _tf2_build(),
+    {"speclint-ignore.toml": _NCHW_ACCEPTED},
+)
+_claims(
+    "suppression-invalid",
+    "tf2-nchw with a speclint-ignore.toml whose entry has no reason: the file is void (SL020) and SL140 is reported.",
+    _tf2_build(nchw=True),
+    {"speclint-ignore.toml": '[[ignore]]\ncode = "SL140"\n'},
+)
+
+
 def build_all(
     out_dir: str | Path | None = None,
     only: Iterable[str] | None = None,

@@ -145,7 +145,7 @@ TOP_KEYS: dict[str, tuple[str, str, str]] = {
     "select": ("array of strings", "--select", "rule codes or prefixes to report (`SL1`, `SL6`, `ALL`)"),
     "ignore": ("array of strings", "--ignore", "rule codes or prefixes to leave out; the command line adds to it"),
     "fail-level": ("string", "--fail-level", "exit 1 from a finding this severe: `info`, `warning`, `error`"),
-    "rules": ("array of strings", "--rules", "rule pack directories, relative to this `pyproject.toml`"),
+    "rules": ("array of strings", "--rules", "rule pack directories, relative to this config file"),
     "format": (
         "string",
         "--format",
@@ -167,16 +167,17 @@ TOP_KEYS: dict[str, tuple[str, str, str]] = {
     "extend-exclude": ("array of strings", "--extend-exclude", "like `exclude`, added to the default list"),
     "respect-gitignore": ("boolean", "", "skip what the repository's `.gitignore` files ignore, as git does"),
     "per-path": ("array of tables", "", "settings for the models under some paths ([below](#per-path))"),
+    "lang": ("string", "--lang", "the reader's language: `en`, `zh-CN`, `pt-BR` or `auto` (from `LANG`)"),
 }
 PER_PATH_KEYS: dict[str, tuple[str, str]] = {
-    "path": ("string", "a glob, relative to this `pyproject.toml`, matched against each model's directory (required)"),
+    "path": ("string", "a glob, relative to this config file, matched against each model's directory (required)"),
     "profile": ("string", "the profile for the models that match"),
     "select": ("array of strings", "replaces `select` for them"),
     "ignore": ("array of strings", "added to `ignore` for them"),
     "claims": (
         "string",
         "the publisher's documentation for them, kept outside the model directory: a tfhub.dev Markdown"
-        " page or a Kaggle `model-instance-metadata.json`, relative to this `pyproject.toml`"
+        " page or a Kaggle `model-instance-metadata.json`, relative to this config file"
         " ([claims](checks.md))",
     ),
 }
@@ -203,7 +204,8 @@ def config_defaults() -> dict[str, str]:
     defaults = {key: _toml(getattr(config, key.replace("-", "_"))) for key in TOP_KEYS if key != "per-path"}
     defaults.update(
         {
-            "format": '`"github"` under GitHub Actions, else `"text"` (full)',
+            "format": '`"github"` under GitHub Actions (`"text"` with `-o FILE`), else `"text"` (full)',
+            "lang": '`"auto"`: from `LANGUAGE`/`LC_ALL`/`LANG`, English unless zh-CN or pt-BR',
             "max-file-size": f"`{DEFAULT_MAX_BYTES}` (1 GiB)",
             "read-timeout": f"`{DEFAULT_READ_SECONDS:g}`",
             "exclude": ", ".join(f"`{name}`" for name in DEFAULT_EXCLUDE),
@@ -214,7 +216,7 @@ def config_defaults() -> dict[str, str]:
 
 
 def config_reference() -> str:
-    """Markdown: every key of ``[tool.speclint]`` and of its ``per-path`` tables."""
+    """Markdown: every key of the config file and of its ``per-path`` tables."""
     from speclint.config import PER_PATH_KEYS as PER_PATH
     from speclint.config import TOP_KEYS as TOP
 
@@ -229,8 +231,9 @@ def config_reference() -> str:
         lines.append(f"| `{key}` | {kind} | {defaults[key]} | {flag} | {text} |")
     lines += ["", "### `per-path` {#per-path}", ""]
     lines += [
-        "Each `[[tool.speclint.per-path]]` table applies to the models whose directory, relative to the",
-        "`pyproject.toml`, matches `path`; when several match, the last one wins.",
+        "Each `[[per-path]]` table (`[[tool.speclint.per-path]]` in `pyproject.toml`) applies to the models",
+        "whose directory, relative to the config file, matches `path`; when several match, the last one wins.",
+        "A pattern that matches none of the models found is a warning on stderr: a typo or a stale entry.",
         "",
         "| key | type | what it sets |",
         "|---|---|---|",

@@ -37,6 +37,7 @@ def overrides_from(args: argparse.Namespace) -> Overrides:
         fail_level=args.fail_level,
         rules=args.rules,
         format=args.format,
+        report_file=bool(args.output),
         max_file_size=args.max_file_size,
         read_timeout=args.read_timeout,
         exclude=args.exclude,

@@ -1,6 +1,11 @@
-"""``[tool.speclint]`` in ``pyproject.toml``: found by walking up, validated, merged under the CLI.
+"""The config file: found by walking up as ruff finds its own, validated, merged under the CLI.
 
-Example::
+In each directory from the first PATH up to the root, the first of ``.speclint.toml``,
+``speclint.toml`` (keys at the top level) and a ``pyproject.toml`` with a ``[tool.speclint]``
+table wins. A config file inside a model directory (one holding ``saved_model.pb``) is skipped
+with a warning: it came with the model, and a model must not configure its own check.
+
+Example (``pyproject.toml``; in ``speclint.toml`` the same keys without the table header)::
 
     [tool.speclint]
     profile = "auto"
@@ -14,6 +19,7 @@ Example::
     profile = "tf1-image-classification"
     ignore = ["SL140"]
     claims = "docs/legacy.md"       # the publisher's documentation, kept outside the model
+    lang = "zh-CN"                  # as --lang
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ TOP_KEYS = {"profile", "select", "ignore", "fail-level", "rules", "per-path", "f
 TOP_KEYS |= {"exclude", "extend-exclude", "respect-gitignore"}  # discovery: directories a walk skips
 TOP_KEYS |= {"read-timeout"}  # seconds per model for the static reader
 TOP_KEYS |= {"fail-on-not-applicable"}  # a model that takes no images (SL002) fails the run
+TOP_KEYS |= {"lang"}  # --lang: the reader's language
+CONFIG_NAMES = (".speclint.toml", "speclint.toml", "pyproject.toml")  # ruff's order: .ruff.toml, ruff.toml, pyproject
+MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt")  # a directory holding one is a model's: its config is skipped
 PER_PATH_KEYS = {"path", "profile", "ignore", "select", "claims"}
 
 
@@ -62,23 +71,46 @@ class Config:
         self.respect_gitignore = True
         self.read_timeout: float | None = None
         self.fail_on_not_applicable = False
+        self.lang: str | None = None
+        self.notes: list[str] = []  # warnings for the user (a config file skipped)
+        self.where = f"{source}: [tool.speclint]"  # how errors name the settings' home
 
 
-def find_pyproject(start: str) -> str | None:
-    """The nearest ``pyproject.toml`` with a ``[tool.speclint...]`` table, walking up from ``start``."""
+def find_config(start: str) -> tuple[str | None, list[str]]:
+    """The nearest config file walking up from ``start`` (``CONFIG_NAMES`` in order in each
+    directory; a ``pyproject.toml`` only with a ``[tool.speclint...]`` table), and the files
+    skipped because they sit inside a model directory."""
     directory = os.path.realpath(start)
     if os.path.isfile(directory):
         directory = os.path.dirname(directory)
+    skipped: list[str] = []
     while True:
-        path = os.path.join(directory, "pyproject.toml")
-        if os.path.isfile(path) and _mentions_speclint(path):
-            tool = _load_toml(path).get("tool", {})
-            if isinstance(tool, dict) and any(str(name).lower().startswith("speclint") for name in tool):
-                return path  # [tool.speclint], or a misspelt [tool.speclint-x] that load_config names
+        in_model = any(os.path.isfile(os.path.join(directory, name)) for name in MODEL_FILES)
+        for name in CONFIG_NAMES:
+            path = os.path.join(directory, name)
+            if not os.path.isfile(path) or (name == "pyproject.toml" and not _has_speclint_table(path)):
+                continue
+            if in_model:
+                skipped.append(path)
+                continue
+            return path, skipped
         parent = os.path.dirname(directory)
         if parent == directory:
-            return None
+            return None, skipped
         directory = parent
+
+
+def find_pyproject(start: str) -> str | None:
+    """The config file ``find_config`` finds (kept for callers of 0.2)."""
+    return find_config(start)[0]
+
+
+def _has_speclint_table(path: str) -> bool:
+    if not _mentions_speclint(path):
+        return False
+    tool = _load_toml(path).get("tool", {})
+    # [tool.speclint], or a misspelt [tool.speclint-x] that load_config names
+    return isinstance(tool, dict) and any(str(name).lower().startswith("speclint") for name in tool)
 
 
 def _mentions_speclint(path: str) -> bool:
@@ -99,25 +131,36 @@ def _read(path: str) -> bytes:
 
 
 def load_config(explicit: str | None, start: str = ".") -> Config:
-    """``explicit`` (``--config``), else the nearest ``pyproject.toml`` with a ``[tool.speclint]`` table.
+    """``explicit`` (``--config``), else the nearest config file (``find_config``).
 
-    A file named on purpose must have the table: one without it (or with ``[tool.speclnt]``)
-    would otherwise be ignored without a word. A ``tool.speclint*`` table speclint does not
-    know (``[tool.speclint-rules]``) is an error in any file.
+    A ``pyproject.toml`` (or a file named on purpose that holds only a ``[tool]`` table) must
+    have ``[tool.speclint]``: a file without it (or with ``[tool.speclnt]``) would otherwise be
+    ignored without a word. A ``tool.speclint*`` table speclint does not know
+    (``[tool.speclint-rules]``) is an error in any file. Any other file (``speclint.toml``,
+    ``.speclint.toml``) holds the keys at its top level.
     """
-    path = explicit if explicit else find_pyproject(start)
+    path, skipped = (explicit, []) if explicit else find_config(start)
+    notes = [f"{p}: skipped: a config file inside a model directory came with the model" for p in skipped]
     if path is None:
-        return Config()
+        config = Config()
+        config.notes = notes
+        return config
     if explicit and not os.path.isfile(path):
         raise SpeclintError(f"{path}: config file not found")
-    tool = _load_toml(path).get("tool", {})
-    if not isinstance(tool, dict):
-        raise SpeclintError(f"{path}: [tool] must be a table")
-    _require_known_tables(tool, path, explicit=bool(explicit))
-    table = tool.get("speclint", {})
-    if not isinstance(table, dict):
-        raise SpeclintError(f"{path}: [tool.speclint] must be a table")
-    return _parse(table, path)
+    document = _load_toml(path)
+    if os.path.basename(path) == "pyproject.toml" or (explicit and set(document) == {"tool"}):
+        tool = document.get("tool", {})
+        if not isinstance(tool, dict):
+            raise SpeclintError(f"{path}: [tool] must be a table")
+        _require_known_tables(tool, path, explicit=bool(explicit))
+        table = tool.get("speclint", {})
+        if not isinstance(table, dict):
+            raise SpeclintError(f"{path}: [tool.speclint] must be a table")
+        config = _parse(table, path, f"{path}: [tool.speclint]")
+    else:
+        config = _parse(document, path, path)
+    config.notes = notes
+    return config
 
 
 def _require_known_tables(tool: dict[str, Any], path: str, explicit: bool) -> None:
@@ -149,12 +192,12 @@ def _load_toml(path: str) -> dict[str, Any]:
         raise SpeclintError(f"{path}: invalid TOML: {exc}") from None
 
 
-def _parse(table: dict[str, Any], path: str) -> Config:
-    where = f"{path}: [tool.speclint]"
+def _parse(table: dict[str, Any], path: str, where: str) -> Config:
     unknown = sorted(set(table) - TOP_KEYS)
     if unknown:
-        raise SpeclintError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(TOP_KEYS))})")
+        raise SpeclintError(f"{where}: unknown key {unknown[0]!r}{_known(unknown[0], TOP_KEYS)}")
     config = Config(source=path, root=os.path.dirname(os.path.abspath(path)))
+    config.where = where
     if "profile" in table:
         config.profile = _string(table["profile"], where, "profile")
     if "select" in table:
@@ -191,7 +234,12 @@ def _parse(table: dict[str, Any], path: str) -> Config:
         if not isinstance(table["fail-on-not-applicable"], bool):
             raise SpeclintError(f"{where}: fail-on-not-applicable must be true or false")
         config.fail_on_not_applicable = table["fail-on-not-applicable"]
-    for index, entry in enumerate(table.get("per-path", [])):
+    if "lang" in table:
+        config.lang = _string(table["lang"], where, "lang")
+    per_path = table.get("per-path", [])
+    if not isinstance(per_path, list):
+        raise SpeclintError(f"{where}: per-path must be an array of tables ([[per-path]] with path = ...)")
+    for index, entry in enumerate(per_path):
         config.per_path.append(_per_path(entry, f"{where} per-path[{index}]", config.root))
     return config
 
@@ -201,7 +249,7 @@ def _per_path(entry: Any, where: str, root: str = ".") -> PerPath:
         raise SpeclintError(f"{where}: must be a table")
     unknown = sorted(set(entry) - PER_PATH_KEYS)
     if unknown:
-        raise SpeclintError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(PER_PATH_KEYS))})")
+        raise SpeclintError(f"{where}: unknown key {unknown[0]!r}{_known(unknown[0], PER_PATH_KEYS)}")
     if "path" not in entry:
         raise SpeclintError(f"{where}: missing key 'path'")
     return PerPath(
@@ -219,6 +267,13 @@ def _claims_file(value: Any, where: str, root: str) -> str:
     if not os.path.isfile(path):
         raise SpeclintError(f"{where}: claims file {value!r} not found")
     return path
+
+
+def _known(key: str, known: set[str]) -> str:
+    """``; did you mean 'fail-level'?`` for a near key, else the list of known ones."""
+    from speclint.errors import did_you_mean
+
+    return did_you_mean(str(key), sorted(known)) or f" (known: {', '.join(sorted(known))})"
 
 
 def _string(value: Any, where: str, key: str) -> str:

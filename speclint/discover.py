@@ -21,6 +21,7 @@ from speclint.errors import display_path
 from speclint.safe_io import ARCHIVE_SUFFIXES, archive_suffix
 
 MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt", "tfhub_module.pb")
+SUPPRESSIONS_FILE = "speclint-ignore.toml"  # a model's accepted findings (read.suppressions); names its model too
 DEFAULT_EXCLUDE = (
     ".git",
     ".hg",
@@ -183,8 +184,11 @@ def _discover_one(path: str, found: dict[str, str], result: Discovery, exclusion
         return 0
     if stat.S_ISDIR(info.st_mode):
         return _walk(os.path.normpath(path), found, result, exclusion)
-    if os.path.basename(path) in MODEL_FILES:
-        _add(os.path.dirname(os.path.normpath(path)) or ".", found)
+    directory = os.path.dirname(os.path.normpath(path)) or "."
+    if os.path.basename(path) in MODEL_FILES or (
+        os.path.basename(path) == SUPPRESSIONS_FILE and is_model_dir(directory)  # pre-commit passes an edited one
+    ):
+        _add(directory, found)
         return 1
     if archive_suffix(path) and stat.S_ISREG(info.st_mode):  # a published model, read in place (read.archive)
         _add(path, found)

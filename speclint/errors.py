@@ -19,6 +19,16 @@ def display_path(path: str) -> str:
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+def did_you_mean(word: str, known: list[str], quote: bool = True) -> str:
+    """``; did you mean 'fail-level'?`` for a near name in ``known`` (difflib), else ""."""
+    import difflib
+
+    near = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    if not near:
+        return ""
+    return f"; did you mean {near[0]!r}?" if quote else f"; did you mean {near[0]}?"
+
+
 def print_error(message: object, level: str = "error") -> None:
     """``speclint: error: MESSAGE`` on stderr, escaped: messages name files and models an attacker chose."""
     from speclint.safe_text import escape, no_workflow_commands

@@ -15,6 +15,12 @@ from speclint.rules.ruleset import RuleSet
 def run_explain(args: argparse.Namespace) -> int:
     """``speclint rules`` lists, ``speclint rule CODE`` explains; errors raise SpeclintError."""
     language = requested_language(args.lang if args.command == "rule" else None)
+    if args.command == "rule" and args.lang is None:  # the config file's lang, as `speclint check` reads it
+        from speclint.config import load_config
+        from speclint.settings import _language
+
+        config = load_config(None, ".")
+        language = _language(None, config.lang, config.where) if config.lang else language
     ruleset = RuleSet(list(args.rules), language=language)
     if args.command == "rules":
         if args.format == "json":

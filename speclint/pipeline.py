@@ -4,7 +4,8 @@
 
     Overrides -> settings (config file + overrides, merged once) -> rules loaded and checked
     PATH... -> discover (excludes, .gitignore) -> per model, under one time limit:
-               read -> security scan -> [execute] -> rules -> grouping -> its findings rendered
+               read -> security scan -> [execute] -> rules -> grouping -> the model's
+               speclint-ignore.toml applied -> its findings rendered
             -> Checked results (a crash or a timeout is that model's finding) -> exit code
 
 ``speclint check``, ``show``, ``diff``, ``fix``, the Python API and ``--format jsonl`` all build a
@@ -193,6 +194,11 @@ class Pipeline:
         if paths is not None:
             pipeline.discovery = pipeline.discover(paths)
             count = len(pipeline.discovery.models)
+            for entry in pipeline.settings.selection.unmatched(pipeline.discovery.models) if count else []:
+                pipeline.settings.notes.append(
+                    f"{pipeline.settings.config_source}: per-path pattern {entry.pattern!r} matches no model of the "
+                    f"{count} found (patterns are relative to the config file's directory)"
+                )
             if pipeline.settings.selection.claims and count > 1:
                 raise SpeclintError(
                     f"{overrides.words.of('claims')} documents one model, but the PATHs hold {count}; "

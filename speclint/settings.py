@@ -54,6 +54,7 @@ class Overrides(NamedTuple):
     fail_level: str | None = None
     rules: list[str] | None = None  # rule packs added to the file's
     format: str | None = None
+    report_file: bool = False  # the report goes to a file (-o): never GitHub workflow commands by default
     max_file_size: int | None = None
     read_timeout: float | None = None
     exclude: list[str] | None = None  # replaces the file's (and the default) list
@@ -87,6 +88,15 @@ class Selection(NamedTuple):
                 select = entry.select or select
                 ignore = ignore + entry.ignore
         return profile, select, ignore
+
+    def unmatched(self, models: list[str]) -> list[PerPath]:
+        """The ``per-path`` entries whose pattern matches none of ``models``: a typo, or a stale entry."""
+        relatives = [os.path.relpath(os.path.abspath(m), self.root).replace(os.sep, "/") for m in models]
+        return [
+            entry
+            for entry in self.per_path
+            if not any(fnmatch.fnmatch(r, entry.pattern) or fnmatch.fnmatch(r + "/", entry.pattern) for r in relatives)
+        ]
 
     def claims_for(self, model_path: str) -> str | None:
         """The documentation file read as the model's claims beside its own: ``--claims``, else the
@@ -127,7 +137,7 @@ def merge(overrides: Overrides, paths: list[str]) -> Settings:
     words = overrides.words
     start = overrides.config_start or (paths[0] if paths else ".")
     config = load_config(overrides.config, start=start) if overrides.use_config else Config()
-    where = f"{config.source}: [tool.speclint]"
+    where = config.where
     profile, per_path = config.profile, config.per_path
     if overrides.profile:
         profile = _string(overrides.profile, words.of("profile"))
@@ -147,7 +157,7 @@ def merge(overrides: Overrides, paths: list[str]) -> Settings:
     fail_level = overrides.fail_level or config.fail_level
     if fail_level not in SEVERITIES:
         raise SpeclintError(f"{words.of('fail_level')} must be one of {', '.join(SEVERITIES)}, not {fail_level!r}")
-    notes: list[str] = []
+    notes: list[str] = list(config.notes)
     jobs = default_jobs() if overrides.jobs is None else _positive_int(overrides.jobs, words.of("jobs"))
     cores = default_jobs()
     if jobs > cores:
@@ -168,7 +178,7 @@ def merge(overrides: Overrides, paths: list[str]) -> Settings:
         selection=selection,
         fail_level=fail_level,
         rules=config.rules + list(overrides.rules or []),
-        format=overrides.format or config.format or default_format(),
+        format=overrides.format or config.format or default_format(to_file=overrides.report_file),
         max_bytes=max_bytes or _default_max_bytes(),
         seconds=seconds,
         exclusion=_exclusion(config, overrides),
@@ -180,7 +190,7 @@ def merge(overrides: Overrides, paths: list[str]) -> Settings:
             if overrides.fail_on_not_applicable is None
             else overrides.fail_on_not_applicable
         ),
-        language=_language(overrides.language),
+        language=_language(overrides.language, config.lang, f"{where} lang"),
         words=words,
         selectors=selectors,
         notes=notes,
@@ -188,9 +198,10 @@ def merge(overrides: Overrides, paths: list[str]) -> Settings:
     )
 
 
-def default_format() -> str:
-    """GitHub annotations under GitHub Actions, text everywhere else."""
-    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+def default_format(to_file: bool = False) -> str:
+    """GitHub annotations on a GitHub Actions log, text everywhere else: in a file (``-o``) a
+    workflow command is only noise, since GitHub reads them from the log alone."""
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" and not to_file else "text"
 
 
 def default_jobs() -> int:
@@ -222,9 +233,15 @@ def _exclusion(config: Config, overrides: Overrides) -> Exclusion:
     return Exclusion(exclude, extend, config.respect_gitignore)
 
 
-def _language(requested: str | None) -> str:
+def _language(requested: str | None, configured: str | None = None, where: str = "") -> str:
+    """``--lang``, else the config file's ``lang``, else the environment's."""
     from speclint.rules.language import requested_language
 
+    if requested is None and configured is not None:
+        try:
+            return requested_language(configured)
+        except SpeclintError as exc:
+            raise SpeclintError(f"{where}: {str(exc).removeprefix('--lang: ')}") from None
     return requested_language(requested)
 
 

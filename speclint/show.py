@@ -23,6 +23,8 @@ def run_show(args: argparse.Namespace) -> int:
         claims=args.claims,
     )
     pipeline = Pipeline.prepare(overrides, args.paths, checking=False)  # [tool.speclint] excludes apply
+    for note in pipeline.settings.notes:
+        print_error(note, level="warning")
     documents = list(pipeline.facts())
     problems = list(pipeline.discovery.errors)
     for facts in documents:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from speclint.discover import Exclusion, discover
+from speclint.discover import SUPPRESSIONS_FILE, Exclusion, discover
 from tests.conftest import MODELS, REPO, assert_one_line_error, run_speclint
 
 MODEL = MODELS / "tf1-hub-feature-vector"
@@ -195,3 +195,15 @@ def test_file_inside_model_maps_to_its_directory_once() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.count('"facts_version"') == 1
+
+
+def test_a_model_s_suppressions_file_names_its_model(tmp_path: Path) -> None:
+    """pre-commit passes an edited ``speclint-ignore.toml``: its model is checked; elsewhere it is no model."""
+    model = tmp_path / "m"
+    model.mkdir()
+    (model / "saved_model.pb").write_bytes(b"")
+    (model / SUPPRESSIONS_FILE).write_text("")
+    assert discover([str(model / SUPPRESSIONS_FILE)]).models == [str(model)]
+    (tmp_path / SUPPRESSIONS_FILE).write_text("")
+    found = discover([str(tmp_path / SUPPRESSIONS_FILE)])
+    assert found.models == [] and "not a SavedModel file" in found.errors[0]

@@ -337,3 +337,22 @@ def _cmdline(pid: str) -> str:
             return handle.read().decode("utf-8", "replace")
     except OSError:
         return ""
+
+
+# ---- a model's speclint-ignore.toml: applied once, in the pipeline, for every entry point ------
+
+
+def test_every_entry_point_applies_the_model_s_suppressions(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    accepted = MODELS / "suppression-tf2-nchw"  # SL140 accepted with a reason
+    need(accepted.is_dir(), "golden fixture missing")
+    model = tmp_path / "m"
+    shutil.copytree(accepted, model)
+    code, out, _ = cli_run(capsys, str(model), "--format", "json")
+    assert code == 0 and json.loads(out)["summary"]["suppressed"] == 2
+    code, out, _ = cli_run(capsys, str(model), "--format", "jsonl")
+    assert code == 0 and "data_format NCHW" not in out and json.loads(out.splitlines()[0])["suppressed"] == 2
+    code, out, _ = cli_run(capsys, "show", str(model), "--format", "json")
+    assert json.loads(out)[0]["suppressions"]["entries"][0]["code"] == "SL140"
+    report = speclint.lint(model, config=False)
+    assert report.exit_code() == 0 and report.results[0].suppressed == 2
+    assert "2 findings suppressed by speclint-ignore.toml" in report.render("text")

@@ -32,9 +32,11 @@ def run_diff(args: argparse.Namespace) -> int:
     if not args.base and len(args.paths) != 2:
         raise SpeclintError("usage: speclint diff OLD NEW, or speclint diff --base REV PATH...")
     pipeline = Pipeline.prepare(lint_overrides(args))  # a bad config or code is exit 2 before reading anything
+    for note in pipeline.settings.notes:
+        print_error(note, level="warning")
     engine = ChangeEngine(language=pipeline.settings.language)  # check's --lang/LANG, as its lint
     selection = ChangeSelection(args.select, args.ignore, list(engine.rules))
-    model_format = args.format or default_format()  # [tool.speclint] format is check's, as its fail-level
+    model_format = args.format or default_format(to_file=bool(args.output))  # the config's format is check's
     if args.base:
         pairs, errors = git_pairs(args.base, args.paths, pipeline)
     else:

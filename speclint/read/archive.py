@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO, NamedTuple, cast
 
 from speclint.errors import display_path
-from speclint.read.files import LISTING_CAP, SAVED_MODEL_NAMES
+from speclint.read.files import LISTING_CAP, SAVED_MODEL_NAMES, SUPPRESSIONS_BYTES, SUPPRESSIONS_FILE
 from speclint.safe_io import (
     DEFAULT_MAX_BYTES,
     PROTOBUF_LIMIT,
@@ -264,6 +264,8 @@ class ArchiveTree:
                 continue
             if relative in READ_AT_ROOT:
                 cap = self.max_bytes
+            elif relative == SUPPRESSIONS_FILE:
+                cap = min(self.max_bytes, SUPPRESSIONS_BYTES)
             elif is_documentation(relative) and documents < MAX_DOCUMENTS:
                 documents += 1
                 cap = min(self.max_bytes, DOCUMENT_BYTES)

@@ -14,6 +14,7 @@ from google.protobuf import message as pb_message
 import speclint.read.claims as publisher_claims
 import speclint.read.contract as contract
 import speclint.read.security as security
+import speclint.read.suppressions as suppressions
 from speclint.errors import display_path
 from speclint.proto import messages
 from speclint.read.checkpoint import checkpoint_facts
@@ -45,6 +46,7 @@ def blank_facts(model_dir: str, files: Json, errors: list[Json]) -> Json:
         "expected_image_size": None,
         "entry_points": [],
         "claims": publisher_claims.empty(),
+        "suppressions": suppressions.empty(),
         "archive": None,
         "tag_sets": [],
         "signature_keys": [],
@@ -108,6 +110,7 @@ def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES, claims: str |
         facts["expected_image_size"] = expected_image_size(default)
     facts["entry_points"] = contract.entry_points(facts, graphs)
     facts["claims"] = publisher_claims.read_claims(tree, claims)
+    facts["suppressions"] = suppressions.read_suppressions(tree)
     if archive or facts["claims"]["documents"]:  # a published model: what it ships is judged too
         files["unusable"] = unusable_files(tree, publisher_claims.is_documentation)
     facts["tag_sets"] = ["[" + ", ".join(m["tags"]) + "]" for m in facts["meta_graphs"]]

@@ -9,11 +9,13 @@ import stat
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
+from speclint.discover import SUPPRESSIONS_FILE
 from speclint.safe_io import DEFAULT_MAX_BYTES
 from speclint.vocabulary import Json
 
 SAVED_MODEL_NAMES = ("saved_model.pb", "saved_model.pbtxt")  # TensorFlow's loader prefers .pb
 LISTING_CAP = 100_000  # entries of assets/ or variables/ kept in the facts
+SUPPRESSIONS_BYTES = 64 << 10  # its size cap: a few hundred entries; anything bigger is refused unread
 
 
 def entry_size(path: str) -> int | None:
@@ -174,12 +176,13 @@ def unusable_files(tree: ModelTree, documentation: Callable[[str], bool], limit:
     ``documentation``: whether a top-level name is the publisher's documentation (README.md,
     model-instance-metadata.json, LICENSE), which Kaggle's upload folder holds beside the model.
     In a directory, top-level names starting with a dot (``.git``, ``.gitattributes``) are left
-    out: ``tar -czf model.tar.gz *``, tfhub.dev's recipe, leaves them out too.
+    out: ``tar -czf model.tar.gz *``, tfhub.dev's recipe, leaves them out too. The suppressions
+    file (``speclint-ignore.toml``) is speclint's, not the model's: left out as well.
     """
     found: list[Json] = []
     for path in tree.all_files():
         top = "/" not in path
-        if (top and documentation(path)) or (tree.skips_hidden and path.startswith(".")):
+        if (top and (documentation(path) or path == SUPPRESSIONS_FILE)) or (tree.skips_hidden and path.startswith(".")):
             continue
         if not FILE_PATH.fullmatch(path):
             reason = "its name is not a valid file path (each part must start with a letter, digit, '_' or '-')"

@@ -68,12 +68,14 @@ def closing_counts(results: list[ModelResult], context: ReportContext | None = N
     inapplicable = not_applicable_count(results)
     fails = bool(inapplicable and context and context.fail_not_applicable)
     baselined = context.baselined if context else 0
+    suppressed = sum(r.suppressed for r in results)
     tail = [
         f"{unread_count} of them {unread}" if unread and total else "",
         f"{inapplicable} not applicable (no image input{', failing: fail-on-not-applicable' if fails else ''})"
         if inapplicable
         else "",
         f"{_plural(baselined, 'finding')} of the baseline not shown" if baselined else "",
+        f"{_plural(suppressed, 'finding')} suppressed by speclint-ignore.toml" if suppressed else "",
     ]
     more = "".join(f"; {part}" for part in tail if part)
     if not total and unread:

@@ -25,6 +25,7 @@ def model_entry(result: ModelResult, read_error: str | None = None) -> dict[str,
         "profile_reason": result.profile_reason,
         "read_error": read_error,
         "not_applicable": not_applicable(result),
+        "suppressed": result.suppressed,
         "findings": [finding.to_json() for finding in result.findings],
         "execution": result.execution,
     }
@@ -44,6 +45,7 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, ob
             "locations": sum(len(f.all_locations) for r in results for f in counted_findings(r)),
             "not_applicable": not_applicable_count(results),
             "baselined": context.baselined,
+            "suppressed": sum(r.suppressed for r in results),
             "unreadable": len(context.unread),
         },
     }

@@ -58,6 +58,7 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, An
             **{severity: severities.count(severity) for severity in ("error", "warning", "info")},
             "locations": sum(len(f.all_locations) for r in results for f in r.findings),
             "baselined": context.baselined,
+            "suppressed": sum(r.suppressed for r in results),
             "unreadable": len(context.unread),
         },
     }

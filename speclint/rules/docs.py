@@ -79,7 +79,12 @@ def find_rule(ruleset: RuleSet, code: str) -> Rule:
     for rule in ruleset.rules.values():
         if rule.name == wanted.lower():
             return rule
-    raise SpeclintError(f"unknown rule {code!r} (run `speclint rules` to list them)")
+    import difflib
+
+    near = difflib.get_close_matches(wanted.upper(), sorted(ruleset.rules), n=1, cutoff=0.6)
+    near = near or difflib.get_close_matches(wanted.lower(), sorted(r.name for r in ruleset.rules.values()), n=1)
+    hint = f"; did you mean {near[0]}?" if near else ""
+    raise SpeclintError(f"unknown rule {code!r}{hint} (run `speclint rules` to list them)")
 
 
 def rules_text(ruleset: RuleSet) -> str:

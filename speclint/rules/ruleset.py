@@ -9,6 +9,7 @@ from typing import Any
 
 from speclint.errors import SpeclintError
 from speclint.rules import profiles as profile_choice
+from speclint.rules import suppress
 from speclint.rules.declared import declared_task
 from speclint.rules.engine import CompiledRule, group
 from speclint.rules.loader import load_profiles, load_rules
@@ -20,7 +21,17 @@ CODE = re.compile(r"[A-Z]{2,8}[0-9]{3}")  # rule.schema.json's code pattern
 class ModelResult:
     """One model's verdict: the profile it was held to, why, and what it broke."""
 
-    __slots__ = ("declared_task", "execution", "findings", "format", "implied", "path", "profile", "profile_reason")
+    __slots__ = (
+        "declared_task",
+        "execution",
+        "findings",
+        "format",
+        "implied",
+        "path",
+        "profile",
+        "profile_reason",
+        "suppressed",
+    )
 
     def __init__(
         self,
@@ -39,12 +50,14 @@ class ModelResult:
         self.execution = execution  # device, status and throughput when --execute ran
         self.declared_task: str | None = None  # what the publisher's documentation declares (rules.declared)
         self.implied: list[Finding] = []  # findings listed under their cause (implied_by), not reported apart
+        self.suppressed = 0  # findings left out because the model's speclint-ignore.toml accepts them
 
 
 SECURITY_PREFIX = "SL6"  # never hidden by a gate or a profile
 NOT_APPLICABLE = "SL002"  # the gate that says a model takes no images: the image contracts do not apply
-ALWAYS_FAMILIES = ("claims", "checkpoint")  # what the publisher declares and ships (SL2xx), and whether its
-# checkpoint can load at all (SL010, SL011), are judged whatever the profile, the task or the gate
+ALWAYS_FAMILIES = ("claims", "checkpoint", "suppression")  # what the publisher declares and ships (SL2xx),
+# whether its checkpoint can load at all (SL010, SL011), and its speclint-ignore.toml (SL020, SL021) are
+# judged whatever the profile, the task or the gate
 
 
 def not_applicable(result: ModelResult) -> bool:
@@ -122,6 +135,7 @@ class RuleSet:
         select: list[str] | None = None,
         ignore: list[str] | None = None,
     ) -> ModelResult:
+        suppress.vet(facts, self.rules)  # the model's speclint-ignore.toml: SL020 before the rules
         choice = profile_choice.choose(facts, requested_profile)
         gates = [code for code, rule in sorted(self.rules.items()) if rule.gate]
         findings = [f for code in gates for f in self.compiled(code).findings(facts)]
@@ -144,8 +158,13 @@ class RuleSet:
             result = ModelResult(str(facts["path"]), facts["format"], choice.profile, choice.reason, findings)
         result.execution = _execution_summary(facts.get("probes"))
         result.declared_task = declared_task(facts)
-        kept = [f for f in result.findings if matches(f.code, select or ["ALL"]) and not matches(f.code, ignore or [])]
+
+        def selected(code: str) -> bool:
+            return matches(code, select or ["ALL"]) and not matches(code, ignore or [])
+
+        kept = [f for f in result.findings if selected(f.code)]
         result.findings, result.implied = fold_implied(group(sorted(kept)), self.rules, self.language)
+        suppress.apply(result, facts, selected, self.compiled)  # accepted findings out, unused entries SL021
         return result
 
 

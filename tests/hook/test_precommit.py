@@ -150,7 +150,7 @@ def test_manifest_is_valid_for_pre_commit() -> None:
     assert execute["stages"] == ["manual"], "executing models must stay opt-in"
     for hook in (static, execute):
         pattern = re.compile(hook["files"])
-        for name in HOOK_FILES:
+        for name in (*HOOK_FILES, "speclint-ignore.toml"):  # an edited suppression changes the verdict
             assert pattern.search(f"models/a/{name}") and pattern.search(name)
         for name in (
             "models/a/variables/variables.index",

@@ -75,6 +75,7 @@ def test_builtin_rule_says_what_it_is(path: Path) -> None:
         "graph",
         "claims",
         "checkpoint",
+        "suppression",
         "security",
         "probe",
     }
