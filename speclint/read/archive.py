@@ -27,7 +27,16 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO, NamedTuple, cast
 
 from speclint.errors import display_path
-from speclint.read.files import LISTING_CAP, SAVED_MODEL_NAMES, SUPPRESSIONS_BYTES, SUPPRESSIONS_FILE
+from speclint.read.files import (
+    CHECKPOINT_DATA,
+    CHECKPOINT_INDEX,
+    CHECKPOINT_INDEX_BYTES,
+    LISTING_CAP,
+    SAVED_MODEL_NAMES,
+    SNIFF_BYTES,
+    SUPPRESSIONS_BYTES,
+    SUPPRESSIONS_FILE,
+)
 from speclint.safe_io import (
     DEFAULT_MAX_BYTES,
     PROTOBUF_LIMIT,
@@ -260,9 +269,15 @@ class ArchiveTree:
         wanted: dict[int, tuple[str, int, str]] = {}
         documents = 0
         for relative in sorted(self._files):
-            if "/" in relative or relative in self._dirs:
+            if relative in self._dirs:
                 continue
-            if relative in READ_AT_ROOT:
+            if relative == CHECKPOINT_INDEX:  # read.checkpoint: what the index promises
+                cap = min(self.max_bytes, CHECKPOINT_INDEX_BYTES)
+            elif relative.startswith(CHECKPOINT_DATA) and self._files[relative] <= SNIFF_BYTES:
+                cap = SNIFF_BYTES  # a shard this small may be a Git LFS pointer: its start says so
+            elif "/" in relative:
+                continue
+            elif relative in READ_AT_ROOT:
                 cap = self.max_bytes
             elif relative == SUPPRESSIONS_FILE:
                 cap = min(self.max_bytes, SUPPRESSIONS_BYTES)

@@ -29,24 +29,25 @@ from dataclasses import dataclass, field
 from google.protobuf import message as pb_message
 
 from speclint.proto import messages
-from speclint.read.loading import LFS_PREFIX, read_bytes
+from speclint.read.files import CHECKPOINT_INDEX as INDEX_WHERE
+from speclint.read.files import CHECKPOINT_INDEX_BYTES as INDEX_CAP
+from speclint.read.files import SNIFF_BYTES, ModelTree
+from speclint.read.loading import LFS_PREFIX
+from speclint.read.tree import DirectoryTree
 from speclint.safe_io import ReadError
 from speclint.vocabulary import Json
 
 INDEX_NAME = "variables.index"
-INDEX_WHERE = "variables/variables.index"
 TABLE_MAGIC = 0xDB4775248B80FB57  # kTableMagicNumber
 FOOTER_SIZE = 48  # two BlockHandles padded to 40 bytes, then the 8-byte magic
 BLOCK_TRAILER = 5  # compression type byte + masked CRC32C
 NO_COMPRESSION = 0
 SNAPPY = 1
-INDEX_CAP = 256 << 20  # an index of 256 MiB describes millions of tensors; beyond is not a checkpoint
 BLOCK_CAP = 64 << 20  # the uncompressed size a Snappy block may claim
 KEY_CAP = 1 << 16  # TensorFlow's tensor names are short; a longer key is a crafted file
 ENTRY_CAP = 4_000_000
 SHARD_CAP = 100_000  # DataFilename prints %05d: more shards than that is not a real checkpoint
 SHARDS_LISTED = 1000
-SNIFF_BYTES = 1024  # a shard this small may be a Git LFS pointer: read its start to say so
 # The ops whose variables the SavedModel's saver restores from the checkpoint.
 VARIABLE_OPS = ("VarHandleOp", "VariableV2", "Variable", "AutoReloadVariable", "_VarHandlesOp")
 
@@ -275,14 +276,17 @@ def _add_entry(index: Index, value: bytes) -> None:
 # --- the facts ----------------------------------------------------------------------------------
 
 
-def checkpoint_facts(model_dir: str, meta_graphs: list[Json], max_bytes: int = INDEX_CAP) -> Json:
-    """``facts["checkpoint"]``: what the index promises, what is on disk, and what the graph needs."""
-    variables_dir = os.path.join(model_dir, "variables")
+def checkpoint_facts(model: str | ModelTree, meta_graphs: list[Json], max_bytes: int = INDEX_CAP) -> Json:
+    """``facts["checkpoint"]``: what the index promises, what is on disk, and what the graph needs.
+
+    ``model``: its directory, or its files (``read.tree``: a directory or a published archive,
+    whose members are judged by the sizes their headers declare)."""
+    tree = DirectoryTree(model) if isinstance(model, str) else model
     variables, where = _graph_variables(meta_graphs)
     object_graph = next((m.get("where") for m in meta_graphs if m.get("object_graph") is not None), None)
     facts: Json = {
         "where": INDEX_WHERE,
-        "directory": os.path.isdir(variables_dir),
+        "directory": tree.is_dir("variables"),
         "index": "absent",
         "index_problem": None,
         "num_shards": None,
@@ -294,16 +298,15 @@ def checkpoint_facts(model_dir: str, meta_graphs: list[Json], max_bytes: int = I
         "incomplete": None,
         "absent": None,
     }
-    index_path = os.path.join(variables_dir, INDEX_NAME)
-    if facts["directory"] and _exists(index_path):
+    if facts["directory"] and _exists(tree, INDEX_WHERE):
         try:
-            index = parse_index(read_bytes(index_path, min(INDEX_CAP, max_bytes), root=model_dir))
+            index = parse_index(tree.read(INDEX_WHERE, min(INDEX_CAP, max_bytes)))
         except (ReadError, IndexFormatError) as exc:
-            facts.update(index="unreadable", index_problem=_index_problem(index_path, str(exc), model_dir))
+            facts.update(index="unreadable", index_problem=_index_problem(tree, str(exc)))
             facts["incomplete"] = f"cannot be read: {facts['index_problem']}"
         else:
             facts.update(index="present", num_shards=index.num_shards, tensors=index.tensors)
-            facts["shards"] = _shards(variables_dir, index, model_dir)
+            facts["shards"] = _shards(tree, index)
             facts["incomplete"] = _incomplete(facts["shards"], index.num_shards)
     elif variables or object_graph:
         missing = "no variables/ directory" if not facts["directory"] else f"no {INDEX_WHERE}"
@@ -328,18 +331,22 @@ def _graph_variables(meta_graphs: list[Json]) -> tuple[int, str | None]:
     return best, where
 
 
-def _exists(path: str) -> bool:
-    try:
-        os.lstat(path)
-    except OSError:
-        return False
-    return True
+def _exists(tree: ModelTree, relative: str) -> bool:
+    """An entry of the model (a broken link counts: it is said, not skipped)."""
+    directory = getattr(tree, "directory", None)
+    if isinstance(directory, str):
+        try:
+            os.lstat(os.path.join(directory, *relative.split("/")))
+        except OSError:
+            return False
+        return True
+    return tree.size(relative) is not None
 
 
-def _index_problem(path: str, problem: str, model_dir: str) -> str:
+def _index_problem(tree: ModelTree, problem: str) -> str:
     """Say so when the index is a Git LFS pointer: the usual reason a real one cannot be read."""
     try:
-        head = read_bytes(path, SNIFF_BYTES, root=model_dir)
+        head = tree.read(INDEX_WHERE, SNIFF_BYTES)
     except ReadError:
         return problem
     if head.startswith(LFS_PREFIX):
@@ -347,40 +354,50 @@ def _index_problem(path: str, problem: str, model_dir: str) -> str:
     return problem
 
 
-def _shards(variables_dir: str, index: Index, model_dir: str) -> list[Json]:
+def _shards(tree: ModelTree, index: Index) -> list[Json]:
     """Each data shard the index names: present, big enough for the bytes placed in it."""
     listed: list[Json] = []
     for shard_id in range(index.num_shards):
         shard = index.shards.get(shard_id, Shard())
         name = data_filename(shard_id, index.num_shards)
         entry: Json = {"file": name, "tensors": shard.tensors, "size": None, "needed_bytes": shard.end, "problem": None}
-        entry["size"], entry["problem"] = _shard_state(os.path.join(variables_dir, name), shard, model_dir)
+        entry["size"], entry["problem"] = _shard_state(tree, f"variables/{name}", shard)
         if entry["problem"] is not None or len(listed) < SHARDS_LISTED:
             listed.append(entry)
     return listed
 
 
-def _shard_state(path: str, shard: Shard, model_dir: str) -> tuple[int | None, str | None]:
+def _shard_state(tree: ModelTree, relative: str, shard: Shard) -> tuple[int | None, str | None]:
     """``(size, problem)``: why TensorFlow cannot read the bytes the index places in this shard."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        if _exists(path):
-            return None, "is a symbolic link to nothing"
-        return None, "is missing" if shard.tensors else None
-    except OSError as exc:
-        return None, f"cannot be examined ({exc.strerror or exc})"
-    if stat.S_ISDIR(info.st_mode):
+    directory = getattr(tree, "directory", None)
+    if isinstance(directory, str):  # on disk: what the entry is, as the loader will find it
+        path = os.path.join(directory, *relative.split("/"))
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            if _exists(tree, relative):
+                return None, "is a symbolic link to nothing"
+            return None, "is missing" if shard.tensors else None
+        except OSError as exc:
+            return None, f"cannot be examined ({exc.strerror or exc})"
+        if stat.S_ISDIR(info.st_mode):
+            return None, "is a directory, not a data file"
+        if not stat.S_ISREG(info.st_mode):
+            return None, "is not a regular file"
+        size: int | None = int(info.st_size)
+    elif tree.is_dir(relative):
         return None, "is a directory, not a data file"
-    if not stat.S_ISREG(info.st_mode):
-        return None, "is not a regular file"
-    size = int(info.st_size)
+    else:  # an archive member: the size its header declares (links and devices are refused, SL207)
+        size = tree.size(relative)
+        if size is None:
+            return None, "is missing" if shard.tensors else None
+    assert size is not None
     if size >= shard.end:
         return size, None
     problem = f"is {size} bytes, but the index places tensor data up to byte {shard.end} in it"
     if size <= SNIFF_BYTES:
         try:
-            if read_bytes(path, SNIFF_BYTES, root=model_dir).startswith(LFS_PREFIX):
+            if tree.read(relative, SNIFF_BYTES).startswith(LFS_PREFIX):
                 problem = "is a Git LFS pointer file, not the data itself (run `git lfs pull`)"
         except ReadError:
             pass

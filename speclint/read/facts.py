@@ -102,8 +102,7 @@ def read_model(model_dir: str, max_bytes: int = DEFAULT_MAX_BYTES, claims: str |
     facts["security"] = security.scan(
         model_dir, graphs, saved_model if files["saved_model"] else None, max_bytes, files=tree if archive else None
     )
-    if not archive:  # the checkpoint reader reads a directory; an archive's checkpoint is not judged
-        facts["checkpoint"] = checkpoint_facts(model_dir, facts["meta_graphs"], max_bytes)
+    facts["checkpoint"] = checkpoint_facts(tree, facts["meta_graphs"], max_bytes)
     facts["format"] = _format(facts)
     if is_tf1(facts["format"]):
         default = next((m for m in facts["meta_graphs"] if not m["tags"]), None)

@@ -16,6 +16,10 @@ from speclint.vocabulary import Json
 SAVED_MODEL_NAMES = ("saved_model.pb", "saved_model.pbtxt")  # TensorFlow's loader prefers .pb
 LISTING_CAP = 100_000  # entries of assets/ or variables/ kept in the facts
 SUPPRESSIONS_BYTES = 64 << 10  # its size cap: a few hundred entries; anything bigger is refused unread
+CHECKPOINT_INDEX = "variables/variables.index"  # the checkpoint's table (read.checkpoint)
+CHECKPOINT_DATA = "variables/variables.data-"  # its data shards: variables.data-NNNNN-of-MMMMM
+CHECKPOINT_INDEX_BYTES = 256 << 20  # an index of 256 MiB describes millions of tensors; beyond is not a checkpoint
+SNIFF_BYTES = 1024  # a file this small may be a Git LFS pointer: its start says so
 
 
 def entry_size(path: str) -> int | None:

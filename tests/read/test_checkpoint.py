@@ -363,3 +363,19 @@ def test_the_corpus_partial_upload_is_found_and_does_not_load() -> None:
 
     with pytest.raises(Exception, match=r"variables\.data-00000-of-00002"):
         tf.saved_model.load(str(model))
+
+
+def test_a_published_archive_s_checkpoint_is_judged_as_its_directory_s(tmp_path: Path) -> None:
+    """A .tar.gz of a model with a missing shard or an LFS-pointer shard says what the directory says."""
+    from tests.read.test_archive import files_of, write_tar
+
+    model = copy_model("checkpoint-missing-shard", tmp_path)
+    archived = write_tar(tmp_path / "missing.tar.gz", files_of(model, "m/"))
+    assert read_model(str(archived))["checkpoint"] == read_model(str(model))["checkpoint"]
+    assert "SL010" in codes(archived)
+    whole = copy_model("tf2-feature-vector", tmp_path / "lfs")
+    shard = whole / "variables" / "variables.data-00000-of-00001"
+    shard.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:" + "0" * 64 + "\nsize 1181\n")
+    archived = write_tar(tmp_path / "lfs.tar.gz", files_of(whole))
+    problem = read_model(str(archived))["checkpoint"]["shards"][0]["problem"]
+    assert problem == "is a Git LFS pointer file, not the data itself (run `git lfs pull`)"
