@@ -312,13 +312,14 @@ def test_a_named_document_comes_first_and_must_say_something(tmp_path: Path) -> 
 
 
 def test_a_real_mobilenet_v3_classifier_is_checked_as_its_page_declares(tmp_path: Path) -> None:
-    """Google's MobileNet v3 classifier returns logits: auto alone takes it for a feature vector;
-    with the tfhub.dev page it was published with, it is checked as a classifier."""
+    """Google's MobileNet v3 classifier returns logits: auto alone infers the task from its 1001-wide
+    output; with the tfhub.dev page it was published with, the declaration chooses, and says so."""
     source = CORPUS / "003_hub-mobilenet-v3-small-classification-resaved"
     need(source.is_dir(), f"corpus model missing at {source}")
     model = tmp_path / "mobilenet_v3_small"
     shutil.copytree(source, model)
-    assert RULES.check(read_model(str(model))).profile == "tf2-image-feature-vector"
+    guessed = RULES.check(read_model(str(model)))
+    assert guessed.profile == "tf2-image-classification" and "1001 wide" in guessed.profile_reason
     shutil.copy(DOCS / "google--imagenet--mobilenet_v3_small_100_224--classification--5.md", model / "README.md")
     result = RULES.check(read_model(str(model)))
     assert result.profile == "tf2-image-classification"
@@ -335,7 +336,7 @@ def test_the_declared_task_chooses_the_profile_and_an_explicit_profile_still_win
     assert RULES.check(facts).profile == "tf2-image-classification"
     assert RULES.check(facts, "tf2-image-feature-vector").profile_reason == "chosen by configuration"
     no_claims = read_model(str(MODELS / "tf2-classifier"))
-    assert RULES.check(no_claims).profile == "tf2-image-feature-vector"  # the guess the declaration corrects
+    assert RULES.check(no_claims).profile == "tf2-image"  # logits: the structure alone does not show the task
 
 
 def test_a_task_outside_the_image_contracts_checks_no_profile_but_the_claims() -> None:
