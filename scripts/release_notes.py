@@ -3,7 +3,7 @@
 
     python scripts/release_notes.py v0.3.0 [--output FILE]
 
-The tag must be ``v`` plus the version in ``pyproject.toml``, which ``speclint/__init__.py``
+The tag must be ``v`` plus the version in ``pyproject.toml``, which ``speclint/version.py``
 (``speclint --version``) must repeat, and ``CHANGELOG.md`` must have a dated section for it
 (``## 0.3.0 (2027-01-15)``, not ``(unreleased)``). The body of that section is the GitHub
 release's text. Exit 1 with one line per problem; ``.github/workflows/release.yml`` runs this
@@ -33,7 +33,7 @@ def project_version(repo: Path) -> str:
 
 
 def package_version(repo: Path) -> str | None:
-    found = PACKAGE_VERSION.search((repo / "speclint" / "__init__.py").read_text(encoding="utf-8"))
+    found = PACKAGE_VERSION.search((repo / "speclint" / "version.py").read_text(encoding="utf-8"))
     return found["version"] if found else None
 
 
@@ -60,7 +60,7 @@ def problems_and_notes(tag: str, repo: Path = REPO) -> tuple[list[str], str]:
         problems.append(f"tag {tag!r} does not match the version in pyproject.toml ({version}): tag v{version}")
     package = package_version(repo)
     if package != version:
-        problems.append(f"speclint/__init__.py says __version__ = {package!r}, pyproject.toml {version!r}")
+        problems.append(f"speclint/version.py says __version__ = {package!r}, pyproject.toml {version!r}")
     when, notes = changelog_section((repo / "CHANGELOG.md").read_text(encoding="utf-8"), version)
     if when is None:
         problems.append(f"CHANGELOG.md has no '## {version} (YYYY-MM-DD)' section")

@@ -150,7 +150,7 @@ def _release_notes() -> ModuleType:
 def _project(tmp_path: Path, version: str, package: str, changelog: str) -> Path:
     (tmp_path / "speclint").mkdir()
     (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "speclint"\nversion = "{version}"\n')
-    (tmp_path / "speclint" / "__init__.py").write_text(f'"""speclint."""\n\n__version__ = "{package}"\n')
+    (tmp_path / "speclint" / "version.py").write_text(f'"""speclint."""\n\n__version__ = "{package}"\n')
     (tmp_path / "CHANGELOG.md").write_text(changelog)
     return tmp_path
 
@@ -173,7 +173,7 @@ def test_release_notes_are_the_dated_changelog_section_of_the_tagged_version(tmp
     [
         ("v1.2.1", "1.2.0", "1.2.0", "tag 'v1.2.1' does not match the version in pyproject.toml (1.2.0)"),
         ("1.2.0", "1.2.0", "1.2.0", "tag '1.2.0' does not match"),
-        ("v1.2.0", "1.2.0", "1.1.0", "speclint/__init__.py says __version__ = '1.1.0'"),
+        ("v1.2.0", "1.2.0", "1.1.0", "speclint/version.py says __version__ = '1.1.0'"),
         ("v1.3.0", "1.3.0", "1.3.0", "the 1.3.0 section is marked (unreleased), not dated"),
         ("v1.4.0", "1.4.0", "1.4.0", "CHANGELOG.md has no '## 1.4.0 (YYYY-MM-DD)' section"),
     ],
