@@ -201,6 +201,7 @@ def _context(args: argparse.Namespace, pipeline: Pipeline, checked: list[Checked
         fail_not_applicable=pipeline.settings.fail_on_not_applicable,
         baselined=baselined,
         unread=tuple((c.result.path, c.unread) for c in checked if c.unread is not None),
+        language=pipeline.settings.language,
     )
 
 

@@ -27,6 +27,7 @@ class ReportContext(NamedTuple):
     fail_not_applicable: bool = False  # fail-on-not-applicable: a model that takes no images fails the run
     baselined: int = 0  # findings left out because the baseline has them
     unread: tuple[tuple[str, str], ...] = ()  # (model path, why) of each model that could not be read
+    language: str = "en"  # --lang / lang: the closing line's words (rules.language phrases)
 
 
 Reporter = Callable[[list[ModelResult], ReportContext], str]
@@ -57,8 +58,11 @@ def closing_counts(results: list[ModelResult], context: ReportContext | None = N
     counted apart from the findings), then the models that could not be read (never "All checks
     passed" while there is one, nor while a not-applicable model fails the run).
 
-    With a ``prefix`` (``speclint: ``) the sentence continues it in lower case.
+    With a ``prefix`` (``speclint: ``) the sentence continues it in lower case. In another
+    language than English the sentence is built from that language's phrases (``lang.*.json``).
     """
+    if context is not None and context.language != "en":
+        return prefix + _closing_in(context.language, results, context)
     counts = Counter(f.severity for r in results for f in counted_findings(r))
     total = sum(counts.values())
     places = sum(len(f.all_locations) for r in results for f in counted_findings(r))
@@ -89,6 +93,42 @@ def closing_counts(results: list[ModelResult], context: ReportContext | None = N
         at = f" at {_plural(places, 'location')}" if places != total else ""
         sentence = f"Found {_plural(total, 'finding')} ({detail}){at} in {models}{more}."
     return prefix + sentence[0].lower() + sentence[1:] if prefix else sentence
+
+
+def _closing_in(language: str, results: list[ModelResult], context: ReportContext) -> str:
+    """``closing_counts`` in ``language``: the same counts, the translated phrases."""
+    from speclint.rules.language import phrase
+    from speclint.safe_text import escape_path
+
+    def count(noun: str, number: int) -> str:
+        return phrase(f"count.{noun}.{'one' if number == 1 else 'other'}", language).format(count=number)
+
+    counts = Counter(f.severity for r in results for f in counted_findings(r))
+    total = sum(counts.values())
+    places = sum(len(f.all_locations) for r in results for f in counted_findings(r))
+    models = count("model", len(results))
+    inapplicable = not_applicable_count(results)
+    suppressed = sum(r.suppressed for r in results)
+    applicable = phrase("closing.not_applicable", language).format(count=inapplicable)
+    hidden = phrase("closing.more", language).format(part=applicable) if inapplicable else ""
+    if context.baselined:
+        hidden += phrase("closing.hidden", language).format(findings=count("finding", context.baselined))
+    if suppressed:
+        hidden += phrase("closing.suppressed", language).format(findings=count("finding", suppressed))
+    unread = context.unread
+    names = ", ".join(escape_path(path) for path, _ in unread[:UNREAD_NAMED])
+    if len(unread) > UNREAD_NAMED:
+        names += phrase("closing.unread_more", language).format(count=len(unread) - UNREAD_NAMED)
+    if not total and unread:
+        return phrase("closing.unread", language).format(unread=len(unread), models=models, names=names, hidden=hidden)
+    if not total:
+        return phrase("closing.passed", language).format(models=models, hidden=hidden)
+    detail = ", ".join(f"{counts[s]} {phrase(f'severity.{s}', language)}" for s in SEVERITY_ORDER if counts[s])
+    at = phrase("closing.at", language).format(locations=count("location", places)) if places != total else ""
+    if unread:
+        hidden = phrase("closing.unread_some", language).format(unread=len(unread), names=names).rstrip(".。") + hidden
+    found = count("finding", total)
+    return phrase("closing.found", language).format(findings=found, detail=detail, at=at, models=models, hidden=hidden)
 
 
 def counted_findings(result: ModelResult) -> list[Finding]:

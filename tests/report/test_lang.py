@@ -193,3 +193,27 @@ def test_diff_speaks_the_language_of_lang() -> None:
     assert chinese["message"] == "根对象属性 'regularization_losses' 已移除：OLD 中存在，NEW 中没有"
     assert chinese["fix"] == catalog("zh-CN")["changes"]["SC141"]["fix"]
     assert chinese["spec_url"].endswith("?hl=zh-cn#feature-vector") and "?hl=" not in english["spec_url"]
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "zh-CN",
+            ("发现 2 个问题（2 错误）", "4 个模型", "其中 1 个无法读取：golden/models/broken-truncated", "1 个不适用"),
+        ),
+        (
+            "pt-BR",
+            ("Encontradas 2 constatações (2 erro)", "4 modelos", "1 deles não puderam ser lidos", "1 não aplicáveis"),
+        ),
+    ],
+)
+def test_the_closing_line_is_in_the_reader_s_language(language: str, words: tuple[str, ...]) -> None:
+    """The same counts as the English line, in the translated phrases (models named as they are)."""
+    models = [
+        f"golden/models/{name}" for name in ("tf1-input-uint8", "text-model", "broken-truncated", "tf2-feature-vector")
+    ]
+    english = run_speclint(*models, "--lang", "en").stdout.splitlines()[-1]
+    assert english.startswith("Found 2 findings (2 error)") and "1 not applicable" in english
+    closing = run_speclint(*models, "--lang", language).stdout.splitlines()[-1]
+    assert all(word in closing for word in words), closing
