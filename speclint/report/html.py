@@ -13,10 +13,12 @@ below 640 px the tables become one card per row, so a phone never scrolls sidewa
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from html import escape
 
 from speclint.report import ReportContext
 from speclint.report.text import execution_line
+from speclint.rules.language import phrase
 from speclint.rules.model import SEVERITIES, Finding
 from speclint.rules.ruleset import ModelResult
 
@@ -142,17 +144,35 @@ SCRIPT = """
 })();
 """
 
-# (key, header, numeric): the key names the column in the address (``#sort=errors``).
+# (key, header phrase, numeric): the key names the column in the address (``#sort=errors``)
+# and stays English in every language, so a shared link works for any reader.
 COLUMNS = (
-    ("model", "model", False),
-    ("profile", "profile", False),
-    ("verdict", "verdict", True),
-    ("errors", "errors", True),
-    ("warnings", "warnings", True),
-    ("info", "info", True),
-    ("executed", "executed", False),
-    ("speed", "images/s", True),
+    ("model", "html.col.model", False),
+    ("profile", "html.col.profile", False),
+    ("verdict", "html.col.verdict", True),
+    ("errors", "html.col.errors", True),
+    ("warnings", "html.col.warnings", True),
+    ("info", "html.col.info", True),
+    ("executed", "html.col.executed", False),
+    ("speed", "html.col.images_per_second", True),
 )
+
+Say = Callable[[str], str]
+
+
+def sayer(language: str) -> Say:
+    """The page's fixed words in ``language`` (``phrase``), HTML-escaped; ``str.format`` fields
+    survive escaping, and what fills them is escaped by the caller."""
+    return lambda key: escape(phrase(key, language))
+
+
+def verdict_word(value: str, say: Say) -> str:
+    """``error``/``warning``/``info``/``clean`` as the reader says it (CSS classes stay English)."""
+    return say("verdict.clean" if value == "clean" else f"severity.{value}")
+
+
+def counted(noun: str, number: int, say: Say) -> str:
+    return say(f"count.{noun}.{'one' if number == 1 else 'other'}").format(count=number)
 
 
 def verdict(result: ModelResult) -> str:
@@ -174,28 +194,30 @@ def _link(url: str, text: str, kind: str = "") -> str:
     return text
 
 
-def _summary(results: list[ModelResult]) -> list[str]:
+def _summary(results: list[ModelResult], say: Say) -> list[str]:
     by_severity: Counter[str] = Counter(f.severity for r in results for f in r.findings)
     verdicts: Counter[str] = Counter(verdict(r) for r in results)
-    parts = ["<h2>Summary</h2>", "<p>"]
+    parts = [f"<h2>{say('html.summary')}</h2>", "<p>"]
     for severity in ORDER:
-        parts.append(f'<span class="pill"><span class="{severity}">{by_severity[severity]}</span> {severity}</span>')
-    parts.append("</p><p>Models by verdict: ")
-    parts.append(", ".join(f'<span class="{v}">{verdicts[v]} {v}</span>' for v in (*ORDER, "clean")))
+        word = verdict_word(severity, say)
+        parts.append(f'<span class="pill"><span class="{severity}">{by_severity[severity]}</span> {word}</span>')
+    parts.append(f"</p><p>{say('html.models_by_verdict')}")
+    parts.append(", ".join(f'<span class="{v}">{verdicts[v]} {verdict_word(v, say)}</span>' for v in (*ORDER, "clean")))
     parts.append("</p>")
     return parts
 
 
-def _unread(context: ReportContext) -> list[str]:
+def _unread(context: ReportContext, say: Say) -> list[str]:
     """Models that could not be read come first: nothing below is a verdict on them."""
     if not context.unread:
         return []
     count = len(context.unread)
     items = "".join(f"<li>{escape(path)}: {escape(why)}</li>" for path, why in context.unread)
-    return [f'<h2 class="error">{count} model{"s" if count != 1 else ""} could not be read</h2><ul>{items}</ul>']
+    heading = say(f"html.unread.{'one' if count == 1 else 'other'}").format(count=count)
+    return [f'<h2 class="error">{heading}</h2><ul>{items}</ul>']
 
 
-def _rules_table(results: list[ModelResult], context: ReportContext) -> list[str]:
+def _rules_table(results: list[ModelResult], context: ReportContext, say: Say) -> list[str]:
     """Counts per rule; the code links to the rule's page, the last column to the spec section."""
     counts: Counter[tuple[str, str]] = Counter((f.code, f.severity) for r in results for f in r.findings)
     models: dict[str, set[str]] = {}
@@ -204,13 +226,15 @@ def _rules_table(results: list[ModelResult], context: ReportContext) -> list[str
         for finding in result.findings:
             models.setdefault(finding.code, set()).add(result.path)
             first.setdefault(finding.code, finding)
-    parts = ['<h2 id="rules-title">Findings by rule</h2>']
+    parts = [f'<h2 id="rules-title">{say("html.findings_by_rule")}</h2>']
     if not counts:
-        return [*parts, "<p>No findings.</p>"]
+        return [*parts, f"<p>{say('html.no_findings')}</p>"]
+    label = {
+        key: say(f"html.col.{key}") for key in ("rule", "name", "summary", "severity", "findings", "models", "spec")
+    }
+    headers = "".join(f'<th scope="col">{label[key]}</th>' for key in label)
     parts.append(
-        '<table id="rules" class="cards" aria-labelledby="rules-title"><thead><tr><th scope="col">rule</th>'
-        '<th scope="col">name</th><th scope="col">summary</th><th scope="col">severity</th>'
-        '<th scope="col">findings</th><th scope="col">models</th><th scope="col">spec</th></tr></thead><tbody>'
+        f'<table id="rules" class="cards" aria-labelledby="rules-title"><thead><tr>{headers}</tr></thead><tbody>'
     )
     for (code, severity), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         rule = context.rules.get(code)
@@ -218,17 +242,18 @@ def _rules_table(results: list[ModelResult], context: ReportContext) -> list[str
         finding = first[code]
         parts.append(
             f"<tr><td>{_link(finding.url or finding.spec_url, f'<code>{escape(code)}</code>', 'rule')}</td>"
-            f'<td data-label="name">{escape(finding.name)}</td><td data-label="summary">{summary}</td>'
-            f'<td data-label="severity" class="{escape(severity)}">{escape(severity)}</td>'
-            f'<td data-label="findings" class="num">{count}</td>'
-            f'<td data-label="models" class="num">{len(models[code])}</td>'
-            f'<td data-label="spec">{_link(finding.spec_url, "spec section", "spec")}</td></tr>'
+            f'<td data-label="{label["name"]}">{escape(finding.name)}</td>'
+            f'<td data-label="{label["summary"]}">{summary}</td>'
+            f'<td data-label="{label["severity"]}" class="{escape(severity)}">{verdict_word(severity, say)}</td>'
+            f'<td data-label="{label["findings"]}" class="num">{count}</td>'
+            f'<td data-label="{label["models"]}" class="num">{len(models[code])}</td>'
+            f'<td data-label="{label["spec"]}">{_link(finding.spec_url, say("html.spec_section"), "spec")}</td></tr>'
         )
     parts.append("</tbody></table>")
     return parts
 
 
-def _chart(results: list[ModelResult]) -> list[str]:
+def _chart(results: list[ModelResult], say: Say) -> list[str]:
     """Images per second at batch 32, one bar per executed model, as inline SVG."""
     speeds = [
         (r.path, s, (r.execution or {}).get("throughput_batch")) for r in results if (s := _throughput(r)) is not None
@@ -239,10 +264,10 @@ def _chart(results: list[ModelResult]) -> list[str]:
     label_width, bar_width = 260, CHART_WIDTH - 260 - 80
     height = BAR_HEIGHT * len(speeds) + 8
     parts = [
-        "<h2>Throughput (images/s at batch 32, or the smaller batch that fit in memory)</h2>",
+        f"<h2>{say('html.throughput')}</h2>",
         f'<svg id="throughput" xmlns="http://www.w3.org/2000/svg" width="{CHART_WIDTH}" height="{height}" '
         f'viewBox="0 0 {CHART_WIDTH} {height}" '
-        f'role="img" aria-label="throughput per model">',
+        f'role="img" aria-label="{say("html.throughput_label")}">',
     ]
     for row, (path, speed, batch) in enumerate(speeds):
         y = 4 + row * BAR_HEIGHT
@@ -251,30 +276,33 @@ def _chart(results: list[ModelResult]) -> list[str]:
         parts.append(
             f'<text x="{label_width - 6}" y="{y + 13}" text-anchor="end">{escape(short)}</text>'
             f'<rect x="{label_width}" y="{y + 2}" width="{width:.1f}" height="{BAR_HEIGHT - 5}" fill="#0969da">'
-            f"<title>{escape(path)}: {speed:.1f} images/s{f' at batch {batch}' if batch else ''}</title></rect>"
+            f"<title>{escape(path)}: {speed:.1f} {say('html.col.images_per_second')}"
+            f"{say('html.at_batch').format(batch=escape(str(batch))) if batch else ''}</title></rect>"
             f'<text x="{label_width + width + 4:.1f}" y="{y + 13}">{speed:.0f}</text>'
         )
     parts.append("</svg>")
     return parts
 
 
-def _models_table(results: list[ModelResult]) -> list[str]:
+def _models_table(results: list[ModelResult], say: Say) -> list[str]:
+    labels = [say(label) for _, label, _ in COLUMNS]
     headers = "".join(
         f'<th scope="col" data-key="{key}" aria-sort="none"{" data-numeric" if numeric else ""}>'
         f'<button type="button">{label}</button></th>'
-        for key, label, numeric in COLUMNS
+        for (key, _, numeric), label in zip(COLUMNS, labels, strict=True)
     )
+    shown = say("html.shown").format(shown=f'<span id="shown">{len(results)}</span>', total=len(results))
     parts = [
-        '<h2 id="models-title">Models</h2>',
-        '<div id="controls" role="search" aria-label="Filter models">'
-        '<label for="filter">Filter</label><input id="filter" type="search" placeholder="path, profile or rule code">'
-        '<label for="verdict">verdict</label><select id="verdict"><option value="all">all</option>'
-        + "".join(f'<option value="{v}">{v}</option>' for v in (*ORDER, "clean"))
-        + f'</select> <span class="muted" aria-live="polite"><span id="shown">{len(results)}</span> of '
-        f"{len(results)} shown</span></div>",
+        f'<h2 id="models-title">{say("html.models")}</h2>',
+        f'<div id="controls" role="search" aria-label="{say("html.filter_label")}">'
+        f'<label for="filter">{say("html.filter")}</label>'
+        f'<input id="filter" type="search" placeholder="{say("html.filter_placeholder")}">'
+        f'<label for="verdict">{say("html.verdict")}</label><select id="verdict">'
+        f'<option value="all">{say("html.all")}</option>'
+        + "".join(f'<option value="{v}">{verdict_word(v, say)}</option>' for v in (*ORDER, "clean"))
+        + f'</select> <span class="muted" aria-live="polite">{shown}</span></div>',
         f'<table id="models" class="cards" aria-labelledby="models-title"><thead><tr>{headers}</tr></thead><tbody>',
     ]
-    labels = [label for _, label, _ in COLUMNS]
     for index, result in enumerate(results):
         counts = Counter(f.severity for f in result.findings)
         worst = verdict(result)
@@ -291,7 +319,7 @@ def _models_table(results: list[ModelResult]) -> list[str]:
             f'<td data-label="{labels[1]}" data-sort="{escape(result.profile or "")}">'
             f"{escape(result.profile or 'none')}</td>"
             f'<td data-label="{labels[2]}" data-sort="{SEVERITIES.index(worst) if worst != "clean" else -1}" '
-            f'class="{worst}">{worst}</td>'
+            f'class="{worst}">{verdict_word(worst, say)}</td>'
             + "".join(
                 f'<td data-label="{label}" class="num" data-sort="{counts[s]}">{counts[s]}</td>'
                 for s, label in zip(ORDER, labels[3:6], strict=True)
@@ -304,23 +332,26 @@ def _models_table(results: list[ModelResult]) -> list[str]:
     return parts
 
 
-def _finding(finding: Finding) -> str:
+def _finding(finding: Finding, say: Say) -> str:
     """What was found and where; the fix; the rule's page and, separately, the spec section."""
     rule_page = finding.url or finding.spec_url
-    links = [_link(rule_page, f"rule {escape(finding.code)}: {escape(finding.name)}", "rule")]
+    rule_link = say("html.rule_link").format(code=escape(finding.code), name=escape(finding.name))
+    links = [_link(rule_page, rule_link, "rule")]
     if finding.spec_url and finding.spec_url != rule_page:
-        links.append(_link(finding.spec_url, "spec section", "spec"))
-    fix = f'<span class="fix"><strong>Fix:</strong> {escape(finding.fix)}</span>' if finding.fix else ""
+        links.append(_link(finding.spec_url, say("html.spec_section"), "spec"))
+    fix = f'<span class="fix"><strong>{say("html.fix")}</strong> {escape(finding.fix)}</span>' if finding.fix else ""
+    severity = say(f"severity.{finding.severity}") if finding.severity in ORDER else escape(finding.severity)
+    where = say("finding.at").format(where=escape(finding.where))
     return (
         f"<li>{_link(rule_page, f'<code>{escape(finding.code)}</code>', 'code')} "
-        f'<span class="{escape(finding.severity)}">{escape(finding.severity)}</span> '
-        f'{escape(finding.message)} <span class="muted">at {escape(finding.where)}</span>'
+        f'<span class="{escape(finding.severity)}">{severity}</span> '
+        f'{escape(finding.message)} <span class="muted">{where}</span>'
         f'{fix}<span class="links">{" | ".join(links)}</span></li>'
     )
 
 
-def _details(results: list[ModelResult]) -> list[str]:
-    parts = ["<h2>Findings by model</h2>"]
+def _details(results: list[ModelResult], say: Say) -> list[str]:
+    parts = [f"<h2>{say('html.findings_by_model')}</h2>"]
     for index, result in enumerate(results):
         parts.append(
             f'<section class="model" id="model-{index}" tabindex="-1" aria-labelledby="model-{index}-title">'
@@ -330,30 +361,34 @@ def _details(results: list[ModelResult]) -> list[str]:
         if result.execution:
             parts.append(f'<p class="muted">{escape(execution_line(result.execution))}</p>')
         if not result.findings:
-            parts.append('<p class="clean">no findings</p></section>')
+            parts.append(f'<p class="clean">{say("html.model_no_findings")}</p></section>')
             continue
         parts.append('<ul class="findings">')
-        parts.extend(_finding(finding) for finding in result.findings)
+        parts.extend(_finding(finding, say) for finding in result.findings)
         parts.append("</ul></section>")
     return parts
 
 
 def render(results: list[ModelResult], context: ReportContext) -> str:
-    models = len(results)
-    findings = sum(len(r.findings) for r in results)
+    """The page in the reader's language (``ReportContext.language``): its fixed words from the
+    ``html.*`` phrases; messages and fixes as the rules worded them; model strings escaped."""
+    say = sayer(context.language)
+    models = counted("model", len(results), say)
+    findings = counted("finding", sum(len(r.findings) for r in results), say)
+    title = say("html.title")
     parts = [
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+        f'<!DOCTYPE html><html lang="{escape(context.language)}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>speclint report: {models} model{'s' if models != 1 else ''}</title>",
+        f"<title>{title}: {models}</title>",
         f"<style>{STYLE}</style></head><body><main>",
-        f'<h1>speclint report</h1><p class="muted">speclint {escape(context.version)}: '
-        f"{findings} finding{'s' if findings != 1 else ''} in {models} model{'s' if models != 1 else ''}</p>",
-        *_unread(context),
-        *_summary(results),
-        *_models_table(results),
-        *_chart(results),
-        *_rules_table(results, context),
-        *_details(results),
+        f'<h1>{title}</h1><p class="muted">'
+        f"{say('html.version_line').format(version=escape(context.version), findings=findings, models=models)}</p>",
+        *_unread(context, say),
+        *_summary(results, say),
+        *_models_table(results, say),
+        *_chart(results, say),
+        *_rules_table(results, context, say),
+        *_details(results, say),
         f"</main><script>{SCRIPT}</script></body></html>",
     ]
     return "\n".join(parts) + "\n"

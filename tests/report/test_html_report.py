@@ -27,6 +27,7 @@ import speclint
 from speclint.project import rule_page_url
 from speclint.report import ReportContext
 from speclint.report.html import render, verdict
+from speclint.rules.language import catalog
 from speclint.rules.model import Finding
 from speclint.rules.ruleset import ModelResult
 from tests.conftest import MODELS, need, run_speclint
@@ -462,3 +463,52 @@ def test_reviewers_page_keyboard_sort_state_in_the_address_and_a_phone_screen(tm
     width, height, pixels = _png_pixels(narrow)
     assert (width, height) == (390, 844) and len(pixels) > 20
     assert "verdict:descending" in browser.evaluate(SORT_STATE)
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "zh-CN",
+            (
+                "<title>speclint 报告: 2 个模型</title>",
+                "<h2>摘要</h2>",
+                '<label for="filter">筛选</label>',
+                "<strong>修复：</strong>",
+                ">规范章节</a>",
+                '<h2 class="error">1 个模型无法读取</h2>',
+                "图像输入的数据类型为 DT_UINT8",
+            ),
+        ),
+        (
+            "pt-BR",
+            (
+                "<title>Relatório do speclint: 2 modelos</title>",
+                "<h2>Resumo</h2>",
+                ">Filtrar</label>",
+                "<strong>Correção:</strong>",
+                ">seção da especificação</a>",
+                "1 modelo não pôde ser lido</h2>",
+                "a entrada de imagens tem dtype DT_UINT8",
+            ),
+        ),
+    ],
+)
+def test_the_page_speaks_the_readers_language(tmp_path: Path, language: str, words: tuple[str, ...]) -> None:
+    """Fixed words from the ``html.*`` phrases, findings as the rules word them in that language,
+    model strings and numbers as they are (escaped); keys, classes and values stay English."""
+    tree = tmp_path / "audit"
+    shutil.copytree(MODELS / "tf1-input-uint8", tree / HOSTILE)
+    shutil.copytree(MODELS / "broken-truncated", tree / "broken-truncated")
+    done = run_speclint("--format", "html", "--lang", language, str(tree))
+    assert done.returncode == 1, done.stderr
+    page = done.stdout
+    assert page.startswith(f'<!DOCTYPE html><html lang="{language}">')
+    assert all(word in page for word in words), [word for word in words if word not in page]
+    assert (
+        html.escape(catalog(language)["rules"]["SL112"]["fix"]) in page
+        and "Fix:" not in page
+        and "spec section" not in page
+    )
+    assert HOSTILE not in page and html.escape(HOSTILE) in page
+    assert 'data-key="errors"' in page and '<option value="error">' in page and 'class="error"' in page
