@@ -5,8 +5,8 @@ Everything translated lives as data in one file per language, ``speclint/data/la
 - ``document`` and ``quotes``: the translated TF2 page (its URL and title) and the sentences a
   rule quotes, each verbatim from that page (tests check that), so a quote is never a machine's
   paraphrase. Only the TF2 page is translated on tensorflow.org; TF1 references stay English.
-- ``rules`` and ``changes``: each built-in rule's and change rule's ``summary``, ``message`` and
-  ``fix``, keyed by code, with exactly the English template's ``{placeholders}``. A rule pack's
+- ``rules`` and ``changes``: each built-in rule's and change rule's ``summary``, ``message``,
+  ``fix`` and ``why``, keyed by code, with exactly the English template's ``{placeholders}``. A rule pack's
   rules, and any text a language lacks, stay English.
 - ``phrases``: the fixed words of reports and rule pages, keyed like ``lang.en.json``, the
   English home of those words; ``phrase(key, lang)`` looks one up.
@@ -27,7 +27,7 @@ from speclint.errors import SpeclintError
 from speclint.rules.model import Rule, SpecRef
 
 LANGUAGES = ("en", "zh-CN", "pt-BR")
-TEXTS = ("summary", "message", "fix")  # what a rule's translation gives
+TEXTS = ("summary", "message", "fix", "why")  # what a rule's translation gives
 
 
 @functools.cache
@@ -79,7 +79,7 @@ def choose_language(requested: str | None, environ: dict[str, str] | None = None
 
 
 def localize(rules: dict[str, Rule], language: str) -> dict[str, Rule]:
-    """The rules in ``language``: summary, message and fix of each built-in rule, and their TF2
+    """The rules in ``language``: summary, message, fix and why of each built-in rule, and their TF2
     spec references (quote and link); a rule pack's rules keep their own words."""
     if language == "en":
         return rules
@@ -103,7 +103,7 @@ def localize_ref(ref: SpecRef, language: str) -> SpecRef:
 
 
 def change_texts(code: str, language: str) -> dict[str, str]:
-    """A change rule's ``summary``/``message``/``fix`` in ``language`` ({} for English or none)."""
+    """A change rule's ``summary``/``message``/``fix``/``why`` in ``language`` ({} for English or none)."""
     if language == "en":
         return {}
     words = catalog(language)["changes"].get(code, {})

@@ -99,6 +99,7 @@ def test_every_rule_and_change_rule_is_translated_with_the_same_placeholders(lan
     for kind, english in _english_texts().items():
         assert set(data[kind]) == set(english), f"{kind}: a translation for every code, and no other"
         for code, texts in english.items():
+            assert set(data[kind][code]) == set(TEXTS) == {"summary", "message", "fix", "why"}, f"{language} {code}"
             for field in TEXTS:
                 translated = data[kind][code][field]
                 words = re.search(r"[A-Za-z]{3,}", PLACEHOLDER.sub("", texts[field]))
@@ -159,6 +160,8 @@ def test_rule_page_in_portuguese() -> None:
     assert shown.returncode == 0, shown.stderr
     page = catalog("pt-BR")["rules"]["SL100"]
     assert page["summary"] in shown.stdout and page["message"] in shown.stdout
+    why = shown.stdout.split("## Por quê\n\n", 1)[1].split("\n\n", 1)[0]
+    assert why == page["why"] and why.startswith("hub.Module e hub.load_module_spec() leem tfhub_module.pb")
     assert "## Como corrigir" in shown.stdout and "## O que a especificação diz" in shown.stdout
     assert (
         "[APIs de SavedModel comuns para tarefas com imagens, Imagem como entrada]("
