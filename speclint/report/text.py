@@ -19,20 +19,33 @@ def _paint(text: str, what: str, color: bool) -> str:
     return f"\033[{COLORS[what]}m{text}\033[0m" if color else text
 
 
-def also_in(finding: Reported, shown: int = ALSO_SHOWN) -> str:
+def also_in(finding: Reported, shown: int = ALSO_SHOWN, language: str = "en") -> str:
     """``also in: tag-set [train] signature_def['default'], ... (3 more)``, or "" for one place."""
     others = list(  # distinct, in order: a set of seen names keeps 200,000 places linear
         dict.fromkeys(location.where for location in finding.all_locations[1:] if location.where != finding.where)
     )
     extra = len(finding.all_locations) - 1 - min(len(others), shown)
+    if language != "en":
+        return _also_in_translated(finding, others[:shown], extra, language)
     if not others:
         return f"also {extra} more place{'s' if extra != 1 else ''} at {finding.where}" if extra else ""
     text = "also in: " + ", ".join(others[:shown])
     return text + (f" ({extra} more)" if extra else "")
 
 
-def place_and_fix(finding: Reported) -> list[str]:
+def _also_in_translated(finding: Reported, others: list[str], extra: int, language: str) -> str:
+    from speclint.rules.language import phrase
+
+    if not others:
+        return phrase("finding.also_more", language).format(count=extra, where=finding.where) if extra else ""
+    places = ", ".join(others) + (f" (+{extra})" if extra else "")
+    return phrase("finding.also_in", language).format(places=places)
+
+
+def place_and_fix(finding: Reported, language: str = "en") -> list[str]:
     """Where (unless the message says it), the other places, the fix: escaped, one item a line."""
+    if language != "en":
+        return _place_and_fix_translated(finding, language)
     details = []
     if finding.where not in finding.message:
         details.append(f"at {escape(finding.where)}")
@@ -44,12 +57,31 @@ def place_and_fix(finding: Reported) -> list[str]:
     return details
 
 
-def finding_lines(finding: Reported, color: bool = False) -> list[str]:
+def _place_and_fix_translated(finding: Reported, language: str) -> list[str]:
+    from speclint.rules.language import phrase
+
+    details = []
+    if finding.where not in finding.message:
+        details.append(phrase("finding.at", language).format(where=escape(finding.where)))
+    also = also_in(finding, language=language)
+    if also:
+        details.append(escape(also))
+    if finding.fix:
+        details.append(phrase("finding.fix", language).format(fix=finding.fix))
+    return details
+
+
+def finding_lines(finding: Reported, color: bool = False, language: str = "en") -> list[str]:
     """The lines of one finding: what, where (once), the fix and the rule page."""
-    severity = _paint(finding.severity, finding.severity, color)
+    word = finding.severity
+    if language != "en":
+        from speclint.rules.language import phrase
+
+        word = phrase(f"severity.{finding.severity}", language)
+    severity = _paint(word, finding.severity, color)
     lines = [f"  {escape(finding.code)} {severity} {escape(finding.message)}"]
     link = f"{finding.url} | spec: {finding.spec_url}" if finding.url != finding.spec_url else finding.spec_url
-    details = [*place_and_fix(finding), f"{finding.name}: {link}"]
+    details = [*place_and_fix(finding, language), f"{finding.name}: {link}"]
     lines += [_paint(f"      {detail}", "dim", color) for detail in details]
     return lines
 
@@ -105,7 +137,7 @@ def render(results: list[ModelResult], context: ReportContext) -> str:
         for finding in result.findings:
             if finding.code == NOT_APPLICABLE and result.profile is None:
                 continue  # said by the header
-            lines += finding_lines(finding, context.color)
+            lines += finding_lines(finding, context.color, context.language)
     lines.append(closing_counts(results, context))
     return no_workflow_commands("\n".join(lines) + "\n")
 

@@ -152,7 +152,7 @@ def test_check_speaks_the_readers_language_and_keeps_model_values() -> None:
         # the same root cause in every language: a baseline written in one is read in another
         assert (finding["where"], finding["fingerprint"]) == (english["where"], english["fingerprint"])
     text = run_speclint(str(TF1_MODEL), "--lang", "zh-CN").stdout
-    assert "fix: 接受 [0, 1] 范围内的 float32 图像" in text
+    assert "修复：接受 [0, 1] 范围内的 float32 图像" in text
 
 
 def test_rule_page_in_portuguese() -> None:
@@ -220,3 +220,13 @@ def test_the_closing_line_is_in_the_reader_s_language(language: str, words: tupl
     assert english.startswith("Found 2 findings (2 error)") and "1 not applicable" in english
     closing = run_speclint(*models, "--lang", language).stdout.splitlines()[-1]
     assert all(word in closing for word in words), closing
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("zh-CN", ("错误", "另见：", "修复：")), ("pt-BR", ("erro", "também em:", "correção:"))]
+)
+def test_a_finding_s_words_are_in_the_reader_s_language(language: str, words: tuple[str, ...]) -> None:
+    """Severity, the other places and the fix label follow --lang; the model's names stay as they are."""
+    shown = run_speclint("golden/models/tf1-input-uint8", "--lang", language).stdout
+    assert all(word in shown for word in words), shown
+    assert "tag-set [] signature_def['image_feature_vector']" in shown and "fix: " not in shown
