@@ -78,6 +78,8 @@ def test_bash_completes_commands_options_and_values(scripts: dict[str, Path]) ->
     assert _bash_complete(script, "speclint", "c") == ["check", "completion"]
     assert _bash_complete(script, "speclint", "check", "--fo") == ["--format"]
     assert _bash_complete(script, "speclint", "check", "--format", "") == [
+        "full",
+        "concise",
         "text",
         "json",
         "github",
@@ -101,7 +103,8 @@ def test_fish_completes_commands_options_and_values(scripts: dict[str, Path]) ->
         return [row.split("\t")[0] for row in completed.stdout.splitlines()]
 
     assert {"check", "completion"} <= set(complete("speclint c"))
-    assert complete("speclint check --format ") == ["github", "html", "json", "jsonl", "sarif", "text"]
+    formats = ["concise", "full", "github", "html", "json", "jsonl", "sarif", "text"]
+    assert complete("speclint check --format ") == formats
     assert "--fail-level" in complete("speclint check --fail-")
     assert complete("speclint completion ") == ["bash", "fish", "zsh"]
     assert "SL112" in complete("speclint rule SL11")

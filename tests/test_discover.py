@@ -44,6 +44,11 @@ def _speclint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _listed(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``speclint check -v``: every model checked is named, clean ones included (quiet by default)."""
+    return _speclint("check", "--verbose", *args, cwd=cwd)
+
+
 def _models_in(text: str) -> list[str]:
     return [line.split(" [")[0] for line in text.splitlines() if line and not line.startswith(" ") and " [" in line]
 
@@ -101,9 +106,9 @@ def test_gitignore_is_honoured(tmp_path: Path) -> None:
 
 def test_exclude_and_extend_exclude_on_the_command_line(tmp_path: Path) -> None:
     _tree(tmp_path, "models/a", "models/legacy/b", "scratch/c", "venv/d")
-    run = _speclint("check", "--extend-exclude", "scratch,models/legacy", ".", cwd=tmp_path)
+    run = _listed("--extend-exclude", "scratch,models/legacy", ".", cwd=tmp_path)
     assert _models_in(run.stdout) == ["models/a"], run.stderr
-    run = _speclint("check", "--exclude", "scratch", ".", cwd=tmp_path)  # replaces the defaults: venv/ comes back
+    run = _listed("--exclude", "scratch", ".", cwd=tmp_path)  # replaces the defaults: venv/ comes back
     assert _models_in(run.stdout) == ["models/a", "models/legacy/b", "venv/d"], run.stderr
 
 
@@ -112,7 +117,7 @@ def test_exclude_in_config_is_relative_to_the_config_file(tmp_path: Path) -> Non
     (tmp_path / "pyproject.toml").write_text(
         '[tool.speclint]\nextend-exclude = ["models/legacy", "scratch"]\n', encoding="utf-8"
     )
-    run = _speclint("check", ".", cwd=tmp_path)
+    run = _listed(".", cwd=tmp_path)
     assert _models_in(run.stdout) == ["models/a"], run.stderr
     run = _speclint("check", "--extend-exclude", "a", "models", cwd=tmp_path)  # the config's patterns still apply
     assert run.returncode == 2
