@@ -11,9 +11,8 @@ from typing import Any
 
 from speclint.rules.profiles import PROBABILITY_OPS
 from speclint.rules.wording import namer
-from speclint.vocabulary import is_tf1
+from speclint.vocabulary import Json, is_tf1
 
-Json = dict[str, Any]
 HIDDEN_SIGNATURES = frozenset({"__saved_model_init_op"})
 FINE_TUNING_ATTRIBUTES = ("variables", "trainable_variables", "regularization_losses")
 

@@ -8,13 +8,11 @@ must undo: a removed final activation and a rescaled input.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from speclint.errors import SpeclintError
 from speclint.rules.model import Finding
 from speclint.rules.ruleset import ModelResult
-
-Json = dict[str, Any]
+from speclint.vocabulary import Json
 
 TF1_TASKS = ("image_feature_vector", "image_classification")
 # Codes the wrapper resolves by construction, per model family; the rest need a transform.

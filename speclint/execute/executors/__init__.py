@@ -17,8 +17,8 @@ from typing import Any, Protocol
 
 from speclint.errors import SpeclintError
 from speclint.execute.options import ExecuteOptions
+from speclint.vocabulary import Json
 
-Json = dict[str, Any]
 Job = tuple[int, Json]
 EXECUTORS = ("local", "ray")
 

@@ -17,7 +17,7 @@ import tempfile
 import time
 from typing import Any
 
-Json = dict[str, Any]
+from speclint.vocabulary import Json
 
 _SLOTS: dict[str, Any] = {}  # device -> runner.WorkerSlot kept between tasks in this Ray worker process
 
