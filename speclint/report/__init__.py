@@ -63,16 +63,12 @@ def closing_counts(results: list[ModelResult], context: ReportContext | None = N
     """
     if context is not None and context.language != "en":
         return prefix + _closing_in(context.language, results, context)
-    counts = Counter(f.severity for r in results for f in counted_findings(r))
-    total = sum(counts.values())
-    places = sum(len(f.all_locations) for r in results for f in counted_findings(r))
+    counts, total, places, inapplicable, suppressed = _tally(results)
     models = _plural(len(results), "model")
     unread_count = len(context.unread) if context else 0
     unread = unread_note(context.unread if context else ())
-    inapplicable = not_applicable_count(results)
     fails = bool(inapplicable and context and context.fail_not_applicable)
     baselined = context.baselined if context else 0
-    suppressed = sum(r.suppressed for r in results)
     tail = [
         f"{unread_count} of them {unread}" if unread and total else "",
         f"{inapplicable} not applicable (no image input{', failing: fail-on-not-applicable' if fails else ''})"
@@ -103,12 +99,8 @@ def _closing_in(language: str, results: list[ModelResult], context: ReportContex
     def count(noun: str, number: int) -> str:
         return phrase(f"count.{noun}.{'one' if number == 1 else 'other'}", language).format(count=number)
 
-    counts = Counter(f.severity for r in results for f in counted_findings(r))
-    total = sum(counts.values())
-    places = sum(len(f.all_locations) for r in results for f in counted_findings(r))
+    counts, total, places, inapplicable, suppressed = _tally(results)
     models = count("model", len(results))
-    inapplicable = not_applicable_count(results)
-    suppressed = sum(r.suppressed for r in results)
     applicable = phrase("closing.not_applicable", language).format(count=inapplicable)
     hidden = phrase("closing.more", language).format(part=applicable) if inapplicable else ""
     if context.baselined:
@@ -121,6 +113,8 @@ def _closing_in(language: str, results: list[ModelResult], context: ReportContex
         names += phrase("closing.unread_more", language).format(count=len(unread) - UNREAD_NAMED)
     if not total and unread:
         return phrase("closing.unread", language).format(unread=len(unread), models=models, names=names, hidden=hidden)
+    if not total and inapplicable and context.fail_not_applicable:  # never "passed" while the run fails
+        return phrase("closing.none", language).format(models=models, hidden=hidden)
     if not total:
         return phrase("closing.passed", language).format(models=models, hidden=hidden)
     detail = ", ".join(f"{counts[s]} {phrase(f'severity.{s}', language)}" for s in SEVERITY_ORDER if counts[s])
@@ -129,6 +123,23 @@ def _closing_in(language: str, results: list[ModelResult], context: ReportContex
         hidden = phrase("closing.unread_some", language).format(unread=len(unread), names=names).rstrip(".。") + hidden
     found = count("finding", total)
     return phrase("closing.found", language).format(findings=found, detail=detail, at=at, models=models, hidden=hidden)
+
+
+class _Tally(NamedTuple):
+    """What a closing line counts, in any language."""
+
+    counts: Counter[str]  # findings by severity, the not-applicable notes left out
+    total: int
+    places: int
+    inapplicable: int
+    suppressed: int
+
+
+def _tally(results: list[ModelResult]) -> _Tally:
+    counts = Counter(f.severity for r in results for f in counted_findings(r))
+    places = sum(len(f.all_locations) for r in results for f in counted_findings(r))
+    suppressed = sum(r.suppressed for r in results)
+    return _Tally(counts, sum(counts.values()), places, not_applicable_count(results), suppressed)
 
 
 def counted_findings(result: ModelResult) -> list[Finding]:

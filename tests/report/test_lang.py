@@ -230,3 +230,15 @@ def test_a_finding_s_words_are_in_the_reader_s_language(language: str, words: tu
     shown = run_speclint("golden/models/tf1-input-uint8", "--lang", language).stdout
     assert all(word in shown for word in words), shown
     assert "tag-set [] signature_def['image_feature_vector']" in shown and "fix: " not in shown
+
+
+@pytest.mark.parametrize(
+    ("language", "passed"), [("zh-CN", "所有检查均已通过"), ("pt-BR", "Todas as verificações passaram")]
+)
+def test_a_failing_not_applicable_run_never_says_passed(language: str, passed: str) -> None:
+    """With --fail-on-not-applicable a text model fails the run: no language may call it a pass."""
+    model = "golden/models/text-model"
+    quiet = run_speclint(model, "--lang", language)
+    assert quiet.returncode == 0 and passed in quiet.stdout
+    failing = run_speclint(model, "--lang", language, "--fail-on-not-applicable")
+    assert failing.returncode == 1 and passed not in failing.stdout
