@@ -43,21 +43,8 @@ def _also_in_translated(finding: Reported, others: list[str], extra: int, langua
 
 
 def place_and_fix(finding: Reported, language: str = "en") -> list[str]:
-    """Where (unless the message says it), the other places, the fix: escaped, one item a line."""
-    if language != "en":
-        return _place_and_fix_translated(finding, language)
-    details = []
-    if finding.where not in finding.message:
-        details.append(f"at {escape(finding.where)}")
-    also = also_in(finding)
-    if also:
-        details.append(escape(also))
-    if finding.fix:
-        details.append(f"fix: {finding.fix}")
-    return details
-
-
-def _place_and_fix_translated(finding: Reported, language: str) -> list[str]:
+    """Where (unless the message says it), the other places, the fix: escaped, one item a line,
+    labelled in ``language`` (the English phrases are ``at …`` and ``fix: …``)."""
     from speclint.rules.language import phrase
 
     details = []
