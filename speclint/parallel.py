@@ -33,10 +33,11 @@ def memory_estimate(model: str) -> int:
     archive's size, for a published archive read in place: its members are never listed here)."""
     estimate = READ_MEMORY_BASE
     try:
-        if stat.S_ISREG(os.stat(model).st_mode):
-            return estimate + READ_MEMORY_FACTOR[".pb"] * ARCHIVE_EXPANSION * os.stat(model).st_size
+        info = os.stat(model)
     except OSError:
         return estimate
+    if stat.S_ISREG(info.st_mode):
+        return estimate + READ_MEMORY_FACTOR[".pb"] * ARCHIVE_EXPANSION * info.st_size
     for name, factor in (
         ("saved_model.pb", READ_MEMORY_FACTOR[".pb"]),
         ("saved_model.pbtxt", READ_MEMORY_FACTOR[".pbtxt"]),
