@@ -2,14 +2,15 @@
 
     python benchmarks/compare_index.py [REV] [--random 1500]
 
-REV (default 519c69f, before the integer-id index) gives ``speclint/read/graph.py`` as it was;
+REV (default 519c69f, before the integer-id index) gives ``speclint/read/graph.py`` as it was (the
+one-file index, before it became the ``speclint/read/graph/`` package);
 both indexes answer ``consumers``, ``producer``, ``forward``, ``backward``, ``path_ops``,
 ``op_counts``, ``reachable_functions`` and the NCHW nodes for refs of every graph in golden/models,
 the corpus, the shapes of ``shapes.py`` and random small graphs (duplicate names, calls by op and
 by attribute, control flow, recursion, missing nodes). Random graphs refer to arguments by their
 bare names, as TensorFlow requires (the old index merged an argument with a node of the same name),
 and put ``data_format`` only on ops that may declare one (TensorFlow ignores it elsewhere; the new
-index does not read it there: graph.LAYOUT_OPS).
+index does not read it there: graph.node_rules.LAYOUT_OPS).
 Prints each difference; exits 1 if there is one.
 """
 
@@ -32,8 +33,11 @@ sys.path.insert(0, str(HERE))
 
 import shapes  # noqa: E402
 
+import speclint.read.accelerator  # noqa: E402
+import speclint.read.graph.floods  # noqa: E402
 from speclint.proto import messages  # noqa: E402
-from speclint.read import graph as new  # noqa: E402
+from speclint.read.graph import index as new  # noqa: E402
+from speclint.read.graph.node_rules import NCHW_FORMATS  # noqa: E402
 from speclint.read.loading import ReadError, load_saved_model  # noqa: E402
 
 OPS = ["Relu", "Identity", "IdentityN", "AddV2", "Const", "StatefulPartitionedCall", "PartitionedCall"]
@@ -47,7 +51,18 @@ def old_module(rev: str) -> Any:
     spec = importlib.util.spec_from_file_location("old_graph", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # the modules the one-file index imported, under their names of then
+    renamed = {"speclint.read.native": speclint.read.accelerator, "speclint.read.flood": speclint.read.graph.floods}
+    saved = {name: sys.modules.get(name) for name in renamed}
+    sys.modules.update(renamed)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                del sys.modules[name]
+            else:
+                sys.modules[name] = value
     return module
 
 
@@ -74,9 +89,7 @@ def compare(old: Any, graph_def: Any, label: str, limit: int = 400) -> int:
     problems += [f"op_counts {s}" for s in before.scopes if before.op_counts(s) != after.op_counts(s)]
     if before.reachable_functions() != after.reachable_functions():
         problems.append("reachable_functions")
-    if before.nodes_with_attr("data_format", new.NCHW_FORMATS) != after.nodes_with_attr(
-        "data_format", new.NCHW_FORMATS
-    ):
+    if before.nodes_with_attr("data_format", NCHW_FORMATS) != after.nodes_with_attr("data_format", NCHW_FORMATS):
         problems.append("nchw nodes")
     refs = refs_of(after, graph_def)
     sample = refs[:: max(1, len(refs) // limit)]

@@ -93,7 +93,7 @@ class _Version(argparse.Action):
     is looked up only when asked (importing the reader costs every other command nothing)."""
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
-        from speclint.read.native import reader_name
+        from speclint.read.accelerator import reader_name
 
         print(f"speclint {__version__} ({reader_name()} reader)")
         parser.exit()

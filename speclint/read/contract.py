@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import speclint.read.dataflow as dataflow
-from speclint.read.graph import TOP, GraphIndex, Ref
+from speclint.read.graph.index import TOP, GraphIndex, Ref
 from speclint.vocabulary import TF1_SIGNATURES, TF2, Json, format_shape, is_tf1
 
 COMPARED_FIELDS = ("encoding", "dtype", "shape")

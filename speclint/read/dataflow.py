@@ -16,26 +16,19 @@ calls, paths between two tensors). Three questions need more than one hop:
 
 from __future__ import annotations
 
+import struct
 from collections import deque
 from typing import Any
 
-from speclint.proto.messages import dtype_name
-from speclint.read.graph import (
-    CALL_OPS,
-    CONTROL_FLOW_OPS,
-    IF_OPS,
-    LIST_CAP,
-    OFFSET_OPS,
-    PASS_THROUGH_OPS,
-    SCALE_OPS,
-    TOP,
-    GraphIndex,
-    Ref,
-    function_attr_refs,
-)
+from speclint.proto.messages import Message, dtype_name
+from speclint.read.graph.index import LIST_CAP, PASS_THROUGH_OPS, TOP, GraphIndex, Ref, function_attr_refs
+from speclint.read.graph.node_rules import CALL_OPS, CONTROL_FLOW_OPS, IF_OPS
 from speclint.read.tensors import shape_list
 from speclint.vocabulary import Json
 
+# Ops that scale or shift the input by a constant: what ``input_rescaling`` reports.
+SCALE_OPS = frozenset({"Mul", "RealDiv", "Div", "TrueDiv", "DivNoNan"})
+OFFSET_OPS = frozenset({"Sub", "Add", "AddV2", "BiasAdd"})
 # Ops that move, resize or retype pixels without changing their range.
 RANGE_PRESERVING_OPS = frozenset(
     {"Cast", "ResizeBilinear", "ResizeNearestNeighbor", "ResizeBicubic", "ResizeArea", "ScaleAndTranslate",
@@ -156,7 +149,7 @@ def _rescaling(graph: GraphIndex, consumer: Json) -> list[Json]:
     inputs = [raw for raw in node.input if not raw.startswith("^")]
     found = []
     for position, raw in enumerate(inputs):
-        value = graph.constant(graph.parse_ref(scope.name, raw))
+        value = constant(graph, graph.parse_ref(scope.name, raw))
         if value is None or value == 0:
             continue
         entry = {"op": consumer["op"], "node": consumer["node"], "function": consumer["function"]}
@@ -168,6 +161,29 @@ def _rescaling(graph: GraphIndex, consumer: Json) -> list[Json]:
             offset = -value if consumer["op"] == "Sub" and position == 1 else value
             found.append({**entry, "kind": "offset", "constant": value, "offset": offset})
     return found
+
+
+def constant(graph: GraphIndex, ref: Ref) -> float | None:
+    """The scalar a tensor holds when it comes straight from a Const node."""
+    producer = graph.producer(ref)
+    if producer["op"] != "Const":
+        return None
+    const = graph.scopes[producer["function"] or TOP].nodes[producer["node"]]
+    return scalar_value(const.attr["value"].tensor) if "value" in const.attr else None
+
+
+def scalar_value(tensor: Message) -> float | None:
+    """The single number a Const tensor holds, if it holds exactly one."""
+    for field_name in ("float_val", "double_val", "int_val", "int64_val"):
+        values = getattr(tensor, field_name)
+        if len(values) == 1:
+            return float(values[0])
+    content = tensor.tensor_content
+    formats = {"DT_FLOAT": "<f", "DT_DOUBLE": "<d", "DT_INT32": "<i", "DT_INT64": "<q"}
+    fmt = formats.get(dtype_name(tensor.dtype))
+    if fmt and len(content) == struct.calcsize(fmt):
+        return float(struct.unpack(fmt, content)[0])
+    return None
 
 
 # ---- before the output -----------------------------------------------------------------

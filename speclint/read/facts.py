@@ -19,7 +19,7 @@ from speclint.errors import display_path
 from speclint.proto import messages
 from speclint.read.checkpoint import checkpoint_facts
 from speclint.read.files import inventory, unusable_files
-from speclint.read.graph import GraphIndex
+from speclint.read.graph.index import GraphIndex
 from speclint.read.hub import expected_image_size, read_module_def
 from speclint.read.loading import DEFAULT_MAX_BYTES, ReadError, parse_saved_model
 from speclint.read.metagraph import read_meta_graph

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from google.protobuf import message as pb_message
 
-import speclint.read.lean as lean
+import speclint.read.lazy_read as lazy_read
 from speclint.proto import messages
-from speclint.read.graph import GraphIndex
+from speclint.read.graph.index import GraphIndex
 from speclint.read.tree import read_bytes
 from speclint.safe_io import DEFAULT_MAX_BYTES, PROTOBUF_LIMIT, ReadError
 
@@ -45,7 +45,7 @@ def parse_saved_model(data: bytes, name: str) -> tuple[messages.Message, list[Gr
     """Parse the bytes of ``saved_model.pb`` or ``saved_model.pbtxt`` (``name`` says which) and check
     it holds at least one MetaGraphDef: a file on disk or a member of a published archive alike.
 
-    Returns the SavedModel and, when ``read.lean`` read it (a binary file, the accelerator
+    Returns the SavedModel and, when ``read.lazy_read`` read it (a binary file, the accelerator
     built), one ``GraphIndex`` per meta graph: its ``graph_def`` messages then hold no nodes,
     which only the indexes give. Otherwise the whole file is parsed and the indexes are None.
     """
@@ -53,7 +53,7 @@ def parse_saved_model(data: bytes, name: str) -> tuple[messages.Message, list[Gr
     if problem:
         raise ReadError(problem)
     if not name.endswith(".pbtxt"):
-        loaded = lean.load(data)
+        loaded = lazy_read.load(data)
         if loaded is not None:
             return loaded
     saved_model = messages.SavedModel()

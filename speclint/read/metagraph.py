@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from speclint.proto.messages import Message
-from speclint.read.graph import LIST_CAP, NCHW_FORMATS, TOP, GraphIndex
+from speclint.read.graph.index import LIST_CAP, TOP, GraphIndex
+from speclint.read.graph.node_rules import NCHW_FORMATS
 from speclint.read.hub import read_attachments
 from speclint.read.object_graph import read_object_graph
 from speclint.read.tensors import tensor_info
@@ -13,7 +14,7 @@ from speclint.vocabulary import Json
 
 
 def read_meta_graph(index: int, meta_graph: Message, graph: GraphIndex | None = None) -> tuple[Json, GraphIndex]:
-    """The facts of one meta graph, and its index (``graph`` when the loader built it: ``read.lean``)."""
+    """The facts of one meta graph, and its index (``graph`` when the loader built it: ``read.lazy_read``)."""
     info = meta_graph.meta_info_def
     graph = graph or GraphIndex(meta_graph.graph_def)
     facts: Json = {

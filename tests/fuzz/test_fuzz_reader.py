@@ -611,7 +611,7 @@ def test_read_only_tree_is_left_untouched(tmp_path: Path) -> None:
     import stat
     import subprocess
 
-    from speclint.read.graph import GraphIndex
+    from speclint.read.graph.index import GraphIndex
     from speclint.read.loading import load_saved_model
     from speclint.read.security import scan
     from tests.conftest import run_speclint

@@ -16,7 +16,7 @@ import pytest
 
 from speclint.proto import messages
 from speclint.read import dataflow, read_model
-from speclint.read.graph import TOP, GraphIndex, Ref
+from speclint.read.graph.index import TOP, GraphIndex, Ref
 from tests.conftest import MODELS, REPO, need_tensorflow
 
 DT_FLOAT, DT_BOOL = 1, 10

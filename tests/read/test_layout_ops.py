@@ -1,4 +1,4 @@
-"""graph.LAYOUT_OPS is exactly TensorFlow's registered public ops with a ``data_format`` attribute.
+"""graph.node_rules.LAYOUT_OPS is exactly TensorFlow's registered public ops with a ``data_format`` attribute.
 
 The index reads a node's attributes for its layout only when its op may have one; this proves
 with TensorFlow's own registry that no registered op is missed, and that TensorFlow ignores a
@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 
-from speclint.read.graph import LAYOUT_OPS, _registered_ops
+from speclint.read.graph.node_rules import LAYOUT_OPS, registered_ops
 from tests.conftest import REPO, need_tensorflow
 
 REGISTRY = """
@@ -68,7 +68,7 @@ def _tensorflow(script: str) -> object:
 def test_layout_ops_match_the_registry() -> None:
     with_layout = {name for name in _tensorflow(REGISTRY) if not name.startswith("_")}  # type: ignore[attr-defined]
     assert with_layout == LAYOUT_OPS
-    assert _registered_ops() >= LAYOUT_OPS
+    assert registered_ops() >= LAYOUT_OPS
 
 
 def test_tensorflow_ignores_a_data_format_on_an_op_without_one() -> None:

@@ -1,11 +1,12 @@
-"""The C accelerator (``speclint._wire`` via ``read.lean``) gives the facts the pure-Python reader gives.
+"""The C accelerator (``speclint._wire`` via ``read.lazy_read``) gives the facts the pure-Python reader gives.
 
 The accelerator reads a binary SavedModel without materialising its NodeDefs; anything it does
 not model exactly as protobuf does must send the file back to the full parse. Here both
 readers run on every model we have (fixtures, the shared corpus, the hostile corpus, the
 synthetic shapes), on hand-made wire oddities (repeated fields that protobuf merges, names
 that repeat, wire types that do not match, nesting at protobuf's depth limit) and on mutated
-models, and must agree byte for byte: facts, and the index tables themselves.
+models, and must agree byte for byte: facts, and the index tables themselves (the ``ScopeTables`` of
+``graph.from_wire`` against those of ``graph.from_messages``, field by field).
 """
 
 from __future__ import annotations
@@ -19,57 +20,60 @@ from typing import Any
 import pytest
 
 from speclint.proto import messages
-from speclint.read import flood, lean, native, read_model
-from speclint.read.graph import TOP, GraphIndex, LazyNodes
+from speclint.read import accelerator, lazy_read, read_model
+from speclint.read.accelerator import pure_python
+from speclint.read.graph import floods, from_messages, from_wire
+from speclint.read.graph.from_wire import LazyNodes
+from speclint.read.graph.index import TOP
+from speclint.read.graph.tables import ScopeTables
 from speclint.read.loading import read_bytes
-from speclint.read.native import pure_python
 from tests.conftest import MODELS, REPO, fixture_dirs, need
 from tests.hostile import make_corpus
+from tests.read.graph import models
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import shapes
-
-DT_FLOAT, DT_STRING = 1, 7
 
 
 def both(model: Path) -> tuple[str, str]:
     """The facts of the C path and of the pure-Python path: without the accelerator built there is
     nothing to compare (a pure reader against itself passes vacuously), so that is a loud skip, and
     under SPECLINT_REQUIRE_ALL a failure."""
-    need(native.wire is not None, "speclint._wire is not built: the two readers cannot be compared")
+    need(accelerator.wire is not None, "speclint._wire is not built: the two readers cannot be compared")
     accelerated = json.dumps(read_model(str(model)), sort_keys=True)
     with pure_python():
         pure = json.dumps(read_model(str(model)), sort_keys=True)
     return accelerated, pure
 
 
-def tables(graph: GraphIndex) -> tuple[Any, ...]:
-    """Everything the index answers from, as plain values."""
-    return (
-        [(name, s.base, list(s.nodes), s.args, s.outputs, s.ret) for name, s in graph.scopes.items()],
-        list(graph._names),
-        list(graph._ops),
-        bytes(graph._kind),
-        list(graph._in_start),
-        list(graph._edge_src),
-        list(graph._edge_index),
-        list(graph._out_start),
-        list(graph._out_dst),
-        list(graph._out_pos),
-        sorted(graph._calling),
-        sorted(graph._nchw),
-        bytes(graph._calls_flags),
-    )
+def plain(tables: ScopeTables) -> dict[str, Any]:
+    """The tables as plain values, field by field: each scope's NodeDefs as their bytes."""
+    fields = {name: value for name, value in tables._asdict().items() if name != "scopes"}
+    fields = {name: list(value) if not isinstance(value, bytearray) else bytes(value) for name, value in fields.items()}
+    scopes = [(s.name, s.ids, [n.SerializeToString() for n in s.nodes], s.args) for s in tables.scopes]
+    return {"scopes": scopes, **fields}
 
 
-def lean_tables(data: bytes) -> list[tuple[Any, ...]] | None:
-    loaded = lean.load(data)
-    return None if loaded is None else [tables(graph) for graph in loaded[1]]
+def wire_tables(data: bytes) -> list[dict[str, Any]] | None:
+    """The tables ``from_wire`` reads from the bytes, per meta graph; None where the reader hands the
+    file back to the full parse (``from_wire`` refused it, or protobuf refuses a NodeDef)."""
+    if lazy_read.load(data) is None:
+        return None
+    skeleton, spans = accelerator.wire.plan(data)
+    meta_graphs = messages.SavedModel.FromString(skeleton).meta_graphs
+    return [
+        plain(from_messages.read_tables(meta.graph_def))  # no GraphDef in the file: the loader does so too
+        if span is None
+        else plain(from_wire.read_tables(data, *span, meta.graph_def.library.function))
+        for meta, span in zip(meta_graphs, spans, strict=True)
+    ]
 
 
-def pure_tables(data: bytes) -> list[tuple[Any, ...]]:
-    with pure_python():
-        return [tables(GraphIndex(meta.graph_def)) for meta in messages.SavedModel.FromString(data).meta_graphs]
+def python_tables(data: bytes) -> list[dict[str, Any]]:
+    """The tables ``from_messages`` builds from the parsed NodeDefs, per meta graph."""
+    return [
+        plain(from_messages.read_tables(meta.graph_def)) for meta in messages.SavedModel.FromString(data).meta_graphs
+    ]
 
 
 def write(tmp_path: Path, data: bytes, name: str = "model") -> Path:
@@ -79,22 +83,22 @@ def write(tmp_path: Path, data: bytes, name: str = "model") -> Path:
 # ---- the accelerator is there, and used -----------------------------------------------------
 def test_the_accelerator_is_built() -> None:
     """CI installs with a C compiler: a silently missing extension would leave the slow reader."""
-    need(native.wire is not None, "speclint._wire is not built (pip install -e . with a C compiler)")
-    assert native.reader_name() == "native"
+    need(accelerator.wire is not None, "speclint._wire is not built (pip install -e . with a C compiler)")
+    assert accelerator.reader_name() == "native"
 
 
 def test_fixture_models_are_read_by_the_accelerator() -> None:
-    need(native.wire is not None, "speclint._wire is not built")
+    need(accelerator.wire is not None, "speclint._wire is not built")
     binary = [d / "saved_model.pb" for d in fixture_dirs() if (d / "saved_model.pb").is_file()]
-    refused = [p.parent.name for p in binary if lean.load(read_bytes(str(p))) is None]
+    refused = [p.parent.name for p in binary if lazy_read.load(read_bytes(str(p))) is None]
     assert len(binary) > 50
     assert refused == ["broken-truncated"]  # protobuf refuses it too: the full parse reports why
 
 
 def test_nodes_are_parsed_only_when_read(tmp_path: Path) -> None:
-    need(native.wire is not None, "speclint._wire is not built")
+    need(accelerator.wire is not None, "speclint._wire is not built")
     data = shapes.big_graph(1)
-    saved_model, (graph,) = lean.load(data) or (None, [None])
+    saved_model, (graph,) = lazy_read.load(data) or (None, [None])
     assert graph is not None and not saved_model.meta_graphs[0].graph_def.node  # the skeleton holds no nodes
     nodes = graph.scopes[TOP].nodes.messages
     assert isinstance(nodes, LazyNodes) and len(nodes) > 3000
@@ -128,15 +132,15 @@ def test_same_facts_on_the_hostile_corpus(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("shape", sorted(shapes.SHAPES))
 def test_same_tables_on_the_synthetic_shapes(shape: str) -> None:
-    need(native.wire is not None, "speclint._wire is not built")
+    need(accelerator.wire is not None, "speclint._wire is not built")
     data = shapes.SHAPES[shape](300)
-    assert lean_tables(data) == pure_tables(data)
+    assert wire_tables(data) == python_tables(data)
 
 
 def test_same_tables_and_facts_on_a_big_graph(tmp_path: Path) -> None:
-    need(native.wire is not None, "speclint._wire is not built")
+    need(accelerator.wire is not None, "speclint._wire is not built")
     data = shapes.big_graph(2)
-    assert lean_tables(data) == pure_tables(data)
+    assert wire_tables(data) == python_tables(data)
     accelerated, pure = both(write(tmp_path, data))
     assert accelerated == pure
 
@@ -155,43 +159,11 @@ def _model(build: Any) -> Any:
     return saved_model
 
 
-def _graph_with_calls(meta: Any) -> None:
-    graph = meta.graph_def
-    graph.node.add(name="images", op="Placeholder").attr["dtype"].type = DT_FLOAT
-    function = graph.library.function.add()
-    function.signature.name = "scale"
-    function.signature.input_arg.add(name="x", type=DT_FLOAT)
-    function.signature.input_arg.add(name="x", type=DT_FLOAT)  # a repeated argument name: the first counts
-    function.signature.output_arg.add(name="y", type=DT_FLOAT)
-    function.signature.output_arg.add(name="z", type=DT_FLOAT)
-    function.node_def.add(name="ten", op="Const").attr["value"].tensor.float_val.append(10.0)
-    function.node_def.add(name="mul", op="Mul", input=["x", "ten:output:0", "^x"])
-    function.ret["y"] = "mul:z:0"
-    function.ret["z"] = "x"
-    graph.node.add(name="by_name", op="scale", input=["images", "images"])  # an op naming a function
-    graph.node.add(name="named", op="Relu", input=["by_name:z:0", "^images"])  # an output named by the function
-    graph.node.add(name="call", op="StatefulPartitionedCall", input=["named", "later:0"]).attr["f"].func.name = "scale"
-    odd_inputs = ["call:1", "missing", "images:2:3", "images:x9", "images:99999999999"]
-    graph.node.add(name="later", op="Identity", input=odd_inputs)
-    conv = graph.node.add(name="conv", op="Conv2D", input=["later"])
-    conv.attr["data_format"].s = b"NCHW"
-    custom = graph.node.add(name="custom", op="MyOwnOp", input=["conv"])  # unregistered: its data_format counts
-    custom.attr["data_format"].s = b"NCDHW"
-    relu = graph.node.add(name="relu", op="Relu", input=["custom"])  # registered, no such attribute: ignored
-    relu.attr["data_format"].s = b"NCHW"
-    listed = graph.node.add(name="listed", op="MaxPool", input=["relu"])
-    listed.attr["data_format"].list.s.append(b"NCHW")  # not a string: no layout
-    graph.node.add(name="text", op="Const").attr["value"].tensor.dtype = DT_STRING
-    signature = meta.signature_def["default"]
-    signature.inputs["images"].name = "images:0"
-    signature.outputs["default"].name = "listed:0"
-
-
 def test_calls_named_outputs_arguments_and_layouts(tmp_path: Path) -> None:
-    need(native.wire is not None, "speclint._wire is not built")
-    data = _model(_graph_with_calls).SerializeToString()
-    assert lean.load(data) is not None
-    assert lean_tables(data) == pure_tables(data)
+    need(accelerator.wire is not None, "speclint._wire is not built")
+    data = models.saved_model().SerializeToString()
+    assert lazy_read.load(data) is not None
+    assert wire_tables(data) == python_tables(data)
     accelerated, pure = both(write(tmp_path, data))
     assert accelerated == pure
     facts = json.loads(accelerated)["meta_graphs"][0]["graph"]
@@ -213,7 +185,7 @@ def _append_to_graph(data: bytes, extra: bytes) -> bytes:
 
 
 def _odd(kind: str) -> bytes:
-    saved_model = _model(_graph_with_calls)
+    saved_model = models.saved_model()
     data = saved_model.SerializeToString()
     graph = saved_model.meta_graphs[0].graph_def
     function = graph.library.function[0]
@@ -272,11 +244,11 @@ ODDITIES = {
 
 @pytest.mark.parametrize("kind", sorted(ODDITIES))
 def test_wire_oddities_read_alike(tmp_path: Path, kind: str) -> None:
-    need(native.wire is not None, "speclint._wire is not built")
+    need(accelerator.wire is not None, "speclint._wire is not built")
     data = _odd(kind)
-    assert (lean.load(data) is not None) is ODDITIES[kind]  # modelled, or handed back to the full parse
+    assert (lazy_read.load(data) is not None) is ODDITIES[kind]  # modelled, or handed back to the full parse
     if ODDITIES[kind]:
-        assert lean_tables(data) == pure_tables(data)
+        assert wire_tables(data) == python_tables(data)
     accelerated, pure = both(write(tmp_path, data))
     assert accelerated == pure
 
@@ -300,7 +272,7 @@ def _nested(depth: int) -> bytes:
 
 def test_nesting_at_protobufs_depth_limit_is_judged_alike() -> None:
     """Each NodeDef is checked at the depth it has in the model (``_wire.envelope``)."""
-    need(native.wire is not None, "speclint._wire is not built")
+    need(accelerator.wire is not None, "speclint._wire is not built")
     verdicts = set()
     for depth in range(20, 40):
         data = _nested(depth)
@@ -310,13 +282,13 @@ def test_nesting_at_protobufs_depth_limit_is_judged_alike() -> None:
         except Exception:
             accepted = False
         verdicts.add(accepted)
-        assert (lean.load(data) is not None) is accepted, depth
+        assert (lazy_read.load(data) is not None) is accepted, depth
     assert verdicts == {True, False}  # the sweep crossed the limit
 
 
 def test_mutated_models_read_alike_or_are_handed_back() -> None:
     """Bytes changed in names, ops and inputs (and anywhere): never a crash, never a different index."""
-    need(native.wire is not None, "speclint._wire is not built")
+    need(accelerator.wire is not None, "speclint._wire is not built")
     seeds = [p.read_bytes() for p in sorted(MODELS.glob("*/saved_model.pb")) if p.stat().st_size < 300_000]
     rng = random.Random(13)
     compared = 0
@@ -333,17 +305,17 @@ def test_mutated_models_read_alike_or_are_handed_back() -> None:
             else:
                 data[position] = rng.randrange(256)
         mutated = bytes(data)
-        got = lean_tables(mutated)
+        got = wire_tables(mutated)
         if got is None:
             continue
-        assert got == pure_tables(mutated)
+        assert got == python_tables(mutated)
         compared += 1
     assert compared > 50
 
 
 # ---- the floods, C against Python ------------------------------------------------------------
 def test_floods_agree_on_random_graphs() -> None:
-    need(native.wire is not None, "speclint._wire is not built")
+    need(accelerator.wire is not None, "speclint._wire is not built")
     from array import array
 
     rng = random.Random(7)
@@ -354,13 +326,13 @@ def test_floods_agree_on_random_graphs() -> None:
         dst = array("i", sorted(rng.randrange(size) for _ in range(edges)))
         pos = array("i", range(edges))
         in_start = array("i", [sum(1 for d in dst if d < node) for node in range(size + 1)])
-        expected = flood.by_producer(src, dst, pos, size)
-        assert native.by_producer(src, dst, pos, size) == expected
+        expected = floods.by_producer(src, dst, pos, size)
+        assert accelerator.by_producer(src, dst, pos, size) == expected
         out_start, out_dst, _ = expected
         calls = bytearray(rng.random() < 0.2 for _ in range(size))
         seeds = [rng.randint(-1, size - 1) for _ in range(3)]
         results = []
-        for module in (flood, native.wire):
+        for module in (floods, accelerator.wire):
             visited, reached = bytearray(size), bytearray(size)
             found = module.forward(out_start, out_dst, calls, seeds, visited, reached)
             results.append((sorted(found), visited, reached))
@@ -369,11 +341,11 @@ def test_floods_agree_on_random_graphs() -> None:
         index = array("i", [rng.randint(0, 3) for _ in range(edges)])
         seeds = [rng.randint(-1, edges) for _ in range(4)]
         results = []
-        for module in (flood, native.wire):
+        for module in (floods, accelerator.wire):
             stamp, seen = array("i", [0] * size), []
             found = module.backward(in_start, src, index, kind, stamp, 1, seeds, seen)
             results.append((sorted(found), sorted(seen), stamp))
         assert results[0] == results[1]
         ops = [rng.choice("ABC") for _ in range(size)]
         nodes = [rng.randint(-2, size + 2) for _ in range(20)]
-        assert flood.ops_on(ops, reached, nodes) == native.wire.ops_on(ops, reached, nodes)
+        assert floods.ops_on(ops, reached, nodes) == accelerator.wire.ops_on(ops, reached, nodes)

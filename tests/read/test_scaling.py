@@ -15,7 +15,7 @@ import pytest
 
 from speclint.proto import messages
 from speclint.read import read_model
-from speclint.read.graph import TOP, GraphIndex, Ref
+from speclint.read.graph.index import TOP, GraphIndex, Ref
 from tests.conftest import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))

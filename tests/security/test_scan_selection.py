@@ -18,8 +18,8 @@ import pytest
 
 from speclint.proto import messages
 from speclint.read import read_model
-from speclint.read.graph import GraphIndex
-from speclint.read.native import pure_python
+from speclint.read.accelerator import pure_python
+from speclint.read.graph.index import GraphIndex
 from speclint.read.security import graphs, reach, scan
 from speclint.read.security.select import scoped_nodes
 from tests.conftest import MODELS, corpus_dirs, need

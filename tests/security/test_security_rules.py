@@ -22,7 +22,7 @@ import pytest
 from speclint.proto import messages
 from speclint.proto.keras_messages import SavedMetadata
 from speclint.read import read_model, security
-from speclint.read.graph import GraphIndex
+from speclint.read.graph.index import GraphIndex
 from speclint.rules.engine import CompiledRule
 from speclint.rules.loader import load_rules
 from tests.conftest import MODELS, REPO, corpus_dirs, need, need_tensorflow

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from speclint.proto.messages import Message
-from speclint.read.graph import GraphIndex
+from speclint.read.graph.index import GraphIndex
 from speclint.read.loading import DEFAULT_MAX_BYTES
 from speclint.read.metagraph import tag_set_label
 from speclint.read.security.assets import escape_reason, scan_asset_defs, scan_asset_links

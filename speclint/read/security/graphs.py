@@ -13,7 +13,7 @@ from google.protobuf import message as pb_message
 
 from speclint.proto import messages
 from speclint.proto.messages import Message
-from speclint.read.graph import TOP, GraphIndex
+from speclint.read.graph.index import TOP, GraphIndex
 from speclint.read.security.decide import EXEMPT, decide
 from speclint.read.security.ops import PROCESS_EXIT, dangerous_ops, known_ops
 from speclint.read.security.reach import Context, runs

@@ -17,7 +17,8 @@ from google.protobuf import message as pb_message
 
 from speclint.proto import messages
 from speclint.proto.messages import Message
-from speclint.read.graph import CALL_OPS, CASE_OPS, IF_OPS, TOP, GraphIndex, Ref, function_attr_refs
+from speclint.read.graph.index import TOP, GraphIndex, Ref, function_attr_refs
+from speclint.read.graph.node_rules import CALL_OPS, CASE_OPS, IF_OPS
 from speclint.read.security.assets import asset_file_defs
 from speclint.read.security.ops import function_ops, known_ops
 from speclint.read.security.select import scoped_nodes
@@ -478,7 +479,7 @@ def propagate(
                     stack.extend((False, callee) for _, callee in refs)
             elif not is_top and name in library:
                 table.setdefault(name, []).append(label)
-                if name not in callees:  # nodes from the index: a model read by ``read.lean`` has none in library
+                if name not in callees:  # nodes from the index: a model read by ``read.lazy_read`` has none in library
                     index = graph.scopes.get(name) if graph is not None else None
                     nodes = index.nodes.messages if index is not None else library[name].node_def
                     callees[name] = {callee for n in nodes for _, callee in references(n, library)}
@@ -627,7 +628,7 @@ def object_functions(object_graph: Message) -> tuple[list[tuple[str, list[str]]]
 def top_nodes(graph_def: Message, graph: GraphIndex | None) -> Mapping[str, Message]:
     """Top-level node name -> NodeDef (the last of a repeated name), from the index when there is one.
 
-    A model read by ``read.lean`` has no nodes in its ``graph_def``: only its index holds them.
+    A model read by ``read.lazy_read`` has no nodes in its ``graph_def``: only its index holds them.
     """
     top = graph.top() if graph is not None else None
     return top.nodes if top is not None else {node.name: node for node in graph_def.node}

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from speclint.proto.messages import Message
-from speclint.read.graph import TOP, GraphIndex, Ref
+from speclint.read.graph.index import TOP, GraphIndex, Ref
 from speclint.read.security.reach import SAVER_LABEL, SAVER_LABELS, Context
 from speclint.read.security.values import LITERAL, Resolver
 

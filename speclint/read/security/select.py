@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from speclint.proto.messages import Message
-from speclint.read.graph import TOP, GraphIndex
+from speclint.read.graph.index import TOP, GraphIndex
 
 
 def scoped_nodes(

@@ -20,7 +20,8 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 from speclint.proto.messages import Message
-from speclint.read.graph import CALL_OPS, CASE_OPS, IF_OPS, TOP, GraphIndex, Ref
+from speclint.read.graph.index import TOP, GraphIndex, Ref
+from speclint.read.graph.node_rules import CALL_OPS, CASE_OPS, IF_OPS
 from speclint.read.security.tensors import string_elements
 
 if TYPE_CHECKING:

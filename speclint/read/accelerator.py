@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
-import speclint.read.flood as flood
+import speclint.read.graph.floods as python_floods
 
 
 def _load() -> ModuleType | None:
@@ -45,14 +45,14 @@ def ints(data: bytes | array) -> array:
 
 
 def by_producer(src: array, dst: array, pos: array, size: int) -> tuple[array, array, array]:
-    """``flood.by_producer``, in C when it is there."""
+    """``graph.floods.by_producer``, in C when it is there."""
     if wire is None:
-        return flood.by_producer(src, dst, pos, size)
+        return python_floods.by_producer(src, dst, pos, size)
     start, out_dst, out_pos = wire.by_producer(src, dst, pos, size)
     return ints(start), ints(out_dst), ints(out_pos)
 
 
-floods: Any = wire if wire is not None else flood  # forward, backward, ops_on
+floods: Any = wire if wire is not None else python_floods  # forward, backward, ops_on
 
 
 @contextmanager
@@ -61,7 +61,7 @@ def pure_python() -> Iterator[None]:
     selects for a whole process): for comparisons in tests and benchmarks."""
     global wire, floods
     saved = wire, floods
-    wire, floods = None, flood
+    wire, floods = None, python_floods
     try:
         yield
     finally:

@@ -1,89 +1,46 @@
-"""The graph and its function library: which ops exist, where, and how data flows.
+"""The queries of the graph index: which ops exist, where, and how data flows.
 
 TensorFlow 2 models hide their real computation behind call ops
 (``StatefulPartitionedCall`` -> ``__inference_...`` functions) and functional control flow
 (``If``/``While`` branches). ``GraphIndex`` treats the top-level graph and every library
 function as *scopes* and follows data across those boundaries, so later rules can ask
 "what consumes the image input?", "what produces the output?" and "which ops lie on the
-path between them?" without knowing how the model was built.
+path between them?" without knowing how the model was built. It answers from the tables
+of ``tables.py`` and never asks which builder (``from_messages``, ``from_wire``) made them.
 """
 
 from __future__ import annotations
 
-import functools
 import heapq
-import os
-import struct
-import sys
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import chain, compress, repeat
-from typing import Any, overload
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain, compress
+from typing import Any
 
-import speclint.read.native as native
-from speclint.proto import messages
-from speclint.proto.messages import Message, dtype_name
+import speclint.read.accelerator as accelerator
+import speclint.read.graph.from_messages as from_messages
+from speclint.proto.messages import Message
+from speclint.read.graph.node_rules import (
+    ARGUMENT,
+    CALL_OPS,
+    CALLING,
+    CASE_OPS,
+    CONTROL_FLOW_OPS,
+    IF_OPS,
+    NCHW_FORMATS,
+    PLAIN,
+    WHILE_OPS,
+    no_layout_ops,
+    output_index,
+    plain_ops,
+)
+from speclint.read.graph.tables import ScopeNodes, ScopeTables
 
 TOP = ""  # the scope name of the top-level GraphDef
-CALL_OPS = frozenset({"PartitionedCall", "StatefulPartitionedCall"})
-IF_OPS = frozenset({"If", "StatelessIf"})
-WHILE_OPS = frozenset({"While", "StatelessWhile"})
-CASE_OPS = frozenset({"Case", "StatelessCase"})
-CONTROL_FLOW_OPS = IF_OPS | WHILE_OPS | CASE_OPS
-CALLING_OPS = CALL_OPS | CONTROL_FLOW_OPS  # with library function names as ops: all that can run a function
-PLAIN, CALLING, ARGUMENT = 0, 1, 2  # kinds of ids in a GraphIndex
 PASS_THROUGH_OPS = frozenset({"Identity", "IdentityN", "Snapshot", "StopGradient", "PreventGradient"})
-NCHW_FORMATS = frozenset({b"NCHW", b"NCDHW", b"NCHW_VECT_C"})
-# Registered ops with a ``data_format`` attribute (TensorFlow 2.21; tests/read/test_layout_ops.py checks
-# it against the registry). TensorFlow ignores one on any other registered op (the same test shows it),
-# so their attributes are never read for it; unregistered ops and internal ``_`` ops always are.
-LAYOUT_OPS = frozenset(
-    [
-        "AvgPool",
-        "AvgPool3D",
-        "AvgPool3DGrad",
-        "AvgPoolGrad",
-        "BiasAdd",
-        "BiasAddGrad",
-        "Conv",
-        "Conv2D",
-        "Conv2DBackpropFilter",
-        "Conv2DBackpropFilterV2",
-        "Conv2DBackpropInput",
-        "Conv2DBackpropInputV2",
-        "Conv3D",
-        "Conv3DBackpropFilterV2",
-        "Conv3DBackpropInputV2",
-        "DepthToSpace",
-        "DepthwiseConv2dNative",
-        "DepthwiseConv2dNativeBackpropFilter",
-        "DepthwiseConv2dNativeBackpropInput",
-        "FusedBatchNorm",
-        "FusedBatchNormGrad",
-        "FusedBatchNormGradV2",
-        "FusedBatchNormGradV3",
-        "FusedBatchNormV2",
-        "FusedBatchNormV3",
-        "MaxPool",
-        "MaxPool3D",
-        "MaxPool3DGrad",
-        "MaxPool3DGradGrad",
-        "MaxPoolGrad",
-        "MaxPoolGradGrad",
-        "MaxPoolGradGradV2",
-        "MaxPoolGradV2",
-        "MaxPoolV2",
-        "RiscConv",
-        "RiscPool",
-        "SpaceToDepth",
-    ]
-)
-SCALE_OPS = frozenset({"Mul", "RealDiv", "Div", "TrueDiv", "DivNoNan"})
-OFFSET_OPS = frozenset({"Sub", "Add", "AddV2", "BiasAdd"})
 LIST_CAP = 20  # longest list of nodes kept in the facts; the count is always exact
-MAX_INDEX = (1 << 31) - 1  # output indices above this are hostile input; they would not fit the index arrays
 MAX_CALL_DEPTH = 64  # nested calls ``backward`` follows; deeper ones (hostile input only) are not entered
 
 _Summary = tuple[frozenset[int], frozenset[int]]  # what a function output depends on: node ids, argument positions
@@ -170,51 +127,6 @@ class _Nodes(Mapping[str, Message]):
         return self._messages
 
 
-class NotNative(Exception):
-    """The wire tables cannot stand for this graph: the caller parses the whole file with protobuf."""
-
-
-class LazyNodes(Sequence[Message]):
-    """The ``NodeDef`` messages of one scope, parsed from the model's bytes only when asked for.
-
-    Stands where the index of a fully parsed model holds the repeated field: a big graph then
-    costs one parse of the nodes a reader really looks at, not of every node. ``data`` is the
-    file, ``starts``/``ends`` the native-endian int64 offsets of each NodeDef's payload.
-    """
-
-    __slots__ = ("_cache", "_data", "_ends", "_starts")
-
-    def __init__(self, data: bytes, starts: bytes, ends: bytes) -> None:
-        self._data = data
-        self._starts = memoryview(starts).cast("q")
-        self._ends = memoryview(ends).cast("q")
-        self._cache: dict[int, Message] = {}
-
-    def __len__(self) -> int:
-        return len(self._starts)
-
-    @overload
-    def __getitem__(self, position: int) -> Message: ...
-
-    @overload
-    def __getitem__(self, position: slice) -> list[Message]: ...
-
-    def __getitem__(self, position: int | slice) -> Message | list[Message]:
-        if isinstance(position, slice):
-            return [self[i] for i in range(*position.indices(len(self)))]
-        if position < 0:
-            position += len(self)
-        node = self._cache.get(position)
-        if node is None:
-            node = messages.NodeDef.FromString(self._data[self._starts[position] : self._ends[position]])
-            self._cache[position] = node
-        return node
-
-    def spans(self) -> tuple[memoryview, memoryview]:
-        """Where each NodeDef lies in the file (for the validation of ``read.lean``)."""
-        return self._starts, self._ends
-
-
 def function_refs(node: Message) -> Iterator[str]:
     """Names of functions a node refers to through function-valued attributes."""
     for _, name in function_attr_refs(node):
@@ -253,20 +165,17 @@ def _attr_functions(value: Message, depth: int) -> Iterator[str]:
 class GraphIndex:
     """The top-level graph and its function library as scopes, with data-flow queries.
 
-    Built in one pass over the nodes: every node and function argument gets an integer id,
-    every data input is parsed once into (producer id, output index), and consumers are found
-    by binary search in the edges sorted by producer. Queries walk integers, and each answer
+    Built from ``ScopeTables``: every node and function argument has an integer id, every
+    data input was parsed once into (producer id, output index), and consumers are found in
+    the edges sorted by producer. Queries walk integers, and each answer
     is kept: many entry points that share an input, an output or a function cost one walk.
     """
 
-    def __init__(self, graph_def: Message, wire: tuple[bytes, int, int] | None = None) -> None:
-        """Index ``graph_def``; with ``wire`` (the file and the span of this GraphDef in it), read
-        the nodes from the bytes with ``speclint._wire`` (``graph_def`` then holds no nodes:
-        ``read.lean``). Raises ``NotNative`` when the wire tables cannot stand for the graph."""
+    def __init__(self, graph_def: Message, tables: ScopeTables | None = None) -> None:
+        """Index ``graph_def`` from ``tables``, built by ``from_wire`` (``graph_def`` then holds no
+        nodes: ``read.lazy_read``) or, when None, by ``from_messages`` from its parsed nodes."""
         self.scopes: dict[str, Scope] = {}
         self.top_shadowed = False  # scopes[TOP] is a function named "" (hostile input), not the graph
-        self._ops: list[str] = []  # id -> op type ("" for an argument)
-        self._names: list[str] = []  # id -> node or argument name
         self._bases: list[int] = []  # first id of each scope, ascending
         self._scope_names: list[str] = []
         self._arg_position: dict[int, int] = {}  # argument id -> its position
@@ -274,235 +183,59 @@ class GraphIndex:
         self._memo: dict[tuple[Any, ...], Any] = {}
         self._consumers_of: dict[int, tuple[tuple[str, str, int], ...]] = {}
         self._size = 0  # ids handed out: every scope's nodes, then its arguments
-        self._calling: list[int] = []  # ids of nodes that may run a function
-        self._nchw: list[tuple[int, bytes]] = []  # (id, layout) of nodes whose data_format is channels-first
         self._summaries: dict[tuple[str, int], _Summary] = {}  # complete: true wherever the walk entered
         self._partial: dict[tuple[str, int], _Summary] = {}
         self._incomplete = False
         self._stamp: array | None = None  # per node: the walk of ``_backward_from`` that last visited it
-        self._strings: bytearray | None = None  # per node, when read from the wire: 0 = its ``value`` is no string
         self._marks = 0
-        functions = list(graph_def.library.function)
-        self._function_names = frozenset(f.signature.name for f in functions)
-        self._calling_ops = CALLING_OPS | self._function_names
-        # Data edges in consumer order: producer id, output index, consumer id, input position.
-        # 32-bit: ids and edges number fewer than the bytes of a file protobuf can parse (< 2 GiB).
-        if wire is None:
-            self._read_messages(graph_def, functions)
-        else:
-            self._read_wire(functions, *wire)
+        if tables is None:
+            tables = from_messages.read_tables(graph_def)
+        functions = graph_def.library.function
+        order = [self._add_scope(TOP, tables.scopes[0])]
+        order += [
+            self._add_function(function, scope) for function, scope in zip(functions, tables.scopes[1:], strict=True)
+        ]
+        self._names, self._ops, self._kind = tables.names, tables.ops, tables.kind
+        self._calling, self._nchw, self._strings = tables.calling, tables.nchw, tables.strings
+        # Data edges in consumer order: producer id, output index (consumer id and input position
+        # only until sorted by producer below). 32-bit: ids and edges number fewer than the bytes
+        # of a file protobuf can parse (< 2 GiB).
+        self._in_start, self._edge_src, self._edge_index = tables.in_start, tables.src, tables.output
+        for edge, number, raw in tables.named:  # an output named by the function a node calls
+            self._edge_index[edge] = self.parse_ref(order[number].name, raw).index
         # The same edges sorted by producer: a node's consumers are one slice.
-        self._out_start, self._out_dst, self._out_pos = native.by_producer(
-            self._edge_src, self._edge_dst, self._edge_pos, self._size
+        self._out_start, self._out_dst, self._out_pos = accelerator.by_producer(
+            tables.src, tables.dst, tables.pos, self._size
         )
-        del self._edge_dst, self._edge_pos  # only the sorted copies are read from here on
         self._calls_flags = bytearray(self._size)  # 1: a producer with a consumer that may run a function
         for node_id in self._calling:
             for edge in range(self._in_start[node_id], self._in_start[node_id + 1]):
                 if self._edge_src[edge] >= 0:
                     self._calls_flags[self._edge_src[edge]] = 1
 
-    def _read_messages(self, graph_def: Message, functions: list[Message]) -> None:
-        """The index of a parsed GraphDef, in Python."""
-        pending: list[tuple[Scope, Any]] = [(self._add_scope(TOP, graph_def.node), graph_def.node)]
-        for function in functions:
-            scope = self._add_function(function, function.node_def)
-            pending.append((scope, function.node_def))
-        self._kind = bytearray(self._size)  # id -> PLAIN, CALLING (may run a function) or ARGUMENT
-        for argument in self._arg_position:
-            self._kind[argument] = ARGUMENT
-        self._in_start = array("i")
-        self._edge_src = array("i")
-        self._edge_index = array("i")
-        self._edge_dst = array("i")
-        self._edge_pos = array("i")
-        for scope, nodes in pending:
-            self._read_nodes(scope, nodes)
-        self._in_start.extend([len(self._edge_src)] * (self._size + 1 - len(self._in_start)))  # arguments
-
-    def _read_wire(self, functions: list[Message], data: bytes, start: int, end: int) -> None:
-        """The index read from the file's bytes by ``speclint._wire``: the same tables, in C."""
-        tables = native.wire.graph_index(data, start, end, CALLING_OPS, _no_layout_ops()) if native.wire else None
-        if tables is None or len(tables[0]) != len(functions) + 1:
-            raise NotNative
-        scope_tables, self._names, self._ops, self._kind, self._calling, self._nchw, named = tables[:7]
-        in_start, src, index, dst, pos = (native.ints(table) for table in tables[7:12])
-        self._strings = tables[12]
-        order = []
-        for number, (name, ids, starts, ends, args) in enumerate(scope_tables):
-            nodes = LazyNodes(data, starts, ends)
-            if number == 0:
-                scope = self._add_scope(TOP, nodes)
-            else:
-                function = functions[number - 1]
-                if function.signature.name != name:
-                    raise NotNative  # never seen: C and protobuf read the signature alike
-                scope = self._add_function(function, nodes, args)
-            scope.nodes._ids = ids
-            order.append(scope)
-        if self._size != len(self._kind):
-            raise NotNative
-        self._in_start, self._edge_src, self._edge_index = in_start, src, index
-        self._edge_dst, self._edge_pos = dst, pos
-        for edge, number, raw in named:  # an output named by the function a node calls
-            self._edge_index[edge] = self.parse_ref(order[number].name, raw).index
-
-    def _add_function(self, function: Message, nodes: Any, args: list[str] | None = None) -> Scope:
-        """Register a library function; ``args``: its argument names when the wire reader has them."""
+    def _add_function(self, function: Message, scope: ScopeNodes) -> Scope:
+        """Register a library function: its nodes and arguments as the tables hold them."""
         signature = function.signature
         return self._add_scope(
-            signature.name,
-            nodes,
-            args=[arg.name for arg in signature.input_arg] if args is None else args,
-            outputs=[arg.name for arg in signature.output_arg],
-            ret=dict(function.ret),
+            signature.name, scope, outputs=[arg.name for arg in signature.output_arg], ret=dict(function.ret)
         )
 
     def _add_scope(
-        self,
-        name: str,
-        nodes: Any,
-        args: list[str] | None = None,
-        outputs: list[str] | None = None,
-        ret: dict[str, str] | None = None,
+        self, name: str, found: ScopeNodes, outputs: list[str] | None = None, ret: dict[str, str] | None = None
     ) -> Scope:
-        """Register a scope and its ids before any node is read (inputs may name any function)."""
+        """Register a scope and its ids, in the tables' order."""
         base = self._size
-        scope = Scope(name, _Nodes({}, nodes), base, args, outputs, ret)
+        scope = Scope(name, _Nodes(found.ids, found.nodes), base, found.args, outputs, ret)
         if name in self.scopes and name == TOP:
             self.top_shadowed = True  # a function with an empty name took the graph's place in ``scopes``
         self.scopes[name] = scope
         self._bases.append(base)
         self._scope_names.append(name)
-        count = len(nodes)
+        count = len(found.nodes)
         self._size += count + len(scope.args)
         for position in range(len(scope.args)):
             self._arg_position[base + count + position] = position
         return scope
-
-    def _read_nodes(self, scope: Scope, nodes: Any) -> None:
-        """One pass over a scope's nodes: names, op types, and every data input parsed once.
-
-        An input naming a node further down is resolved after the pass; a duplicated node
-        name (the last one wins, as in a dict) sends the scope through ``_read_edges`` again.
-        """
-        base, ids = scope.base, scope.nodes._ids
-        names, ops, kind, calling_ops = self._names, self._ops, self._kind, self._calling_ops
-        in_start, src, out_index = self._in_start, self._edge_src, self._edge_index
-        dst, pos = self._edge_dst, self._edge_pos
-        arg_positions = scope.arg_positions if scope.name != TOP else {}
-        arg_base = base + len(nodes)
-        first_edge = len(src)
-        later: list[tuple[int, str]] = []
-        intern, calling, data_format = sys.intern, self._calling, self._nchw
-        no_layout = _no_layout_ops()
-        for position, node in enumerate(nodes):
-            name, op = node.name, intern(node.op)
-            ids[name] = position
-            names.append(name)
-            ops.append(op)
-            node_id = base + position
-            in_start.append(len(src))
-            if op in calling_ops:
-                kind[node_id] = CALLING
-                calling.append(node_id)
-            if op not in no_layout:
-                attrs = node.attr
-                if "data_format" in attrs:
-                    layout = attrs["data_format"].s
-                    if layout in NCHW_FORMATS:
-                        data_format.append((node_id, layout))
-            slot = 0
-            for raw in node.input:
-                if raw in arg_positions:
-                    src.append(arg_base + arg_positions[raw])
-                    out_index.append(arg_positions[raw])
-                elif ":" not in raw:
-                    if raw[:1] == "^":
-                        continue
-                    local = ids.get(raw)
-                    if local is None:
-                        later.append((len(src), raw))
-                        src.append(-1)
-                    else:
-                        src.append(base + local)
-                    out_index.append(0)
-                else:
-                    if raw[:1] == "^":
-                        continue
-                    parts = raw.split(":")
-                    local = ids.get(parts[0])
-                    if local is None:
-                        later.append((len(src), raw))
-                        src.append(-1)
-                        out_index.append(0)
-                        slot += 1
-                        continue
-                    src.append(base + local)
-                    if len(parts) == 2:
-                        text = parts[1]
-                    elif parts[1] != "output" and kind[base + local] == CALLING:  # outputs named by a function
-                        out_index.append(self.parse_ref(scope.name, raw).index)
-                        slot += 1
-                        continue
-                    else:
-                        text = parts[2]
-                    out_index.append(0 if text == "0" else _int(text))
-                slot += 1
-            if slot:
-                dst.extend(repeat(node_id, slot))
-                pos.extend(range(slot))
-        for arg in scope.args:  # arguments: names, no op, no inputs
-            names.append(arg)
-            ops.append("")
-            in_start.append(len(src))
-        if len(ids) < len(nodes):
-            self._read_edges(scope, nodes, first_edge)
-            return
-        for edge, raw in later:
-            producer, index = self._split(scope, raw)
-            src[edge], out_index[edge] = (-1 if producer is None else producer), index
-
-    def _split(self, scope: Scope, raw: str) -> tuple[int | None, int]:
-        """The producer id (None when unknown) and output index of a non-argument input, as ``parse_ref``."""
-        parts = raw.split(":")
-        local = scope.nodes._ids.get(parts[0])
-        if local is None:
-            return None, 0
-        if len(parts) == 1:
-            return scope.base + local, 0
-        if len(parts) == 2:
-            return scope.base + local, _int(parts[1])
-        if parts[1] != "output" and self._kind[scope.base + local] == CALLING:
-            return scope.base + local, self.parse_ref(scope.name, raw).index
-        return scope.base + local, _int(parts[2])
-
-    def _read_edges(self, scope: Scope, nodes: Any, first_edge: int) -> None:
-        """The edges of a scope with duplicated node names, read again with every name known."""
-        for edges in (self._edge_src, self._edge_index, self._edge_dst, self._edge_pos):
-            del edges[first_edge:]
-        base, ids = scope.base, scope.nodes._ids
-        live = set(ids.values())
-        for position, node in enumerate(nodes):
-            self._in_start[base + position] = len(self._edge_src)
-            if position not in live:
-                continue
-            slot = 0
-            for raw in node.input:
-                if raw[:1] == "^":
-                    continue
-                producer: int | None
-                if scope.name != TOP and raw in scope.arg_positions:
-                    producer, index = self._arg_id(scope.name, scope.arg_positions[raw]), scope.arg_positions[raw]
-                else:
-                    producer, index = self._split(scope, raw)
-                self._edge_src.append(-1 if producer is None else producer)
-                self._edge_index.append(index)
-                self._edge_dst.append(base + position)
-                self._edge_pos.append(slot)
-                slot += 1
-        for position in range(len(nodes), len(nodes) + len(scope.args)):
-            self._in_start[base + position] = len(self._edge_src)
 
     # ---- ids -------------------------------------------------------------------------
     def _id(self, ref: Ref) -> int:
@@ -556,12 +289,9 @@ class GraphIndex:
         scope = self.scopes[scope_name]
         return self._ops[scope.base : scope.base + len(scope.nodes._messages)]
 
-    def string_flags(self, scope_name: str) -> bytearray | None:
+    def string_flags(self, scope_name: str) -> bytearray:
         """Per node of a scope, whether its ``value`` attribute may be a string tensor (a serialized
-        graph can hide in one): 0 only where the wire reader saw it is not, so a scan need not
-        parse that node. None when the index was built from parsed messages (no such knowledge)."""
-        if self._strings is None:
-            return None
+        graph can hide in one; ``node_rules.may_be_string``): where it is 0, a scan need not parse the node."""
         scope = self.scopes[scope_name]
         return self._strings[scope.base : scope.base + len(scope.nodes._messages)]
 
@@ -581,7 +311,7 @@ class GraphIndex:
         """
         seen: set[str] = set()
         stack = [start]
-        plain = _plain_ops()
+        plain = plain_ops()
         while stack:
             scope = self.scopes[stack.pop()]
             messages = scope.nodes._messages
@@ -608,7 +338,7 @@ class GraphIndex:
                 entry = {"function": scope_name or None, "node": self._names[node_id], "op": self._ops[node_id]}
                 found.append({**entry, attr: layout.decode()})
             return found
-        skip = _no_layout_ops() if attr == "data_format" else frozenset()
+        skip = no_layout_ops() if attr == "data_format" else frozenset()
         for scope in self.scopes.values():
             for name, node in scope.nodes.items():
                 if node.op not in skip and attr in node.attr and node.attr[attr].s in values:
@@ -627,8 +357,8 @@ class GraphIndex:
         if len(parts) == 1:
             return Ref(scope_name, parts[0])
         if len(parts) == 2:
-            return Ref(scope_name, parts[0], _int(parts[1]))
-        node, out_name, index = parts[0], parts[1], _int(parts[2])
+            return Ref(scope_name, parts[0], output_index(parts[1]))
+        node, out_name, index = parts[0], parts[1], output_index(parts[2])
         if out_name != "output":
             local = scope.nodes._ids.get(node)
             if local is not None:
@@ -806,12 +536,14 @@ class GraphIndex:
         return {(self._scope_of(i), self._names[i]) for i in compress(range(self._size), reached)}
 
     def _forward(self, start: int) -> bytearray:
-        """Flags of the nodes data reaches from ``start``: the flood runs in ``native.floods``; the
+        """Flags of the nodes data reaches from ``start``: the flood runs in ``accelerator.floods``; the
         calls it meets lead on into the functions' arguments."""
         visited, reached = bytearray(self._size), bytearray(self._size)
         seeds = [start]
         while seeds:
-            calls = native.floods.forward(self._out_start, self._out_dst, self._calls_flags, seeds, visited, reached)
+            calls = accelerator.floods.forward(
+                self._out_start, self._out_dst, self._calls_flags, seeds, visited, reached
+            )
             seeds = [
                 self._arg_id(function, position - offset)
                 for current in calls
@@ -841,7 +573,7 @@ class GraphIndex:
         """Nodes ``start`` depends on within its scope and the calls it makes (with repeats), and the
         arguments it reads.
 
-        Plain nodes are walked by ``native.floods.backward`` (each once per walk: the walk's own
+        Plain nodes are walked by ``accelerator.floods.backward`` (each once per walk: the walk's own
         mark in ``_stamp``); it hands back the arguments and the nodes that may run a function,
         each visited here once per output index (its functions' summaries depend on it).
         """
@@ -858,7 +590,7 @@ class GraphIndex:
         edges: list[int] = []
         while pending or edges:
             if edges:
-                pending += native.floods.backward(
+                pending += accelerator.floods.backward(
                     in_start, self._edge_src, self._edge_index, kinds, stamp, mark, edges, visited
                 )
                 edges = []
@@ -929,57 +661,5 @@ class GraphIndex:
         key = ("path_ops", source.scope, source.node, source.is_arg, sink)
         if key not in self._memo:
             reached = self._forward(self._id(source))
-            self._memo[key] = sorted(native.floods.ops_on(self._ops, reached, self._backward_ids(sink)))
+            self._memo[key] = sorted(accelerator.floods.ops_on(self._ops, reached, self._backward_ids(sink)))
         return list(self._memo[key])
-
-    def constant(self, ref: Ref) -> float | None:
-        """The scalar a tensor holds when it comes straight from a Const node."""
-        producer = self.producer(ref)
-        if producer["op"] != "Const":
-            return None
-        const = self.scopes[producer["function"] or TOP].nodes[producer["node"]]
-        return scalar_value(const.attr["value"].tensor) if "value" in const.attr else None
-
-
-def scalar_value(tensor: Message) -> float | None:
-    """The single number a Const tensor holds, if it holds exactly one."""
-    for field_name in ("float_val", "double_val", "int_val", "int64_val"):
-        values = getattr(tensor, field_name)
-        if len(values) == 1:
-            return float(values[0])
-    content = tensor.tensor_content
-    formats = {"DT_FLOAT": "<f", "DT_DOUBLE": "<d", "DT_INT32": "<i", "DT_INT64": "<q"}
-    fmt = formats.get(dtype_name(tensor.dtype))
-    if fmt and len(content) == struct.calcsize(fmt):
-        return float(struct.unpack(fmt, content)[0])
-    return None
-
-
-def _int(text: str) -> int:
-    """An output index; anything but ASCII digits is 0, and absurd values stop at ``MAX_INDEX``."""
-    if not (text.isascii() and text.isdigit()):
-        return 0  # str.isdigit() alone accepts "²", which int() refuses
-    return int(text) if len(text) < 10 else min(int(text), MAX_INDEX)
-
-
-@functools.lru_cache(maxsize=1)
-def _no_layout_ops() -> frozenset[str]:
-    """Registered public ops that declare no ``data_format`` attribute."""
-    return frozenset(op for op in _registered_ops() if op not in LAYOUT_OPS and not op.startswith("_"))
-
-
-@functools.lru_cache(maxsize=1)
-def _registered_ops() -> frozenset[str]:
-    return _op_file("known_ops.txt")
-
-
-def _op_file(file_name: str) -> frozenset[str]:
-    data = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "data")
-    with open(os.path.join(data, file_name), encoding="utf-8") as handle:
-        return frozenset(line for line in handle.read().split("\n") if line and not line.startswith("#"))
-
-
-@functools.lru_cache(maxsize=1)
-def _plain_ops() -> frozenset[str]:
-    """Registered ops that declare no function-valued attribute: TensorFlow runs no function through them."""
-    return _registered_ops() - _op_file("function_ops.txt")

@@ -6,8 +6,8 @@ the model is read in three steps instead:
 
 1. ``_wire.plan`` cuts every NodeDef out of the file; protobuf parses what is left (the
    skeleton: signatures, collections, the object graph, function signatures), which is small;
-2. ``GraphIndex`` reads names, op types and edges straight from the bytes, and keeps each
-   scope's NodeDefs as ``LazyNodes``: a node is parsed only when a reader asks for it;
+2. ``graph.from_wire`` reads the index tables (names, op types, edges) straight from the bytes,
+   and keeps each scope's NodeDefs as ``LazyNodes``: a node is parsed only when a reader asks for it;
 3. every NodeDef is still parsed once, by protobuf, a few MB at a time (``_wire.envelope``
    wraps them at the depth they have in the model) and dropped: a file protobuf would refuse
    is refused here too, with protobuf's own error, because on any refusal or anything the
@@ -19,9 +19,11 @@ from __future__ import annotations
 
 from google.protobuf import message as pb_message
 
-import speclint.read.native as native
+import speclint.read.accelerator as accelerator
+import speclint.read.graph.from_wire as from_wire
 from speclint.proto import messages
-from speclint.read.graph import TOP, GraphIndex, LazyNodes, NotNative
+from speclint.read.graph.from_wire import LazyNodes, NotNative
+from speclint.read.graph.index import TOP, GraphIndex
 
 CHECK_BYTES = 4 << 20  # NodeDefs per validation parse: bounds its memory, amortises its calls
 _PARSE_ERRORS = (pb_message.DecodeError, RecursionError, ValueError)
@@ -29,9 +31,9 @@ _PARSE_ERRORS = (pb_message.DecodeError, RecursionError, ValueError)
 
 def load(data: bytes) -> tuple[messages.Message, list[GraphIndex]] | None:
     """The skeleton SavedModel and one index per meta graph, or None: parse the whole file instead."""
-    if native.wire is None:
+    if accelerator.wire is None:
         return None
-    plan = native.wire.plan(data)
+    plan = accelerator.wire.plan(data)
     if plan is None:
         return None
     skeleton, spans = plan
@@ -44,10 +46,12 @@ def load(data: bytes) -> tuple[messages.Message, list[GraphIndex]] | None:
         return None
     graphs = []
     for meta_graph, span in zip(saved_model.meta_graphs, spans, strict=True):
+        graph_def = meta_graph.graph_def
         try:
-            graph = GraphIndex(meta_graph.graph_def, None if span is None else (data, *span))
+            tables = None if span is None else from_wire.read_tables(data, span[0], span[1], graph_def.library.function)
         except NotNative:
             return None
+        graph = GraphIndex(graph_def, tables)
         if not _nodes_parse(data, graph):
             return None
         graphs.append(graph)
@@ -74,7 +78,7 @@ def _nodes_parse(data: bytes, graph: GraphIndex) -> bool:
         ends = b"".join(end for _, end in spans)
         first, count = 0, len(starts) // 8
         while first < count:
-            envelope, first = native.wire.envelope(data, starts, ends, first, CHECK_BYTES, in_function)
+            envelope, first = accelerator.wire.envelope(data, starts, ends, first, CHECK_BYTES, in_function)
             try:
                 messages.SavedModel.FromString(envelope)
             except _PARSE_ERRORS:

@@ -1,8 +1,8 @@
 """The data-flow primitives of ``GraphIndex`` in pure Python: the reference for ``speclint._wire``.
 
 ``speclint._wire`` (C) implements the same four functions with the same arguments and results;
-``speclint.read.native.floods`` picks one. Keeping both behind one interface keeps one
-algorithm in ``graph.py``, and ``tests/read/test_native.py`` compares the two on every model.
+``speclint.read.accelerator.floods`` picks one. Keeping both behind one interface keeps one
+algorithm in ``graph/index.py``, and ``tests/read/test_native.py`` compares the two on every model.
 """
 
 from __future__ import annotations
