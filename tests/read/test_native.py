@@ -108,24 +108,38 @@ def test_nodes_are_parsed_only_when_read(tmp_path: Path) -> None:
 
 
 # ---- same facts on every model --------------------------------------------------------------
+def same_tables(model: Path) -> bool:
+    """Whether both builders give the same tables of a model's binary ``saved_model.pb`` (True when
+    the accelerator hands the file back: then only the Python builder reads it)."""
+    path = model / "saved_model.pb"
+    if not path.is_file():
+        return True
+    data = path.read_bytes()
+    wire = wire_tables(data)
+    return wire is None or wire == python_tables(data)
+
+
 @pytest.mark.parametrize("model", fixture_dirs(), ids=lambda p: p.name)
-def test_same_facts_on_fixture_models(model: Path) -> None:
+def test_same_tables_and_facts_on_fixture_models(model: Path) -> None:
     accelerated, pure = both(model)
     assert accelerated == pure
+    assert same_tables(model)
 
 
-def test_same_facts_on_the_corpus(corpus: list[Path]) -> None:
+def test_same_tables_and_facts_on_the_corpus(corpus: list[Path]) -> None:
     for model in corpus:
         accelerated, pure = both(model)
         assert accelerated == pure, model.name
+        assert same_tables(model), model.name
 
 
-def test_same_facts_on_the_hostile_corpus(tmp_path: Path) -> None:
+def test_same_tables_and_facts_on_the_hostile_corpus(tmp_path: Path) -> None:
     try:
         for name, model in make_corpus.build(tmp_path / "corpus").items():
             if model.is_dir():
                 accelerated, pure = both(model)
                 assert accelerated == pure, name
+                assert same_tables(model), name
     finally:
         make_corpus.remove_tree(tmp_path / "corpus")  # 1,200 levels deep: pytest's clean-up would recurse
 
