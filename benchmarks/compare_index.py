@@ -46,7 +46,10 @@ OPS += ["If", "While", "Case", "Merge", "Snapshot", "StopGradient", "Mul", "Conv
 
 def old_module(rev: str) -> Any:
     text = subprocess.run(["git", "show", f"{rev}:speclint/read/graph.py"], cwd=REPO, capture_output=True, check=True)
-    path = Path(tempfile.mkdtemp()) / "old_graph.py"
+    package = Path(tempfile.mkdtemp())  # speclint/ as the old file saw it: read/graph.py beside data/
+    (package / "data").symlink_to(REPO / "speclint" / "data")
+    path = package / "read" / "old_graph.py"
+    path.parent.mkdir()
     path.write_bytes(text.stdout)
     spec = importlib.util.spec_from_file_location("old_graph", path)
     assert spec is not None and spec.loader is not None
@@ -166,7 +169,9 @@ def main() -> int:
     corpus = REPO.parent / "shared" / "corpus"
     for path in sorted(glob.glob(f"{REPO}/golden/models/*/saved_model.pb*") + glob.glob(f"{corpus}/*/saved_model.pb*")):
         try:
-            graphs += [(Path(path).parent.name, m.graph_def) for m in load_saved_model(path).meta_graphs]
+            with speclint.read.accelerator.pure_python():  # the whole file parsed: graph_defs with their nodes
+                saved_model, _ = load_saved_model(path)
+            graphs += [(Path(path).parent.name, m.graph_def) for m in saved_model.meta_graphs]
         except ReadError:
             continue
     graphs += [(f"random {seed}", random_graph(random.Random(seed))) for seed in range(args.random)]
