@@ -52,6 +52,7 @@ def load(data: bytes) -> tuple[messages.Message, list[GraphIndex]] | None:
         except NotNative:
             return None
         graph = GraphIndex(graph_def, tables)
+        del tables  # what the index keeps of them is its own; the rest goes before the check below
         if not _nodes_parse(data, graph):
             return None
         graphs.append(graph)
