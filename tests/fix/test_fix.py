@@ -313,7 +313,7 @@ def test_tf1_builder_sharded_saver_is_kept_as_the_only_saver(hidden_models: Path
 @pytest.mark.tensorflow
 def test_tf1_builder_with_a_saver_per_tag_set_is_fixed(hidden_models: Path, tmp_path: Path) -> None:
     """The v1 Builder's own two-tag-set output: [train] also holds [] 's saver save/, which loading
-    [train] never runs (tests/security/evasion proves it with both loaders), so the security scan
+    [train] never runs (tests/read/security/evasion proves it with both loaders), so the security scan
     is quiet and fix proceeds; OUT's tag-sets share one saver."""
     source = hidden_models / "tf1-builder-two-savers"
     report = run_speclint("check", str(source), "--select", "SL6", "--format", "json", "--exit-zero")

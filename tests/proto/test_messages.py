@@ -1,16 +1,14 @@
-"""speclint's own .proto subset: wire-compatible with TensorFlow's, shipped compiled, up to date."""
+"""speclint/proto/messages.py: speclint's own .proto subset, wire-compatible with TensorFlow's, in a private pool."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 
 import pytest
-from google.protobuf import descriptor_pb2
 
-from speclint.proto import build, messages
-from tests.conftest import REPO, need, need_tensorflow
+from speclint.proto import messages
+from tests.conftest import REPO, need_tensorflow
 
 
 def _walk(descriptor):  # type: ignore[no-untyped-def]
@@ -74,16 +72,6 @@ def test_hub_messages_match_tensorflow_hub_field_numbers() -> None:
     info = messages.ImageModuleInfo()
     info.ParseFromString(attachment.value)
     assert (info.default_image_size.height, info.default_image_size.width) == (32, 32)
-
-
-def test_shipped_descriptor_set_is_compiled_from_the_proto_files() -> None:
-    need(importlib.util.find_spec("grpc_tools") is not None, "grpcio-tools is not installed")
-    # protoc runs in a child: grpc_tools' protoc crashes a process that has imported TensorFlow
-    child = "import sys; from speclint.proto import build; sys.stdout.buffer.write(build.compile_descriptor_set())"
-    compiled = subprocess.run([sys.executable, "-c", child], capture_output=True, check=True, timeout=120).stdout
-    fresh = descriptor_pb2.FileDescriptorSet.FromString(compiled)
-    shipped = descriptor_pb2.FileDescriptorSet.FromString(build.DESCRIPTOR_SET.read_bytes())
-    assert fresh == shipped, "run `python -m speclint.proto.build` after editing a .proto file"
 
 
 def test_messages_live_in_a_private_pool() -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from speclint import __version__
-from tests.conftest import MODELS, SHARED, need
+from tests.conftest import MODELS, REPO, SHARED, need
 from tests.diff.conftest import PAIRS_DIR, snapshot, speclint
 
 
@@ -185,3 +187,15 @@ def test_different_values_stay_different_findings() -> None:
     report = json.loads(speclint("diff", *pair("attribute-removed"), "--format", "json").stdout)
     messages = [f["message"] for f in report["models"][0]["findings"]]
     assert len(messages) == len(set(messages)) > 1
+
+
+def test_diff_never_imports_tensorflow() -> None:
+    code = (
+        "import sys\nfrom speclint.cli import main\n"
+        f"rc = main(['diff', {str(PAIRS_DIR / 'tf1-to-tf2' / 'old')!r}, {str(PAIRS_DIR / 'tf1-to-tf2' / 'new')!r}])\n"
+        "assert rc == 0, rc\nassert 'tensorflow' not in sys.modules, 'diff imported TensorFlow'\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120, check=False
+    )
+    assert completed.returncode == 0, completed.stderr

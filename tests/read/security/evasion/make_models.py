@@ -8,7 +8,7 @@ effect really happens; ``test_evasion.py`` checks that speclint flags it.
 
 Usage::
 
-    python tests/security/evasion/make_models.py OUT TARGET [NAME ...]
+    python tests/read/security/evasion/make_models.py OUT TARGET [NAME ...]
 """
 
 from __future__ import annotations

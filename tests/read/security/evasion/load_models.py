@@ -9,7 +9,7 @@ the error instead, so a test fails with TensorFlow's reason.
 
 Usage::
 
-    python tests/security/evasion/load_models.py MODELS TARGET [NAME ...]
+    python tests/read/security/evasion/load_models.py MODELS TARGET [NAME ...]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """speclint/read/claims: what publishers declare, read as tfhub.dev and Kaggle read it.
 
-Real pages (tests/read/data/tfhub_docs, Apache-2.0, see NOTICE there) and kaggle-api's documented
+Real pages (tests/read/claims/data/tfhub_docs, Apache-2.0, see NOTICE there) and kaggle-api's documented
 template are the inputs; benchmarks/bench_tfhub_docs.py holds the parser to tfhub.dev's own
 validator on every page the site published.
 """
