@@ -1,27 +1,21 @@
-"""speclint/read/claims: what publishers declare, read as tfhub.dev and Kaggle read it.
-
-Real pages (tests/read/claims/data/tfhub_docs, Apache-2.0, see NOTICE there) and kaggle-api's documented
-template are the inputs; benchmarks/bench_tfhub_docs.py holds the parser to tfhub.dev's own
-validator on every page the site published.
-"""
+"""speclint/read/claims: what publishers declare, every document of a model together (the pages'
+own grammar is in test_markdown.py, Kaggle's file in test_kaggle.py): conflicts, ``--claims``, the profile."""
 
 from __future__ import annotations
 
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from speclint.read import read_model
-from speclint.read.claims import kaggle, read_claims
-from speclint.read.claims.markdown import decode, parse_markdown
+from speclint.read.claims import read_claims
 from speclint.rules.ruleset import RuleSet
 from tests.conftest import CORPUS, MODELS, need, run_speclint
+from tests.read.claims.test_kaggle import template
 
 DOCS = Path(__file__).parent / "data" / "tfhub_docs"
-PAGES = sorted(DOCS.glob("*.md"))
 RULES = RuleSet()
 GOOD_PAGE = "\n".join(
     [
@@ -37,231 +31,6 @@ GOOD_PAGE = "\n".join(
         "<!-- task: text-embedding -->",
     ]
 )
-
-
-def parsed(text: str) -> Any:
-    result = parse_markdown(text)
-    assert result is not None
-    return result
-
-
-def problems(text: str) -> list[tuple[int, str]]:
-    return [(p.line, p.message) for p in parsed(text).problems]
-
-
-def with_line(text: str, after: str, line: str) -> str:
-    return text.replace(after, f"{after}\n{line}", 1)
-
-
-# ---- tfhub.dev pages -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("page", "kind", "task", "fmt", "tunable"),
-    [
-        (
-            "google--imagenet--mobilenet_v3_small_100_224--classification--5.md",
-            "Module",
-            "image-classification",
-            "saved_model_2",
-            "true",
-        ),
-        (
-            "google--imagenet--mobilenet_v2_075_224--feature_vector--3.md",
-            "Module",
-            "image-feature-vector",
-            "hub",
-            "true",
-        ),
-        ("google--nnlm-id-dim128--1.md", "Module", "text-embedding", "hub", "true"),
-        ("sayannath--image-scene--1.md", "Placeholder", "image-classification", None, "true"),
-        ("sayannath--image-scene--lite--1.md", "Lite", None, None, None),
-        ("vtab--collections--benchmark--1.md", "Collection", "image-feature-vector", None, None),
-    ],
-)
-def test_real_pages_parse_as_tfhub_dev_published_them(page: str, kind: str, task: str, fmt: str, tunable: str) -> None:
-    result = parsed(decode((DOCS / page).read_bytes())[0])
-    assert result.kind == kind and result.problems == []
-    values = {d.key: d.value for d in result.metadata}
-    assert (values.get("task"), values.get("format"), values.get("fine-tunable")) == (task, fmt, tunable)
-    assert result.handle and page.startswith(result.handle.split("/")[0])
-
-
-def test_every_kept_page_is_read_without_a_malformed_finding() -> None:
-    assert len(PAGES) == 6
-    for page in PAGES:
-        assert read_claims(_Tree({"README.md": page.read_bytes()}))["errors"] == [], page.name
-
-
-@pytest.mark.parametrize(
-    ("change", "line", "needle"),
-    [
-        (lambda t: t.replace("image-feature-vector", "image-feature-vectors"), 5, "not one of tfhub.dev's task values"),
-        (
-            lambda t: t.replace("task: image-feature-vector", "task: picture-feature-vector"),
-            5,
-            "must start with image-",
-        ),
-        (lambda t: t.replace("<!-- format: saved_model_2 -->\n", ""), 1, "must declare format"),
-        (
-            lambda t: t.replace("saved_model_2", "saved_model_3"),
-            7,
-            "format must be one of hub, saved_model, saved_model_2",
-        ),
-        (lambda t: with_line(t, "<!-- format: saved_model_2 -->", "<!-- format: hub -->"), 8, "declared twice"),
-        (
-            lambda t: with_line(t, "<!-- task: image-feature-vector -->", "<!-- flavour: vanilla -->"),
-            6,
-            "does not support 'flavour'",
-        ),
-        (lambda t: with_line(t, "<!-- task: image-feature-vector -->", "Fine-tunable."), 6, "unexpected line"),
-        (lambda t: with_line(t, "<!-- task: image-feature-vector -->", "<!-- language: xx -->"), 6, "language 'xx'"),
-        (
-            lambda t: with_line(
-                t, "<!-- task: image-feature-vector -->", "<!-- colab: http://colab.research.google.com/a -->"
-            ),
-            6,
-            "not an HTTPS URL",
-        ),
-        (
-            lambda t: with_line(t, "<!-- task: image-feature-vector -->", "<!-- colab: https://example.com/a -->"),
-            6,
-            "must lead to colab.research.google.com",
-        ),
-        (lambda t: t.replace("A tiny image model.\n", ""), 2, "no short description"),
-    ],
-)
-def test_what_tfhub_dev_refused_is_malformed_with_its_line(change: Any, line: int, needle: str) -> None:
-    found = problems(change(GOOD_PAGE))
-    assert any(at == line and needle in message for at, message in found), found
-
-
-def test_what_tfhub_dev_accepted_is_not_malformed() -> None:
-    assert problems(GOOD_PAGE) == []
-    repeated = with_line(GOOD_PAGE, "<!-- task: image-feature-vector -->", "<!-- task: image-others -->")
-    assert problems(repeated) == []  # task may repeat
-    assert problems(with_line(GOOD_PAGE, "<!-- format: saved_model_2 -->", "<!-- format: saved_model_2 -->")) == []
-    yes = parsed(GOOD_PAGE.replace("fine-tunable: true", "fine-tunable: yes"))
-    assert yes.problems == []  # the validator never judged the value: no malformed line, and no claim
-    assert read_claims(_Tree({"README.md": GOOD_PAGE.replace("true", "yes").encode()}))["fine_tunable"] is None
-
-
-def test_windows_line_ends_and_a_byte_order_mark_are_read() -> None:
-    data = ("\ufeff" + GOOD_PAGE).replace("\n", "\r\n").encode()
-    claims = read_claims(_Tree({"README.md": data}))
-    assert claims["errors"] == [] and claims["task"]["values"] == ["image-feature-vector"]
-
-
-def test_a_plain_readme_declares_only_its_metadata_lines_outside_code() -> None:
-    text = (
-        "# My model\n\nSome words <!-- not: metadata -->\n\n<!-- task: image-classification -->\n"
-        "```\n<!-- task: text-embedding -->\n```\n<!-- TODO: fix -->\n"
-    )
-    result = parsed(text)
-    assert result.kind is None and [(d.key, d.value, d.line) for d in result.metadata] == [
-        ("task", "image-classification", 5)
-    ]
-    assert parse_markdown("# My model\n\n<!-- TODO: later -->\n") is None  # no tfhub.dev key: says nothing
-
-
-def test_undecodable_bytes_are_named() -> None:
-    text, problem = decode(b"# Module a/b/1\nx\n<!-- task: image-feature-vector -->\n\xff\n")
-    assert problem is not None and problem.line == 4 and "not UTF-8" in problem.message
-    assert "\ufffd" in text
-
-
-# ---- Kaggle ----------------------------------------------------------------------------------
-
-
-def template() -> dict[str, Any]:
-    """kaggle-api's documented model-instance-metadata.json template (docs/models_metadata.md)."""
-    return {
-        "ownerSlug": "INSERT_OWNER_SLUG_HERE",
-        "modelSlug": "INSERT_EXISTING_MODEL_SLUG_HERE",
-        "instanceSlug": "INSERT_INSTANCE_SLUG_HERE",
-        "framework": "INSERT_FRAMEWORK_HERE",
-        "overview": "",
-        "usage": "Usage Markdown, see below",
-        "licenseName": "Apache 2.0",
-        "fineTunable": False,
-        "trainingData": [],
-        "modelInstanceType": "Unspecified",
-        "baseModelInstance": "",
-        "externalBaseModelUrl": "",
-    }
-
-
-def test_the_unfilled_template_is_malformed_field_by_field() -> None:
-    result = kaggle.parse_instance_metadata(json.dumps(template(), indent=2))
-    assert [p.line for p in result.problems] == [2, 3, 4, 5]
-    assert all("still the template's INSERT_" in p.message for p in result.problems)
-    assert result.framework is None and result.fine_tunable is not None and result.fine_tunable.value == "false"
-
-
-@pytest.mark.parametrize(
-    ("written", "member"),
-    [
-        ("tensorFlow2", "MODEL_FRAMEWORK_TENSOR_FLOW_2"),
-        ("TensorFlow2", "MODEL_FRAMEWORK_TENSOR_FLOW_2"),
-        ("tensorflow1", "MODEL_FRAMEWORK_TENSOR_FLOW_1"),
-        ("MODEL_FRAMEWORK_TENSOR_FLOW_2", "MODEL_FRAMEWORK_TENSOR_FLOW_2"),
-        ("pyTorch", "MODEL_FRAMEWORK_PY_TORCH"),
-        ("pytorch", "MODEL_FRAMEWORK_PY_TORCH"),
-        ("tfLite", "MODEL_FRAMEWORK_TF_LITE"),
-        ("jax", "MODEL_FRAMEWORK_JAX"),
-        ("TensorFlow 2", None),
-        ("tensorflow3", None),
-        (2, None),
-    ],
-)
-def test_frameworks_are_matched_as_kaggle_api_matches_them(written: Any, member: str | None) -> None:
-    assert kaggle.lookup_enum(kaggle.FRAMEWORKS, "MODEL_FRAMEWORK", written) == member
-
-
-def test_a_filled_template_declares_framework_and_fine_tuning() -> None:
-    data = {
-        **template(),
-        "ownerSlug": "me",
-        "modelSlug": "m",
-        "instanceSlug": "i",
-        "framework": "tensorFlow1",
-        "fineTunable": True,
-    }
-    result = kaggle.parse_instance_metadata(json.dumps(data, indent=2))
-    assert result.problems == [] and result.framework_member == "MODEL_FRAMEWORK_TENSOR_FLOW_1"
-    assert (result.framework.line, result.fine_tunable.value) == (5, "true")  # type: ignore[union-attr]
-    assert kaggle.MODEL_FORMATS[result.framework_member] == ["tf1-hub", "tf1"]
-
-
-IDENTITY = '"ownerSlug": "a", "modelSlug": "b", "instanceSlug": "c"'
-
-
-@pytest.mark.parametrize(
-    ("text", "line", "needle"),
-    [
-        ('{\n  "ownerSlug": "me",\n  "modelSlug": \n}', 4, "not valid JSON"),
-        ("[]", 1, "one JSON object"),
-        (
-            "{" + IDENTITY + ', "framework": "jax", "licenseName": ""}',
-            1,
-            "licence",
-        ),
-        (
-            "{" + IDENTITY + ', "framework": "jax", "licenseName": "MIT",\n"fineTunable": "true"}',
-            2,
-            "must be true or false",
-        ),
-        (
-            "{" + IDENTITY + ', "framework": "tensorflow", "licenseName": "MIT"}',
-            1,
-            "not a Kaggle framework",
-        ),
-        ("{" + IDENTITY + ', "licenseName": "MIT"}', 1, "lacks 'framework'"),
-    ],
-)
-def test_what_kaggle_refuses_is_malformed(text: str, line: int, needle: str) -> None:
-    found = kaggle.parse_instance_metadata(text).problems
-    assert any(p.line == line and needle in p.message for p in found), found
 
 
 # ---- claims of a model: documents, conflicts, --claims ------------------------------------------
