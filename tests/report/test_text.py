@@ -1,5 +1,5 @@
-"""The text reports (``full``, its old name ``text``, and ``concise``): quiet by default, clean models
-counted rather than listed, a model that takes no images reported once as not applicable."""
+"""speclint/report/text.py: the text reports (``full``, its old name ``text``, and ``concise``): quiet by
+default, clean models counted rather than listed, a model that takes no images reported once as not applicable."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from speclint.read import read_model
 from speclint.report import ReportContext, closing_counts, reporter, text
+from speclint.rules.model import Finding, Location
 from speclint.rules.ruleset import ModelResult, RuleSet
 from tests.conftest import run_speclint
 from tests.report.conftest import fixture_paths
@@ -119,3 +120,76 @@ def test_readme_examples_are_what_speclint_prints(marker: str) -> None:
     assert block, f"README's {marker} example"
     completed = run_speclint(*block.group(1).split())
     assert completed.returncode == 1 and completed.stdout == block.group(2)
+
+
+# ---- one finding's lines, built by hand ------------------------------------------------------
+
+
+def finding(where: str = "signature 'a'", *others: str, message: str = "the input is uint8") -> Finding:
+    return Finding(
+        path="m",
+        code="SL112",
+        where=where,
+        name="images-input-dtype",
+        severity="error",
+        message=message,
+        pointer="/entry_points/0",
+        spec_url="https://spec#input",
+        fix="take float32",
+        url="https://rules/SL112",
+        locations=tuple(Location(w, f"/entry_points/{i}") for i, w in enumerate((where, *others))),
+    )
+
+
+def test_other_places_are_named_up_to_two_then_counted() -> None:
+    assert text.also_in(finding()) == ""
+    assert text.also_in(finding("a", "b")) == "also in: b"
+    assert text.also_in(finding("a", "b", "c", "d", "b")) == "also in: b, c (2 more)"
+    assert text.also_in(finding("a", "a", "a")) == "also 2 more places at a"
+
+
+def test_a_finding_block_says_where_the_fix_and_both_links_once() -> None:
+    lines = text.finding_lines(finding("a", "b"))
+    assert lines == [
+        "  SL112 error the input is uint8",
+        "      at a",
+        "      also in: b",
+        "      fix: take float32",
+        "      images-input-dtype: https://rules/SL112 | spec: https://spec#input",
+    ]
+    said = text.finding_lines(finding("signature 'x'", message="signature 'x': the input is uint8"))
+    assert not any(line.strip().startswith("at ") for line in said)
+
+
+def test_colour_only_when_asked_and_model_text_escaped() -> None:
+    hostile = finding("sig\x1b[2J", message="name \x1b]0;owned\x07 here")
+    plain = text.finding_lines(hostile)
+    assert not any("\x1b" in line for line in plain) and "\\x1b" in plain[0]
+    painted = text.finding_lines(finding(), color=True)
+    assert painted[0] == "  SL112 \x1b[31merror\x1b[0m the input is uint8"
+    assert all(line.startswith("\x1b[2m") for line in painted[1:])
+
+
+def test_concise_line_names_the_place_unless_the_message_does() -> None:
+    assert text.concise_line("m", finding("a", "b", "c")) == "m: SL112 error the input is uint8 (at a) [+2 places]"
+    assert text.concise_line("m", finding("model")) == "m: SL112 error the input is uint8"
+    assert text.concise_line("m", finding("x", "y", message="x: bad")) == "m: SL112 error x: bad [+1 place]"
+
+
+@pytest.mark.parametrize(
+    ("execution", "line"),
+    [
+        ({"status": "ok", "device": "CPU:0"}, "executed on CPU:0: ok"),
+        (
+            {"status": "ok", "device": "CPU:0", "images_per_second": 123.4, "throughput_batch": 8},
+            "executed on CPU:0: ok, 123 images/s at batch 8",
+        ),
+        (
+            {"status": "skipped", "reason": "no-call", "message": "not probed: no __call__"},
+            "execution: skipped (no-call): not probed: no __call__",
+        ),
+        ({"status": "failed", "device": "GPU:0"}, "execution on GPU:0: failed"),
+    ],
+)
+def test_the_execution_line_says_where_it_ran_and_why_not_everything(execution: dict[str, object], line: str) -> None:
+    assert text.execution_line(execution) == line
