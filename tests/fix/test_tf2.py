@@ -1,4 +1,4 @@
-"""The TF2 wrapper keeps IN's variables: the same count, the same values, no copies, and they
+"""speclint/fix/tf2.py: the TF2 wrapper keeps IN's variables: the same count, the same values, no copies, and they
 are the ones ``__call__`` computes with (a change to one changes the output; gradients reach
 every trainable one), for every TF2 golden model that fix wraps.
 """
