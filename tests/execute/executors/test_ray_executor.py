@@ -1,4 +1,5 @@
-"""The Ray executor on a real local Ray instance: same report as the local worker, no lost model.
+"""speclint/execute/executors/ray_executor.py: the Ray executor on a real local Ray instance: same report as the
+local worker, no lost model.
 
 Each test starts its own small Ray instance (one or two CPUs, no dashboard) and shuts it
 down. TensorFlow runs in the Ray tasks' worker processes, exactly as on a cluster node.
@@ -24,7 +25,6 @@ import speclint
 from speclint.errors import SpeclintError
 from speclint.execute import ExecuteOptions
 from speclint.execute.executors import make_executor
-from speclint.execute.executors.ray_task import _unpack, pack
 from tests.conftest import MODELS, need, need_tensorflow, run_speclint
 
 pytestmark = pytest.mark.tensorflow
@@ -200,20 +200,6 @@ def test_an_unreachable_cluster_is_a_one_line_error(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_a_shipped_model_cannot_unpack_outside_its_directory(tmp_path: Path) -> None:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:") as archive:
-        data = b"owned"
-        member = tarfile.TarInfo("model/../../escaped")
-        member.size = len(data)
-        archive.addfile(member, io.BytesIO(data))
-    with pytest.raises(tarfile.TarError):
-        _unpack(buffer.getvalue(), str(tmp_path / "scratch"))
-    assert not (tmp_path / "escaped").exists()
-    unpacked = _unpack(pack(str(MODELS / "tf2-feature-vector")), str(tmp_path / "ok"))
-    assert sorted(os.listdir(unpacked)) == sorted(os.listdir(MODELS / "tf2-feature-vector"))
-
-
 def test_a_ray_address_without_the_ray_executor_is_a_usage_error() -> None:
     done = run_speclint("--execute", "--ray-address", "127.0.0.1:9", str(MODELS / "tf2-feature-vector"))
     assert done.returncode == 2
@@ -237,32 +223,6 @@ def test_asking_for_a_gpu_on_a_cluster_without_one_is_a_one_line_error() -> None
         assert ray.is_initialized()  # a Ray the caller started is the caller's to shut down
     finally:
         ray.shutdown()
-
-
-def test_packing_a_model_leaves_no_cycle_holding_its_bytes() -> None:
-    """tarfile links each member back to its archive: the tar must not wait for the cyclic GC.
-
-    Reference counts, not memory: with the cyclic collector off, the packed bytes are held by
-    the caller alone, and nothing tarfile made is left for the collector.
-    """
-    import gc
-    import sys
-
-    enabled = gc.isenabled()
-    gc.disable()
-    gc.collect()
-    try:
-        data = pack(str(MODELS / "tf1-hub-feature-vector"))
-        assert sys.getrefcount(data) == 2  # ``data`` and getrefcount's own argument
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        gc.collect()
-        left = [type(o).__name__ for o in gc.garbage if isinstance(o, (io.BytesIO, tarfile.TarFile, tarfile.TarInfo))]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        if enabled:
-            gc.enable()
-    assert left == []
 
 
 def test_a_long_run_keeps_nothing_per_finished_model_in_the_driver() -> None:
