@@ -51,7 +51,6 @@ NOT_YET = {
     "speclint/describe.py",
     "speclint/diff/deltas.py",
     "speclint/diff/view.py",
-    "speclint/errors.py",
     "speclint/execute/device.py",
     "speclint/execute/executors/__init__.py",
     "speclint/execute/executors/local.py",
@@ -59,7 +58,6 @@ NOT_YET = {
     "speclint/execute/models.py",
     "speclint/execute/options.py",
     "speclint/execute/worker.py",
-    "speclint/project.py",
     "speclint/read/contract.py",
     "speclint/read/files.py",
     "speclint/read/hub.py",
@@ -79,7 +77,6 @@ NOT_YET = {
     "speclint/read/tree.py",
     "speclint/report/__init__.py",
     "speclint/report/statistics.py",
-    "speclint/settings.py",
 }
 
 
