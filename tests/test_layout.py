@@ -59,7 +59,6 @@ NOT_YET = {
     "speclint/execute/options.py",
     "speclint/execute/worker.py",
     "speclint/read/contract.py",
-    "speclint/read/files.py",
     "speclint/read/hub.py",
     "speclint/read/metagraph.py",
     "speclint/read/object_graph.py",
@@ -71,10 +70,8 @@ NOT_YET = {
     "speclint/read/security/state.py",
     "speclint/read/security/tensors.py",
     "speclint/read/security/values.py",
-    "speclint/read/suppressions.py",
     "speclint/read/task.py",
     "speclint/read/tensors.py",
-    "speclint/read/tree.py",
 }
 
 
