@@ -58,10 +58,6 @@ NOT_YET = {
     "speclint/execute/models.py",
     "speclint/execute/options.py",
     "speclint/execute/worker.py",
-    "speclint/read/security/reach.py",
-    "speclint/read/security/state.py",
-    "speclint/read/security/tensors.py",
-    "speclint/read/security/values.py",
 }
 
 
