@@ -51,13 +51,6 @@ NOT_YET = {
     "speclint/describe.py",
     "speclint/diff/deltas.py",
     "speclint/diff/view.py",
-    "speclint/execute/device.py",
-    "speclint/execute/executors/__init__.py",
-    "speclint/execute/executors/local.py",
-    "speclint/execute/memory.py",
-    "speclint/execute/models.py",
-    "speclint/execute/options.py",
-    "speclint/execute/worker.py",
 }
 
 
