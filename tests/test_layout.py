@@ -46,13 +46,6 @@ PENDING = {
     "speclint/execute/keras_probes.py",
 }
 
-# Modules that still lack their mirrored test (issue 24, item 6): this list may only shrink.
-NOT_YET = {
-    "speclint/describe.py",
-    "speclint/diff/deltas.py",
-    "speclint/diff/view.py",
-}
-
 
 def mirrored_test(module: str) -> str:
     """``speclint/x/y.py`` -> ``tests/x/test_y.py``; ``speclint/x/__init__.py`` -> ``tests/x/test_x.py``."""
@@ -85,9 +78,7 @@ def test_mirrored_test_names() -> None:
 
 def test_every_module_has_its_mirrored_test_file() -> None:
     missing = [
-        f"{module}: no {mirrored_test(module)}"
-        for module in untested()
-        if module not in EXEMPT and module not in NOT_YET and not pending(module)
+        f"{module}: no {mirrored_test(module)}" for module in untested() if module not in EXEMPT and not pending(module)
     ]
     assert not missing, "write the test, or say in EXEMPT why the module needs none:\n" + "\n".join(missing)
 
@@ -98,8 +89,3 @@ def test_every_exemption_is_still_needed() -> None:
     tested = [module for module in EXEMPT if (REPO / mirrored_test(module)).is_file()]
     assert not gone, f"exempt modules that no longer exist: {gone}"
     assert not tested, f"exempt modules that have a test now (remove them from EXEMPT): {tested}"
-
-
-def test_the_backlog_only_shrinks() -> None:
-    done = sorted(module for module in NOT_YET if module not in untested())
-    assert not done, f"these have their test now: remove them from NOT_YET: {done}"
