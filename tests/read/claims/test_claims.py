@@ -14,39 +14,12 @@ from speclint.read.claims import read_claims
 from speclint.rules.ruleset import RuleSet
 from tests.conftest import CORPUS, MODELS, need, run_speclint
 from tests.read.claims.test_kaggle import template
+from tests.read.claims.test_markdown import DOCS, GOOD_PAGE, DocumentsTree
 
-DOCS = Path(__file__).parent / "data" / "tfhub_docs"
 RULES = RuleSet()
-GOOD_PAGE = "\n".join(
-    [
-        "# Module speclint/tiny/1",
-        "A tiny image model.",
-        "",
-        "<!-- asset-path: legacy -->",
-        "<!-- task: image-feature-vector -->",
-        "<!-- fine-tunable: true -->",
-        "<!-- format: saved_model_2 -->",
-        "",
-        "## Overview",
-        "<!-- task: text-embedding -->",
-    ]
-)
 
 
 # ---- claims of a model: documents, conflicts, --claims ------------------------------------------
-
-
-class _Tree:
-    """A model tree holding only documentation files."""
-
-    def __init__(self, files: dict[str, bytes]) -> None:
-        self.files = files
-
-    def top_files(self) -> list[str]:
-        return sorted(self.files)
-
-    def read(self, relative: str, max_bytes: int) -> bytes:
-        return self.files[relative]
 
 
 def test_documents_that_disagree_are_malformed_and_the_first_claim_stands(tmp_path: Path) -> None:
@@ -58,7 +31,7 @@ def test_documents_that_disagree_are_malformed_and_the_first_claim_stands(tmp_pa
         "framework": "TensorFlow1",
         "fineTunable": False,
     }
-    tree = _Tree(
+    tree = DocumentsTree(
         {"README.md": GOOD_PAGE.encode(), "model-instance-metadata.json": json.dumps(kaggle_data, indent=1).encode()}
     )
     claims = read_claims(tree)
@@ -72,12 +45,12 @@ def test_documents_that_disagree_are_malformed_and_the_first_claim_stands(tmp_pa
 def test_a_named_document_comes_first_and_must_say_something(tmp_path: Path) -> None:
     named = tmp_path / "docs.md"
     named.write_text(GOOD_PAGE.replace("image-feature-vector", "image-classification"))
-    claims = read_claims(_Tree({"README.md": GOOD_PAGE.encode()}), str(named))
+    claims = read_claims(DocumentsTree({"README.md": GOOD_PAGE.encode()}), str(named))
     assert claims["task"]["values"] == ["image-classification"] and claims["task"]["file"] == str(named)
     assert claims["documents"][0]["origin"] == "named"
     silent = tmp_path / "notes.md"
     silent.write_text("# Notes\n\nNothing declared here.\n")
-    assert "declares no tfhub.dev metadata" in read_claims(_Tree({}), str(silent))["errors"][0]["message"]
+    assert "declares no tfhub.dev metadata" in read_claims(DocumentsTree({}), str(silent))["errors"][0]["message"]
 
 
 def test_a_real_mobilenet_v3_classifier_is_checked_as_its_page_declares(tmp_path: Path) -> None:

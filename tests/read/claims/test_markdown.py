@@ -13,7 +13,6 @@ import pytest
 
 from speclint.read.claims import read_claims
 from speclint.read.claims.markdown import decode, parse_markdown
-from tests.read.claims.test_claims import _Tree
 
 DOCS = Path(__file__).parent / "data" / "tfhub_docs"
 PAGES = sorted(DOCS.glob("*.md"))
@@ -31,6 +30,19 @@ GOOD_PAGE = "\n".join(
         "<!-- task: text-embedding -->",
     ]
 )
+
+
+class DocumentsTree:
+    """A model tree holding only documentation files."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
+    def top_files(self) -> list[str]:
+        return sorted(self.files)
+
+    def read(self, relative: str, max_bytes: int) -> bytes:
+        return self.files[relative]
 
 
 def parsed(text: str) -> Any:
@@ -84,7 +96,7 @@ def test_real_pages_parse_as_tfhub_dev_published_them(page: str, kind: str, task
 def test_every_kept_page_is_read_without_a_malformed_finding() -> None:
     assert len(PAGES) == 6
     for page in PAGES:
-        assert read_claims(_Tree({"README.md": page.read_bytes()}))["errors"] == [], page.name
+        assert read_claims(DocumentsTree({"README.md": page.read_bytes()}))["errors"] == [], page.name
 
 
 @pytest.mark.parametrize(
@@ -137,12 +149,12 @@ def test_what_tfhub_dev_accepted_is_not_malformed() -> None:
     assert problems(with_line(GOOD_PAGE, "<!-- format: saved_model_2 -->", "<!-- format: saved_model_2 -->")) == []
     yes = parsed(GOOD_PAGE.replace("fine-tunable: true", "fine-tunable: yes"))
     assert yes.problems == []  # the validator never judged the value: no malformed line, and no claim
-    assert read_claims(_Tree({"README.md": GOOD_PAGE.replace("true", "yes").encode()}))["fine_tunable"] is None
+    assert read_claims(DocumentsTree({"README.md": GOOD_PAGE.replace("true", "yes").encode()}))["fine_tunable"] is None
 
 
 def test_windows_line_ends_and_a_byte_order_mark_are_read() -> None:
     data = ("\ufeff" + GOOD_PAGE).replace("\n", "\r\n").encode()
-    claims = read_claims(_Tree({"README.md": data}))
+    claims = read_claims(DocumentsTree({"README.md": data}))
     assert claims["errors"] == [] and claims["task"]["values"] == ["image-feature-vector"]
 
 
