@@ -53,11 +53,11 @@ def mirrored_test(module: str) -> str:
     folder, name = parts[:-1], Path(parts[-1]).stem
     if name == "__init__":
         name = folder[-1] if folder else "speclint"
-    return str(Path("tests", *folder, f"test_{name}.py"))
+    return Path("tests", *folder, f"test_{name}.py").as_posix()
 
 
 def modules() -> list[str]:
-    return sorted(str(path.relative_to(REPO)) for path in PACKAGE.rglob("*.py"))
+    return sorted(path.relative_to(REPO).as_posix() for path in PACKAGE.rglob("*.py"))
 
 
 def pending(module: str) -> bool:
