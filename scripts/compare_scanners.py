@@ -3,7 +3,7 @@
 
 Runs the scanners on every ``sec-*`` fixture in ``golden/models`` and prints a markdown table,
 one row per model: what each tool said, judged against what the model does. ``--evasion`` adds
-the models of ``tests/security/evasion/make_models.py`` (built with TensorFlow into a temporary
+the models of ``tests/read/security/evasion/make_models.py`` (built with TensorFlow into a temporary
 directory): the evasion classes of issues 9 and 21, whose side effects the evasion tests prove
 with TensorFlow's loaders, and the look-alikes that touch nothing outside.
 
@@ -55,7 +55,7 @@ sys.path.insert(0, str(REPO))
 DEFAULT_MODELS = REPO / "golden" / "models"
 TIMEOUT = 300
 CODES = ("SL6", "SL141")  # the security rules, and dropout on the output (an evasion class of issue 9)
-EVASION_DIR = REPO / "tests" / "security" / "evasion"
+EVASION_DIR = REPO / "tests" / "read" / "security" / "evasion"
 EVASION_BUILDER = EVASION_DIR / "make_models.py"
 TOOLS = ("speclint", "saved_model_cli scan", "modelscan", "ModelAudit")
 # Models that do nothing outside when loaded or called: a tool flagging them raises a false alarm.

@@ -13,7 +13,7 @@ A test regenerates both and compares, so they cannot fall behind the TensorFlow 
 development environment.
 
 ``--which file_op_audit`` prints, as JSON, what the security scan's op table is checked
-against (tests/security/test_op_coverage.py): every *candidate* op whose attribute or input
+against (tests/read/security/test_ops.py): every *candidate* op whose attribute or input
 names (``filename``, ``vocab_file``, ``log_dir_path``, ``debug_urls``...) or documentation
 speak of files, paths, directories, URLs, networks or checkpoints, with the reasons; and the
 attribute and input names of every op, so each table entry's condition can be checked to

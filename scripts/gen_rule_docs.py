@@ -5,7 +5,7 @@ shows them from an installed wheel, where the fixtures are absent).
 
 The pages are ``speclint rule CODE`` verbatim, so the docs say what the tool says.
 ``--check`` writes nothing and exits 1 when a page is missing, stale or left over from a
-removed rule: CI (``tests/test_rule_docs.py``) keeps the committed docs honest.
+removed rule: CI (``tests/rules/test_docs.py``) keeps the committed docs honest.
 
 Usage::
 

@@ -207,7 +207,7 @@ def test_diff_base_skips_what_the_walk_skips(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     need(shutil.which("git") is not None, "git is not installed")
-    from tests.diff.test_git_base import commit, git
+    from tests.diff.test_sources import commit, git
 
     root = tmp_path / "repo"
     models_dir = tree(root)

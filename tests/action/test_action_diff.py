@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.action.test_action import run_action
 from tests.conftest import need
-from tests.diff.test_git_base import commit, copy, git
+from tests.diff.test_sources import commit, copy, git
 
 
 def workspace_repo(tmp_path: Path) -> str:

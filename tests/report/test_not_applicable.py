@@ -16,7 +16,7 @@ from speclint.rules.ruleset import ModelResult, RuleSet, gating_severities
 from tests.conftest import run_speclint
 from tests.report.conftest import fixture_paths
 from tests.report.test_json_report import errors
-from tests.report.test_sarif_report import validate_sarif
+from tests.report.test_sarif import validate_sarif
 
 NAMES = ("text-model", "claims-image-task-text-model", "tf1-hub-feature-vector")
 

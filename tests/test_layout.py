@@ -1,0 +1,91 @@
+"""The tests mirror the package, as CONTRIBUTING.md says: ``speclint/x/y.py`` is tested in ``tests/x/test_y.py``.
+
+A package's own code (``speclint/x/__init__.py``) is tested in ``tests/x/test_x.py``. A module
+without its mirrored test file fails here unless ``EXEMPT`` says why it needs none, so a new
+module comes with its test and a deleted test file is noticed. Only Python modules count: the C
+accelerator ``speclint/_wire.c`` is held to the pure-Python reader by ``tests/read/test_native.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import REPO
+
+PACKAGE = REPO / "speclint"
+
+# Modules that hold no behaviour of their own to test, each with the reason.
+EXEMPT = {
+    "speclint/__init__.py": "the API's lazy door: tests/test_api.py imports and calls speclint.lint and speclint.read",
+    "speclint/__main__.py": "calls cli.entry(); every run_speclint test runs `python -m speclint`",
+    "speclint/version.py": "one constant; tests/test_changelog.py holds it to CHANGELOG.md",
+    "speclint/data/__init__.py": "empty: makes speclint/data a package for its data files",
+    "speclint/diff/__init__.py": "a docstring only",
+    "speclint/proto/__init__.py": "a docstring only",
+    "speclint/read/__init__.py": "re-exports read_model and FACTS_VERSION from read/facts.py",
+    "speclint/proto/keras_messages.py": "names two message classes of messages.py's pool, nothing else",
+}
+
+# Modules being renamed or rewritten in issue 24 by their owners, who write their mirrored tests
+# (old and new names; a name ending in "/" stands for every module of that new package). The
+# lead empties this set once those branches are merged.
+PENDING = {
+    "speclint/read/graph.py",
+    "speclint/read/graph/",
+    "speclint/read/flood.py",
+    "speclint/read/lean.py",
+    "speclint/read/native.py",
+    "speclint/diff/changes.py",
+    "speclint/diff/report.py",
+    "speclint/rules/model.py",
+    "speclint/rules/rule.py",
+    "speclint/severity.py",
+    "speclint/explain.py",
+    "speclint/catalogue.py",
+    "speclint/execute/probes.py",
+    "speclint/execute/keras_probes.py",
+}
+
+
+def mirrored_test(module: str) -> str:
+    """``speclint/x/y.py`` -> ``tests/x/test_y.py``; ``speclint/x/__init__.py`` -> ``tests/x/test_x.py``."""
+    parts = Path(module).parts[1:]
+    folder, name = parts[:-1], Path(parts[-1]).stem
+    if name == "__init__":
+        name = folder[-1] if folder else "speclint"
+    return Path("tests", *folder, f"test_{name}.py").as_posix()
+
+
+def modules() -> list[str]:
+    return sorted(path.relative_to(REPO).as_posix() for path in PACKAGE.rglob("*.py"))
+
+
+def pending(module: str) -> bool:
+    return module in PENDING or any(entry.endswith("/") and module.startswith(entry) for entry in PENDING)
+
+
+def untested() -> list[str]:
+    return [module for module in modules() if not (REPO / mirrored_test(module)).is_file()]
+
+
+def test_mirrored_test_names() -> None:
+    assert mirrored_test("speclint/report/text.py") == "tests/report/test_text.py"
+    assert mirrored_test("speclint/cli.py") == "tests/test_cli.py"
+    assert mirrored_test("speclint/read/security/__init__.py") == "tests/read/security/test_security.py"
+    assert mirrored_test("speclint/__init__.py") == "tests/test_speclint.py"
+    assert pending("speclint/read/graph/index.py") and not pending("speclint/read/graphs.py")
+
+
+def test_every_module_has_its_mirrored_test_file() -> None:
+    missing = [
+        f"{module}: no {mirrored_test(module)}" for module in untested() if module not in EXEMPT and not pending(module)
+    ]
+    assert not missing, "write the test, or say in EXEMPT why the module needs none:\n" + "\n".join(missing)
+
+
+def test_every_exemption_is_still_needed() -> None:
+    present = set(modules())
+    gone = [module for module in EXEMPT if module not in present]
+    tested = [module for module in EXEMPT if (REPO / mirrored_test(module)).is_file()]
+    assert not gone, f"exempt modules that no longer exist: {gone}"
+    assert not tested, f"exempt modules that have a test now (remove them from EXEMPT): {tested}"
