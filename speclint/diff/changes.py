@@ -23,12 +23,6 @@ from speclint.rules.wording import redact_function_numbers
 from speclint.safe_text import escape
 from speclint.version import __version__
 
-CHANGE_SEVERITIES = ("info", "warning", "breaking")  # ascending
-
-
-def change_rank(severity: str) -> int:
-    return CHANGE_SEVERITIES.index(severity)
-
 
 class ChangeEngine:
     """The change rules of one run (``rules.loader.load_change_rules``), with their ``when``

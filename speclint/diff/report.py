@@ -13,13 +13,14 @@ import json
 from collections import Counter
 from typing import Any, NamedTuple
 
-from speclint.diff.changes import CHANGE_SEVERITIES, escape_change
+from speclint.diff.changes import escape_change
 from speclint.report import UNREAD_NAMED, plural
 from speclint.report.github import annotation_lines, escape_property, markdown_escape, model_file
 from speclint.report.sarif import artifact, location
 from speclint.report.text import finding_lines
 from speclint.rules.model import Finding, Rule
 from speclint.safe_text import no_workflow_commands
+from speclint.severity import CHANGE_ORDER
 from speclint.version import __version__
 
 
@@ -36,7 +37,6 @@ class DiffResult(NamedTuple):
     unread: str | None = None  # why a version could not be read (status unreadable)
 
 
-ORDER = tuple(reversed(CHANGE_SEVERITIES))  # breaking, warning, info
 GITHUB_LEVELS = {"breaking": "error", "warning": "warning", "info": "notice"}
 SARIF_LEVELS = {"breaking": "error", "warning": "warning", "info": "note"}
 DIFF_REPORT_VERSION = 2  # 2: one finding per root cause, with its ``locations``
@@ -62,7 +62,7 @@ def headline(results: list[DiffResult]) -> str:
             return f"no changes found, but {len(unread)} of {models} could not be compared (unreadable): {names}"
     if not total:
         return f"no changes for consumers ({models})"
-    detail = ", ".join(f"{counts[s]} {s}" for s in ORDER if counts[s])
+    detail = ", ".join(f"{counts[s]} {s}" for s in CHANGE_ORDER if counts[s])
     at = f" at {plural(places, 'location')}" if places != total else ""
     sentence = f"{plural(total, 'change')} ({detail}){at} in {models}"
     return f"{sentence}; {len(unread)} of them could not be compared (unreadable): {names}" if unread else sentence
@@ -120,7 +120,7 @@ def document(results: list[DiffResult], rules: dict[str, Rule]) -> dict[str, Any
             for r in results
         ],
         "summary": {
-            **{s: sum(1 for r in results for f in r.findings if f.severity == s) for s in ORDER},
+            **{s: sum(1 for r in results for f in r.findings if f.severity == s) for s in CHANGE_ORDER},
             "unreadable": sum(1 for r in results if r.status == "unreadable"),
         },
     }

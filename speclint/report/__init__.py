@@ -12,8 +12,7 @@ from typing import NamedTuple
 
 from speclint.rules.model import Finding, Rule
 from speclint.rules.ruleset import NOT_APPLICABLE, ModelResult, not_applicable
-
-SEVERITY_ORDER = ("error", "warning", "info")
+from speclint.severity import SEVERITY_ORDER
 
 
 class ReportContext(NamedTuple):

@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from pathlib import PurePath
 
 from speclint.read.files import SAVED_MODEL_NAMES
-from speclint.report import SEVERITY_ORDER, ReportContext, closing_counts, counted_findings
+from speclint.report import ReportContext, closing_counts, counted_findings
 from speclint.report.text import place_and_fix
 from speclint.rules.model import Reported
 from speclint.rules.ruleset import ModelResult, not_applicable
 from speclint.safe_text import escape
+from speclint.severity import SEVERITY_ORDER
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 # A job summary is capped at 1 MiB by GitHub; a tree of broken models must not blow it.

@@ -10,16 +10,10 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 from speclint.vocabulary import TF2
 
-SEVERITIES = ("info", "warning", "error")  # ascending
-
 SPEC_URLS = {
     "tf1": "https://www.tensorflow.org/hub/common_signatures/images",
     "tf2": "https://www.tensorflow.org/hub/common_saved_model_apis/images",
 }
-
-
-def severity_rank(severity: str) -> int:
-    return SEVERITIES.index(severity)
 
 
 class SpecRef(NamedTuple):
