@@ -242,9 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--base", metavar="REV", help="compare each model under PATH with its version at git revision")
     diff.add_argument("--format", choices=("text", "json", "github", "sarif"), help="as for check")
     diff.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
-    diff.add_argument(
-        "--fail-on", choices=CHANGE_ORDER[:-1], default="breaking", help="exit 1 from this severity on"
-    )
+    diff.add_argument("--fail-on", choices=CHANGE_ORDER[:-1], default="breaking", help="exit 1 from this severity on")
     from speclint.diff.options import add_diff_options  # --select/--ignore (SC codes), --profile, --rules, --config
 
     add_diff_options(diff)

@@ -46,6 +46,11 @@ NUMPY_TO_DT = {  # a numpy dtype's name -> TensorFlow's DataType name, as saved_
 }
 
 
+def dtype_name(numpy_name: str) -> str:
+    """TensorFlow's name of a numpy dtype (by its ``dtype.name``), as ``saved_model_cli`` prints it."""
+    return NUMPY_TO_DT.get(numpy_name, f"DT_{numpy_name.upper()}")
+
+
 def is_tf1(model_format: str | None) -> bool:
     """True for the TF1 Hub format and plain TF1 SavedModels, which share one contract."""
     return model_format in TF1_FORMATS

@@ -19,7 +19,8 @@ import numpy as np
 
 from speclint.execute import ExecuteOptions
 from speclint.execute.models import CallError, one_line
-from speclint.execute.probes import Context, compare, dt_name, run_all
+from speclint.execute.probes import Context, compare, run_all
+from speclint.vocabulary import dtype_name
 
 Json = dict[str, Any]
 
@@ -177,9 +178,9 @@ def test_compare_treats_matching_nan_as_equal_and_counts_mismatches() -> None:
 
 
 def test_dtype_names_are_tensorflows() -> None:
-    assert dt_name(np.dtype("float32")) == "DT_FLOAT"
-    assert dt_name(np.dtype("float64")) == "DT_DOUBLE"
-    assert dt_name(np.dtype("uint8")) == "DT_UINT8"
+    assert dtype_name(np.dtype("float32").name) == "DT_FLOAT"
+    assert dtype_name(np.dtype("float64").name) == "DT_DOUBLE"
+    assert dtype_name(np.dtype("uint8").name) == "DT_UINT8"
 
 
 def test_one_line_keeps_the_cause_of_a_tensorflow_error() -> None:
