@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from speclint.execute.executors import Executor
     from speclint.execute.options import ExecuteOptions
     from speclint.pipeline import Pipeline
-    from speclint.rules.model import Rule
+    from speclint.rules.rule import Rule
     from speclint.rules.ruleset import ModelResult
 
 Facts = dict[str, Any]  # the facts document: plain JSON, described by schemas/facts.schema.json

@@ -312,9 +312,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(script(args.shell, build_parser()))
             return 0
         if args.command in ("rules", "rule"):
-            from speclint.explain import run_explain
+            from speclint.catalogue import run_catalogue
 
-            return run_explain(args)
+            return run_catalogue(args)
         if args.command is None:
             build_parser().print_help()
             return EXIT_ERROR

@@ -44,6 +44,12 @@ def escape(text: object, *, surrogates_as_bytes: bool = True) -> str:
     return "".join(char if char.isprintable() else _escape_char(char, surrogates_as_bytes) for char in text)
 
 
+def display_path(path: str) -> str:
+    """A path as text a report can hold, even when its bytes are not valid UTF-8: an undecodable
+    byte (``surrogateescape``) becomes ``\\x80``; other characters stay for ``escape`` to show."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def escape_path(path: str) -> str:
     """A path for display: escaped, and never starting with ``::`` (``./::x`` names the same file)."""
     shown = escape(path)

@@ -17,7 +17,7 @@ from speclint.rules import validator
 from speclint.rules.engine import group
 from speclint.rules.language import change_texts, localize_ref
 from speclint.rules.loader import load_change_rules
-from speclint.rules.model import Finding, Location, Rule
+from speclint.rules.rule import Finding, Location, Rule
 from speclint.rules.validator import Validator
 from speclint.rules.wording import redact_function_numbers
 from speclint.safe_text import escape
@@ -87,7 +87,7 @@ def escape_change(text: object) -> str:
     return escape(text, surrogates_as_bytes=False)
 
 
-def delta_value(value: Any) -> str:
+def delta_words(value: Any) -> str:
     """A delta value in TensorFlow's words: shapes as (-1, 224, 224, 3), none for nothing."""
     if value is None:
         return "none"
@@ -101,5 +101,5 @@ def delta_value(value: Any) -> str:
 def render(template: str, values: dict[str, Any]) -> str:
     text = template
     for key, value in values.items():
-        text = text.replace("{" + key + "}", delta_value(value))
+        text = text.replace("{" + key + "}", delta_words(value))
     return text

@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from speclint.rules.loader import load_change_rules
-from speclint.rules.model import Rule
+from speclint.rules.rule import Rule
 
 DEFAULT_OUT = os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs", "changes"

@@ -18,7 +18,7 @@ from speclint.report import UNREAD_NAMED, plural
 from speclint.report.github import annotation_lines, escape_property, markdown_escape, model_file
 from speclint.report.sarif import artifact, location
 from speclint.report.text import finding_lines
-from speclint.rules.model import Finding, Rule
+from speclint.rules.rule import Finding, Rule
 from speclint.safe_text import no_workflow_commands
 from speclint.severity import CHANGE_ORDER
 from speclint.version import __version__

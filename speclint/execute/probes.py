@@ -21,7 +21,7 @@ import speclint.execute.memory as memory
 from speclint.execute.models import Model, one_line
 from speclint.execute.plan import PROBE_NAMES
 from speclint.execute.results import result
-from speclint.vocabulary import TF2, Json, dtype_name, format_shape, rss_mb
+from speclint.vocabulary import TF2, Json, dtype_name, format_shape
 
 
 @dataclass
@@ -553,7 +553,7 @@ def fitting_batch(ctx: Context, requested: int) -> tuple[int, str | None]:
     limit = ctx.options.get("memory_limit_mb")
     if limit:
         budgets.append((MEMORY_HEADROOM * limit, f"--memory-limit {limit} MiB"))
-    now, available = rss_mb(), memory.available_mb()
+    now, available = memory.rss_mb(), memory.available_mb()
     if now is not None and available is not None:
         budgets.append((now + AVAILABLE_SHARE * available, f"the {available:,.0f} MiB this machine has available"))
     if not budgets:

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import NamedTuple
 
-from speclint.rules.model import Finding, Rule
+from speclint.rules.rule import Finding, Rule
 from speclint.rules.ruleset import NOT_APPLICABLE, ModelResult, not_applicable
 from speclint.severity import SEVERITY_ORDER
 

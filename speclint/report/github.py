@@ -15,7 +15,7 @@ from pathlib import PurePath
 from speclint.read.files import SAVED_MODEL_NAMES
 from speclint.report import ReportContext, closing_counts, counted_findings
 from speclint.report.text import place_and_fix
-from speclint.rules.model import Reported
+from speclint.rules.rule import Reported
 from speclint.rules.ruleset import ModelResult, not_applicable
 from speclint.safe_text import escape
 from speclint.severity import SEVERITY_ORDER

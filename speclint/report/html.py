@@ -19,7 +19,7 @@ from html import escape
 from speclint.report import ReportContext
 from speclint.report.text import execution_line
 from speclint.rules.language import phrase
-from speclint.rules.model import Finding
+from speclint.rules.rule import Finding
 from speclint.rules.ruleset import ModelResult
 from speclint.severity import SEVERITIES, SEVERITY_ORDER, severity_rank
 

@@ -18,7 +18,7 @@ from speclint.report import ReportContext
 from speclint.report.github import model_file
 from speclint.report.text import execution_line
 from speclint.rules.docs import markdown_prose, spec_title
-from speclint.rules.model import SPEC_URLS, Finding, Rule
+from speclint.rules.rule import SPEC_URLS, Finding, Rule
 from speclint.rules.ruleset import NOT_APPLICABLE, ModelResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from speclint.errors import SpeclintError
 from speclint.rules import validator
-from speclint.rules.model import Rule, SpecRef
+from speclint.rules.rule import Rule, SpecRef
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -243,7 +243,7 @@ def test_non_finite_outputs_leave_the_range_to_finite_outputs() -> None:
 
 def test_the_throughput_batch_shrinks_to_what_the_measured_memory_allows(monkeypatch: pytest.MonkeyPatch) -> None:
     """1,000 MiB + 100 MiB per image, --memory-limit 4096: 32 images would need ~4,800 MiB, 16 fit."""
-    from speclint.execute import memory, probes
+    from speclint.execute import memory
 
     def peak(work: Callable[[], Any]) -> tuple[Any, float]:
         images_before = ctx.model.last_batch  # type: ignore[attr-defined]
@@ -263,7 +263,7 @@ def test_the_throughput_batch_shrinks_to_what_the_measured_memory_allows(monkeyp
     ctx.job["options"] = {**ExecuteOptions(throughput_batch=32).job_options()}
     monkeypatch.setattr(memory, "peak_during", peak)
     monkeypatch.setattr(memory, "available_mb", lambda: 20_000.0)
-    monkeypatch.setattr(probes, "rss_mb", lambda: 1_100.0)
+    monkeypatch.setattr(memory, "rss_mb", lambda: 1_100.0)
     result = run_all(ctx)["throughput"]
     assert result["status"] == "pass" and result["batch"] == 16 and result["requested_batch"] == 32
     assert result["reduced"] == (
