@@ -1,5 +1,5 @@
-"""Change rules: load ``schemas/changes/*.json`` (checked against ``change.schema.json``) and
-judge deltas with them.
+"""Judge deltas with the change rules: ``schemas/changes/*.json``, loaded and checked by
+``rules.loader.load_change_rules`` as ``Rule``s, each change reported as a lint ``Finding``.
 
 Like the lint rules, a change rule is data: the delta kind it judges, an optional JSON Schema
 narrowing which deltas of that kind it takes (``when``), a severity and a message. Every delta
@@ -12,7 +12,6 @@ from typing import Any
 
 from speclint.errors import SpeclintError
 from speclint.project import project_url
-from speclint.read.hub import format_shape
 from speclint.rules import validator
 from speclint.rules.engine import group
 from speclint.rules.language import change_texts, localize_ref
@@ -22,6 +21,7 @@ from speclint.rules.validator import Validator
 from speclint.rules.wording import redact_function_numbers
 from speclint.safe_text import escape
 from speclint.version import __version__
+from speclint.vocabulary import format_shape
 
 
 class ChangeEngine:
