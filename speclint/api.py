@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from speclint.execute.executors import Executor
     from speclint.execute.options import ExecuteOptions
     from speclint.pipeline import Pipeline
-    from speclint.rules.model import Rule
+    from speclint.rules.rule import Rule
     from speclint.rules.ruleset import ModelResult
 
 Facts = dict[str, Any]  # the facts document: plain JSON, described by schemas/facts.schema.json
@@ -99,7 +99,7 @@ class Report:
     def failed(self) -> bool:
         """A finding at or above ``fail_level`` (a not-applicable model only with
         ``fail_on_not_applicable``): the command line would exit 1."""
-        from speclint.rules.model import severity_rank
+        from speclint.severity import severity_rank
 
         threshold = severity_rank(self.fail_level)
         return any(severity_rank(s) >= threshold for r in self.results for s in self._severities(r))
@@ -113,7 +113,7 @@ class Report:
     def exit_code(self) -> int:
         """0, 1 or 2, as the command line would choose it for these results (without --exit-zero)."""
         from speclint.pipeline import Tally
-        from speclint.rules.model import severity_rank
+        from speclint.severity import severity_rank
 
         tally = Tally(severity_rank(self.fail_level))
         why = dict(self.unread)

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from speclint.errors import EXIT_ERROR, EXIT_INTERRUPTED, SpeclintError, print_error
-from speclint.rules.model import SEVERITIES
 from speclint.rules.profiles import PROFILE_NAMES
+from speclint.severity import CHANGE_ORDER, SEVERITIES
 from speclint.version import __version__
 
 COMMANDS = ("check", "show", "rules", "rule", "diff", "fix", "completion")
@@ -242,9 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--base", metavar="REV", help="compare each model under PATH with its version at git revision")
     diff.add_argument("--format", choices=("text", "json", "github", "sarif"), help="as for check")
     diff.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
-    diff.add_argument(
-        "--fail-on", choices=("breaking", "warning"), default="breaking", help="exit 1 from this severity on"
-    )
+    diff.add_argument("--fail-on", choices=CHANGE_ORDER[:-1], default="breaking", help="exit 1 from this severity on")
     from speclint.diff.options import add_diff_options  # --select/--ignore (SC codes), --profile, --rules, --config
 
     add_diff_options(diff)
@@ -314,9 +312,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(script(args.shell, build_parser()))
             return 0
         if args.command in ("rules", "rule"):
-            from speclint.explain import run_explain
+            from speclint.catalogue import run_catalogue
 
-            return run_explain(args)
+            return run_catalogue(args)
         if args.command is None:
             build_parser().print_help()
             return EXIT_ERROR

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 from speclint.discover import anchor
 from speclint.errors import SpeclintError
-from speclint.rules.model import SEVERITIES as FAIL_LEVELS
+from speclint.severity import SEVERITIES as FAIL_LEVELS
 
 TOP_KEYS = {"profile", "select", "ignore", "fail-level", "rules", "per-path", "format", "max-file-size"}
 TOP_KEYS |= {"exclude", "extend-exclude", "respect-gitignore"}  # discovery: directories a walk skips

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from speclint.rules.wording import show as show_value
+from speclint.rules.wording import value_words
 from speclint.safe_text import escape, escape_path, no_workflow_commands
 from speclint.vocabulary import Json, format_shape
 
@@ -214,4 +214,4 @@ def tensor_summary(tensor: Json | None) -> str:
 
 def inline_value(value: Any) -> str:
     """A value on one line, in words (``int 1``, ``(-1, 8)``), never JSON braces."""
-    return value if isinstance(value, str) else show_value(value)
+    return value if isinstance(value, str) else value_words(value)

@@ -17,8 +17,8 @@ import stat
 from collections.abc import Sequence
 from typing import Any
 
-from speclint.errors import display_path
 from speclint.safe_io import ARCHIVE_SUFFIXES, archive_suffix
+from speclint.safe_text import display_path
 
 MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt", "tfhub_module.pb")
 SUPPRESSIONS_FILE = "speclint-ignore.toml"  # a model's accepted findings (read.suppressions); names its model too

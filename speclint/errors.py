@@ -14,11 +14,6 @@ class SpeclintError(Exception):
     """An error the user can act on: printed as one line, never as a traceback."""
 
 
-def display_path(path: str) -> str:
-    """A path as a user can read it, even when its bytes are not valid UTF-8."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
 def did_you_mean(word: str, known: list[str], quote: bool = True) -> str:
     """``; did you mean 'fail-level'?`` for a near name in ``known`` (difflib), else ""."""
     import difflib

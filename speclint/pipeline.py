@@ -26,10 +26,10 @@ from speclint.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SpeclintError
 from speclint.parallel import WorkerDied, run_models
 from speclint.read import guard
 from speclint.read.guard import TimeLimit, crash_message, deadline, failed_facts, time_limit_message
-from speclint.rules.model import severity_rank
 from speclint.rules.profiles import require_known
 from speclint.rules.ruleset import ModelResult, RuleSet, gating_severities
 from speclint.settings import Overrides, Selection, Settings, merge
+from speclint.severity import severity_rank
 from speclint.version import __version__
 
 if TYPE_CHECKING:

@@ -18,11 +18,11 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _COMMAND = re.compile(r"^(\s*)::", re.MULTILINE)  # a GitHub workflow command, after optional blanks
 
 
-def _escape_char(char: str) -> str:
+def _escape_char(char: str, surrogates_as_bytes: bool = True) -> str:
     if char in _NAMED:
         return _NAMED[char]
     code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: one undecodable byte of a file name
+    if surrogates_as_bytes and 0xDC80 <= code <= 0xDCFF:  # surrogateescape: one undecodable byte of a file name
         return f"\\x{code - 0xDC00:02x}"
     if code < 0x100:
         return f"\\x{code:02x}"
@@ -31,12 +31,23 @@ def _escape_char(char: str) -> str:
     return f"\\U{code:08x}"
 
 
-def escape(text: object) -> str:
-    """``text`` as one line of printable characters, every other character shown as an escape."""
+def escape(text: object, *, surrogates_as_bytes: bool = True) -> str:
+    """``text`` as one line of printable characters, every other character shown as an escape.
+
+    ``surrogates_as_bytes=False`` shows an undecodable byte of a file name as its code point
+    (``\\udc80``, Python's ``unicode_escape``) rather than as the byte (``\\x80``): the words
+    ``speclint diff`` has used since 0.2.0 for the git names in its labels and messages.
+    """
     text = str(text)
     if text.isprintable():  # the common case costs one C-level scan
         return text
-    return "".join(char if char.isprintable() else _escape_char(char) for char in text)
+    return "".join(char if char.isprintable() else _escape_char(char, surrogates_as_bytes) for char in text)
+
+
+def display_path(path: str) -> str:
+    """A path as text a report can hold, even when its bytes are not valid UTF-8: an undecodable
+    byte (``surrogateescape``) becomes ``\\x80``; other characters stay for ``escape`` to show."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def escape_path(path: str) -> str:

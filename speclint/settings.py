@@ -16,7 +16,7 @@ from typing import NamedTuple
 from speclint.config import Config, PerPath, load_config
 from speclint.discover import Exclusion, anchor
 from speclint.errors import SpeclintError
-from speclint.rules.model import SEVERITIES
+from speclint.severity import SEVERITIES
 
 MB = 1 << 20
 DEFAULT_READ_SECONDS = 120.0  # per model, for its whole work; --read-timeout

@@ -7,8 +7,9 @@ import json
 import sys
 
 from speclint.describe import render
-from speclint.errors import display_path, print_error
+from speclint.errors import print_error
 from speclint.pipeline import Pipeline, why_unread
+from speclint.safe_text import display_path
 from speclint.settings import Overrides
 
 

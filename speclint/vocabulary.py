@@ -46,6 +46,11 @@ NUMPY_TO_DT = {  # a numpy dtype's name -> TensorFlow's DataType name, as saved_
 }
 
 
+def dtype_name(numpy_name: str) -> str:
+    """TensorFlow's name of a numpy dtype (by its ``dtype.name``), as ``saved_model_cli`` prints it."""
+    return NUMPY_TO_DT.get(numpy_name, f"DT_{numpy_name.upper()}")
+
+
 def is_tf1(model_format: str | None) -> bool:
     """True for the TF1 Hub format and plain TF1 SavedModels, which share one contract."""
     return model_format in TF1_FORMATS
@@ -69,19 +74,3 @@ def dtype_word(dtype: str | None) -> str:
     if not dtype:
         return "?"
     return DTYPE_WORDS.get(dtype, dtype.removeprefix("DT_").lower())
-
-
-def rss_mb(pid: int | None = None) -> float | None:
-    """Resident set size of a process (this one by default) in MiB from Linux ``/proc``.
-
-    None where there is no ``/proc`` or the process is gone: memory is then not measured.
-    """
-    where = "self" if pid is None else str(pid)
-    try:
-        with open(f"/proc/{where}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except (OSError, ValueError):
-        return None
-    return None

@@ -15,7 +15,7 @@ import argparse
 import os
 from typing import Any
 
-from speclint.diff.changes import ChangeEngine, change_rank
+from speclint.diff.changes import ChangeEngine
 from speclint.diff.deltas import compare, delta, lint_regressions
 from speclint.diff.options import ChangeSelection, lint_overrides
 from speclint.diff.report import DiffResult
@@ -25,6 +25,7 @@ from speclint.errors import EXIT_ERROR, SpeclintError, print_error
 from speclint.pipeline import Pipeline, Tally, why_unread
 from speclint.read.guard import TimeLimit, crash_message, deadline, time_limit_message
 from speclint.settings import default_format
+from speclint.severity import change_rank
 from speclint.version import __version__
 
 

@@ -12,18 +12,20 @@ import os
 import sys
 from typing import Any
 
-from speclint.diff.changes import ChangeRule, load_change_rules
+from speclint.rules.loader import load_change_rules
+from speclint.rules.rule import Rule
 
 DEFAULT_OUT = os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs", "changes"
 )
 
 
-def page(rule: ChangeRule, example: dict[str, Any] | None) -> str:
+def page(rule: Rule, example: dict[str, Any] | None) -> str:
+    pair = rule.examples["pair"]  # the change rule file's ``example``
     lines = [
         f"# {rule.code} {rule.name}",
         "",
-        f"**Severity**: {rule.severity} · **Category**: {rule.category} · **Since**: {rule.since} · "
+        f"**Severity**: {rule.severity} · **Category**: {rule.family} · **Since**: {rule.since} · "
         f"**Judges delta**: `{rule.delta}`",
         "",
         rule.summary,
@@ -46,8 +48,8 @@ def page(rule: ChangeRule, example: dict[str, Any] | None) -> str:
     lines += ["## Spec", ""]
     for ref in rule.spec:
         lines += [f"[{ref.url}]({ref.url}):", "", f"> {ref.quote}", ""]
-    lines += ["## Example", "", f"`golden/diff/{rule.example}/` (built by `golden/make_diff_pairs.py`):", ""]
-    lines += ["```", f"$ speclint diff golden/diff/{rule.example}/old golden/diff/{rule.example}/new"]
+    lines += ["## Example", "", f"`golden/diff/{pair}/` (built by `golden/make_diff_pairs.py`):", ""]
+    lines += ["```", f"$ speclint diff golden/diff/{pair}/old golden/diff/{pair}/new"]
     for finding in (example or {}).get("findings", []):
         if finding["code"] == rule.code:
             lines.append(f"  {finding['code']} {finding['severity']} {finding['message']}")
@@ -58,7 +60,7 @@ def page(rule: ChangeRule, example: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
-def index(rules: dict[str, ChangeRule]) -> str:
+def index(rules: dict[str, Rule]) -> str:
     lines = [
         "# Change rules of `speclint diff`",
         "",
@@ -79,7 +81,7 @@ def index(rules: dict[str, ChangeRule]) -> str:
     ]
     for rule in rules.values():
         lines.append(
-            f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity} | {rule.category} | {rule.summary} |"
+            f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity} | {rule.family} | {rule.summary} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -88,7 +90,7 @@ def pages(golden: str) -> dict[str, str]:
     rules = load_change_rules()
     result = {"README.md": index(rules)}
     for rule in rules.values():
-        path = os.path.join(golden, rule.example, "expected.json")
+        path = os.path.join(golden, rule.examples["pair"], "expected.json")
         example = None
         if os.path.isfile(path):
             with open(path, encoding="utf-8") as handle:

@@ -13,11 +13,14 @@ import json
 from collections import Counter
 from typing import Any, NamedTuple
 
-from speclint.diff.changes import CHANGE_SEVERITIES, ChangeFinding, ChangeRule, safe
-from speclint.report.github import annotation_text, escape_data, escape_property, model_file
-from speclint.report.sarif import artifact_uri, location
+from speclint.diff.changes import escape_change
+from speclint.report import UNREAD_NAMED, plural
+from speclint.report.github import annotation_lines, escape_property, markdown_escape, model_file
+from speclint.report.sarif import artifact, location
 from speclint.report.text import finding_lines
+from speclint.rules.rule import Finding, Rule
 from speclint.safe_text import no_workflow_commands
+from speclint.severity import CHANGE_ORDER
 from speclint.version import __version__
 
 
@@ -30,25 +33,19 @@ class DiffResult(NamedTuple):
     old_format: str | None
     new_format: str | None
     status: str  # compared | added | removed | unreadable
-    findings: list[ChangeFinding]
+    findings: list[Finding]
     unread: str | None = None  # why a version could not be read (status unreadable)
 
 
-ORDER = tuple(reversed(CHANGE_SEVERITIES))  # breaking, warning, info
 GITHUB_LEVELS = {"breaking": "error", "warning": "warning", "info": "notice"}
 SARIF_LEVELS = {"breaking": "error", "warning": "warning", "info": "note"}
 DIFF_REPORT_VERSION = 2  # 2: one finding per root cause, with its ``locations``
 MAX_SUMMARY_ROWS = 500
-UNREAD_NAMED = 5  # unreadable models named in the headline; each is a row of the report above
 
 
-def render(name: str, results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
+def render(name: str, results: list[DiffResult], rules: dict[str, Rule]) -> str:
     renderers = {"text": text, "json": json_report, "github": github, "sarif": sarif}
     return renderers[name](results, rules)
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
 
 
 def headline(results: list[DiffResult]) -> str:
@@ -56,38 +53,56 @@ def headline(results: list[DiffResult]) -> str:
     counts = Counter(f.severity for r in results for f in r.findings)
     total = sum(counts.values())
     places = sum(len(f.all_locations) for r in results for f in r.findings)
-    models = _plural(len(results), "model")
+    models = plural(len(results), "model")
     unread = [r.path for r in results if r.status == "unreadable"]
     if unread:  # never "no changes" about a model that could not be compared
-        names = ", ".join(safe(path) for path in unread[:UNREAD_NAMED])
+        names = ", ".join(escape_change(path) for path in unread[:UNREAD_NAMED])
         names += f" and {len(unread) - UNREAD_NAMED} more" if len(unread) > UNREAD_NAMED else ""
         if not total:
             return f"no changes found, but {len(unread)} of {models} could not be compared (unreadable): {names}"
     if not total:
         return f"no changes for consumers ({models})"
-    detail = ", ".join(f"{counts[s]} {s}" for s in ORDER if counts[s])
-    at = f" at {_plural(places, 'location')}" if places != total else ""
-    sentence = f"{_plural(total, 'change')} ({detail}){at} in {models}"
+    detail = ", ".join(f"{counts[s]} {s}" for s in CHANGE_ORDER if counts[s])
+    at = f" at {plural(places, 'location')}" if places != total else ""
+    sentence = f"{plural(total, 'change')} ({detail}){at} in {models}"
     return f"{sentence}; {len(unread)} of them could not be compared (unreadable): {names}" if unread else sentence
 
 
 def _sides(result: DiffResult) -> str:
     formats = f" [{result.old_format or '?'} -> {result.new_format or '?'}]" if result.status == "compared" else ""
-    return safe(f"{result.old or 'none'} -> {result.new or 'none'}{formats}")
+    return escape_change(f"{result.old or 'none'} -> {result.new or 'none'}{formats}")
 
 
-def text(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
+def text(results: list[DiffResult], rules: dict[str, Rule]) -> str:
     lines: list[str] = []
     for result in results:
         unreadable = " (unreadable)" if result.status == "unreadable" else ""
-        lines.append(f"{safe(result.path)}: {_sides(result)}{unreadable}")
+        lines.append(f"{escape_change(result.path)}: {_sides(result)}{unreadable}")
         for finding in result.findings:
             lines += finding_lines(finding)
     lines.append(headline(results)[0].upper() + headline(results)[1:] + ".")
     return no_workflow_commands("\n".join(lines) + "\n")
 
 
-def document(results: list[DiffResult]) -> dict[str, Any]:
+def _change_json(finding: Finding, category: str) -> dict[str, Any]:
+    """A change in the diff report's JSON (``diff_report_version`` 2): its rule's category in
+    place of the lint finding's pointer and fingerprint."""
+    return {
+        "path": finding.path,
+        "code": finding.code,
+        "where": finding.where,
+        "name": finding.name,
+        "severity": finding.severity,
+        "category": category,
+        "message": finding.message,
+        "spec_url": finding.spec_url,
+        "fix": finding.fix,
+        "url": finding.url,
+        "locations": [{"where": place.where} for place in finding.all_locations],
+    }
+
+
+def document(results: list[DiffResult], rules: dict[str, Rule]) -> dict[str, Any]:
     return {
         "diff_report_version": DIFF_REPORT_VERSION,
         "tool": {"name": "speclint", "version": __version__},
@@ -100,34 +115,30 @@ def document(results: list[DiffResult]) -> dict[str, Any]:
                 "new_format": r.new_format,
                 "status": r.status,
                 "read_error": r.unread,
-                "findings": [f.to_json() for f in r.findings],
+                "findings": [_change_json(f, rules[f.code].family) for f in r.findings],
             }
             for r in results
         ],
         "summary": {
-            **{s: sum(1 for r in results for f in r.findings if f.severity == s) for s in ORDER},
+            **{s: sum(1 for r in results for f in r.findings if f.severity == s) for s in CHANGE_ORDER},
             "unreadable": sum(1 for r in results if r.status == "unreadable"),
         },
     }
 
 
-def json_report(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
-    return json.dumps(document(results), indent=2) + "\n"
+def json_report(results: list[DiffResult], rules: dict[str, Rule]) -> str:
+    return json.dumps(document(results, rules), indent=2) + "\n"
 
 
-def github(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
+def github(results: list[DiffResult], rules: dict[str, Rule]) -> str:
     lines = []
     for result in results:
-        file = escape_property(model_file(result.path))
-        for finding in result.findings:
-            title = escape_property(f"{finding.code} {finding.name}")
-            message = escape_data(annotation_text(finding))
-            lines.append(f"::{GITHUB_LEVELS[finding.severity]} file={file},title={title}::{message}")
+        lines += annotation_lines(escape_property(model_file(result.path)), result.findings, GITHUB_LEVELS)
     lines.append(f"speclint diff: {headline(results)}.")
     return "\n".join(lines) + "\n"
 
 
-def sarif(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
+def sarif(results: list[DiffResult], rules: dict[str, Rule]) -> str:
     used = sorted({f.code for r in results for f in r.findings})
     descriptors = [
         {
@@ -138,7 +149,7 @@ def sarif(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
             "help": {"text": f"{rules[code].why}\n\nFix: {rules[code].fix}"},
             "helpUri": rules[code].spec[0].url,
             "defaultConfiguration": {"level": SARIF_LEVELS[rules[code].severity]},
-            "properties": {"tags": ["speclint-diff", rules[code].category]},
+            "properties": {"tags": ["speclint-diff", rules[code].family]},
         }
         for code in used
     ]
@@ -149,7 +160,7 @@ def sarif(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
             "ruleIndex": index[f.code],
             "level": SARIF_LEVELS[f.severity],
             "message": {"text": f.message},
-            "locations": [location(_artifact(r.path), place.where) for place in f.all_locations],
+            "locations": [location(artifact(r.path), place.where) for place in f.all_locations],
             "properties": {"old": r.old, "new": r.new, "rule_url": f.url, "spec_url": f.spec_url},
         }
         for r in results
@@ -169,7 +180,7 @@ def sarif(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
                             {
                                 "level": "error",
                                 "message": {"text": f"{r.path}: could not be compared: {r.unread or 'unreadable'}"},
-                                "locations": [{"physicalLocation": {"artifactLocation": _artifact(r.path)}}],
+                                "locations": [{"physicalLocation": {"artifactLocation": artifact(r.path)}}],
                             }
                             for r in results
                             if r.status == "unreadable"
@@ -182,14 +193,9 @@ def sarif(results: list[DiffResult], rules: dict[str, ChangeRule]) -> str:
     return json.dumps(log, indent=2) + "\n"
 
 
-def _artifact(model_path: str) -> dict[str, Any]:
-    uri, base = artifact_uri(model_path)
-    return {"uri": uri, "uriBaseId": base} if base else {"uri": uri}
-
-
 def _cell(value: str) -> str:
-    escaped = "".join("\\" + ch if ch in "\\`*_[]<>|~#!&$" else ch for ch in value)
-    return escaped.replace("\r", " ").replace("\n", " ")
+    """A table cell of the step summary: Markdown escaped, a line break as a blank."""
+    return markdown_escape(value).replace("\r", " ").replace("\n", " ")
 
 
 def step_summary(results: list[DiffResult], version: str) -> str:

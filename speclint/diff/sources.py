@@ -16,9 +16,10 @@ import tempfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from speclint.errors import SpeclintError, display_path
+from speclint.errors import SpeclintError
 from speclint.read.files import SAVED_MODEL_NAMES
 from speclint.safe_io import archive_suffix
+from speclint.safe_text import display_path
 
 if TYPE_CHECKING:
     from speclint.pipeline import Pipeline

@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 
 from speclint.execute.models import one_line
-from speclint.vocabulary import NUMPY_TO_DT, Json, format_shape, is_tf1
+from speclint.execute.results import result
+from speclint.vocabulary import Json, dtype_name, format_shape, is_tf1
 
 EXTRA_HINT = (
     "install speclint[keras] (tensorflow-hub>=0.16, setuptools<81) and tf-keras of the TensorFlow version "
@@ -100,27 +101,27 @@ def keras_layer(ctx: Any) -> Json:
                 ]
             )
     except Exception as exc:
-        return _result("fail", f"{_STAGES[numbers['stage']]} failed: {keras_one_line(exc)}", numbers)
+        return result("fail", f"{_STAGES[numbers['stage']]} failed: {keras_one_line(exc)}", **numbers)
     numbers["inferred"] = inferred = _inferred(layer.output)
     problem = _inferred_problem(inferred, declared)
     if problem is not None:
-        return _result("fail", f"in a tf_keras.Sequential, {problem}", numbers)
+        return result("fail", f"in a tf_keras.Sequential, {problem}", **numbers)
     numbers["stage"] = "call"
     images = ctx.randoms[: ctx.small_batch()]
     try:
         with tf.device("/" + ctx.device):
             output = np.asarray(model(images, training=False))
     except Exception as exc:
-        return _result("fail", f"calling the tf_keras model failed: {keras_one_line(exc)}", numbers)
+        return result("fail", f"calling the tf_keras model failed: {keras_one_line(exc)}", **numbers)
     numbers["output_shape"] = list(output.shape)
     numbers["stage"] = "done"
     ctx.scratch[SCRATCH] = (model, layer)
-    return _result(
+    return result(
         "pass",
         f"in a tf_keras.Sequential with a Dense({HEAD_UNITS}) head, Keras infers "
         f"{inferred['dtype']} {format_shape(inferred['shape'])} for the hub layer, as declared, and the model "
         f"maps {len(images)} images to {format_shape(output.shape)}",
-        numbers,
+        **numbers,
     )
 
 
@@ -147,31 +148,31 @@ def _fine_tuning(ctx: Any) -> Json:
     built = ctx.scratch.get(SCRATCH)
     layer_result = ctx.results.get("keras_layer", {})
     if built is None or layer_result.get("status") != "pass":
-        return _result(
+        return result(
             "skipped",
             "the tf_keras model with hub.KerasLayer could not be built (see keras_layer)",
-            {"where": layer_result.get("where", "hub.KerasLayer"), "skip_reason": None},
+            **{"where": layer_result.get("where", "hub.KerasLayer"), "skip_reason": None},
         )
     model, layer = built
     inferred = layer_result.get("inferred") or {}
     shape = inferred.get("shape")
     if inferred.get("kind") == "tensor" and shape is not None and len(shape) != 2:
-        return _result(
+        return result(
             "skipped",
             f"not applicable: the hub layer's output is {format_shape(shape)}, not [batch_size, N] (see SL122), so "
             "a head trained with one label per image cannot be fitted on it",
-            {"where": layer_result.get("where", "hub.KerasLayer"), "skip_reason": "not-applicable"},
+            **{"where": layer_result.get("where", "hub.KerasLayer"), "skip_reason": "not-applicable"},
         )
     if not layer.trainable:  # the TF1 Hub format: does hub.KerasLayer take trainable=True?
         refused = _tf1_trainable_refusal(ctx, hub, tf)
         if refused is not None:
             kwargs = _layer_arguments(ctx, trainable=True)
-            return _result(
+            return result(
                 "skipped",
                 f"not applicable: tensorflow_hub {getattr(hub, '__version__', '')} refuses trainable=True "
                 f"for the TF1 Hub format ({refused}); "
                 "fine-tuning needs a TF2 SavedModel",
-                {"where": _construction(kwargs), "skip_reason": "not-applicable"},
+                **{"where": _construction(kwargs), "skip_reason": "not-applicable"},
             )
         layer.trainable = True
     where = _construction(_layer_arguments(ctx, trainable=True))
@@ -191,17 +192,17 @@ def _fine_tuning(ctx: Any) -> Json:
     }
     if trainable == 0:
         if frozen == 0:
-            return _result(
+            return result(
                 "skipped",
                 "no weights: obj.variables and obj.trainable_variables are empty or missing "
                 "(see SL133, SL134), so there is nothing to fine-tune",
-                numbers,
+                **numbers,
             )
-        return _result(
+        return result(
             "fail",
             f"no trainable weights: none of the model's {frozen} variables is in "
             "obj.trainable_variables, so fine-tuning changes nothing",
-            numbers,
+            **numbers,
         )
     batch = ctx.small_batch()
     images = ctx.randoms[:batch]
@@ -216,7 +217,7 @@ def _fine_tuning(ctx: Any) -> Json:
             history = model.fit(images, labels, batch_size=batch, epochs=1, verbose=0, shuffle=False)
             losses = [float(np.asarray(loss)) for loss in model.losses]
     except Exception as exc:
-        return _result("fail", f"one fit step failed: {keras_one_line(exc)}", numbers)
+        return result("fail", f"one fit step failed: {keras_one_line(exc)}", **numbers)
     loss = float(history.history["loss"][-1])
     changed = sum(
         int(not np.array_equal(old, np.asarray(w.numpy())))
@@ -235,13 +236,13 @@ def _fine_tuning(ctx: Any) -> Json:
     if not all(np.isfinite(losses)):
         problems.append("a regularization loss in the Keras model's losses is not finite")
     if problems:
-        return _result("fail", f"one fit step on {batch} random images: " + "; ".join(problems), numbers)
-    return _result(
+        return result("fail", f"one fit step on {batch} random images: " + "; ".join(problems), **numbers)
+    return result(
         "pass",
         f"one fit step on {batch} random images: loss {loss:.4g}, {changed} of {trainable} trainable "
         f"weights of the hub layer changed, {len(losses)} regularization loss(es) in the model's losses "
         f"({declared_losses} declared)",
-        numbers,
+        **numbers,
     )
 
 
@@ -325,7 +326,7 @@ def _inferred(output: Any) -> Json:
     shape = output.shape
     dims = None if shape.rank is None else [-1 if d is None else int(d) for d in shape.as_list()]
     dtype = getattr(output.dtype, "name", str(output.dtype))
-    return {"kind": "tensor", "keys": None, "dtype": _dt(dtype), "shape": dims}
+    return {"kind": "tensor", "keys": None, "dtype": dtype_name(dtype), "shape": dims}
 
 
 def _inferred_problem(inferred: Json, declared: Json | None) -> str | None:
@@ -345,24 +346,16 @@ def _inferred_problem(inferred: Json, declared: Json | None) -> str | None:
     return None
 
 
-def _dt(name: str) -> str:
-    return NUMPY_TO_DT.get(name, f"DT_{name.upper()}")
-
-
 def _no_directory() -> Json:
     """A model that was not loaded from a directory (a test's stand-in): nothing for hub.KerasLayer to load."""
-    return _result(
-        "skipped", "no model directory for hub.KerasLayer to load", {"where": "hub.KerasLayer", "skip_reason": None}
+    return result(
+        "skipped", "no model directory for hub.KerasLayer to load", **{"where": "hub.KerasLayer", "skip_reason": None}
     )
 
 
 def _missing_extra(reason: str) -> Json:
-    return _result(
+    return result(
         "skipped",
         f"skipped: {EXTRA_HINT} to probe hub.KerasLayer ({reason})",
-        {"where": "hub.KerasLayer", "skip_reason": "missing-extra"},
+        **{"where": "hub.KerasLayer", "skip_reason": "missing-extra"},
     )
-
-
-def _result(status: str, summary: str, numbers: Json) -> Json:
-    return {"status": status, "summary": summary, **numbers}

@@ -1,4 +1,5 @@
-"""The worker's view of memory: its peak during one call, and what the machine has left.
+"""Memory from Linux ``/proc``: a process's resident size (the runner watches the worker's), the
+worker's peak during one call, and what the machine has left.
 
 The throughput probe sizes its batch from these so that it measures speed instead of
 crashing the worker: a batch that would need more than ``--memory-limit`` (the parent's
@@ -27,9 +28,20 @@ def available_mb() -> float | None:
     return None
 
 
-def _status_mb(field: str) -> float | None:
+def rss_mb(pid: int | None = None) -> float | None:
+    """Resident set size of a process (this one by default) in MiB, to 0.1 MiB.
+
+    None where there is no ``/proc`` or the process is gone: memory is then not measured.
+    """
+    value = _status_mb("VmRSS:", pid)
+    return None if value is None else round(value, 1)
+
+
+def _status_mb(field: str, pid: int | None = None) -> float | None:
+    """A ``kB`` field of ``/proc/<pid>/status`` (``VmRSS``, ``VmHWM``) in MiB."""
+    where = "self" if pid is None else str(pid)
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
+        with open(f"/proc/{where}/status", encoding="ascii") as status:
             for line in status:
                 if line.startswith(field):
                     return int(line.split()[1]) / 1024

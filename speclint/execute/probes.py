@@ -20,12 +20,8 @@ import speclint.execute.keras_probes as keras_probes
 import speclint.execute.memory as memory
 from speclint.execute.models import Model, one_line
 from speclint.execute.plan import PROBE_NAMES
-from speclint.vocabulary import NUMPY_TO_DT, TF2, Json, format_shape, rss_mb
-
-
-def dt_name(dtype: np.dtype[Any]) -> str:
-    """TensorFlow's name of a numpy dtype, as ``saved_model_cli`` prints it."""
-    return NUMPY_TO_DT.get(dtype.name, f"DT_{dtype.name.upper()}")
+from speclint.execute.results import result
+from speclint.vocabulary import TF2, Json, dtype_name, format_shape
 
 
 @dataclass
@@ -98,10 +94,6 @@ class Context:
         return np.full((batch, *self.size, 3), value, dtype=np.float32)
 
 
-def result(status: str, summary: str, **numbers: Any) -> Json:
-    return {"status": status, "summary": summary, **numbers}
-
-
 # --- the probes ------------------------------------------------------------------------------
 
 
@@ -143,7 +135,7 @@ def declared_output(ctx: Context) -> Json:
             problems.append(f"{call['where']} failed: {outcome.error}")
         else:
             assert outcome.output is not None
-            runtime = {"dtype": dt_name(outcome.output.dtype), "shape": list(outcome.output.shape)}
+            runtime = {"dtype": dtype_name(outcome.output.dtype.name), "shape": list(outcome.output.shape)}
             check["runtime"] = runtime
             if declared is not None:
                 check["matches"] = _conforms(runtime, declared)
@@ -561,7 +553,7 @@ def fitting_batch(ctx: Context, requested: int) -> tuple[int, str | None]:
     limit = ctx.options.get("memory_limit_mb")
     if limit:
         budgets.append((MEMORY_HEADROOM * limit, f"--memory-limit {limit} MiB"))
-    now, available = rss_mb(), memory.available_mb()
+    now, available = memory.rss_mb(), memory.available_mb()
     if now is not None and available is not None:
         budgets.append((now + AVAILABLE_SHARE * available, f"the {available:,.0f} MiB this machine has available"))
     if not budgets:

@@ -29,9 +29,10 @@ from typing import IO
 import speclint.execute.limits as limits
 from speclint.errors import SpeclintError
 from speclint.execute.device import worker_environment
+from speclint.execute.memory import rss_mb
 from speclint.execute.options import ExecuteOptions, ProgressEvent
 from speclint.execute.plan import PROBE_NAMES, probes_record
-from speclint.vocabulary import Json, rss_mb
+from speclint.vocabulary import Json
 
 POLL_S = 0.05  # how often the watchdog looks at the worker's memory while it works
 STDERR_TAIL = 2000  # bytes of the worker's stderr kept for a crash message

@@ -19,7 +19,8 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
-from speclint.vocabulary import Json, format_shape, rss_mb
+from speclint.execute.memory import rss_mb
+from speclint.vocabulary import Json, format_shape
 
 
 def main(argv: list[str] | None = None) -> int:

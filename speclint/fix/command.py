@@ -13,11 +13,11 @@ import os
 import sys
 from typing import Any
 
-from speclint.errors import EXIT_CLEAN, EXIT_FINDINGS, SpeclintError, display_path
+from speclint.errors import EXIT_CLEAN, EXIT_FINDINGS, SpeclintError
 from speclint.fix.paths import Destination
 from speclint.fix.plan import Plan, make_plan, parse_image_size
 from speclint.pipeline import Pipeline
-from speclint.safe_text import escape, no_workflow_commands
+from speclint.safe_text import display_path, escape, no_workflow_commands
 from speclint.settings import Overrides
 
 

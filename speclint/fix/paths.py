@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 
-from speclint.errors import SpeclintError, display_path
+from speclint.errors import SpeclintError
+from speclint.safe_text import display_path
 
 
 class Destination:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from speclint.errors import SpeclintError
-from speclint.rules.model import Finding
+from speclint.rules.rule import Finding
 from speclint.rules.ruleset import ModelResult
 from speclint.vocabulary import Json
 

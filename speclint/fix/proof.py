@@ -23,8 +23,9 @@ from speclint.execute import ExecuteOptions, Tolerances
 from speclint.fix.plan import Plan
 from speclint.pipeline import Pipeline
 from speclint.rules.engine import resolve
-from speclint.rules.model import Finding, severity_rank
+from speclint.rules.rule import Finding
 from speclint.settings import Overrides
+from speclint.severity import severity_rank
 
 PROOF_BATCH = 3
 PROOF_SEED = 0

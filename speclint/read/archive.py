@@ -26,7 +26,6 @@ import stat
 from collections.abc import Iterator
 from typing import Any, BinaryIO, NamedTuple, cast
 
-from speclint.errors import display_path
 from speclint.read.files import (
     CHECKPOINT_DATA,
     CHECKPOINT_INDEX,
@@ -45,6 +44,7 @@ from speclint.safe_io import (
     kind_of_mode,
     open_regular,
 )
+from speclint.safe_text import display_path
 from speclint.vocabulary import Json
 
 MAX_MEMBERS = 100_000

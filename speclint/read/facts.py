@@ -15,7 +15,6 @@ import speclint.read.claims as publisher_claims
 import speclint.read.contract as contract
 import speclint.read.security as security
 import speclint.read.suppressions as suppressions
-from speclint.errors import display_path
 from speclint.proto import messages
 from speclint.read.checkpoint import checkpoint_facts
 from speclint.read.files import inventory, unusable_files
@@ -25,6 +24,7 @@ from speclint.read.loading import DEFAULT_MAX_BYTES, ReadError, parse_saved_mode
 from speclint.read.metagraph import read_meta_graph
 from speclint.read.task import task_evidence
 from speclint.read.tree import ModelTree, open_tree
+from speclint.safe_text import display_path
 from speclint.vocabulary import TF1, TF1_HUB, TF2, Json, is_tf1
 
 FACTS_VERSION = 1

@@ -10,10 +10,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import NamedTuple
 
-from speclint.rules.model import Finding, Rule
+from speclint.rules.rule import Finding, Rule
 from speclint.rules.ruleset import NOT_APPLICABLE, ModelResult, not_applicable
-
-SEVERITY_ORDER = ("error", "warning", "info")
+from speclint.severity import SEVERITY_ORDER
 
 
 class ReportContext(NamedTuple):
@@ -48,7 +47,7 @@ def reporter(name: str) -> Reporter:
     return getattr(module, RENDERERS.get(name, "render"))  # type: ignore[no-any-return]
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
 
 
@@ -64,7 +63,7 @@ def closing_counts(results: list[ModelResult], context: ReportContext | None = N
     if context is not None and context.language != "en":
         return prefix + _closing_in(context.language, results, context)
     counts, total, places, inapplicable, suppressed = _tally(results)
-    models = _plural(len(results), "model")
+    models = plural(len(results), "model")
     unread_count = len(context.unread) if context else 0
     unread = unread_note(context.unread if context else ())
     fails = bool(inapplicable and context and context.fail_not_applicable)
@@ -74,8 +73,8 @@ def closing_counts(results: list[ModelResult], context: ReportContext | None = N
         f"{inapplicable} not applicable (no image input{', failing: fail-on-not-applicable' if fails else ''})"
         if inapplicable
         else "",
-        f"{_plural(baselined, 'finding')} of the baseline not shown" if baselined else "",
-        f"{_plural(suppressed, 'finding')} suppressed by speclint-ignore.toml" if suppressed else "",
+        f"{plural(baselined, 'finding')} of the baseline not shown" if baselined else "",
+        f"{plural(suppressed, 'finding')} suppressed by speclint-ignore.toml" if suppressed else "",
     ]
     more = "".join(f"; {part}" for part in tail if part)
     if not total and unread:
@@ -86,8 +85,8 @@ def closing_counts(results: list[ModelResult], context: ReportContext | None = N
         sentence = f"No findings in {models}{more}."
     else:
         detail = ", ".join(f"{counts[s]} {s}" for s in SEVERITY_ORDER if counts[s])
-        at = f" at {_plural(places, 'location')}" if places != total else ""
-        sentence = f"Found {_plural(total, 'finding')} ({detail}){at} in {models}{more}."
+        at = f" at {plural(places, 'location')}" if places != total else ""
+        sentence = f"Found {plural(total, 'finding')} ({detail}){at} in {models}{more}."
     return prefix + sentence[0].lower() + sentence[1:] if prefix else sentence
 
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import PurePath
 
 from speclint.read.files import SAVED_MODEL_NAMES
-from speclint.report import SEVERITY_ORDER, ReportContext, closing_counts, counted_findings
+from speclint.report import ReportContext, closing_counts, counted_findings
 from speclint.report.text import place_and_fix
-from speclint.rules.model import Reported
+from speclint.rules.rule import Reported
 from speclint.rules.ruleset import ModelResult, not_applicable
 from speclint.safe_text import escape
+from speclint.severity import SEVERITY_ORDER
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 # A job summary is capped at 1 MiB by GitHub; a tree of broken models must not blow it.
@@ -76,15 +78,22 @@ def annotation_text(finding: Reported) -> str:
     return "\n".join([escape(finding.message), *place_and_fix(finding), finding.url or finding.spec_url])
 
 
+def annotation_lines(file: str, findings: Iterable[Reported], levels: dict[str, str]) -> list[str]:
+    """One workflow command per finding of one model (lint findings and ``speclint diff``'s
+    changes); ``file`` is the model's file, escaped as a property already."""
+    lines = []
+    for finding in findings:
+        title = escape_property(f"{finding.code} {finding.name}")
+        message = escape_data(annotation_text(finding))
+        lines.append(f"::{levels[finding.severity]} file={file},title={title}::{message}")
+    return lines
+
+
 def render(results: list[ModelResult], context: ReportContext) -> str:
     """One workflow command per finding, a notice when GitHub would hide some, a summary line."""
     lines: list[str] = []
     for result in results:
-        file = escape_property(escape(model_file(result.path)))
-        for finding in result.findings:
-            title = escape_property(f"{finding.code} {finding.name}")
-            message = escape_data(annotation_text(finding))
-            lines.append(f"::{LEVELS[finding.severity]} file={file},title={title}::{message}")
+        lines += annotation_lines(escape_property(escape(model_file(result.path))), result.findings, LEVELS)
     hidden = limit_notice(counts(results))
     if hidden:
         lines.append(f"::notice title=speclint::{escape_data(hidden)}")
@@ -103,10 +112,14 @@ def limit_notice(found: Counter[str]) -> str:
     )
 
 
+def markdown_escape(text: str) -> str:
+    """Markdown punctuation escaped, so a model's name cannot format, link or break a table."""
+    return "".join("\\" + ch if ch in "\\`*_[]<>|~#!&$" else ch for ch in text)
+
+
 def _cell(text: str) -> str:
     """Text safe inside a GFM table cell: Markdown punctuation escaped, newlines as <br>."""
-    escaped = "".join("\\" + ch if ch in "\\`*_[]<>|~#!&$" else ch for ch in text)
-    return escaped.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
+    return markdown_escape(text).replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
 
 
 def step_summary(results: list[ModelResult], context: ReportContext) -> str:

@@ -19,10 +19,10 @@ from html import escape
 from speclint.report import ReportContext
 from speclint.report.text import execution_line
 from speclint.rules.language import phrase
-from speclint.rules.model import SEVERITIES, Finding
+from speclint.rules.rule import Finding
 from speclint.rules.ruleset import ModelResult
+from speclint.severity import SEVERITIES, SEVERITY_ORDER, severity_rank
 
-ORDER = ("error", "warning", "info")
 CHART_WIDTH = 640
 BAR_HEIGHT = 18
 
@@ -177,7 +177,7 @@ def counted(noun: str, number: int, say: Say) -> str:
 
 def verdict(result: ModelResult) -> str:
     """The worst severity among the model's findings, or ``clean``."""
-    worst = max((SEVERITIES.index(f.severity) for f in result.findings), default=-1)
+    worst = max((severity_rank(f.severity) for f in result.findings), default=-1)
     return SEVERITIES[worst] if worst >= 0 else "clean"
 
 
@@ -198,11 +198,13 @@ def _summary(results: list[ModelResult], say: Say) -> list[str]:
     by_severity: Counter[str] = Counter(f.severity for r in results for f in r.findings)
     verdicts: Counter[str] = Counter(verdict(r) for r in results)
     parts = [f"<h2>{say('html.summary')}</h2>", "<p>"]
-    for severity in ORDER:
+    for severity in SEVERITY_ORDER:
         word = verdict_word(severity, say)
         parts.append(f'<span class="pill"><span class="{severity}">{by_severity[severity]}</span> {word}</span>')
     parts.append(f"</p><p>{say('html.models_by_verdict')}")
-    parts.append(", ".join(f'<span class="{v}">{verdicts[v]} {verdict_word(v, say)}</span>' for v in (*ORDER, "clean")))
+    parts.append(
+        ", ".join(f'<span class="{v}">{verdicts[v]} {verdict_word(v, say)}</span>' for v in (*SEVERITY_ORDER, "clean"))
+    )
     parts.append("</p>")
     return parts
 
@@ -299,7 +301,7 @@ def _models_table(results: list[ModelResult], say: Say) -> list[str]:
         f'<input id="filter" type="search" placeholder="{say("html.filter_placeholder")}">'
         f'<label for="verdict">{say("html.verdict")}</label><select id="verdict">'
         f'<option value="all">{say("html.all")}</option>'
-        + "".join(f'<option value="{v}">{verdict_word(v, say)}</option>' for v in (*ORDER, "clean"))
+        + "".join(f'<option value="{v}">{verdict_word(v, say)}</option>' for v in (*SEVERITY_ORDER, "clean"))
         + f'</select> <span class="muted" aria-live="polite">{shown}</span></div>',
         f'<table id="models" class="cards" aria-labelledby="models-title"><thead><tr>{headers}</tr></thead><tbody>',
     ]
@@ -318,11 +320,11 @@ def _models_table(results: list[ModelResult], say: Say) -> list[str]:
             f'<a href="#{section}" data-section="{section}">{escape(result.path)}</a></td>'
             f'<td data-label="{labels[1]}" data-sort="{escape(result.profile or "")}">'
             f"{escape(result.profile or 'none')}</td>"
-            f'<td data-label="{labels[2]}" data-sort="{SEVERITIES.index(worst) if worst != "clean" else -1}" '
+            f'<td data-label="{labels[2]}" data-sort="{severity_rank(worst) if worst != "clean" else -1}" '
             f'class="{worst}">{verdict_word(worst, say)}</td>'
             + "".join(
                 f'<td data-label="{label}" class="num" data-sort="{counts[s]}">{counts[s]}</td>'
-                for s, label in zip(ORDER, labels[3:6], strict=True)
+                for s, label in zip(SEVERITY_ORDER, labels[3:6], strict=True)
             )
             + f'<td data-label="{labels[6]}" data-sort="{escape(status)}">{escape(status) or "-"}</td>'
             f'<td data-label="{labels[7]}" class="num" data-sort="{speed if speed is not None else ""}">'
@@ -340,7 +342,7 @@ def _finding(finding: Finding, say: Say) -> str:
     if finding.spec_url and finding.spec_url != rule_page:
         links.append(_link(finding.spec_url, say("html.spec_section"), "spec"))
     fix = f'<span class="fix"><strong>{say("html.fix")}</strong> {escape(finding.fix)}</span>' if finding.fix else ""
-    severity = say(f"severity.{finding.severity}") if finding.severity in ORDER else escape(finding.severity)
+    severity = say(f"severity.{finding.severity}") if finding.severity in SEVERITY_ORDER else escape(finding.severity)
     where = say("finding.at").format(where=escape(finding.where))
     return (
         f"<li>{_link(rule_page, f'<code>{escape(finding.code)}</code>', 'code')} "

@@ -7,6 +7,7 @@ from typing import Any
 
 from speclint.report import ReportContext, counted_findings, not_applicable_count
 from speclint.rules.ruleset import ModelResult, not_applicable
+from speclint.severity import SEVERITY_ORDER
 
 REPORT_VERSION = 1
 
@@ -40,7 +41,7 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, ob
         "summary": {
             **{
                 severity: sum(1 for r in results for f in counted_findings(r) if f.severity == severity)
-                for severity in ("error", "warning", "info")
+                for severity in SEVERITY_ORDER
             },
             "locations": sum(len(f.all_locations) for r in results for f in counted_findings(r)),
             "not_applicable": not_applicable_count(results),

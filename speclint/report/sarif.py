@@ -18,7 +18,7 @@ from speclint.report import ReportContext
 from speclint.report.github import model_file
 from speclint.report.text import execution_line
 from speclint.rules.docs import markdown_prose, spec_title
-from speclint.rules.model import SPEC_URLS, Finding, Rule
+from speclint.rules.rule import SPEC_URLS, Finding, Rule
 from speclint.rules.ruleset import NOT_APPLICABLE, ModelResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -98,6 +98,12 @@ def artifact_uri(model_path: str) -> tuple[str, str | None]:
     return quote(path, safe="/"), SRCROOT
 
 
+def artifact(model_path: str) -> dict[str, Any]:
+    """The ``artifactLocation`` of a model: its SavedModel file's URI, and base id if relative."""
+    uri, base = artifact_uri(model_path)
+    return {"uri": uri, "uriBaseId": base} if base else {"uri": uri}
+
+
 def fingerprint(finding: Finding, uri: str) -> str:
     """Stable across runs, machines and re-exports of the same model (TensorFlow renumbers
     traced functions on every export; the finding's own fingerprint ignores those numbers),
@@ -126,10 +132,10 @@ def not_applicable_kind(finding: Finding) -> dict[str, str]:
     return {"level": LEVELS[finding.severity]}
 
 
-def location(artifact: dict[str, Any], where: str) -> dict[str, Any]:
+def location(artifact_location: dict[str, Any], where: str) -> dict[str, Any]:
     """A SavedModel is binary: the location is its file, at line 1 so code scanning shows it."""
     return {
-        "physicalLocation": {"artifactLocation": dict(artifact), "region": {"startLine": 1}},
+        "physicalLocation": {"artifactLocation": dict(artifact_location), "region": {"startLine": 1}},
         # None of SARIF's logical-location kinds fits a signature_def, so no kind.
         "logicalLocations": [{"name": where, "fullyQualifiedName": where}],
     }
@@ -141,10 +147,8 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, An
     sarif_results: list[dict[str, Any]] = []
     keys: list[tuple[Finding, str]] = []
     for result in sorted(results, key=lambda r: r.path):
-        uri, base = artifact_uri(result.path)
-        artifact: dict[str, Any] = {"uri": uri}
-        if base:
-            artifact["uriBaseId"] = base
+        model_artifact = artifact(result.path)
+        uri = model_artifact["uri"]
         for finding in sorted(result.findings):
             entry: dict[str, Any] = {"ruleId": finding.code}
             if finding.code in index:
@@ -153,7 +157,7 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, An
                 {
                     **not_applicable_kind(finding),
                     "message": {"text": finding.message},
-                    "locations": [location(artifact, place.where) for place in finding.all_locations],
+                    "locations": [location(model_artifact, place.where) for place in finding.all_locations],
                     "properties": {
                         "pointer": finding.pointer,
                         "pointers": [place.pointer for place in finding.all_locations],
@@ -205,16 +209,12 @@ def execution_notifications(results: list[ModelResult]) -> list[dict[str, Any]]:
         execution = result.execution
         if not execution or (execution.get("status") == "ok" and not execution.get("reason")):
             continue
-        uri, base = artifact_uri(result.path)
-        artifact: dict[str, Any] = {"uri": uri}
-        if base:
-            artifact["uriBaseId"] = base
         notes.append(
             {
                 "descriptor": {"id": "execution"},
                 "level": "note" if execution.get("status") in ("ok", "skipped") else "warning",
                 "message": {"text": execution_line(execution)},
-                "locations": [location(artifact, "execution")],
+                "locations": [location(artifact(result.path), "execution")],
                 "properties": {"status": execution.get("status"), "reason": execution.get("reason")},
             }
         )
@@ -225,13 +225,11 @@ def unread_notes(context: ReportContext) -> list[dict[str, Any]]:
     """One error notification per model that could not be read: its results are not a verdict."""
     notes = []
     for path, why in sorted(context.unread):
-        uri, base = artifact_uri(path)
-        artifact: dict[str, Any] = {"uri": uri, **({"uriBaseId": base} if base else {})}
         notes.append(
             {
                 "level": "error",
                 "message": {"text": f"{path}: could not be read: {why}"},
-                "locations": [{"physicalLocation": {"artifactLocation": artifact}}],
+                "locations": [{"physicalLocation": {"artifactLocation": artifact(path)}}],
                 "associatedRule": {"id": "SL001"},
             }
         )

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from speclint.report import ReportContext, closing_counts
 from speclint.rules.ruleset import ModelResult
 from speclint.safe_text import no_workflow_commands
+from speclint.severity import SEVERITY_ORDER
 
 FORMATS = ("text", "json")
 
@@ -55,7 +56,7 @@ def document(results: list[ModelResult], context: ReportContext) -> dict[str, An
         "models": len(results),
         "unreadable": [{"path": path, "read_error": why} for path, why in context.unread],
         "summary": {
-            **{severity: severities.count(severity) for severity in ("error", "warning", "info")},
+            **{severity: severities.count(severity) for severity in SEVERITY_ORDER},
             "locations": sum(len(f.all_locations) for r in results for f in r.findings),
             "baselined": context.baselined,
             "suppressed": sum(r.suppressed for r in results),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from speclint.report import ReportContext, closing_counts, counted_findings
-from speclint.rules.model import Reported
+from speclint.rules.rule import Reported
 from speclint.rules.ruleset import NOT_APPLICABLE, ModelResult, not_applicable
 from speclint.safe_text import escape, escape_path, no_workflow_commands
 

@@ -1,6 +1,6 @@
 """Rule documentation: the catalogue, one page per rule, and the words SARIF help reuses.
 
-Everything ``speclint rules``/``speclint rule CODE`` (``speclint/explain.py``), the SARIF
+Everything ``speclint rules``/``speclint rule CODE`` (``speclint/catalogue.py``), the SARIF
 reporter and ``scripts/gen_rule_docs.py`` print about a rule comes from here.
 ``explain_rule`` renders one rule as Markdown for both the terminal and ``docs/rules``
 (``scripts/gen_rule_docs.py``), so the published docs cannot drift from what the command
@@ -22,7 +22,7 @@ from speclint.errors import SpeclintError
 from speclint.rules.engine import CompiledRule, get, resolve_with_where
 from speclint.rules.language import catalog, phrase
 from speclint.rules.loader import schemas_dir
-from speclint.rules.model import Finding, Rule, SpecRef
+from speclint.rules.rule import Finding, Rule, SpecRef
 from speclint.rules.ruleset import ModelResult, RuleSet
 from speclint.rules.wording import namer, redact_function_numbers
 

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from speclint.project import rule_page_url
-from speclint.rules.model import Finding, G, Rule
+from speclint.rules.rule import Finding, G, Rule
 from speclint.rules.validator import Validator, compile_schema
-from speclint.rules.wording import namer, redact_function_numbers, show
+from speclint.rules.wording import namer, redact_function_numbers, value_words
 
 
 class CompiledRule:
@@ -38,9 +38,9 @@ class CompiledRule:
             if self.check.is_valid(target):
                 continue
             reword = reword or namer(facts)
-            found = show(get(target, rule.found)) if rule.found is not None else ""
+            found = value_words(get(target, rule.found)) if rule.found is not None else ""
             if rule.cause:
-                cause = "\0".join(show(get(target, pointer)) for pointer in rule.cause)
+                cause = "\0".join(value_words(get(target, pointer)) for pointer in rule.cause)
             else:
                 cause = _format(rule.cause_template, where="", found=found)
             cause = redact_function_numbers(cause)

@@ -24,7 +24,7 @@ import os
 from typing import Any
 
 from speclint.errors import SpeclintError
-from speclint.rules.model import Rule, SpecRef
+from speclint.rules.rule import Rule, SpecRef
 
 LANGUAGES = ("en", "zh-CN", "pt-BR")
 TEXTS = ("summary", "message", "fix", "why")  # what a rule's translation gives

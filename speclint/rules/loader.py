@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from speclint.errors import SpeclintError
 from speclint.rules import validator
-from speclint.rules.model import Rule, SpecRef
+from speclint.rules.rule import Rule, SpecRef
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -64,11 +64,31 @@ def load_rules(extra_dirs: list[str] | None = None) -> dict[str, Rule]:
         if not builtin and check_rule_file is None:
             check_rule_file = validator.compile_schema(load_json(os.path.join(base, "rule.schema.json")))
         for path in _json_files(directory):
-            rule = _load_rule(path, check_rule_file, strict=not builtin)
-            if rule.code in rules:
-                raise SpeclintError(f"{path}: rule code {rule.code} is already used by {rules[rule.code].source}")
-            rules[rule.code] = rule
+            _add(rules, _load_rule(path, check_rule_file, strict=not builtin), "rule")
     return rules
+
+
+def load_change_rules() -> dict[str, Rule]:
+    """The change rules of ``speclint diff`` (``schemas/changes``), keyed by code: rules that judge
+    a kind of delta between two versions (``Rule.delta``) rather than a target in the facts.
+
+    Each file is checked against ``change.schema.json`` and its ``when`` compiled on every run:
+    a broken change rule is a fatal error (exit 2), as a broken rule pack is.
+    """
+    base = schemas_path()
+    check_file = validator.compile_schema(load_json(os.path.join(base, "change.schema.json")))
+    rules: dict[str, Rule] = {}
+    for path in _json_files(os.path.join(base, "changes")):
+        data = load_json(path)
+        _check(path, data, check_file, "change rule", meta_check=False)
+        _add(rules, _rule(data, path, builtin=True), "change")
+    return rules
+
+
+def _add(rules: dict[str, Rule], rule: Rule, noun: str) -> None:
+    if rule.code in rules:
+        raise SpeclintError(f"{rule.source}: {noun} code {rule.code} is already used by {rules[rule.code].source}")
+    rules[rule.code] = rule
 
 
 def _load_rule(path: str, check_rule_file: validator.Validator | None, strict: bool) -> Rule:
@@ -81,20 +101,28 @@ def _load_rule(path: str, check_rule_file: validator.Validator | None, strict: b
     data = load_json(path)
     if not strict or check_rule_file is None:  # built-in: tests/rules/test_rule_catalogue.py checks each
         return _rule(data, path, builtin=True)
-    problem = check_rule_file.first_error(data)
-    if problem:
-        raise SpeclintError(f"{path}: invalid rule file: {problem}")
-    for key in ("schema", "when"):
-        if key in data:
-            try:
-                validator.check_schema(data[key])
-                validator.compile_schema(data[key])
-            except ValueError as exc:
-                raise SpeclintError(f"{path}: invalid JSON Schema in {key!r}: {exc}") from None
+    _check(path, data, check_rule_file, "rule", meta_check=True)
     return _rule(data, path, builtin=False)
 
 
+def _check(path: str, data: Any, check_file: validator.Validator, kind: str, meta_check: bool) -> None:
+    """``data`` matches its file's meta-schema, and its ``schema``/``when`` compile (and, with
+    ``meta_check``, match draft 2020-12's own meta-schema)."""
+    problem = check_file.first_error(data)
+    if problem:
+        raise SpeclintError(f"{path}: invalid {kind} file: {problem}")
+    for key in ("schema", "when"):
+        if key in data:
+            try:
+                if meta_check:
+                    validator.check_schema(data[key])
+                validator.compile_schema(data[key])
+            except ValueError as exc:
+                raise SpeclintError(f"{path}: invalid JSON Schema in {key!r}: {exc}") from None
+
+
 def _rule(data: dict[str, Any], path: str, builtin: bool) -> Rule:
+    """A lint rule's file, or a change rule's (``delta``, ``category``, ``example``)."""
     return Rule(
         code=data["code"],
         name=data["name"],
@@ -104,19 +132,20 @@ def _rule(data: dict[str, Any], path: str, builtin: bool) -> Rule:
         message=data["message"],
         why=data["why"],
         spec=tuple(SpecRef(**ref) for ref in data["spec"]),
-        target=data["target"],
-        schema=data["schema"],
+        target=data.get("target", ""),
+        schema=data.get("schema", {}),
         when=data.get("when"),
         found=data.get("found"),
-        examples=data.get("examples", {}),
+        examples=data.get("examples") or ({"pair": data["example"]} if "example" in data else {}),
         gate=data.get("gate", False),
         source=os.fspath(path),
-        family=data.get("family", "custom"),
-        stage=data.get("stage", "static"),
+        family=data.get("family") or data.get("category", "custom"),
+        stage="diff" if "delta" in data else data.get("stage", "static"),
         fix=data.get("fix", ""),
         cause=tuple(data.get("cause", ())),
         builtin=builtin,
         implied_by=tuple(data.get("implied_by", ())),
+        delta=data.get("delta", ""),
     )
 
 

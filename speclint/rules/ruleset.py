@@ -13,7 +13,7 @@ from speclint.rules import suppress
 from speclint.rules.declared import declared_task
 from speclint.rules.engine import CompiledRule, group
 from speclint.rules.loader import load_profiles, load_rules
-from speclint.rules.model import Finding, Rule
+from speclint.rules.rule import Finding, Rule
 
 CODE = re.compile(r"[A-Z]{2,8}[0-9]{3}")  # rule.schema.json's code pattern
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from speclint.errors import did_you_mean
 from speclint.rules.engine import CompiledRule, group
-from speclint.rules.model import Rule
+from speclint.rules.rule import Rule
 
 if TYPE_CHECKING:
     from speclint.rules.ruleset import ModelResult

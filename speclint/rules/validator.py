@@ -156,14 +156,14 @@ def _type(value: Any, _: dict[str, Any]) -> Check:
     tests = [TYPES[name] for name in names]
     if len(tests) == 1:
         test = tests[0]
-        return lambda v: None if test(v) else f"{_show(v)} is not of type {names[0]}"
-    return lambda v: None if any(t(v) for t in tests) else f"{_show(v)} is not of type {' or '.join(names)}"
+        return lambda v: None if test(v) else f"{_excerpt(v)} is not of type {names[0]}"
+    return lambda v: None if any(t(v) for t in tests) else f"{_excerpt(v)} is not of type {' or '.join(names)}"
 
 
 def _const(value: Any, _: dict[str, Any]) -> Check:
     if isinstance(value, str):  # the common case, without the general comparison
-        return lambda v: None if v == value and isinstance(v, str) else f"{_show(v)} is not {_show(value)}"
-    return lambda v: None if json_equal(v, value) else f"{_show(v)} is not {_show(value)}"
+        return lambda v: None if v == value and isinstance(v, str) else f"{_excerpt(v)} is not {_excerpt(value)}"
+    return lambda v: None if json_equal(v, value) else f"{_excerpt(v)} is not {_excerpt(value)}"
 
 
 def _enum(value: Any, _: dict[str, Any]) -> Check:
@@ -175,19 +175,19 @@ def _enum(value: Any, _: dict[str, Any]) -> Check:
             return None
         if any(json_equal(v, x) for x in others):
             return None
-        return f"{_show(v)} is not one of {_show(value)}"
+        return f"{_excerpt(v)} is not one of {_excerpt(value)}"
 
     return check
 
 
 def _not(value: Any, _: dict[str, Any]) -> Check:
     inner = _compile(value)
-    return lambda v: f"{_show(v)} must not match the schema in 'not'" if inner(v) is None else None
+    return lambda v: f"{_excerpt(v)} must not match the schema in 'not'" if inner(v) is None else None
 
 
 def _any_of(value: Any, _: dict[str, Any]) -> Check:
     inner = [_compile(s) for s in value]
-    return lambda v: None if any(c(v) is None for c in inner) else f"{_show(v)} matches none of 'anyOf'"
+    return lambda v: None if any(c(v) is None for c in inner) else f"{_excerpt(v)} matches none of 'anyOf'"
 
 
 def _all_of(value: Any, _: dict[str, Any]) -> Check:
@@ -204,7 +204,7 @@ def _one_of(value: Any, _: dict[str, Any]) -> Check:
 
     def check(v: Any) -> str | None:
         matches = sum(1 for c in inner if c(v) is None)
-        return None if matches == 1 else f"{_show(v)} matches {matches} of 'oneOf', not exactly one"
+        return None if matches == 1 else f"{_excerpt(v)} matches {matches} of 'oneOf', not exactly one"
 
     return check
 
@@ -296,7 +296,7 @@ def _size(kind: type, measure: Callable[[Any], int], least: bool, what: str) -> 
                 return None
             size = measure(v)
             ok = size >= value if least else size <= value
-            return None if ok else f"{_show(v)} has {size} {what}, {'fewer' if least else 'more'} than {value}"
+            return None if ok else f"{_excerpt(v)} has {size} {what}, {'fewer' if least else 'more'} than {value}"
 
         return check
 
@@ -346,7 +346,7 @@ def _number(compare: Callable[[float, float], bool], words: str) -> Callable[[An
         def check(v: Any) -> str | None:
             if not TYPES["number"](v) or compare(v, value):
                 return None
-            return f"{_show(v)} is {words} {value}"
+            return f"{_excerpt(v)} is {words} {value}"
 
         return check
 
@@ -355,7 +355,7 @@ def _number(compare: Callable[[float, float], bool], words: str) -> Callable[[An
 
 def _pattern(value: Any, _: dict[str, Any]) -> Check:
     pattern = re.compile(value)
-    return lambda v: None if not isinstance(v, str) or pattern.search(v) else f"{_show(v)} does not match {value!r}"
+    return lambda v: None if not isinstance(v, str) or pattern.search(v) else f"{_excerpt(v)} does not match {value!r}"
 
 
 _KEYWORDS: dict[str, Callable[[Any, dict[str, Any]], Check]] = {
@@ -387,7 +387,8 @@ _KEYWORDS: dict[str, Callable[[Any, dict[str, Any]], Check]] = {
 }
 
 
-def _show(value: Any) -> str:
+def _excerpt(value: Any) -> str:
+    """A value in an error message: its repr (a container's type name), at most 60 characters."""
     text = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -87,7 +87,7 @@ def _known_at(text: str, start: int, known: set[str], lengths: list[int]) -> str
     return None
 
 
-def show(value: Any) -> str:
+def value_words(value: Any) -> str:
     """A found value in TensorFlow's words: shapes as (-1, 224, 224, 3), lists joined, no JSON."""
     if value is None:
         return "none"
@@ -96,13 +96,13 @@ def show(value: Any) -> str:
     if isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         return format_shape(value)
     if isinstance(value, list):
-        return ", ".join(show(v) for v in value) if value else "none"
+        return ", ".join(value_words(v) for v in value) if value else "none"
     if isinstance(value, dict):
-        return _show_dict(value)
+        return _dict_words(value)
     return str(value)
 
 
-def _show_dict(value: dict[str, Any]) -> str:
+def _dict_words(value: dict[str, Any]) -> str:
     if set(value) <= {"kind", "value"} and "kind" in value:  # a traced Python value
         return f"{value['kind']} {value['value']!r}" if "value" in value else str(value["kind"])
     if "op" in value:  # an op in the graph
@@ -110,5 +110,7 @@ def _show_dict(value: dict[str, Any]) -> str:
         if value.get("constant") is not None:
             text += f" by {value['constant']}"
         return text
-    parts = [f"{key} {show(v)}" for key, v in value.items() if v is not None and key not in ("where", "function")]
+    parts = [
+        f"{key} {value_words(v)}" for key, v in value.items() if v is not None and key not in ("where", "function")
+    ]
     return ", ".join(parts) or "nothing"

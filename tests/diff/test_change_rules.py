@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from speclint.diff.changes import ChangeEngine, load_change_rules, render
+from speclint.diff.changes import ChangeEngine, render
 from speclint.diff.deltas import delta, shape_direction
 from speclint.errors import SpeclintError
-from speclint.rules.loader import schemas_dir
+from speclint.rules.loader import load_change_rules, schemas_dir
 from tests.conftest import REPO, SHARED, need
 from tests.diff.conftest import PAIRS_DIR
 
@@ -92,8 +92,9 @@ def test_every_message_names_both_sides() -> None:
 
 def test_each_rules_example_pair_shows_it() -> None:
     for rule in load_change_rules().values():
-        expected = json.loads((PAIRS_DIR / rule.example / "expected.json").read_text(encoding="utf-8"))
-        assert rule.code in {f["code"] for f in expected["findings"]}, f"{rule.code}: example {rule.example}"
+        pair = rule.examples["pair"]
+        expected = json.loads((PAIRS_DIR / pair / "expected.json").read_text(encoding="utf-8"))
+        assert rule.code in {f["code"] for f in expected["findings"]}, f"{rule.code}: example {pair}"
 
 
 def test_every_delta_is_judged_by_exactly_one_rule() -> None:

@@ -19,7 +19,8 @@ import numpy as np
 
 from speclint.execute import ExecuteOptions
 from speclint.execute.models import CallError, one_line
-from speclint.execute.probes import Context, compare, dt_name, run_all
+from speclint.execute.probes import Context, compare, run_all
+from speclint.vocabulary import dtype_name
 
 Json = dict[str, Any]
 
@@ -177,9 +178,9 @@ def test_compare_treats_matching_nan_as_equal_and_counts_mismatches() -> None:
 
 
 def test_dtype_names_are_tensorflows() -> None:
-    assert dt_name(np.dtype("float32")) == "DT_FLOAT"
-    assert dt_name(np.dtype("float64")) == "DT_DOUBLE"
-    assert dt_name(np.dtype("uint8")) == "DT_UINT8"
+    assert dtype_name(np.dtype("float32").name) == "DT_FLOAT"
+    assert dtype_name(np.dtype("float64").name) == "DT_DOUBLE"
+    assert dtype_name(np.dtype("uint8").name) == "DT_UINT8"
 
 
 def test_one_line_keeps_the_cause_of_a_tensorflow_error() -> None:
@@ -242,7 +243,7 @@ def test_non_finite_outputs_leave_the_range_to_finite_outputs() -> None:
 
 def test_the_throughput_batch_shrinks_to_what_the_measured_memory_allows(monkeypatch: pytest.MonkeyPatch) -> None:
     """1,000 MiB + 100 MiB per image, --memory-limit 4096: 32 images would need ~4,800 MiB, 16 fit."""
-    from speclint.execute import memory, probes
+    from speclint.execute import memory
 
     def peak(work: Callable[[], Any]) -> tuple[Any, float]:
         images_before = ctx.model.last_batch  # type: ignore[attr-defined]
@@ -262,7 +263,7 @@ def test_the_throughput_batch_shrinks_to_what_the_measured_memory_allows(monkeyp
     ctx.job["options"] = {**ExecuteOptions(throughput_batch=32).job_options()}
     monkeypatch.setattr(memory, "peak_during", peak)
     monkeypatch.setattr(memory, "available_mb", lambda: 20_000.0)
-    monkeypatch.setattr(probes, "rss_mb", lambda: 1_100.0)
+    monkeypatch.setattr(memory, "rss_mb", lambda: 1_100.0)
     result = run_all(ctx)["throughput"]
     assert result["status"] == "pass" and result["batch"] == 16 and result["requested_batch"] == 32
     assert result["reduced"] == (

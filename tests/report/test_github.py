@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from speclint.report import ReportContext, github
-from speclint.rules.model import Finding
+from speclint.rules.rule import Finding
 from speclint.rules.ruleset import ModelResult
 from tests.conftest import run_speclint
 from tests.report.conftest import fixture_paths

@@ -28,7 +28,7 @@ from speclint.project import rule_page_url
 from speclint.report import ReportContext
 from speclint.report.html import render, verdict
 from speclint.rules.language import catalog
-from speclint.rules.model import Finding
+from speclint.rules.rule import Finding
 from speclint.rules.ruleset import ModelResult
 from tests.conftest import MODELS, need, run_speclint
 

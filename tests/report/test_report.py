@@ -21,7 +21,7 @@ from speclint.report import (
     unread_note,
     write_report,
 )
-from speclint.rules.model import Finding, Location
+from speclint.rules.rule import Finding, Location
 from speclint.rules.ruleset import ModelResult
 
 CONTEXT = ReportContext(rules={}, version="0")

@@ -11,7 +11,7 @@ import pytest
 
 from speclint.project import rule_page_url
 from speclint.report import ReportContext, sarif
-from speclint.rules.model import Finding, Rule, SpecRef
+from speclint.rules.rule import Finding, Rule, SpecRef
 from speclint.rules.ruleset import ModelResult, RuleSet
 from tests.conftest import REPO, SHARED, need, run_speclint
 from tests.report.conftest import fixture_paths

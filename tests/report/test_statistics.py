@@ -6,7 +6,7 @@ import json
 
 from speclint.report import ReportContext
 from speclint.report.statistics import render, rows
-from speclint.rules.model import Finding, Location
+from speclint.rules.rule import Finding, Location
 from speclint.rules.ruleset import ModelResult
 
 CONTEXT = ReportContext(rules={}, version="0", baselined=1, unread=(("models/broken", "truncated"),))

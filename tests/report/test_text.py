@@ -10,7 +10,7 @@ import pytest
 
 from speclint.read import read_model
 from speclint.report import ReportContext, closing_counts, reporter, text
-from speclint.rules.model import Finding, Location
+from speclint.rules.rule import Finding, Location
 from speclint.rules.ruleset import ModelResult, RuleSet
 from tests.conftest import run_speclint
 from tests.report.conftest import fixture_paths

@@ -16,9 +16,9 @@ import pytest
 from speclint.read import read_model
 from speclint.rules.engine import CompiledRule, fingerprint, get, group, resolve, resolve_with_where
 from speclint.rules.loader import load_rules
-from speclint.rules.model import Finding
+from speclint.rules.rule import Finding
 from speclint.rules.ruleset import ModelResult, RuleSet
-from speclint.rules.wording import show
+from speclint.rules.wording import value_words
 from tests.conftest import MODELS, need
 
 
@@ -75,7 +75,7 @@ def test_traces_are_named_by_their_arguments(ruleset: RuleSet) -> None:
     ],
 )
 def test_values_are_worded_not_json(value: object, words: str) -> None:
-    assert show(value) == words
+    assert value_words(value) == words
 
 
 def test_no_finding_of_the_golden_tree_prints_json_or_function_numbers(ruleset: RuleSet) -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from speclint.errors import SpeclintError
 from speclint.read import read_model
-from speclint.rules.model import Finding, Rule
+from speclint.rules.rule import Finding, Rule
 from speclint.rules.ruleset import ModelResult, RuleSet, check_implications, fold_implied
 from speclint.rules.wording import namer
 from tests.conftest import CORPUS, MODELS, need

@@ -17,10 +17,10 @@ from __future__ import annotations
 import os
 from typing import Any, NamedTuple
 
-from speclint.errors import display_path
 from speclint.read.claims import kaggle, markdown
 from speclint.read.claims.markdown import Declared, Problem
 from speclint.safe_io import ReadError, read_regular
+from speclint.safe_text import display_path
 from speclint.vocabulary import TF1, TF1_HUB, TF2, Json
 
 DOCUMENT_BYTES = 4 << 20

@@ -119,14 +119,17 @@ def parse_instance_metadata(text: str) -> KaggleClaims:
     if "framework" in data and value != PLACEHOLDERS["framework"]:
         member = lookup_enum(FRAMEWORKS, "MODEL_FRAMEWORK", value)
         if member is None:
-            problems.append(Problem(_line(text, "framework"), f"'framework' {_shown(value)} is not a Kaggle framework"))
+            problems.append(
+                Problem(_line(text, "framework"), f"'framework' {_json_excerpt(value)} is not a Kaggle framework")
+            )
         else:
             framework = Declared("framework", str(value), _line(text, "framework"))
     instance_type = data.get("modelInstanceType", "Unspecified")
     if lookup_enum(INSTANCE_TYPES, "MODEL_INSTANCE_TYPE", instance_type) is None:
         problems.append(
             Problem(
-                _line(text, "modelInstanceType"), f"'modelInstanceType' {_shown(instance_type)} is not a Kaggle type"
+                _line(text, "modelInstanceType"),
+                f"'modelInstanceType' {_json_excerpt(instance_type)} is not a Kaggle type",
             )
         )
     fine_tunable = None
@@ -136,7 +139,7 @@ def parse_instance_metadata(text: str) -> KaggleClaims:
             fine_tunable = Declared("fineTunable", "true" if flag else "false", _line(text, "fineTunable"))
         else:
             problems.append(
-                Problem(_line(text, "fineTunable"), f"'fineTunable' must be true or false, not {_shown(flag)}")
+                Problem(_line(text, "fineTunable"), f"'fineTunable' must be true or false, not {_json_excerpt(flag)}")
             )
     fields = {key: data[key] for key in ("ownerSlug", "modelSlug", "instanceSlug", "framework") if key in data}
     return KaggleClaims(framework, member, fine_tunable, fields, sorted(problems))
@@ -169,6 +172,7 @@ def _line(text: str, key: str) -> int:
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
-def _shown(value: Any) -> str:
+def _json_excerpt(value: Any) -> str:
+    """A value of the metadata file in a problem's words: its JSON, cut after 60 characters."""
     text = json.dumps(value)
     return text if len(text) <= 60 else text[:60] + "..."

@@ -12,11 +12,11 @@ import re
 
 from google.protobuf import message as pb_message
 
-from speclint.errors import display_path
 from speclint.proto import messages
 from speclint.proto.messages import Message
 from speclint.read.files import walk
 from speclint.read.security.state import State
+from speclint.safe_text import display_path
 
 ASSET_COLLECTION = "saved_model_assets"
 ASSET_DIRS = ("assets", "assets.extra")

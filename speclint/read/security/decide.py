@@ -20,7 +20,7 @@ from speclint.read.security.assets import escape_reason
 from speclint.read.security.ops import SAVE_RESTORE
 from speclint.read.security.reach import INIT_OP_LABEL, LOAD_COLLECTIONS, VARIABLE_COLLECTIONS
 from speclint.read.security.saver import is_own_saver
-from speclint.read.security.values import ASSET, LITERAL, Resolver, Values, literals, shown
+from speclint.read.security.values import ASSET, LITERAL, Resolver, Values, literals, values_text
 
 if TYPE_CHECKING:
     from speclint.read.security.graphs import GraphScan
@@ -41,7 +41,7 @@ LOADER_FUNCTION_LABELS = ("object ", "restore function of ", "save function of "
 
 
 def decide(scan: GraphScan, scope: str, node: Message, rule: dict[str, Any], labels: list[str]) -> Exempt | str | None:
-    """EXEMPT when the model proves the op harmless; else what it names (shown), or None when unresolved."""
+    """EXEMPT when the model proves the op harmless; else what it names (``values_text``), or None when unresolved."""
     resolver = scan.resolver
     only_if = rule.get("only_if")
     if only_if and harmless(resolver, scope, node, only_if):
@@ -53,7 +53,7 @@ def decide(scan: GraphScan, scope: str, node: Message, rule: dict[str, Any], lab
     values = argument(resolver, scope, node, rule.get("argument"))
     if rule.get("own_asset") and context is not None and own_asset(values, labels):
         return EXEMPT
-    return shown(values)
+    return values_text(values)
 
 
 def harmless(resolver: Resolver, scope: str, node: Message, only_if: dict[str, Any]) -> bool:

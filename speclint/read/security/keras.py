@@ -16,12 +16,12 @@ from typing import Any
 
 from google.protobuf import message as pb_message
 
-from speclint.errors import display_path
 from speclint.proto.keras_messages import SavedMetadata
 from speclint.proto.messages import Message
 from speclint.read.loading import ReadError, read_bytes
 from speclint.read.security.keras_layers import check_layers, harmless_classes
 from speclint.read.security.state import MAX_ARGUMENT_CHARS, State
+from speclint.safe_text import display_path
 
 # Classes whose config can hold marshalled bytecode, and the key that holds it: tf_keras runs it
 # (``func_load``) when it rebuilds the layer. The wrappers hold it only with ``<key>_type: lambda``.

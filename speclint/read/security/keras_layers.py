@@ -17,9 +17,9 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from speclint.errors import display_path
 from speclint.read.security.ops import DATA_DIR, dangerous_ops, function_ops, known_ops
 from speclint.read.security.state import MAX_ARGUMENT_CHARS, State
+from speclint.safe_text import display_path
 
 JSON_DEPTH = 64
 CALLS_FUNCTION, READS_PATH, CUSTOM_OBJECT = "calls-function", "reads-path", "custom-object"

@@ -317,7 +317,7 @@ class Resolver:
         return frozenset(found)
 
 
-def shown(values: Values) -> str | None:
+def values_text(values: Values) -> str | None:
     """The values as the facts show them: up to three, sorted; None when unresolved or empty."""
     if not values:
         return None

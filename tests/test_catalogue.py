@@ -1,4 +1,4 @@
-"""speclint/explain.py (``speclint rules``, ``speclint rule CODE``): the catalogue and one rule explained."""
+"""speclint/catalogue.py (``speclint rules``, ``speclint rule CODE``): the catalogue and one rule explained."""
 
 from __future__ import annotations
 

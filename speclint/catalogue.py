@@ -12,7 +12,7 @@ from speclint.rules.language import requested_language
 from speclint.rules.ruleset import RuleSet
 
 
-def run_explain(args: argparse.Namespace) -> int:
+def run_catalogue(args: argparse.Namespace) -> int:
     """``speclint rules`` lists, ``speclint rule CODE`` explains; errors raise SpeclintError."""
     language = requested_language(args.lang if args.command == "rule" else None)
     if args.command == "rule" and args.lang is None:  # the config file's lang, as `speclint check` reads it

@@ -10,16 +10,10 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 from speclint.vocabulary import TF2
 
-SEVERITIES = ("info", "warning", "error")  # ascending
-
 SPEC_URLS = {
     "tf1": "https://www.tensorflow.org/hub/common_signatures/images",
     "tf2": "https://www.tensorflow.org/hub/common_saved_model_apis/images",
 }
-
-
-def severity_rank(severity: str) -> int:
-    return SEVERITIES.index(severity)
 
 
 class SpecRef(NamedTuple):
@@ -36,7 +30,9 @@ class SpecRef(NamedTuple):
 
 
 class Rule(NamedTuple):
-    """One rule file of ``schemas/rules``: metadata, a target in the facts, a JSON Schema."""
+    """One rule file of ``schemas/rules``: metadata, a target in the facts, a JSON Schema; or of
+    ``schemas/changes``: metadata and the kind of delta between two versions it judges (its
+    ``family`` is the file's ``category``, its ``examples["pair"]`` the file's ``example``)."""
 
     code: str
     name: str
@@ -54,12 +50,13 @@ class Rule(NamedTuple):
     gate: bool = False
     source: str = ""  # the file it came from
     family: str = "custom"  # reading, tf1-hub, input, output, tf2, graph, security, probe, ...
-    stage: str = "static"  # "static" | "execute"
+    stage: str = "static"  # "static" | "execute" | "diff" (a change rule of ``speclint diff``)
     fix: str = ""
     cause: tuple[str, ...] = ()  # pointers naming one root cause; () = the message without its location
     builtin: bool = False  # shipped with speclint (has a rule page), not from a rule pack
     implied_by: tuple[str, ...] = ()  # codes whose finding on the same model is this one's root cause
     message_en: str = ""  # the English template when ``message`` is translated: the fingerprint's words
+    delta: str = ""  # a change rule's delta kind (``speclint/diff/deltas.py``), judged instead of a target
 
     @property
     def cause_template(self) -> str:
