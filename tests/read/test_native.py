@@ -22,7 +22,7 @@ import pytest
 from speclint.proto import messages
 from speclint.read import accelerator, lazy_read, read_model
 from speclint.read.accelerator import pure_python
-from speclint.read.graph import floods, from_messages, from_wire
+from speclint.read.graph import from_messages, from_wire
 from speclint.read.graph.from_wire import LazyNodes
 from speclint.read.graph.index import TOP
 from speclint.read.graph.tables import ScopeTables
@@ -326,40 +326,3 @@ def test_mutated_models_read_alike_or_are_handed_back() -> None:
         compared += 1
     assert compared > 50
 
-
-# ---- the floods, C against Python ------------------------------------------------------------
-def test_floods_agree_on_random_graphs() -> None:
-    need(accelerator.wire is not None, "speclint._wire is not built")
-    from array import array
-
-    rng = random.Random(7)
-    for _ in range(200):
-        size = rng.randint(1, 60)
-        edges = rng.randint(0, 150)
-        src = array("i", [rng.randint(-1, size - 1) for _ in range(edges)])
-        dst = array("i", sorted(rng.randrange(size) for _ in range(edges)))
-        pos = array("i", range(edges))
-        in_start = array("i", [sum(1 for d in dst if d < node) for node in range(size + 1)])
-        expected = floods.by_producer(src, dst, pos, size)
-        assert accelerator.by_producer(src, dst, pos, size) == expected
-        out_start, out_dst, _ = expected
-        calls = bytearray(rng.random() < 0.2 for _ in range(size))
-        seeds = [rng.randint(-1, size - 1) for _ in range(3)]
-        results = []
-        for module in (floods, accelerator.wire):
-            visited, reached = bytearray(size), bytearray(size)
-            found = module.forward(out_start, out_dst, calls, seeds, visited, reached)
-            results.append((sorted(found), visited, reached))
-        assert results[0] == results[1]
-        kind = bytearray(rng.choice((0, 0, 0, 1, 2)) for _ in range(size))
-        index = array("i", [rng.randint(0, 3) for _ in range(edges)])
-        seeds = [rng.randint(-1, edges) for _ in range(4)]
-        results = []
-        for module in (floods, accelerator.wire):
-            stamp, seen = array("i", [0] * size), []
-            found = module.backward(in_start, src, index, kind, stamp, 1, seeds, seen)
-            results.append((sorted(found), sorted(seen), stamp))
-        assert results[0] == results[1]
-        ops = [rng.choice("ABC") for _ in range(size)]
-        nodes = [rng.randint(-2, size + 2) for _ in range(20)]
-        assert floods.ops_on(ops, reached, nodes) == accelerator.wire.ops_on(ops, reached, nodes)
