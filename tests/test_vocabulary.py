@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from speclint import vocabulary
-from speclint.vocabulary import TF1, TF1_HUB, TF2, format_shape, is_tf1
+from speclint.vocabulary import TF1, TF1_HUB, TF2, dtype_name, format_shape, is_tf1
 from tests.conftest import MODELS, REPO, run_speclint
 
 
@@ -77,3 +77,9 @@ def test_speclint_rules_lists_the_catalogue_without_protobuf() -> None:
     loaded = _modules_after(code)
     assert "speclint.rules.engine" in loaded
     assert not {m for m in loaded if m.startswith(("google.protobuf", "speclint.read"))}
+
+
+def test_dtype_names_are_tensorflows() -> None:
+    assert dtype_name("float32") == "DT_FLOAT"
+    assert dtype_name("float64") == "DT_DOUBLE"
+    assert dtype_name("uint8") == "DT_UINT8"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from speclint.diff.deltas import compare, delta
+from speclint.diff.deltas import compare, delta, shape_direction
 from speclint.diff.view import contract_view
 from speclint.read import read_model
 from tests.conftest import need
@@ -101,3 +101,21 @@ def test_the_task_changes_only_with_evidence_on_both_sides() -> None:
         old_evidence="signature image_feature_vector",
         new_evidence="signature image_classification",
     )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "direction"),
+    [
+        ([-1, 224, 224, 3], [-1, 224, 224, 3], None),
+        ([-1, 224, 224, 3], [-1, -1, -1, 3], "relaxed"),
+        ([-1, -1, -1, 3], [-1, 224, 224, 3], "narrowed"),
+        ([-1, 224, 224, 3], [1, 224, 224, 3], "narrowed"),
+        ([-1, 224, 224, 3], [-1, 192, 192, 3], "changed"),
+        ([-1, 8], [-1, 1, 8], "changed"),
+        (None, [-1, 8], "narrowed"),
+        ([-1, 8], None, "relaxed"),
+        ([-1, -1, 224, 3], [1, 224, -1, 3], "narrowed"),  # narrowing one dimension is not undone by relaxing another
+    ],
+)
+def test_shape_direction(old: list[int] | None, new: list[int] | None, direction: str | None) -> None:
+    assert shape_direction(old, new) == direction

@@ -56,3 +56,20 @@ def test_one_line_is_short_and_keeps_a_call_error_s_own_words() -> None:
     long = one_line(ValueError("First sentence is long enough to be kept whole here. " + "x" * 400))
     assert long == "ValueError: First sentence is long enough to be kept whole here."
     assert len(one_line(ValueError("y" * 1000))) == 300
+
+
+def test_one_line_keeps_the_cause_of_a_tensorflow_error() -> None:
+    class InvalidArgumentError(Exception):
+        message = (
+            "Graph execution error:\n\nDetected at node identity_pyfunc defined at (most recent call last):\n"
+            "<stack traces unavailable>\nValueError: Could not find callback with key=pyfunc_1 in the registry.\n"
+            'Traceback (most recent call last):\n\n  File "x.py", line 1\n'
+        )
+
+    text = one_line(InvalidArgumentError())
+    assert text == (
+        "InvalidArgumentError: ValueError: Could not find callback with key=pyfunc_1 in the registry. "
+        "(node identity_pyfunc)"
+    )
+    assert one_line(ValueError("a\nb")) == "ValueError: a"
+    assert len(one_line(ValueError("x" * 1000))) == 300

@@ -18,9 +18,8 @@ if importlib.util.find_spec("numpy") is None:  # numpy comes with the execute ex
 import numpy as np
 
 from speclint.execute import ExecuteOptions
-from speclint.execute.models import CallError, one_line
+from speclint.execute.models import CallError
 from speclint.execute.probes import Context, compare, run_all
-from speclint.vocabulary import dtype_name
 
 Json = dict[str, Any]
 
@@ -175,29 +174,6 @@ def test_compare_treats_matching_nan_as_equal_and_counts_mismatches() -> None:
     assert compare(a, b, 0.0, 0.0) == (False, 0.5, 1)
     assert compare(np.ones((1, 2)), np.ones((1, 2)) + 5e-5, 1e-4, 0.0)[0] is True
     assert compare(np.ones((1, 2)), np.ones((1, 3)), 1.0, 1.0)[0] is False
-
-
-def test_dtype_names_are_tensorflows() -> None:
-    assert dtype_name(np.dtype("float32").name) == "DT_FLOAT"
-    assert dtype_name(np.dtype("float64").name) == "DT_DOUBLE"
-    assert dtype_name(np.dtype("uint8").name) == "DT_UINT8"
-
-
-def test_one_line_keeps_the_cause_of_a_tensorflow_error() -> None:
-    class InvalidArgumentError(Exception):
-        message = (
-            "Graph execution error:\n\nDetected at node identity_pyfunc defined at (most recent call last):\n"
-            "<stack traces unavailable>\nValueError: Could not find callback with key=pyfunc_1 in the registry.\n"
-            'Traceback (most recent call last):\n\n  File "x.py", line 1\n'
-        )
-
-    text = one_line(InvalidArgumentError())
-    assert text == (
-        "InvalidArgumentError: ValueError: Could not find callback with key=pyfunc_1 in the registry. "
-        "(node identity_pyfunc)"
-    )
-    assert one_line(ValueError("a\nb")) == "ValueError: a"
-    assert len(one_line(ValueError("x" * 1000))) == 300
 
 
 # --- the input range -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from speclint.diff.changes import ChangeEngine, render
-from speclint.diff.deltas import delta, shape_direction
+from speclint.diff.deltas import delta
 from speclint.errors import SpeclintError
 from speclint.rules.loader import load_change_rules, schemas_dir
 from tests.conftest import REPO, SHARED, need
@@ -120,24 +120,6 @@ def test_relaxed_and_narrowed_input_shapes_have_opposite_verdicts() -> None:
 def test_a_delta_no_rule_takes_is_an_error_not_a_pass() -> None:
     with pytest.raises(SpeclintError, match="not by one rule"):
         ChangeEngine().rule_for(delta("no-such-kind", "w", 1, 2))
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "direction"),
-    [
-        ([-1, 224, 224, 3], [-1, 224, 224, 3], None),
-        ([-1, 224, 224, 3], [-1, -1, -1, 3], "relaxed"),
-        ([-1, -1, -1, 3], [-1, 224, 224, 3], "narrowed"),
-        ([-1, 224, 224, 3], [1, 224, 224, 3], "narrowed"),
-        ([-1, 224, 224, 3], [-1, 192, 192, 3], "changed"),
-        ([-1, 8], [-1, 1, 8], "changed"),
-        (None, [-1, 8], "narrowed"),
-        ([-1, 8], None, "relaxed"),
-        ([-1, -1, 224, 3], [1, 224, -1, 3], "narrowed"),  # narrowing one dimension is not undone by relaxing another
-    ],
-)
-def test_shape_direction(old: list[int] | None, new: list[int] | None, direction: str | None) -> None:
-    assert shape_direction(old, new) == direction
 
 
 def test_model_strings_are_shown_escaped() -> None:
