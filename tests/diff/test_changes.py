@@ -1,4 +1,7 @@
-"""The change rules are data: valid files, stable codes, real spec quotes, one rule per delta."""
+"""speclint/diff/changes.py: deltas judged by the change rules, one finding per cause.
+
+The change rules are data: valid files, stable codes, real spec quotes, one rule per delta.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,11 @@ import re
 
 import pytest
 
-from speclint.diff.changes import ChangeEngine, render
+from speclint.diff.changes import ChangeEngine, cause_of, change_page_url, delta_words, render
 from speclint.diff.deltas import delta
 from speclint.errors import SpeclintError
 from speclint.rules.loader import load_change_rules, schemas_dir
+from speclint.version import __version__
 from tests.conftest import REPO, SHARED, need
 from tests.diff.conftest import PAIRS_DIR
 
@@ -126,3 +130,39 @@ def test_model_strings_are_shown_escaped() -> None:
     message = render("input '{old}' -> '{new}'", {"old": "images\x1b[31m", "new": "a\nb"})
     assert "\x1b" not in message and "\n" not in message
     assert "images\\x1b[31m" in message
+
+
+def test_one_finding_per_cause_with_every_place_escaped() -> None:
+    """The same change in two signatures is one finding with two places; a model's strings come escaped."""
+    serve = "signature_def['a'] in tag-set [serve]"
+    deltas = [
+        delta("dtype-changed", serve, "DT_FLOAT", "DT_UINT8", side="input", key="images"),
+        delta("dtype-changed", serve.replace("'a'", "'b'"), "DT_FLOAT", "DT_UINT8", side="input", key="images"),
+        delta("key-removed", "sig\x1b[2J", "k", None, side="output"),
+    ]
+    findings = ChangeEngine().judge("m", deltas, "tf2")
+    assert [(f.code, f.severity) for f in findings] == [("SC123", "breaking"), ("SC130", "breaking")]
+    dtype, removed = findings
+    assert [place.where for place in dtype.all_locations] == [serve, serve.replace("'a'", "'b'")]
+    assert dtype.message == f"input 'images' dtype DT_FLOAT -> DT_UINT8 in {serve}"
+    assert dtype.url == change_page_url("SC123") and dtype.url.endswith(f"/blob/v{__version__}/docs/changes/SC123.md")
+    assert dtype.spec_url.startswith("https://www.tensorflow.org/hub/common_saved_model_apis/images#")
+    assert removed.where == "sig\\x1b[2J" and "\x1b" not in removed.message
+
+
+def test_function_numbers_do_not_split_a_cause() -> None:
+    """TensorFlow numbers its functions anew on every save: the cause of a change leaves them out."""
+    template = "output {key} of {where}: {old} -> {new}"
+    first = cause_of(template, {"key": "__inference_call_12", "where": "here", "old": 1, "new": [-1, 8]})
+    again = cause_of(template, {"key": "__inference_call_99", "where": "there", "old": 1, "new": [-1, 8]})
+    assert first == again == "output __inference_call_N of : 1 -> (-1, 8)"
+
+
+def test_delta_values_are_written_as_tensorflow_writes_them() -> None:
+    assert [delta_words(v) for v in (None, True, [-1, 224, 224, 3], 7, "a\nb")] == [
+        "none",
+        "true",
+        "(-1, 224, 224, 3)",
+        "7",
+        "a\\nb",
+    ]
