@@ -1,4 +1,5 @@
-"""speclint/execute/memory.py: this machine's available memory, a process's size and its peak while it works (Linux /proc)."""
+"""speclint/execute/memory.py: this machine's available memory, a process's size and its peak
+while it works (Linux /proc)."""
 
 from __future__ import annotations
 

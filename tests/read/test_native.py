@@ -325,4 +325,3 @@ def test_mutated_models_read_alike_or_are_handed_back() -> None:
         assert got == python_tables(mutated)
         compared += 1
     assert compared > 50
-
