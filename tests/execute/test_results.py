@@ -1,4 +1,4 @@
-"""speclint/execute/results.py: one probe's entry, as ``schemas/probes.schema.json`` describes it."""
+"""speclint/execute/results.py: one probe's entry, as ``speclint/execute/probes.schema.json`` describes it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from speclint.execute.results import result
 from speclint.rules.validator import compile_schema
 from tests.conftest import REPO
 
+PROBE_SCHEMA = json.loads((REPO / "speclint" / "execute" / "probes.schema.json").read_text(encoding="utf-8"))
+
 
 def test_a_result_is_its_status_its_summary_and_its_numbers() -> None:
     entry = result("fail", "2 of 3 rows differ", max_abs_diff=0.5, rows=[1, 2])
@@ -20,9 +22,6 @@ def test_a_result_is_its_status_its_summary_and_its_numbers() -> None:
 def test_a_number_cannot_overwrite_the_status() -> None:
     with pytest.raises(TypeError):
         result("pass", "fine", **{"status": "fail"})
-
-
-PROBE_SCHEMA = json.loads((REPO / "speclint" / "execute" / "probes.schema.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("status", ["pass", "fail", "skipped", "error"])
