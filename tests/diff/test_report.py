@@ -79,6 +79,8 @@ def test_github_annotations_take_the_change_levels() -> None:
     assert [line.split(" ", 1)[0] for line in lines[:-1]] == ["::error", "::notice"]
     assert all(",title=SC1" in line for line in lines[:-1])
     assert lines[-1] == f"speclint diff: {report.headline(results())}."
+    assert "\x1b" not in "\n".join(lines)  # the model's path reaches the Actions log escaped
+    assert lines[0].startswith("::error file=models/net\\x1b[2J,title=")
 
 
 def test_sarif_has_one_result_per_change_and_a_notification_per_unread_model() -> None:
