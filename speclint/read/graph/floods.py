@@ -2,7 +2,7 @@
 
 ``speclint._wire`` (C) implements the same four functions with the same arguments and results;
 ``speclint.read.accelerator.floods`` picks one. Keeping both behind one interface keeps one
-algorithm in ``graph/index.py``, and ``tests/read/test_native.py`` compares the two on every model.
+algorithm in ``graph/index.py``, and ``tests/read/graph/test_floods.py`` compares the two on random graphs.
 """
 
 from __future__ import annotations
