@@ -133,7 +133,8 @@ def json_report(results: list[DiffResult], rules: dict[str, Rule]) -> str:
 def github(results: list[DiffResult], rules: dict[str, Rule]) -> str:
     lines = []
     for result in results:
-        lines += annotation_lines(escape_property(escape_change(model_file(result.path))), result.findings, GITHUB_LEVELS)
+        place = escape_property(escape_change(model_file(result.path)))
+        lines += annotation_lines(place, result.findings, GITHUB_LEVELS)
     lines.append(f"speclint diff: {headline(results)}.")
     return "\n".join(lines) + "\n"
 
