@@ -195,8 +195,9 @@ def sarif(results: list[DiffResult], rules: dict[str, Rule]) -> str:
 
 
 def _cell(value: str) -> str:
-    """A table cell of the step summary: Markdown escaped, a line break as a blank."""
-    return markdown_escape(value).replace("\r", " ").replace("\n", " ")
+    """A table cell of the step summary: a model's string escaped (a raw ESC, or a git name's
+    undecodable byte, which UTF-8 cannot even write), then Markdown escaped."""
+    return markdown_escape(escape_change(value))
 
 
 def step_summary(results: list[DiffResult], version: str) -> str:

@@ -105,3 +105,11 @@ def test_the_step_summary_is_a_table_that_stops_at_its_limit(monkeypatch: pytest
     assert "... and" not in summary
     monkeypatch.setattr(report, "MAX_SUMMARY_ROWS", 1)
     assert report.step_summary(results(), "v1..v2").rstrip().endswith("... and 1 more; see the job log.")
+
+
+def test_the_step_summary_escapes_model_strings_and_git_names_utf8_cannot_write() -> None:
+    odd = DiffResult("m\udc80\x1b[31md", "HEAD:m\udc80\x1b[31md", "m\udc80", "tf1", "tf1", "compared", [])
+    summary = report.step_summary([odd, *results()], "HEAD")
+    summary.encode("utf-8")  # a raw surrogate would make writing $GITHUB_STEP_SUMMARY fail
+    assert "\x1b" not in summary
+    assert "| m\\\\udc80\\\\x1b\\[31md | HEAD:m\\\\udc80\\\\x1b\\[31md | m\\\\udc80 | compared |" in summary
