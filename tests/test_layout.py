@@ -8,6 +8,7 @@ accelerator ``speclint/_wire.c`` is held to the pure-Python reader by ``tests/re
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.conftest import REPO
@@ -64,3 +65,12 @@ def test_every_exemption_is_still_needed() -> None:
     tested = [module for module in EXEMPT if (REPO / mirrored_test(module)).is_file()]
     assert not gone, f"exempt modules that no longer exist: {gone}"
     assert not tested, f"exempt modules that have a test now (remove them from EXEMPT): {tested}"
+
+
+def test_every_path_the_map_names_exists() -> None:
+    """CONTRIBUTING.md is the next person's map: a module or test it names must be in the tree."""
+    text = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"\b((?:speclint|tests|benchmarks|scripts)/[\w./-]*\w)", text))
+    placeholders = {"speclint/x/y.py", "speclint/x/__init__.py", "tests/x/test_y.py", "tests/x/test_x.py"}
+    missing = sorted(path for path in named - placeholders if not any(REPO.glob(path + "*")))
+    assert not missing, f"CONTRIBUTING.md names paths that are not in the tree: {missing}"
