@@ -109,6 +109,15 @@ static Fields fields_of(const uint8_t *body, const uint8_t *end) {
     return fields;
 }
 
+#define BIT(number) (1u << (number))
+
+/* Whether a field of ``known`` (a set of BIT(number), numbers below 32), every one of them
+ * length-delimited in the .proto, came with another wire type: upb keeps such a field as an
+ * unknown one, which this reader does not model, so the caller bails. */
+static int mistyped(const Field *field, uint32_t known) {
+    return field->number < 32 && (known & BIT(field->number)) && field->type != WIRE_LEN;
+}
+
 /* RESULT_BAIL: the bytes end inside the varint, or it has more than ten. */
 static Result read_varint(const uint8_t **cursor, const uint8_t *end, uint64_t *out) {
     const uint8_t *p = *cursor;
@@ -358,7 +367,7 @@ static Result read_attr_entry(const uint8_t *body, const uint8_t *end, const uin
     *value = NULL;
     *value_length = 0;
     while (next_field(&fields, &field)) {
-        if ((field.number == MAPENTRY_KEY || field.number == MAPENTRY_VALUE) && field.type != WIRE_LEN)
+        if (mistyped(&field, BIT(MAPENTRY_KEY) | BIT(MAPENTRY_VALUE)))
             return RESULT_BAIL;
         if (field.number == MAPENTRY_KEY) {
             *key = field.value;
@@ -382,11 +391,8 @@ static Result read_node(const uint8_t *body, const uint8_t *end, Node *node) {
     node->value_length = 0;
     int has_layout = 0;
     while (next_field(&fields, &field)) {
-        if (field.number == NODEDEF_NAME || field.number == NODEDEF_OP || field.number == NODEDEF_INPUT ||
-            field.number == NODEDEF_ATTR) {
-            if (field.type != WIRE_LEN)
-                return RESULT_BAIL;
-        }
+        if (mistyped(&field, BIT(NODEDEF_NAME) | BIT(NODEDEF_OP) | BIT(NODEDEF_INPUT) | BIT(NODEDEF_ATTR)))
+            return RESULT_BAIL;
         if (field.number == NODEDEF_NAME) {
             node->name = field.value;
             node->name_length = field.end - field.value;
@@ -595,10 +601,8 @@ static Result read_signature(Scope *scope) {
     if (scope->args == NULL)
         return RESULT_ERROR;
     while (next_field(&fields, &field)) {
-        if (field.number == OPDEF_NAME || field.number == OPDEF_INPUT_ARG) {
-            if (field.type != WIRE_LEN)
-                return RESULT_BAIL;
-        }
+        if (mistyped(&field, BIT(OPDEF_NAME) | BIT(OPDEF_INPUT_ARG)))
+            return RESULT_BAIL;
         if (field.number == OPDEF_NAME) {
             name = field.value;
             name_length = field.end - field.value;
@@ -631,10 +635,8 @@ static Result read_function(Scopes *scopes, const uint8_t *body, const uint8_t *
     if (scope == NULL)
         return RESULT_ERROR;
     while (next_field(&fields, &field)) {
-        if (field.number == FUNCTIONDEF_SIGNATURE || field.number == FUNCTIONDEF_NODE_DEF) {
-            if (field.type != WIRE_LEN)
-                return RESULT_BAIL;
-        }
+        if (mistyped(&field, BIT(FUNCTIONDEF_SIGNATURE) | BIT(FUNCTIONDEF_NODE_DEF)))
+            return RESULT_BAIL;
         if (field.number == FUNCTIONDEF_SIGNATURE) {
             if (++signatures > 1)
                 return RESULT_BAIL;
@@ -682,10 +684,8 @@ static Result read_graph(Scopes *scopes, const uint8_t *buffer, const uint8_t *b
         return RESULT_ERROR;
     const uint8_t *library = NULL, *library_end = NULL;
     while (next_field(&fields, &field)) {
-        if (field.number == GRAPHDEF_NODE || field.number == GRAPHDEF_LIBRARY) {
-            if (field.type != WIRE_LEN)
-                return RESULT_BAIL;
-        }
+        if (mistyped(&field, BIT(GRAPHDEF_NODE) | BIT(GRAPHDEF_LIBRARY)))
+            return RESULT_BAIL;
         if (field.number == GRAPHDEF_NODE) {
             if (scope_add_node(top, &field, buffer) != RESULT_OK)
                 return RESULT_ERROR;
