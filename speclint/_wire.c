@@ -274,7 +274,7 @@ typedef struct {
         v2 += v1; v1 = ROTATE(v1, 17); v1 ^= v2; v2 = ROTATE(v2, 32);                               \
     } while (0)
 
-static uint64_t hash_bytes(const uint64_t key[2], const uint8_t *text, Py_ssize_t length) {
+static inline uint64_t hash_bytes(const uint64_t key[2], const uint8_t *text, Py_ssize_t length) {
     uint64_t v0 = key[0] ^ 0x736f6d6570736575ULL, v1 = key[1] ^ 0x646f72616e646f6dULL;
     uint64_t v2 = key[0] ^ 0x6c7967656e657261ULL, v3 = key[1] ^ 0x7465646279746573ULL;
     const uint8_t *end = text + (length & ~(Py_ssize_t)7);
@@ -337,7 +337,7 @@ static void table_free(Table *table) {
     table->slots = NULL;
 }
 
-static Slot *table_find(const Table *table, const uint8_t *text, Py_ssize_t length) {
+static inline Slot *table_find(const Table *table, const uint8_t *text, Py_ssize_t length) {
     size_t i = (size_t)hash_bytes(table->key, text, length) & table->mask;
     for (;;) {
         Slot *slot = &table->slots[i];
@@ -1141,7 +1141,7 @@ done:
 /* ---- the skeleton: the SavedModel without its NodeDefs ----------------------------------- */
 
 /* The messages on the path from a SavedModel down to the NodeDefs. */
-typedef enum { SAVED_MODEL, META_GRAPH, GRAPH, LIBRARY, FUNCTION } Level;
+typedef enum { SAVED_MODEL, META_GRAPH, GRAPH, LIBRARY, FUNCTION, LEVELS } Level;
 
 enum { DROP = -1 }; /* Route.next of the NodeDefs themselves */
 
@@ -1149,28 +1149,26 @@ enum { DROP = -1 }; /* Route.next of the NodeDefs themselves */
  * a message (WIRE_LEN: another wire type makes upb keep it as unknown, so bail); a singular one
  * that repeats is merged by upb: bail too. Every other field is copied as it is. */
 typedef struct {
-    Level level;
-    uint32_t number;
-    int next; /* a Level, or DROP */
+    uint32_t number; /* 0: no route (field numbers start at 1) */
+    int next;        /* a Level, or DROP */
     int singular;
 } Route;
 
-static const Route ROUTES[] = {
-    {SAVED_MODEL, SAVEDMODEL_META_GRAPHS, META_GRAPH, 0},
-    {META_GRAPH, METAGRAPHDEF_GRAPH_DEF, GRAPH, 1},
-    {GRAPH, GRAPHDEF_NODE, DROP, 0},
-    {GRAPH, GRAPHDEF_LIBRARY, LIBRARY, 1},
-    {LIBRARY, FUNCTIONDEFLIBRARY_FUNCTION, FUNCTION, 0},
-    {FUNCTION, FUNCTIONDEF_NODE_DEF, DROP, 0},
+#define ROUTES_PER_LEVEL 2
+static const Route ROUTES[LEVELS][ROUTES_PER_LEVEL] = {
+    /* SAVED_MODEL */ {{SAVEDMODEL_META_GRAPHS, META_GRAPH, 0}},
+    /* META_GRAPH */ {{METAGRAPHDEF_GRAPH_DEF, GRAPH, 1}},
+    /* GRAPH */ {{GRAPHDEF_NODE, DROP, 0}, {GRAPHDEF_LIBRARY, LIBRARY, 1}},
+    /* LIBRARY */ {{FUNCTIONDEFLIBRARY_FUNCTION, FUNCTION, 0}},
+    /* FUNCTION */ {{FUNCTIONDEF_NODE_DEF, DROP, 0}},
 };
-#define ROUTE_COUNT (sizeof(ROUTES) / sizeof(ROUTES[0]))
 
-/* The route of field ``number`` at ``level``; NULL: the field is copied. */
-static const Route *route(Level level, uint32_t number) {
-    for (size_t r = 0; r < ROUTE_COUNT; r++)
-        if (ROUTES[r].level == level && ROUTES[r].number == number)
-            return &ROUTES[r];
-    return NULL;
+/* The route of field ``number`` at ``level`` (its index in ROUTES[level]), or -1: copied. */
+static int route(Level level, uint32_t number) {
+    for (int r = 0; r < ROUTES_PER_LEVEL; r++)
+        if (ROUTES[level][r].number == number)
+            return r;
+    return -1;
 }
 
 /* The size of the skeleton of a payload at ``level`` into *size; writes it at *out when out is
@@ -1178,11 +1176,11 @@ static const Route *route(Level level, uint32_t number) {
 static Result skeleton(Level level, const uint8_t *body, const uint8_t *end, uint8_t **out, Py_ssize_t *size) {
     Field field;
     Fields fields = fields_of(body, end);
-    int seen[ROUTE_COUNT] = {0};
+    int seen[ROUTES_PER_LEVEL] = {0};
     Py_ssize_t total = 0;
     while (next_field(&fields, &field)) {
-        const Route *to = route(level, field.number);
-        if (to == NULL) {
+        int r = route(level, field.number);
+        if (r < 0) {
             Py_ssize_t length = field.end - field.start;
             if (out) {
                 memcpy(*out, field.start, (size_t)length);
@@ -1193,7 +1191,8 @@ static Result skeleton(Level level, const uint8_t *body, const uint8_t *end, uin
         }
         if (field.type != WIRE_LEN)
             return RESULT_BAIL; /* a known field with another wire type: upb keeps it as unknown */
-        if (to->singular && ++seen[to - ROUTES] > 1)
+        const Route *to = &ROUTES[level][r];
+        if (to->singular && ++seen[r] > 1)
             return RESULT_BAIL;
         if (to->next == DROP)
             continue;
