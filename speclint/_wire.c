@@ -12,6 +12,11 @@
  * unexpected wire type, a group, a name that is not UTF-8, a repeated node or function
  * name), and the caller then parses the whole file with upb and builds the index in Python.
  * The wire walk checks every bound; it never trusts a length.
+ *
+ * One convention inside: a function that can fail returns a Result (below): RESULT_OK,
+ * RESULT_BAIL (not modelled exactly: the Python function returns None and the caller parses
+ * with upb; no exception is set) or RESULT_ERROR (a Python exception is set, MemoryError most
+ * often, and propagates). Functions that answer a question return their answer.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -37,17 +42,84 @@
     } while (0)
 #endif
 
+/* Prefixed: Windows' headers define ERROR. */
+typedef enum {
+    RESULT_OK = 0,
+    RESULT_BAIL = 1,   /* not modelled exactly: hand the model back to the full (upb) parse */
+    RESULT_ERROR = -1, /* a Python exception is set */
+} Result;
+
 /* ---- wire format -------------------------------------------------------------------- */
+
+/* The wire types of a tag's low three bits (upb/wire/types.h). Groups (3, 4) are deprecated
+ * and never in a SavedModel: next_field treats them as malformed, so the caller bails. */
+typedef enum {
+    WIRE_VARINT = 0,
+    WIRE_I64 = 1,
+    WIRE_LEN = 2, /* length-delimited: bytes, strings, messages, packed repeated */
+    WIRE_START_GROUP = 3,
+    WIRE_END_GROUP = 4,
+    WIRE_I32 = 5,
+} WireType;
+
+#define TAG(number, type) ((uint8_t)(((number) << 3) | (type))) /* one byte: field numbers < 16 */
+
+/* The field numbers of the messages read, from speclint/proto/tensorflow_subset.proto (the
+ * subset of TensorFlow's protos that speclint reads; their paths in TensorFlow's tree). */
+enum { SAVEDMODEL_META_GRAPHS = 2 };                   /* tensorflow/core/protobuf/saved_model.proto */
+enum { METAGRAPHDEF_GRAPH_DEF = 2 };                   /* tensorflow/core/protobuf/meta_graph.proto */
+enum { GRAPHDEF_NODE = 1, GRAPHDEF_LIBRARY = 2 };      /* tensorflow/core/framework/graph.proto */
+enum { FUNCTIONDEFLIBRARY_FUNCTION = 1 };              /* tensorflow/core/framework/function.proto */
+enum { FUNCTIONDEF_SIGNATURE = 1, FUNCTIONDEF_NODE_DEF = 3 };             /* ditto */
+enum { OPDEF_NAME = 1, OPDEF_INPUT_ARG = 2 };          /* tensorflow/core/framework/op_def.proto */
+enum { ARGDEF_NAME = 1 };                              /* ditto, OpDef.ArgDef */
+enum { NODEDEF_NAME = 1, NODEDEF_OP = 2, NODEDEF_INPUT = 3, NODEDEF_ATTR = 5 }; /* framework/node_def.proto */
+enum { MAPENTRY_KEY = 1, MAPENTRY_VALUE = 2 };         /* the entry of any map<K, V> (NodeDef.attr) */
+enum {                                                 /* tensorflow/core/framework/attr_value.proto */
+    ATTRVALUE_LIST = 1,                                /* the oneof ``value``, every member */
+    ATTRVALUE_S = 2,
+    ATTRVALUE_I = 3,
+    ATTRVALUE_F = 4,
+    ATTRVALUE_B = 5,
+    ATTRVALUE_TYPE = 6,
+    ATTRVALUE_SHAPE = 7,
+    ATTRVALUE_TENSOR = 8,
+    ATTRVALUE_PLACEHOLDER = 9,
+    ATTRVALUE_FUNC = 10,
+};
+enum { TENSORPROTO_DTYPE = 1 };                        /* tensorflow/core/framework/tensor.proto */
+enum { DT_STRING = 7 };                                /* tensorflow/core/framework/types.proto */
 
 typedef struct {
     uint32_t number;
-    int type;               /* 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32 */
+    WireType type;
     const uint8_t *start;   /* the tag's first byte */
     const uint8_t *value;   /* length-delimited: the payload */
     const uint8_t *end;     /* the end of the field (and of a payload) */
 } Field;
 
-static int read_varint(const uint8_t **cursor, const uint8_t *end, uint64_t *out) {
+/* The fields of one message payload, read in order by next_field. */
+typedef struct {
+    const uint8_t *cursor, *end;
+    int malformed; /* next_field stopped at bytes that are no field, or at a group: bail */
+} Fields;
+
+static Fields fields_of(const uint8_t *body, const uint8_t *end) {
+    Fields fields = {body, end, 0};
+    return fields;
+}
+
+#define BIT(number) (1u << (number))
+
+/* Whether a field of ``known`` (a set of BIT(number), numbers below 32), every one of them
+ * length-delimited in the .proto, came with another wire type: upb keeps such a field as an
+ * unknown one, which this reader does not model, so the caller bails. */
+static int mistyped(const Field *field, uint32_t known) {
+    return field->number < 32 && (known & BIT(field->number)) && field->type != WIRE_LEN;
+}
+
+/* RESULT_BAIL: the bytes end inside the varint, or it has more than ten. */
+static Result read_varint(const uint8_t **cursor, const uint8_t *end, uint64_t *out) {
     const uint8_t *p = *cursor;
     uint64_t result = 0;
     for (int shift = 0; shift < 64 && p < end; shift += 7) {
@@ -56,50 +128,56 @@ static int read_varint(const uint8_t **cursor, const uint8_t *end, uint64_t *out
         if (!(byte & 0x80)) {
             *cursor = p;
             *out = result;
-            return 0;
+            return RESULT_OK;
         }
     }
-    return -1;
+    return RESULT_BAIL;
 }
 
-/* 1: a field was read into *field; 0: the end; -1: malformed or a group (the caller bails). */
-static int next_field(const uint8_t **cursor, const uint8_t *end, Field *field) {
-    const uint8_t *p = *cursor;
+/* Whether a field was read into *field; not at the end of the payload, nor at malformed bytes
+ * or a group (then fields->malformed is set and the caller bails). */
+static int next_field(Fields *fields, Field *field) {
+    const uint8_t *p = fields->cursor, *end = fields->end;
     uint64_t tag, size;
     if (p >= end)
         return 0;
     field->start = p;
-    if (read_varint(&p, end, &tag) < 0 || (tag >> 3) == 0 || (tag >> 3) > 0x1FFFFFFF)
-        return -1;
+    if (read_varint(&p, end, &tag) != RESULT_OK || (tag >> 3) == 0 || (tag >> 3) > 0x1FFFFFFF)
+        goto malformed;
     field->number = (uint32_t)(tag >> 3);
-    field->type = (int)(tag & 7);
+    field->type = (WireType)(tag & 7);
     switch (field->type) {
-    case 0:
-        if (read_varint(&p, end, &size) < 0)
-            return -1;
+    case WIRE_VARINT:
+        if (read_varint(&p, end, &size) != RESULT_OK)
+            goto malformed;
         break;
-    case 1:
+    case WIRE_I64:
         if (end - p < 8)
-            return -1;
+            goto malformed;
         p += 8;
         break;
-    case 2:
-        if (read_varint(&p, end, &size) < 0 || size > (uint64_t)(end - p))
-            return -1;
+    case WIRE_LEN:
+        if (read_varint(&p, end, &size) != RESULT_OK || size > (uint64_t)(end - p))
+            goto malformed;
         field->value = p;
         p += size;
         break;
-    case 5:
+    case WIRE_I32:
         if (end - p < 4)
-            return -1;
+            goto malformed;
         p += 4;
         break;
+    case WIRE_START_GROUP:
+    case WIRE_END_GROUP:
     default:
-        return -1;
+        goto malformed;
     }
     field->end = p;
-    *cursor = p;
+    fields->cursor = p;
     return 1;
+malformed:
+    fields->malformed = 1;
+    return 0;
 }
 
 static size_t varint_size(uint64_t value) {
@@ -122,19 +200,19 @@ static uint8_t *write_varint(uint8_t *out, uint64_t value) {
 
 /* ---- growable arrays ---------------------------------------------------------------- */
 
-/* Room for one more element of ``size`` bytes in a doubling buffer; -1 (MemoryError) when none. */
-static int reserve(void **data, Py_ssize_t used, Py_ssize_t *capacity, size_t size) {
+/* Room for one more element of ``size`` bytes in a doubling buffer; RESULT_ERROR: MemoryError. */
+static Result reserve(void **data, Py_ssize_t used, Py_ssize_t *capacity, size_t size) {
     if (used < *capacity)
-        return 0;
+        return RESULT_OK;
     Py_ssize_t grown = *capacity ? *capacity * 2 : 1024;
     void *bigger = PyMem_Realloc(*data, (size_t)grown * size);
     if (bigger == NULL) {
         PyErr_NoMemory();
-        return -1;
+        return RESULT_ERROR;
     }
     *data = bigger;
     *capacity = grown;
-    return 0;
+    return RESULT_OK;
 }
 
 typedef struct {
@@ -142,11 +220,11 @@ typedef struct {
     Py_ssize_t size, capacity;
 } Ints;
 
-static int ints_push(Ints *ints, int32_t value) {
-    if (reserve((void **)&ints->data, ints->size, &ints->capacity, sizeof(int32_t)) < 0)
-        return -1;
+static Result ints_push(Ints *ints, int32_t value) {
+    if (reserve((void **)&ints->data, ints->size, &ints->capacity, sizeof(int32_t)) != RESULT_OK)
+        return RESULT_ERROR;
     ints->data[ints->size++] = value;
-    return 0;
+    return RESULT_OK;
 }
 
 static PyObject *ints_bytes(const Ints *ints) {
@@ -158,38 +236,34 @@ typedef struct {
     Py_ssize_t size, capacity;
 } Offsets;
 
-static int offsets_push(Offsets *offsets, int64_t value) {
-    if (reserve((void **)&offsets->data, offsets->size, &offsets->capacity, sizeof(int64_t)) < 0)
-        return -1;
+static Result offsets_push(Offsets *offsets, int64_t value) {
+    if (reserve((void **)&offsets->data, offsets->size, &offsets->capacity, sizeof(int64_t)) != RESULT_OK)
+        return RESULT_ERROR;
     offsets->data[offsets->size++] = value;
-    return 0;
+    return RESULT_OK;
 }
 
-/* Append a new reference to ``list`` and drop ours; -1 on error, a NULL ``item`` included. */
-static int append_new(PyObject *list, PyObject *item) {
+static PyObject *offsets_bytes(const Offsets *offsets) {
+    return PyBytes_FromStringAndSize((const char *)offsets->data, offsets->size * (Py_ssize_t)sizeof(int64_t));
+}
+
+/* Append a new reference to ``list`` and drop ours; a NULL ``item`` (its error set) included. */
+static Result append_new(PyObject *list, PyObject *item) {
     if (item == NULL)
-        return -1;
+        return RESULT_ERROR;
     int failed = PyList_Append(list, item);
     Py_DECREF(item);
-    return failed;
+    return failed ? RESULT_ERROR : RESULT_OK;
 }
 
 /* ---- names by their bytes ------------------------------------------------------------- */
 
+/* SipHash-1-3 (Aumasson and Bernstein) with a key drawn at import (the module state), as Python
+ * hashes str: names come from an attacker's file, and a fixed hash would let one make every
+ * name collide. */
 typedef struct {
-    const uint8_t *text;
-    int32_t length; /* names are shorter than a file protobuf can parse (< 2 GiB) */
-    int32_t value;
-} Slot;
-
-typedef struct {
-    Slot *slots;
-    size_t mask;
-} Table; /* open addressing over byte strings that live in the caller's buffer */
-
-/* SipHash-1-3 (Aumasson and Bernstein) with a key drawn at import, as Python hashes str: names
- * come from an attacker's file, and a fixed hash would let one make every name collide. */
-static uint64_t hash_key[2];
+    uint64_t hash_key[2];
+} WireState;
 
 #define ROTATE(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 #define SIPROUND                                                                                    \
@@ -200,9 +274,9 @@ static uint64_t hash_key[2];
         v2 += v1; v1 = ROTATE(v1, 17); v1 ^= v2; v2 = ROTATE(v2, 32);                               \
     } while (0)
 
-static uint64_t hash_bytes(const uint8_t *text, Py_ssize_t length) {
-    uint64_t v0 = hash_key[0] ^ 0x736f6d6570736575ULL, v1 = hash_key[1] ^ 0x646f72616e646f6dULL;
-    uint64_t v2 = hash_key[0] ^ 0x6c7967656e657261ULL, v3 = hash_key[1] ^ 0x7465646279746573ULL;
+static inline uint64_t hash_bytes(const uint64_t key[2], const uint8_t *text, Py_ssize_t length) {
+    uint64_t v0 = key[0] ^ 0x736f6d6570736575ULL, v1 = key[1] ^ 0x646f72616e646f6dULL;
+    uint64_t v2 = key[0] ^ 0x6c7967656e657261ULL, v3 = key[1] ^ 0x7465646279746573ULL;
     const uint8_t *end = text + (length & ~(Py_ssize_t)7);
     for (; text < end; text += 8) {
         uint64_t word;
@@ -232,17 +306,30 @@ static uint64_t hash_bytes(const uint8_t *text, Py_ssize_t length) {
     return v0 ^ v1 ^ v2 ^ v3;
 }
 
-static int table_init(Table *table, Py_ssize_t entries) {
+typedef struct {
+    const uint8_t *text;
+    int32_t length; /* names are shorter than a file protobuf can parse (< 2 GiB) */
+    int32_t value;
+} Slot;
+
+typedef struct {
+    Slot *slots;
+    size_t mask;
+    const uint64_t *key; /* the module's hash key */
+} Table; /* open addressing over byte strings that live in the caller's buffer */
+
+static Result table_init(Table *table, Py_ssize_t entries, const uint64_t key[2]) {
     size_t size = 16;
     while (size < (size_t)entries * 2 + 2)
         size <<= 1;
     table->slots = PyMem_Calloc(size, sizeof(Slot));
     table->mask = size - 1;
+    table->key = key;
     if (table->slots == NULL) {
         PyErr_NoMemory();
-        return -1;
+        return RESULT_ERROR;
     }
-    return 0;
+    return RESULT_OK;
 }
 
 static void table_free(Table *table) {
@@ -250,8 +337,8 @@ static void table_free(Table *table) {
     table->slots = NULL;
 }
 
-static Slot *table_find(const Table *table, const uint8_t *text, Py_ssize_t length) {
-    size_t i = (size_t)hash_bytes(text, length) & table->mask;
+static inline Slot *table_find(const Table *table, const uint8_t *text, Py_ssize_t length) {
+    size_t i = (size_t)hash_bytes(table->key, text, length) & table->mask;
     for (;;) {
         Slot *slot = &table->slots[i];
         if (slot->text == NULL || (slot->length == length && memcmp(slot->text, text, (size_t)length) == 0))
@@ -268,45 +355,55 @@ typedef struct {
     Py_ssize_t name_length, op_length, layout_length, value_length;
 } Node;
 
-/* 0: read; -1: bail. Strings are the last occurrence (proto3 scalars), as upb keeps them. */
-static int read_node(const uint8_t *body, const uint8_t *end, Node *node) {
-    Field field, inner;
-    const uint8_t *cursor = body;
-    int status;
+/* One NodeDef.attr map entry: its key and value payloads (key = "" and value = NULL when
+ * absent). A repeated message value merges: RESULT_BAIL, left to upb. */
+static Result read_attr_entry(const uint8_t *body, const uint8_t *end, const uint8_t **key, Py_ssize_t *key_length,
+                              const uint8_t **value, Py_ssize_t *value_length) {
+    Field field;
+    Fields fields = fields_of(body, end);
+    int values = 0;
+    *key = (const uint8_t *)"";
+    *key_length = 0;
+    *value = NULL;
+    *value_length = 0;
+    while (next_field(&fields, &field)) {
+        if (mistyped(&field, BIT(MAPENTRY_KEY) | BIT(MAPENTRY_VALUE)))
+            return RESULT_BAIL;
+        if (field.number == MAPENTRY_KEY) {
+            *key = field.value;
+            *key_length = field.end - field.value;
+        } else if (field.number == MAPENTRY_VALUE) {
+            *value = field.value;
+            *value_length = field.end - field.value;
+            values++;
+        }
+    }
+    return fields.malformed || values > 1 ? RESULT_BAIL : RESULT_OK;
+}
+
+/* RESULT_OK or RESULT_BAIL. Strings are the last occurrence (proto3 scalars), as upb keeps them. */
+static Result read_node(const uint8_t *body, const uint8_t *end, Node *node) {
+    Field field;
+    Fields fields = fields_of(body, end);
     node->name = node->op = node->layout = (const uint8_t *)"";
     node->name_length = node->op_length = node->layout_length = 0;
     node->value = NULL;
     node->value_length = 0;
     int has_layout = 0;
-    while ((status = next_field(&cursor, end, &field)) == 1) {
-        if (field.number == 1 || field.number == 2 || field.number == 3 || field.number == 5) {
-            if (field.type != 2)
-                return -1;
-        }
-        if (field.number == 1) {
+    while (next_field(&fields, &field)) {
+        if (mistyped(&field, BIT(NODEDEF_NAME) | BIT(NODEDEF_OP) | BIT(NODEDEF_INPUT) | BIT(NODEDEF_ATTR)))
+            return RESULT_BAIL;
+        if (field.number == NODEDEF_NAME) {
             node->name = field.value;
             node->name_length = field.end - field.value;
-        } else if (field.number == 2) {
+        } else if (field.number == NODEDEF_OP) {
             node->op = field.value;
             node->op_length = field.end - field.value;
-        } else if (field.number == 5) { /* map entry: key = 1, value = 2 */
-            const uint8_t *entry = field.value, *key = (const uint8_t *)"", *value = NULL;
-            Py_ssize_t key_length = 0, value_length = 0;
-            int values = 0, entry_status;
-            while ((entry_status = next_field(&entry, field.end, &inner)) == 1) {
-                if ((inner.number == 1 || inner.number == 2) && inner.type != 2)
-                    return -1;
-                if (inner.number == 1) {
-                    key = inner.value;
-                    key_length = inner.end - inner.value;
-                } else if (inner.number == 2) {
-                    value = inner.value;
-                    value_length = inner.end - inner.value;
-                    values++;
-                }
-            }
-            if (entry_status < 0 || values > 1)
-                return -1; /* a repeated message value merges: leave it to upb */
+        } else if (field.number == NODEDEF_ATTR) {
+            const uint8_t *key, *value;
+            Py_ssize_t key_length, value_length;
+            if (read_attr_entry(field.value, field.end, &key, &key_length, &value, &value_length) != RESULT_OK)
+                return RESULT_BAIL;
             if (key_length == 5 && memcmp(key, "value", 5) == 0) {
                 node->value = value ? value : (const uint8_t *)"";
                 node->value_length = value ? value_length : 0;
@@ -318,16 +415,16 @@ static int read_node(const uint8_t *body, const uint8_t *end, Node *node) {
             }
         }
     }
-    if (status < 0)
-        return -1;
+    if (fields.malformed)
+        return RESULT_BAIL;
     if (!has_layout)
         node->layout = NULL;
-    return 0;
+    return RESULT_OK;
 }
 
 /* What speclint reads of an AttrValue: which member of its ``value`` oneof was set last (0: none;
- * 2 ``s``, 8 ``tensor``...), ``s`` when that is it, and the tensor's ``dtype`` (TensorProto field 1)
- * when ``tensor`` is. -1: a member with another wire type or a malformed payload. */
+ * ATTRVALUE_S, ATTRVALUE_TENSOR...), ``s`` when that is it, and the tensor's ``dtype`` when
+ * ``tensor`` is. RESULT_BAIL: a member with another wire type or a malformed payload. */
 typedef struct {
     uint32_t last;
     const uint8_t *s;
@@ -335,58 +432,75 @@ typedef struct {
     uint64_t dtype;
 } AttrValue;
 
-static int read_attr_value(const uint8_t *value, Py_ssize_t length, AttrValue *attr) {
-    Field field, inner;
-    const uint8_t *cursor = value, *end = value + length;
-    int status, inner_status;
+/* The wire type of each member of AttrValue's oneof (field numbers 1 to 10). */
+static WireType attr_value_wire_type(uint32_t number) {
+    switch (number) {
+    case ATTRVALUE_F:
+        return WIRE_I32;
+    case ATTRVALUE_I:
+    case ATTRVALUE_B:
+    case ATTRVALUE_TYPE:
+        return WIRE_VARINT;
+    default: /* list, s, shape, tensor, placeholder, func */
+        return WIRE_LEN;
+    }
+}
+
+/* The dtype of a TensorProto payload into *dtype (repeated occurrences merge: the last wins). */
+static Result read_tensor_dtype(const uint8_t *body, const uint8_t *end, uint64_t *dtype) {
+    Field field;
+    Fields fields = fields_of(body, end);
+    while (next_field(&fields, &field)) {
+        if (field.number == TENSORPROTO_DTYPE) {
+            const uint8_t *number = field.start;
+            uint64_t tag;
+            if (field.type != WIRE_VARINT || read_varint(&number, field.end, &tag) != RESULT_OK ||
+                read_varint(&number, field.end, dtype) != RESULT_OK)
+                return RESULT_BAIL;
+        }
+    }
+    return fields.malformed ? RESULT_BAIL : RESULT_OK;
+}
+
+static Result read_attr_value(const uint8_t *value, Py_ssize_t length, AttrValue *attr) {
+    Field field;
+    Fields fields = fields_of(value, value + length);
     attr->last = 0;
     attr->s = (const uint8_t *)"";
     attr->s_length = 0;
     attr->dtype = 0;
-    while ((status = next_field(&cursor, end, &field)) == 1) {
-        if (field.number < 1 || field.number > 10)
+    while (next_field(&fields, &field)) {
+        if (field.number < ATTRVALUE_LIST || field.number > ATTRVALUE_FUNC)
             continue;
-        int expected = (field.number == 1 || field.number == 2 || field.number == 7 || field.number == 8 ||
-                        field.number == 9 || field.number == 10) ? 2 : (field.number == 4 ? 5 : 0);
-        if (field.type != expected)
-            return -1;
-        if (field.number == 2) {
+        if (field.type != attr_value_wire_type(field.number))
+            return RESULT_BAIL;
+        if (field.number == ATTRVALUE_S) {
             attr->s = field.value;
             attr->s_length = field.end - field.value;
-        } else if (field.number == 8) {
-            if (attr->last != 8)
+        } else if (field.number == ATTRVALUE_TENSOR) {
+            if (attr->last != ATTRVALUE_TENSOR)
                 attr->dtype = 0; /* the oneof switched (back) to tensor: a fresh TensorProto */
-            const uint8_t *tensor = field.value;
-            while ((inner_status = next_field(&tensor, field.end, &inner)) == 1) {
-                if (inner.number == 1) { /* repeated occurrences merge: the last dtype wins */
-                    const uint8_t *number = inner.start;
-                    uint64_t tag;
-                    if (inner.type != 0 || read_varint(&number, inner.end, &tag) < 0 ||
-                        read_varint(&number, inner.end, &attr->dtype) < 0)
-                        return -1;
-                }
-            }
-            if (inner_status < 0)
-                return -1;
+            if (read_tensor_dtype(field.value, field.end, &attr->dtype) != RESULT_OK)
+                return RESULT_BAIL;
         }
         attr->last = field.number;
     }
-    if (status < 0)
-        return -1;
-    if (attr->last != 2) {
+    if (fields.malformed)
+        return RESULT_BAIL;
+    if (attr->last != ATTRVALUE_S) {
         attr->s = (const uint8_t *)"";
         attr->s_length = 0;
     }
-    return 0;
+    return RESULT_OK;
 }
 
-/* Whether the ``value`` attribute may be a DT_STRING tensor (7): 0 only when certainly not, so a
+/* Whether the ``value`` attribute may be a DT_STRING tensor: 0 only when certainly not, so a
  * reader may skip parsing the node to look; anything unusual counts as may. */
 static int may_be_string_tensor(const uint8_t *value, Py_ssize_t length) {
     AttrValue attr;
-    if (read_attr_value(value, length, &attr) < 0)
+    if (read_attr_value(value, length, &attr) != RESULT_OK)
         return 1;
-    return attr.last == 8 && (attr.dtype & 0xFFFFFFFFu) == 7;
+    return attr.last == ATTRVALUE_TENSOR && (attr.dtype & 0xFFFFFFFFu) == DT_STRING;
 }
 
 /* ``_int`` of speclint.read.graph: ASCII digits, else 0; at most 2**31 - 1. */
@@ -425,7 +539,7 @@ typedef struct {
 } Scopes;
 
 static Scope *scopes_add(Scopes *scopes) {
-    if (reserve((void **)&scopes->items, scopes->size, &scopes->capacity, sizeof(Scope)) < 0)
+    if (reserve((void **)&scopes->items, scopes->size, &scopes->capacity, sizeof(Scope)) != RESULT_OK)
         return NULL;
     Scope *scope = &scopes->items[scopes->size++];
     memset(scope, 0, sizeof(Scope));
@@ -442,137 +556,149 @@ static PyObject *decode(const uint8_t *text, Py_ssize_t length) {
     return PyUnicode_DecodeUTF8((const char *)text, length, NULL);
 }
 
-/* Name of an ArgDef (field 1, last wins); 0 ok, -1 bail. */
-static int arg_name(const uint8_t *body, const uint8_t *end, const uint8_t **name, Py_ssize_t *length) {
+/* Where a NodeDef payload lies in the buffer, appended to the scope's offsets. */
+static Result scope_add_node(Scope *scope, const Field *field, const uint8_t *buffer) {
+    if (offsets_push(&scope->starts, field->value - buffer) != RESULT_OK ||
+        offsets_push(&scope->ends, field->end - buffer) != RESULT_OK)
+        return RESULT_ERROR;
+    return RESULT_OK;
+}
+
+/* Name of an ArgDef (last wins); RESULT_OK or RESULT_BAIL. */
+static Result arg_name(const uint8_t *body, const uint8_t *end, const uint8_t **name, Py_ssize_t *length) {
     Field field;
-    int status;
+    Fields fields = fields_of(body, end);
     *name = (const uint8_t *)"";
     *length = 0;
-    while ((status = next_field(&body, end, &field)) == 1) {
-        if (field.number == 1) {
-            if (field.type != 2)
-                return -1;
+    while (next_field(&fields, &field)) {
+        if (field.number == ARGDEF_NAME) {
+            if (field.type != WIRE_LEN)
+                return RESULT_BAIL;
             *name = field.value;
             *length = field.end - field.value;
         }
     }
-    return status < 0 ? -1 : 0;
+    return fields.malformed ? RESULT_BAIL : RESULT_OK;
 }
 
-/* Read the OpDef of a function: its name and input argument names. 0 ok, 1 bail, -1 error. */
-static int read_signature(Scope *scope) {
+/* Decoded as UTF-8 and appended to ``list``: RESULT_BAIL when the bytes are not UTF-8. */
+static Result append_decoded(PyObject *list, const uint8_t *text, Py_ssize_t length) {
+    PyObject *decoded = decode(text, length);
+    if (decoded == NULL) {
+        PyErr_Clear();
+        return RESULT_BAIL;
+    }
+    return append_new(list, decoded);
+}
+
+/* Read the OpDef of a function: its name and input argument names. */
+static Result read_signature(Scope *scope) {
     Field field;
-    const uint8_t *cursor = scope->signature, *end = scope->signature_end;
+    Fields fields = fields_of(scope->signature, scope->signature_end);
     const uint8_t *name = (const uint8_t *)"";
     Py_ssize_t name_length = 0;
-    int status;
     scope->args = PyList_New(0);
     if (scope->args == NULL)
-        return -1;
-    while ((status = next_field(&cursor, end, &field)) == 1) {
-        if (field.number == 1 || field.number == 2) {
-            if (field.type != 2)
-                return 1;
-        }
-        if (field.number == 1) {
+        return RESULT_ERROR;
+    while (next_field(&fields, &field)) {
+        if (mistyped(&field, BIT(OPDEF_NAME) | BIT(OPDEF_INPUT_ARG)))
+            return RESULT_BAIL;
+        if (field.number == OPDEF_NAME) {
             name = field.value;
             name_length = field.end - field.value;
-        } else if (field.number == 2) {
+        } else if (field.number == OPDEF_INPUT_ARG) {
             const uint8_t *arg;
             Py_ssize_t arg_length;
-            if (arg_name(field.value, field.end, &arg, &arg_length) < 0)
-                return 1;
-            PyObject *text = decode(arg, arg_length);
-            if (text == NULL) {
-                PyErr_Clear();
-                return 1;
-            }
-            int failed = PyList_Append(scope->args, text);
-            Py_DECREF(text);
-            if (failed)
-                return -1;
+            if (arg_name(field.value, field.end, &arg, &arg_length) != RESULT_OK)
+                return RESULT_BAIL;
+            Result appended = append_decoded(scope->args, arg, arg_length);
+            if (appended != RESULT_OK)
+                return appended;
         }
     }
-    if (status < 0)
-        return 1;
+    if (fields.malformed)
+        return RESULT_BAIL;
     scope->name = decode(name, name_length);
     if (scope->name == NULL) {
         PyErr_Clear();
-        return 1;
+        return RESULT_BAIL;
     }
-    return 0;
+    return RESULT_OK;
 }
 
-/* The FunctionDef: one signature (a repeated one merges: bail) and its node_defs. 0/1/-1. */
-static int read_function(Scopes *scopes, const uint8_t *body, const uint8_t *end, const uint8_t *buffer) {
+/* The FunctionDef: one signature (a repeated one merges: bail) and its node_defs. */
+static Result read_function(Scopes *scopes, const uint8_t *body, const uint8_t *end, const uint8_t *buffer) {
     Field field;
-    int status, signatures = 0;
+    Fields fields = fields_of(body, end);
+    int signatures = 0;
     Scope *scope = scopes_add(scopes);
     if (scope == NULL)
-        return -1;
-    while ((status = next_field(&body, end, &field)) == 1) {
-        if (field.number == 1 || field.number == 3) {
-            if (field.type != 2)
-                return 1;
-        }
-        if (field.number == 1) {
+        return RESULT_ERROR;
+    while (next_field(&fields, &field)) {
+        if (mistyped(&field, BIT(FUNCTIONDEF_SIGNATURE) | BIT(FUNCTIONDEF_NODE_DEF)))
+            return RESULT_BAIL;
+        if (field.number == FUNCTIONDEF_SIGNATURE) {
             if (++signatures > 1)
-                return 1;
+                return RESULT_BAIL;
             scope->signature = field.value;
             scope->signature_end = field.end;
-        } else if (field.number == 3) {
-            if (offsets_push(&scope->starts, field.value - buffer) < 0 || offsets_push(&scope->ends, field.end - buffer) < 0)
-                return -1;
+        } else if (field.number == FUNCTIONDEF_NODE_DEF) {
+            if (scope_add_node(scope, &field, buffer) != RESULT_OK)
+                return RESULT_ERROR;
         }
     }
-    if (status < 0)
-        return 1;
+    if (fields.malformed)
+        return RESULT_BAIL;
     if (scope->signature == NULL) {
-        scope->signature = scope->signature_end = body; /* an empty OpDef */
+        scope->signature = scope->signature_end = end; /* an empty OpDef */
     }
     return read_signature(scope);
 }
 
-/* The GraphDef: nodes (field 1) and one library (field 2) of functions (its field 1). */
-static int read_graph(Scopes *scopes, const uint8_t *buffer, const uint8_t *body, const uint8_t *end) {
-    Field field, inner;
-    int status, libraries = 0;
+/* The functions of a FunctionDefLibrary payload, one scope each. */
+static Result read_library(Scopes *scopes, const uint8_t *body, const uint8_t *end, const uint8_t *buffer) {
+    Field field;
+    Fields fields = fields_of(body, end);
+    while (next_field(&fields, &field)) {
+        if (field.number == FUNCTIONDEFLIBRARY_FUNCTION) {
+            if (field.type != WIRE_LEN)
+                return RESULT_BAIL;
+            Result result = read_function(scopes, field.value, field.end, buffer);
+            if (result != RESULT_OK)
+                return result;
+        }
+    }
+    return fields.malformed ? RESULT_BAIL : RESULT_OK;
+}
+
+/* The GraphDef: its nodes (the first scope) and one library (a repeated one merges: bail). */
+static Result read_graph(Scopes *scopes, const uint8_t *buffer, const uint8_t *body, const uint8_t *end) {
+    Field field;
+    Fields fields = fields_of(body, end);
+    int libraries = 0;
     Scope *top = scopes_add(scopes);
     if (top == NULL)
-        return -1;
+        return RESULT_ERROR;
     top->args = PyList_New(0);
     if (top->args == NULL)
-        return -1;
+        return RESULT_ERROR;
     const uint8_t *library = NULL, *library_end = NULL;
-    while ((status = next_field(&body, end, &field)) == 1) {
-        if (field.number == 1 || field.number == 2) {
-            if (field.type != 2)
-                return 1;
-        }
-        if (field.number == 1) {
-            if (offsets_push(&top->starts, field.value - buffer) < 0 || offsets_push(&top->ends, field.end - buffer) < 0)
-                return -1;
-        } else if (field.number == 2) {
+    while (next_field(&fields, &field)) {
+        if (mistyped(&field, BIT(GRAPHDEF_NODE) | BIT(GRAPHDEF_LIBRARY)))
+            return RESULT_BAIL;
+        if (field.number == GRAPHDEF_NODE) {
+            if (scope_add_node(top, &field, buffer) != RESULT_OK)
+                return RESULT_ERROR;
+        } else if (field.number == GRAPHDEF_LIBRARY) {
             if (++libraries > 1)
-                return 1;
+                return RESULT_BAIL;
             library = field.value;
             library_end = field.end;
         }
     }
-    if (status < 0)
-        return 1;
-    while (library && (status = next_field(&library, library_end, &inner)) == 1) {
-        if (inner.number == 1) {
-            if (inner.type != 2)
-                return 1;
-            int result = read_function(scopes, inner.value, inner.end, buffer);
-            if (result)
-                return result;
-        }
-    }
-    if (library && status < 0)
-        return 1;
-    return 0;
+    if (fields.malformed)
+        return RESULT_BAIL;
+    return library ? read_library(scopes, library, library_end, buffer) : RESULT_OK;
 }
 
 /* ---- the index ---------------------------------------------------------------------- */
@@ -587,6 +713,8 @@ typedef struct {
 #define OP_CACHE 1024 /* direct-mapped: a model has few op types, a hostile one only misses more */
 
 typedef struct {
+    const uint64_t *key;                                /* the module's hash key */
+    PyObject *calling_ops, *function_names, *no_layout; /* sets (borrowed) */
     PyObject *names, *ops, *calling, *nchw, *named, *empty;
     Ints in_start, src, index, dst, pos;
     uint8_t *kind, *strings;
@@ -602,19 +730,18 @@ static const char *NCHW[] = {"NCHW", "NCDHW", "NCHW_VECT_C"};
 
 /* The interned op type of these bytes and whether it may run a function or ignores
  * ``data_format``: decoded and looked up once per op type, not once per node. NULL: error. */
-static OpEntry *op_type(Index *index, const uint8_t *text, Py_ssize_t length, PyObject *calling_ops,
-                        PyObject *function_names, PyObject *no_layout) {
-    OpEntry *entry = &index->op_cache[hash_bytes(text, length) & (OP_CACHE - 1)];
+static OpEntry *op_type(Index *index, const uint8_t *text, Py_ssize_t length) {
+    OpEntry *entry = &index->op_cache[hash_bytes(index->key, text, length) & (OP_CACHE - 1)];
     if (entry->op != NULL && entry->length == length && memcmp(entry->text, text, (size_t)length) == 0)
         return entry;
     PyObject *op = decode(text, length);
     if (op == NULL)
         return NULL;
     PyUnicode_InternInPlace(&op);
-    int calls = PySet_Contains(calling_ops, op);
+    int calls = PySet_Contains(index->calling_ops, op);
     if (calls == 0)
-        calls = PySet_Contains(function_names, op);
-    int layout_op = calls < 0 ? -1 : PySet_Contains(no_layout, op);
+        calls = PySet_Contains(index->function_names, op);
+    int layout_op = calls < 0 ? -1 : PySet_Contains(index->no_layout, op);
     if (calls < 0 || layout_op < 0) {
         Py_DECREF(op);
         return NULL;
@@ -627,195 +754,343 @@ static OpEntry *op_type(Index *index, const uint8_t *text, Py_ssize_t length, Py
     return entry;
 }
 
-/* Pass over one scope: names, ops, kinds and layouts (1), then every data input (2). */
-static int index_scope(Index *index, Scope *scope, Py_ssize_t scope_number, int32_t base, const uint8_t *buffer,
-                       PyObject *calling_ops, PyObject *function_names, PyObject *no_layout, PyObject **ids_out) {
-    Py_ssize_t count = scope->starts.size, args = PyList_GET_SIZE(scope->args);
-    Table names, arg_table;
-    Node node;
-    int result = -1;
-    PyObject *ids = PyDict_New();
-    const uint8_t **recent_text = PyMem_Malloc(((size_t)count + 1) * sizeof(uint8_t *));
-    Py_ssize_t *recent_length = PyMem_Malloc(((size_t)count + 1) * sizeof(Py_ssize_t));
-    names.slots = arg_table.slots = NULL;
-    if (recent_text == NULL || recent_length == NULL) {
+/* One scope being indexed: its nodes (ids base..), then its arguments, then every data input. */
+typedef struct {
+    Index *index;
+    const Scope *scope;
+    Py_ssize_t number;           /* the scope's place in the list handed to Python */
+    int32_t base;                /* the id of its first node */
+    Py_ssize_t count;            /* its nodes */
+    const uint8_t *buffer;
+    Table names, args;           /* node name -> position; argument name -> position (first wins) */
+    const uint8_t **recent_text; /* every node's name, for the look-back over RECENT nodes */
+    Py_ssize_t *recent_length;
+    PyObject *ids;               /* node name -> position, handed to Python */
+} ScopeWalk;
+
+static void scope_walk_free(ScopeWalk *walk) {
+    PyMem_Free(walk->recent_text);
+    PyMem_Free(walk->recent_length);
+    table_free(&walk->names);
+    table_free(&walk->args);
+    Py_XDECREF(walk->ids);
+}
+
+static Result scope_walk_init(ScopeWalk *walk, Index *index, const Scope *scope, Py_ssize_t number, int32_t base,
+                              const uint8_t *buffer) {
+    memset(walk, 0, sizeof(*walk));
+    walk->index = index;
+    walk->scope = scope;
+    walk->number = number;
+    walk->base = base;
+    walk->count = scope->starts.size;
+    walk->buffer = buffer;
+    walk->ids = PyDict_New();
+    walk->recent_text = PyMem_Malloc(((size_t)walk->count + 1) * sizeof(uint8_t *));
+    walk->recent_length = PyMem_Malloc(((size_t)walk->count + 1) * sizeof(Py_ssize_t));
+    if (walk->recent_text == NULL || walk->recent_length == NULL) {
         PyErr_NoMemory();
-        goto done;
+        return RESULT_ERROR;
     }
-    if (ids == NULL || table_init(&names, count) < 0 || table_init(&arg_table, args) < 0)
-        goto done;
-    for (Py_ssize_t i = 0; i < count; i++) {
-        const uint8_t *body = buffer + scope->starts.data[i], *end = buffer + scope->ends.data[i];
-        if (read_node(body, end, &node) < 0) {
-            result = 1;
-            goto done;
+    if (walk->ids == NULL || table_init(&walk->names, walk->count, index->key) != RESULT_OK ||
+        table_init(&walk->args, PyList_GET_SIZE(scope->args), index->key) != RESULT_OK)
+        return RESULT_ERROR;
+    return RESULT_OK;
+}
+
+/* A node whose ``data_format`` names a channels-first layout joins index->nchw as (id, layout). */
+static Result note_layout(Index *index, int32_t id, const Node *node) {
+    AttrValue layout;
+    if (read_attr_value(node->layout, node->layout_length, &layout) != RESULT_OK)
+        return RESULT_BAIL;
+    const uint8_t *text = layout.s;
+    Py_ssize_t length = layout.s_length;
+    for (int k = 0; k < 3; k++) {
+        if ((Py_ssize_t)strlen(NCHW[k]) == length && memcmp(NCHW[k], text, (size_t)length) == 0) {
+            if (append_new(index->nchw, Py_BuildValue("(iy#)", id, (const char *)text, length)) != RESULT_OK)
+                return RESULT_ERROR;
         }
-        Slot *slot = table_find(&names, node.name, node.name_length);
-        if (slot->text != NULL) { /* a repeated node name: the last wins, left to the Python reader */
-            result = 1;
-            goto done;
-        }
-        slot->text = node.name;
-        slot->length = (int32_t)node.name_length;
-        slot->value = (int32_t)i;
-        recent_text[i] = node.name;
-        recent_length[i] = node.name_length;
-        PyObject *name = decode(node.name, node.name_length);
-        if (name == NULL) {
-            PyErr_Clear();
-            result = 1;
-            goto done;
-        }
-        OpEntry *op = op_type(index, node.op, node.op_length, calling_ops, function_names, no_layout);
-        if (op == NULL) {
-            Py_DECREF(name);
-            if (PyErr_Occurred() && !PyErr_ExceptionMatches(PyExc_UnicodeDecodeError))
-                goto done;
-            PyErr_Clear();
-            result = 1;
-            goto done;
-        }
-        PyObject *position = PyLong_FromSsize_t(i);
-        int failed = position == NULL || PyDict_SetItem(ids, name, position) < 0 ||
-                     PyList_Append(index->names, name) < 0 || PyList_Append(index->ops, op->op) < 0;
-        Py_XDECREF(position);
+    }
+    return RESULT_OK;
+}
+
+/* Node i of the scope: its name (a repeated one: bail, the last wins in the Python reader), op
+ * type, kind, string flag and layout. */
+static Result index_node(ScopeWalk *walk, Py_ssize_t i) {
+    Index *index = walk->index;
+    Node node;
+    if (read_node(walk->buffer + walk->scope->starts.data[i], walk->buffer + walk->scope->ends.data[i], &node) !=
+        RESULT_OK)
+        return RESULT_BAIL;
+    Slot *slot = table_find(&walk->names, node.name, node.name_length);
+    if (slot->text != NULL)
+        return RESULT_BAIL;
+    slot->text = node.name;
+    slot->length = (int32_t)node.name_length;
+    slot->value = (int32_t)i;
+    walk->recent_text[i] = node.name;
+    walk->recent_length[i] = node.name_length;
+    PyObject *name = decode(node.name, node.name_length);
+    if (name == NULL) {
+        PyErr_Clear();
+        return RESULT_BAIL;
+    }
+    OpEntry *op = op_type(index, node.op, node.op_length);
+    if (op == NULL) {
         Py_DECREF(name);
-        if (failed)
-            goto done;
-        int32_t id = base + (int32_t)i;
-        if (node.value != NULL)
-            index->strings[id] = (uint8_t)may_be_string_tensor(node.value, node.value_length);
-        int calls = op->calls, layout_op = op->layout_op;
-        if (calls) {
-            index->kind[id] = CALLING;
-            if (append_new(index->calling, PyLong_FromLong(id)) < 0)
-                goto done;
-        }
-        if (!layout_op && node.layout != NULL) {
-            AttrValue layout;
-            if (read_attr_value(node.layout, node.layout_length, &layout) < 0) {
-                result = 1;
-                goto done;
-            }
-            const uint8_t *text = layout.s;
-            Py_ssize_t length = layout.s_length;
-            for (int k = 0; k < 3; k++) {
-                if ((Py_ssize_t)strlen(NCHW[k]) == length && memcmp(NCHW[k], text, (size_t)length) == 0) {
-                    if (append_new(index->nchw, Py_BuildValue("(iy#)", id, (const char *)text, length)) < 0)
-                        goto done;
-                }
-            }
-        }
+        if (PyErr_Occurred() && !PyErr_ExceptionMatches(PyExc_UnicodeDecodeError))
+            return RESULT_ERROR;
+        PyErr_Clear();
+        return RESULT_BAIL;
     }
-    for (Py_ssize_t a = 0; a < args; a++) { /* arguments: first of a repeated name wins */
-        PyObject *arg = PyList_GET_ITEM(scope->args, a);
+    PyObject *position = PyLong_FromSsize_t(i);
+    int failed = position == NULL || PyDict_SetItem(walk->ids, name, position) < 0 ||
+                 PyList_Append(index->names, name) < 0 || PyList_Append(index->ops, op->op) < 0;
+    Py_XDECREF(position);
+    Py_DECREF(name);
+    if (failed)
+        return RESULT_ERROR;
+    int32_t id = walk->base + (int32_t)i;
+    if (node.value != NULL)
+        index->strings[id] = (uint8_t)may_be_string_tensor(node.value, node.value_length);
+    if (op->calls) {
+        index->kind[id] = CALLING;
+        if (append_new(index->calling, PyLong_FromLong(id)) != RESULT_OK)
+            return RESULT_ERROR;
+    }
+    if (!op->layout_op && node.layout != NULL)
+        return note_layout(index, id, &node);
+    return RESULT_OK;
+}
+
+/* The function's arguments, after its nodes (ids base + count..); of a repeated name the first
+ * wins when an input names it. */
+static Result index_arguments(ScopeWalk *walk) {
+    Index *index = walk->index;
+    Py_ssize_t args = PyList_GET_SIZE(walk->scope->args);
+    for (Py_ssize_t a = 0; a < args; a++) {
+        PyObject *arg = PyList_GET_ITEM(walk->scope->args, a);
         Py_ssize_t length;
         const char *text = PyUnicode_AsUTF8AndSize(arg, &length);
         if (text == NULL)
-            goto done;
-        Slot *slot = table_find(&arg_table, (const uint8_t *)text, length);
+            return RESULT_ERROR;
+        Slot *slot = table_find(&walk->args, (const uint8_t *)text, length);
         if (slot->text == NULL) {
             slot->text = (const uint8_t *)text;
             slot->length = (int32_t)length;
             slot->value = (int32_t)a;
         }
         if (PyList_Append(index->names, arg) < 0 || PyList_Append(index->ops, index->empty) < 0)
-            goto done;
-        index->kind[base + count + a] = ARGUMENT;
+            return RESULT_ERROR;
+        index->kind[walk->base + walk->count + a] = ARGUMENT;
     }
-    /* edges, in consumer order */
-    for (Py_ssize_t i = 0; i < count; i++) {
-        Field field;
-        const uint8_t *cursor = buffer + scope->starts.data[i], *end = buffer + scope->ends.data[i];
-        int32_t id = base + (int32_t)i, slot_number = 0;
-        int status;
-        if (ints_push(&index->in_start, (int32_t)index->src.size) < 0)
-            goto done;
-        while ((status = next_field(&cursor, end, &field)) == 1) {
-            if (field.number != 3)
+    return RESULT_OK;
+}
+
+/* The position of the node named raw[:head] in the scope, -1 when none: first among the RECENT
+ * nodes before node i (most inputs name a node just before: no hashing), then by the table. */
+static int32_t find_producer(const ScopeWalk *walk, Py_ssize_t i, const uint8_t *raw, Py_ssize_t head) {
+    for (Py_ssize_t back = i - 1; back >= 0 && back >= i - RECENT; back--) {
+        if (walk->recent_length[back] == head && memcmp(walk->recent_text[back], raw, (size_t)head) == 0)
+            return (int32_t)back;
+    }
+    Slot *local = table_find(&walk->names, raw, head);
+    return local->text != NULL ? local->value : -1;
+}
+
+/* The output index of the input raw ("node", "node:3" or "node:name:3") whose producer is
+ * ``producer``, into *output (left 0 where none). "node:name:3" of a node that may call a
+ * function names one of its outputs: recorded in index->named as (edge, scope, input) for
+ * Python to resolve. */
+static Result output_of(ScopeWalk *walk, int32_t producer, const uint8_t *raw, Py_ssize_t length,
+                        const uint8_t *colon, int32_t *output) {
+    Index *index = walk->index;
+    const uint8_t *part = colon + 1, *stop = raw + length;
+    const uint8_t *second = memchr(part, ':', (size_t)(stop - part));
+    if (second == NULL) {
+        *output = output_index(part, stop - part);
+        return RESULT_OK;
+    }
+    const uint8_t *third = memchr(second + 1, ':', (size_t)(stop - second - 1));
+    const uint8_t *text_end = third ? third : stop;
+    if ((second - part == 6 && memcmp(part, "output", 6) == 0) || index->kind[producer] != CALLING) {
+        *output = output_index(second + 1, text_end - second - 1);
+        return RESULT_OK;
+    }
+    /* an output named by a called function: Python resolves it */
+    PyObject *entry = Py_BuildValue("(nns#)", index->src.size, walk->number, (const char *)raw, length);
+    if (entry == NULL) {
+        PyErr_Clear();
+        return RESULT_BAIL;
+    }
+    return append_new(index->named, entry);
+}
+
+/* The data inputs of node i as edges (producer, output index, consumer, slot), in order;
+ * control inputs (^node) are no edges. An unknown producer is -1. */
+static Result index_inputs(ScopeWalk *walk, Py_ssize_t i) {
+    Index *index = walk->index;
+    Field field;
+    Fields fields = fields_of(walk->buffer + walk->scope->starts.data[i], walk->buffer + walk->scope->ends.data[i]);
+    int32_t id = walk->base + (int32_t)i, slot_number = 0;
+    if (ints_push(&index->in_start, (int32_t)index->src.size) != RESULT_OK)
+        return RESULT_ERROR;
+    while (next_field(&fields, &field)) {
+        if (field.number != NODEDEF_INPUT)
+            continue;
+        const uint8_t *raw = field.value;
+        Py_ssize_t length = field.end - field.value;
+        int32_t producer = -1, output = 0;
+        Slot *arg = walk->scope->name ? table_find(&walk->args, raw, length) : NULL;
+        if (arg != NULL && arg->text != NULL) {
+            producer = walk->base + (int32_t)walk->count + arg->value;
+            output = arg->value;
+        } else {
+            if (length > 0 && raw[0] == '^')
                 continue;
-            const uint8_t *raw = field.value;
-            Py_ssize_t length = field.end - field.value;
-            int32_t producer = -1, output = 0;
-            Slot *arg = scope->name ? table_find(&arg_table, raw, length) : NULL;
-            if (arg != NULL && arg->text != NULL) {
-                producer = base + (int32_t)count + arg->value;
-                output = arg->value;
-            } else {
-                if (length > 0 && raw[0] == '^')
-                    continue;
-                const uint8_t *colon = memchr(raw, ':', (size_t)length);
-                Py_ssize_t head = colon ? colon - raw : length;
-                int32_t found = -1;
-                for (Py_ssize_t back = i - 1; back >= 0 && back >= i - RECENT; back--) {
-                    if (recent_length[back] == head && memcmp(recent_text[back], raw, (size_t)head) == 0) {
-                        found = (int32_t)back; /* most inputs name a node just before: no hashing */
-                        break;
-                    }
-                }
-                if (found < 0) {
-                    Slot *local = table_find(&names, raw, head);
-                    found = local->text != NULL ? local->value : -1;
-                }
-                if (found >= 0) {
-                    producer = base + found;
-                    if (colon != NULL) {
-                        const uint8_t *part = colon + 1, *stop = raw + length;
-                        const uint8_t *second = memchr(part, ':', (size_t)(stop - part));
-                        if (second == NULL) {
-                            output = output_index(part, stop - part);
-                        } else {
-                            const uint8_t *third = memchr(second + 1, ':', (size_t)(stop - second - 1));
-                            const uint8_t *text_end = third ? third : stop;
-                            if (!(second - part == 6 && memcmp(part, "output", 6) == 0) && index->kind[producer] == CALLING) {
-                                /* an output named by a called function: Python resolves it */
-                                PyObject *entry = Py_BuildValue("(nns#)", index->src.size, scope_number,
-                                                                (const char *)raw, length);
-                                if (entry == NULL) {
-                                    PyErr_Clear();
-                                    result = 1;
-                                    goto done;
-                                }
-                                int failed = PyList_Append(index->named, entry);
-                                Py_DECREF(entry);
-                                if (failed)
-                                    goto done;
-                            } else {
-                                output = output_index(second + 1, text_end - second - 1);
-                            }
-                        }
-                    }
+            const uint8_t *colon = memchr(raw, ':', (size_t)length);
+            int32_t found = find_producer(walk, i, raw, colon ? colon - raw : length);
+            if (found >= 0) {
+                producer = walk->base + found;
+                if (colon != NULL) {
+                    Result result = output_of(walk, producer, raw, length, colon, &output);
+                    if (result != RESULT_OK)
+                        return result;
                 }
             }
-            if (ints_push(&index->src, producer) < 0 || ints_push(&index->index, output) < 0 ||
-                ints_push(&index->dst, id) < 0 || ints_push(&index->pos, slot_number) < 0)
-                goto done;
-            slot_number++;
         }
-        if (status < 0) {
-            result = 1;
-            goto done;
-        }
+        if (ints_push(&index->src, producer) != RESULT_OK || ints_push(&index->index, output) != RESULT_OK ||
+            ints_push(&index->dst, id) != RESULT_OK || ints_push(&index->pos, slot_number) != RESULT_OK)
+            return RESULT_ERROR;
+        slot_number++;
     }
-    for (Py_ssize_t a = 0; a < args; a++)
-        if (ints_push(&index->in_start, (int32_t)index->src.size) < 0)
-            goto done;
-    result = 0;
-done:
-    PyMem_Free(recent_text);
-    PyMem_Free(recent_length);
-    table_free(&names);
-    table_free(&arg_table);
-    if (result == 0) {
-        *ids_out = ids;
-    } else {
-        Py_XDECREF(ids);
+    return fields.malformed ? RESULT_BAIL : RESULT_OK;
+}
+
+/* One scope into the index: names, ops, kinds and layouts of its nodes, then its arguments,
+ * then every data input. *ids: node name -> position in the scope (a new reference). */
+static Result index_scope(Index *index, const Scope *scope, Py_ssize_t number, int32_t base, const uint8_t *buffer,
+                          PyObject **ids) {
+    ScopeWalk walk;
+    Py_ssize_t args = PyList_GET_SIZE(scope->args);
+    Result result = scope_walk_init(&walk, index, scope, number, base, buffer);
+    for (Py_ssize_t i = 0; result == RESULT_OK && i < walk.count; i++)
+        result = index_node(&walk, i);
+    if (result == RESULT_OK)
+        result = index_arguments(&walk);
+    for (Py_ssize_t i = 0; result == RESULT_OK && i < walk.count; i++) /* edges, in consumer order */
+        result = index_inputs(&walk, i);
+    for (Py_ssize_t a = 0; result == RESULT_OK && a < args; a++) /* arguments: no inputs */
+        result = ints_push(&index->in_start, (int32_t)index->src.size);
+    if (result == RESULT_OK) {
+        *ids = walk.ids;
+        walk.ids = NULL;
     }
+    scope_walk_free(&walk);
     return result;
 }
 
-static PyObject *offsets_bytes(const Offsets *offsets) {
-    return PyBytes_FromStringAndSize((const char *)offsets->data, offsets->size * (Py_ssize_t)sizeof(int64_t));
+/* Every function has a name of its own (a repeated or empty one: one index scope per name cannot
+ * hold it, bail), collected in index->function_names; *size: the nodes and arguments of all
+ * scopes. */
+static Result name_functions(Index *index, const Scopes *scopes, Py_ssize_t *size) {
+    *size = 0;
+    for (Py_ssize_t s = 0; s < scopes->size; s++) {
+        const Scope *scope = &scopes->items[s];
+        if (s > 0) {
+            int seen = PySet_Contains(index->function_names, scope->name);
+            if (seen < 0)
+                return RESULT_ERROR;
+            if (seen || PyUnicode_GET_LENGTH(scope->name) == 0)
+                return RESULT_BAIL;
+            if (PySet_Add(index->function_names, scope->name) < 0)
+                return RESULT_ERROR;
+        }
+        *size += scope->starts.size + PyList_GET_SIZE(scope->args);
+    }
+    return *size >= 0x7FFFFFFF ? RESULT_BAIL : RESULT_OK;
+}
+
+static Result index_init(Index *index, Py_ssize_t size) {
+    index->size = size;
+    index->kind = PyMem_Calloc((size_t)size + 1, 1);
+    index->strings = PyMem_Calloc((size_t)size + 1, 1);
+    index->op_cache = PyMem_Calloc(OP_CACHE, sizeof(OpEntry));
+    if (index->kind == NULL || index->strings == NULL || index->op_cache == NULL) {
+        PyErr_NoMemory();
+        return RESULT_ERROR;
+    }
+    index->names = PyList_New(0);
+    index->ops = PyList_New(0);
+    index->calling = PyList_New(0);
+    index->nchw = PyList_New(0);
+    index->named = PyList_New(0);
+    index->empty = PyUnicode_FromStringAndSize("", 0);
+    if (!index->names || !index->ops || !index->calling || !index->nchw || !index->named || !index->empty)
+        return RESULT_ERROR;
+    return RESULT_OK;
+}
+
+static void index_free(Index *index) {
+    Py_XDECREF(index->function_names);
+    Py_XDECREF(index->names);
+    Py_XDECREF(index->ops);
+    Py_XDECREF(index->calling);
+    Py_XDECREF(index->nchw);
+    Py_XDECREF(index->named);
+    Py_XDECREF(index->empty);
+    PyMem_Free(index->kind);
+    PyMem_Free(index->strings);
+    if (index->op_cache != NULL) {
+        for (int k = 0; k < OP_CACHE; k++)
+            Py_XDECREF(index->op_cache[k].op);
+        PyMem_Free(index->op_cache);
+    }
+    PyMem_Free(index->in_start.data);
+    PyMem_Free(index->src.data);
+    PyMem_Free(index->index.data);
+    PyMem_Free(index->dst.data);
+    PyMem_Free(index->pos.data);
+}
+
+/* Every scope indexed, each appended to scope_list as (name, ids, starts, ends, args). */
+static Result index_scopes(Index *index, const Scopes *scopes, const uint8_t *buffer, PyObject *scope_list) {
+    int32_t base = 0;
+    for (Py_ssize_t s = 0; s < scopes->size; s++) {
+        const Scope *scope = &scopes->items[s];
+        PyObject *ids = NULL;
+        Result result = index_scope(index, scope, s, base, buffer, &ids);
+        if (result != RESULT_OK)
+            return result;
+        PyObject *starts = offsets_bytes(&scope->starts), *ends = offsets_bytes(&scope->ends);
+        PyObject *entry = (starts && ends) ? Py_BuildValue("(OOOOO)", scope->name ? scope->name : Py_None, ids,
+                                                           starts, ends, scope->args) : NULL;
+        Py_XDECREF(starts);
+        Py_XDECREF(ends);
+        Py_DECREF(ids);
+        if (append_new(scope_list, entry) != RESULT_OK)
+            return RESULT_ERROR;
+        base += (int32_t)(scope->starts.size + PyList_GET_SIZE(scope->args));
+    }
+    return ints_push(&index->in_start, (int32_t)index->src.size);
+}
+
+/* The 13 tables handed to Python (graph_index_doc); NULL: error. */
+static PyObject *index_tables(const Index *index, PyObject *scope_list) {
+    PyObject *result = NULL;
+    PyObject *kind = PyByteArray_FromStringAndSize((const char *)index->kind, index->size);
+    PyObject *strings = PyByteArray_FromStringAndSize((const char *)index->strings, index->size);
+    PyObject *arrays[5] = {ints_bytes(&index->in_start), ints_bytes(&index->src), ints_bytes(&index->index),
+                           ints_bytes(&index->dst), ints_bytes(&index->pos)};
+    if (kind && strings && arrays[0] && arrays[1] && arrays[2] && arrays[3] && arrays[4])
+        result = Py_BuildValue("(OOOOOOOOOOOOO)", scope_list, index->names, index->ops, kind, index->calling,
+                               index->nchw, index->named, arrays[0], arrays[1], arrays[2], arrays[3], arrays[4],
+                               strings);
+    Py_XDECREF(kind);
+    Py_XDECREF(strings);
+    for (int k = 0; k < 5; k++)
+        Py_XDECREF(arrays[k]);
+    return result;
 }
 
 PyDoc_STRVAR(graph_index_doc,
@@ -824,172 +1099,88 @@ PyDoc_STRVAR(graph_index_doc,
 "The GraphIndex tables of the GraphDef payload data[start:end], or None when it holds\n"
 "something only a full protobuf parse models exactly.");
 
-static PyObject *graph_index(PyObject *Py_UNUSED(module), PyObject *args) {
+static PyObject *graph_index(PyObject *module, PyObject *args) {
     Py_buffer view;
-    Py_ssize_t start, end;
-    PyObject *calling_ops, *no_layout, *result = NULL, *function_names = NULL, *scope_list = NULL;
+    Py_ssize_t start, end, size = 0;
+    PyObject *result = NULL, *scope_list = NULL;
     Scopes scopes = {0};
     Index index;
     memset(&index, 0, sizeof(index));
-    if (!PyArg_ParseTuple(args, "y*nnOO", &view, &start, &end, &calling_ops, &no_layout))
+    if (!PyArg_ParseTuple(args, "y*nnOO", &view, &start, &end, &index.calling_ops, &index.no_layout))
         return NULL;
-    if (start < 0 || end < start || end > view.len || !PyAnySet_Check(calling_ops) || !PyAnySet_Check(no_layout)) {
+    if (start < 0 || end < start || end > view.len || !PyAnySet_Check(index.calling_ops) ||
+        !PyAnySet_Check(index.no_layout)) {
         PyErr_SetString(PyExc_ValueError, "graph_index: bad span or sets");
         goto done;
     }
     const uint8_t *buffer = view.buf;
-    int status = read_graph(&scopes, buffer, buffer + start, buffer + end);
-    if (status < 0)
-        goto done;
-    if (status > 0) {
+    index.key = ((WireState *)PyModule_GetState(module))->hash_key;
+    Result status = read_graph(&scopes, buffer, buffer + start, buffer + end);
+    if (status == RESULT_OK) {
+        index.function_names = PySet_New(NULL);
+        status = index.function_names ? name_functions(&index, &scopes, &size) : RESULT_ERROR;
+    }
+    if (status == RESULT_OK)
+        status = index_init(&index, size);
+    if (status == RESULT_OK) {
+        scope_list = PyList_New(0);
+        status = scope_list ? index_scopes(&index, &scopes, buffer, scope_list) : RESULT_ERROR;
+    }
+    if (status == RESULT_OK)
+        result = index_tables(&index, scope_list);
+    else if (status == RESULT_BAIL)
         result = Py_NewRef(Py_None);
-        goto done;
-    }
-    function_names = PySet_New(NULL);
-    if (function_names == NULL)
-        goto done;
-    Py_ssize_t size = 0;
-    for (Py_ssize_t s = 0; s < scopes.size; s++) {
-        Scope *scope = &scopes.items[s];
-        if (s > 0) { /* a repeated or empty function name: one index scope per name cannot hold it */
-            int seen = PySet_Contains(function_names, scope->name);
-            if (seen < 0)
-                goto done;
-            if (seen || PyUnicode_GET_LENGTH(scope->name) == 0) {
-                result = Py_NewRef(Py_None);
-                goto done;
-            }
-            if (PySet_Add(function_names, scope->name) < 0)
-                goto done;
-        }
-        size += scope->starts.size + PyList_GET_SIZE(scope->args);
-    }
-    if (size >= 0x7FFFFFFF) {
-        result = Py_NewRef(Py_None);
-        goto done;
-    }
-    index.size = size;
-    index.kind = PyMem_Calloc((size_t)size + 1, 1);
-    index.strings = PyMem_Calloc((size_t)size + 1, 1);
-    index.op_cache = PyMem_Calloc(OP_CACHE, sizeof(OpEntry));
-    index.names = PyList_New(0);
-    index.ops = PyList_New(0);
-    index.calling = PyList_New(0);
-    index.nchw = PyList_New(0);
-    index.named = PyList_New(0);
-    index.empty = PyUnicode_FromStringAndSize("", 0);
-    scope_list = PyList_New(0);
-    if (index.kind == NULL || index.strings == NULL || index.op_cache == NULL || !index.names || !index.ops || !index.calling || !index.nchw || !index.named || !index.empty || !scope_list)
-        goto done;
-    int32_t base = 0;
-    for (Py_ssize_t s = 0; s < scopes.size; s++) {
-        Scope *scope = &scopes.items[s];
-        PyObject *ids = NULL;
-        status = index_scope(&index, scope, s, base, buffer, calling_ops, function_names, no_layout, &ids);
-        if (status < 0)
-            goto done;
-        if (status > 0) {
-            result = Py_NewRef(Py_None);
-            goto done;
-        }
-        PyObject *starts = offsets_bytes(&scope->starts), *ends = offsets_bytes(&scope->ends);
-        PyObject *entry = (starts && ends) ? Py_BuildValue("(OOOOO)", scope->name ? scope->name : Py_None, ids,
-                                                           starts, ends, scope->args) : NULL;
-        Py_XDECREF(starts);
-        Py_XDECREF(ends);
-        Py_DECREF(ids);
-        if (append_new(scope_list, entry) < 0)
-            goto done;
-        base += (int32_t)(scope->starts.size + PyList_GET_SIZE(scope->args));
-    }
-    if (ints_push(&index.in_start, (int32_t)index.src.size) < 0)
-        goto done;
-    PyObject *kind = PyByteArray_FromStringAndSize((const char *)index.kind, size);
-    PyObject *strings = PyByteArray_FromStringAndSize((const char *)index.strings, size);
-    PyObject *arrays[5] = {ints_bytes(&index.in_start), ints_bytes(&index.src), ints_bytes(&index.index),
-                           ints_bytes(&index.dst), ints_bytes(&index.pos)};
-    if (kind && strings && arrays[0] && arrays[1] && arrays[2] && arrays[3] && arrays[4])
-        result = Py_BuildValue("(OOOOOOOOOOOOO)", scope_list, index.names, index.ops, kind, index.calling, index.nchw,
-                               index.named, arrays[0], arrays[1], arrays[2], arrays[3], arrays[4], strings);
-    Py_XDECREF(kind);
-    Py_XDECREF(strings);
-    for (int k = 0; k < 5; k++)
-        Py_XDECREF(arrays[k]);
 done:
     PyBuffer_Release(&view);
     scopes_free(&scopes);
-    Py_XDECREF(function_names);
     Py_XDECREF(scope_list);
-    Py_XDECREF(index.names);
-    Py_XDECREF(index.ops);
-    Py_XDECREF(index.calling);
-    Py_XDECREF(index.nchw);
-    Py_XDECREF(index.named);
-    Py_XDECREF(index.empty);
-    PyMem_Free(index.kind);
-    PyMem_Free(index.strings);
-    if (index.op_cache != NULL) {
-        for (int k = 0; k < OP_CACHE; k++)
-            Py_XDECREF(index.op_cache[k].op);
-        PyMem_Free(index.op_cache);
-    }
-    PyMem_Free(index.in_start.data);
-    PyMem_Free(index.src.data);
-    PyMem_Free(index.index.data);
-    PyMem_Free(index.dst.data);
-    PyMem_Free(index.pos.data);
+    index_free(&index);
     return result;
 }
 
 /* ---- the skeleton: the SavedModel without its NodeDefs ----------------------------------- */
 
-enum { SAVED_MODEL, META_GRAPH, GRAPH, LIBRARY, FUNCTION };
+/* The messages on the path from a SavedModel down to the NodeDefs. */
+typedef enum { SAVED_MODEL, META_GRAPH, GRAPH, LIBRARY, FUNCTION, LEVELS } Level;
 
+enum { DROP = -1 }; /* Route.next of the NodeDefs themselves */
+
+/* The fields that lead from one level to the next (or, at the bottom, to the NodeDefs). Each is
+ * a message (WIRE_LEN: another wire type makes upb keep it as unknown, so bail); a singular one
+ * that repeats is merged by upb: bail too. Every other field is copied as it is. */
 typedef struct {
-    PyObject *spans; /* per meta graph: (start, end) of its GraphDef payload, or None */
-    int graph_defs;  /* in the current meta graph */
-} Plan;
+    uint32_t number; /* 0: no route (field numbers start at 1) */
+    int next;        /* a Level, or DROP */
+    int singular;
+} Route;
 
-/* The field (level, number) leads one level down (>= 0), is dropped (-2), or is copied (-1). */
-static int route(int level, const Field *field) {
-    if (field->type != 2)
-        return -1;
-    switch (level) {
-    case SAVED_MODEL:
-        return field->number == 2 ? META_GRAPH : -1;
-    case META_GRAPH:
-        return field->number == 2 ? GRAPH : -1;
-    case GRAPH:
-        return field->number == 1 ? -2 : field->number == 2 ? LIBRARY : -1;
-    case LIBRARY:
-        return field->number == 1 ? FUNCTION : -1;
-    case FUNCTION:
-        return field->number == 3 ? -2 : -1;
-    }
+#define ROUTES_PER_LEVEL 2
+static const Route ROUTES[LEVELS][ROUTES_PER_LEVEL] = {
+    /* SAVED_MODEL */ {{SAVEDMODEL_META_GRAPHS, META_GRAPH, 0}},
+    /* META_GRAPH */ {{METAGRAPHDEF_GRAPH_DEF, GRAPH, 1}},
+    /* GRAPH */ {{GRAPHDEF_NODE, DROP, 0}, {GRAPHDEF_LIBRARY, LIBRARY, 1}},
+    /* LIBRARY */ {{FUNCTIONDEFLIBRARY_FUNCTION, FUNCTION, 0}},
+    /* FUNCTION */ {{FUNCTIONDEF_NODE_DEF, DROP, 0}},
+};
+
+/* The route of field ``number`` at ``level`` (its index in ROUTES[level]), or -1: copied. */
+static int route(Level level, uint32_t number) {
+    for (int r = 0; r < ROUTES_PER_LEVEL; r++)
+        if (ROUTES[level][r].number == number)
+            return r;
     return -1;
 }
 
-/* Size of the skeleton of a payload at ``level``; writes it at *out when out is not NULL.
- * -1: malformed or a repeated graph_def / library (merged by upb): bail. */
-static Py_ssize_t skeleton(int level, const uint8_t *body, const uint8_t *end, uint8_t **out) {
+/* The size of the skeleton of a payload at ``level`` into *size; writes it at *out when out is
+ * not NULL. RESULT_BAIL: malformed, or a route's field that upb would not read as we do. */
+static Result skeleton(Level level, const uint8_t *body, const uint8_t *end, uint8_t **out, Py_ssize_t *size) {
     Field field;
-    int status, graphs = 0, libraries = 0;
+    Fields fields = fields_of(body, end);
+    int seen[ROUTES_PER_LEVEL] = {0};
     Py_ssize_t total = 0;
-    while ((status = next_field(&body, end, &field)) == 1) {
-        if ((level == META_GRAPH && field.number == 2) || (level == GRAPH && field.number == 2) ||
-            (level == SAVED_MODEL && field.number == 2) || (level == LIBRARY && field.number == 1) ||
-            (level == FUNCTION && field.number == 3) || (level == GRAPH && field.number == 1)) {
-            if (field.type != 2)
-                return -1; /* a known field with another wire type: upb keeps it as unknown */
-        }
-        if (level == META_GRAPH && field.number == 2 && ++graphs > 1)
-            return -1;
-        if (level == GRAPH && field.number == 2 && ++libraries > 1)
-            return -1;
-        int next = route(level, &field);
-        if (next == -2)
-            continue;
-        if (next == -1) {
+    while (next_field(&fields, &field)) {
+        int r = route(level, field.number);
+        if (r < 0) {
             Py_ssize_t length = field.end - field.start;
             if (out) {
                 memcpy(*out, field.start, (size_t)length);
@@ -998,48 +1189,68 @@ static Py_ssize_t skeleton(int level, const uint8_t *body, const uint8_t *end, u
             total += length;
             continue;
         }
-        Py_ssize_t inner = skeleton(next, field.value, field.end, NULL);
-        if (inner < 0)
-            return -1;
-        uint64_t tag = ((uint64_t)field.number << 3) | 2; /* re-encoded with the new length */
+        if (field.type != WIRE_LEN)
+            return RESULT_BAIL; /* a known field with another wire type: upb keeps it as unknown */
+        const Route *to = &ROUTES[level][r];
+        if (to->singular && ++seen[r] > 1)
+            return RESULT_BAIL;
+        if (to->next == DROP)
+            continue;
+        Py_ssize_t inner;
+        if (skeleton((Level)to->next, field.value, field.end, NULL, &inner) != RESULT_OK)
+            return RESULT_BAIL;
+        uint64_t tag = ((uint64_t)field.number << 3) | WIRE_LEN; /* re-encoded with the new length */
         Py_ssize_t header = (Py_ssize_t)(varint_size(tag) + varint_size((uint64_t)inner));
         if (out) {
             *out = write_varint(*out, tag);
             *out = write_varint(*out, (uint64_t)inner);
-            if (skeleton(next, field.value, field.end, out) < 0)
-                return -1;
+            if (skeleton((Level)to->next, field.value, field.end, out, &inner) != RESULT_OK)
+                return RESULT_BAIL;
         }
         total += header + inner;
     }
-    return status < 0 ? -1 : total;
+    if (fields.malformed)
+        return RESULT_BAIL;
+    *size = total;
+    return RESULT_OK;
+}
+
+/* The (start, end) of a MetaGraphDef's GraphDef payload (the last one), or None. NULL: error. */
+static PyObject *graph_span(const uint8_t *buffer, const uint8_t *body, const uint8_t *end, int *malformed) {
+    Field field;
+    Fields fields = fields_of(body, end);
+    PyObject *span = Py_NewRef(Py_None);
+    while (next_field(&fields, &field)) {
+        if (field.number == METAGRAPHDEF_GRAPH_DEF && field.type == WIRE_LEN) {
+            Py_DECREF(span);
+            span = Py_BuildValue("(nn)", (Py_ssize_t)(field.value - buffer), (Py_ssize_t)(field.end - buffer));
+            if (span == NULL)
+                return NULL;
+        }
+    }
+    *malformed = fields.malformed;
+    return span;
 }
 
 /* (start, end) of each meta graph's GraphDef payload, or None where it has none. */
-static int graph_spans(const uint8_t *buffer, Py_ssize_t length, PyObject *spans) {
-    Field field, inner;
-    const uint8_t *cursor = buffer, *end = buffer + length;
-    int status;
-    while ((status = next_field(&cursor, end, &field)) == 1) {
-        if (field.number != 2 || field.type != 2)
+static Result graph_spans(const uint8_t *buffer, Py_ssize_t length, PyObject *spans) {
+    Field field;
+    Fields fields = fields_of(buffer, buffer + length);
+    while (next_field(&fields, &field)) {
+        if (field.number != SAVEDMODEL_META_GRAPHS || field.type != WIRE_LEN)
             continue;
-        const uint8_t *meta = field.value;
-        PyObject *span = Py_None;
-        Py_INCREF(span);
-        int meta_status;
-        while ((meta_status = next_field(&meta, field.end, &inner)) == 1) {
-            if (inner.number == 2 && inner.type == 2) {
-                Py_DECREF(span);
-                span = Py_BuildValue("(nn)", (Py_ssize_t)(inner.value - buffer), (Py_ssize_t)(inner.end - buffer));
-                if (span == NULL)
-                    return -1;
-            }
+        int malformed = 0;
+        PyObject *span = graph_span(buffer, field.value, field.end, &malformed);
+        if (span == NULL)
+            return RESULT_ERROR;
+        if (malformed) {
+            Py_DECREF(span);
+            return RESULT_BAIL;
         }
-        int failed = meta_status < 0 ? 1 : PyList_Append(spans, span) < 0 ? -1 : 0;
-        Py_DECREF(span);
-        if (failed)
-            return failed;
+        if (append_new(spans, span) != RESULT_OK)
+            return RESULT_ERROR;
     }
-    return status < 0 ? 1 : 0;
+    return fields.malformed ? RESULT_BAIL : RESULT_OK;
 }
 
 PyDoc_STRVAR(plan_doc,
@@ -1050,11 +1261,11 @@ PyDoc_STRVAR(plan_doc,
 static PyObject *plan(PyObject *Py_UNUSED(module), PyObject *args) {
     Py_buffer view;
     PyObject *result = NULL, *spans = NULL, *bytes = NULL;
+    Py_ssize_t size, written;
     if (!PyArg_ParseTuple(args, "y*", &view))
         return NULL;
     const uint8_t *buffer = view.buf, *end = buffer + view.len;
-    Py_ssize_t size = skeleton(SAVED_MODEL, buffer, end, NULL);
-    if (size < 0) {
+    if (skeleton(SAVED_MODEL, buffer, end, NULL, &size) != RESULT_OK) {
         result = Py_NewRef(Py_None);
         goto done;
     }
@@ -1063,14 +1274,14 @@ static PyObject *plan(PyObject *Py_UNUSED(module), PyObject *args) {
     if (bytes == NULL || spans == NULL)
         goto done;
     uint8_t *out = (uint8_t *)PyBytes_AS_STRING(bytes);
-    if (skeleton(SAVED_MODEL, buffer, end, &out) != size) {
+    if (skeleton(SAVED_MODEL, buffer, end, &out, &written) != RESULT_OK || written != size) {
         PyErr_SetString(PyExc_RuntimeError, "plan: skeleton size changed between passes");
         goto done;
     }
-    int status = graph_spans(buffer, view.len, spans);
-    if (status < 0)
+    Result status = graph_spans(buffer, view.len, spans);
+    if (status == RESULT_ERROR)
         goto done;
-    if (status > 0) {
+    if (status == RESULT_BAIL) {
         result = Py_NewRef(Py_None);
         goto done;
     }
@@ -1112,8 +1323,9 @@ static PyObject *envelope(PyObject *Py_UNUSED(module), PyObject *args) {
         uint64_t length = (uint64_t)(stop[last] - start[last]);
         nodes += 1 + varint_size(length) + length;
     }
-    /* graph: SavedModel{2: MetaGraphDef{2: GraphDef{1: node...}}};
-     * function: SavedModel{2: MetaGraphDef{2: GraphDef{2: FunctionDefLibrary{1: FunctionDef{3: node...}}}}} */
+    /* graph: SavedModel{meta_graphs: MetaGraphDef{graph_def: GraphDef{node...}}};
+     * function: SavedModel{meta_graphs: MetaGraphDef{graph_def: GraphDef{library:
+     * FunctionDefLibrary{function: FunctionDef{node_def...}}}}} (the routes of the skeleton) */
     uint64_t sizes[4];
     int levels = in_function ? 4 : 2;
     uint64_t inner = nodes;
@@ -1125,13 +1337,15 @@ static PyObject *envelope(PyObject *Py_UNUSED(module), PyObject *args) {
     if (bytes == NULL)
         goto done;
     uint8_t *out = (uint8_t *)PyBytes_AS_STRING(bytes);
-    static const uint8_t function_tags[4] = {0x0A, 0x12, 0x12, 0x12}; /* FunctionDef, library, graph_def, meta */
-    static const uint8_t graph_tags[2] = {0x12, 0x12};                /* graph_def, meta */
+    static const uint8_t function_tags[4] = {
+        TAG(FUNCTIONDEFLIBRARY_FUNCTION, WIRE_LEN), TAG(GRAPHDEF_LIBRARY, WIRE_LEN),
+        TAG(METAGRAPHDEF_GRAPH_DEF, WIRE_LEN), TAG(SAVEDMODEL_META_GRAPHS, WIRE_LEN)};
+    static const uint8_t graph_tags[2] = {TAG(METAGRAPHDEF_GRAPH_DEF, WIRE_LEN), TAG(SAVEDMODEL_META_GRAPHS, WIRE_LEN)};
     for (int level = levels - 1; level >= 0; level--) {
         *out++ = in_function ? function_tags[level] : graph_tags[level];
         out = write_varint(out, sizes[level]);
     }
-    uint8_t node_tag = in_function ? 0x1A : 0x0A;
+    uint8_t node_tag = in_function ? TAG(FUNCTIONDEF_NODE_DEF, WIRE_LEN) : TAG(GRAPHDEF_NODE, WIRE_LEN);
     for (Py_ssize_t i = first; i < last; i++) {
         uint64_t length = (uint64_t)(stop[i] - start[i]);
         *out++ = node_tag;
@@ -1217,22 +1431,23 @@ done:
 
 typedef Ints Stack;
 
-static int stack_push(Stack *stack, int32_t value) { return ints_push(stack, value); }
+static Result stack_push(Stack *stack, int32_t value) { return ints_push(stack, value); }
 
-static int seed(Stack *stack, PyObject *seeds) {
+/* The ids of an iterable of ints pushed on the stack. */
+static Result seed(Stack *stack, PyObject *seeds) {
     PyObject *iterator = PyObject_GetIter(seeds), *item;
     if (iterator == NULL)
-        return -1;
+        return RESULT_ERROR;
     while ((item = PyIter_Next(iterator)) != NULL) {
         long value = PyLong_AsLong(item);
         Py_DECREF(item);
-        if ((value == -1 && PyErr_Occurred()) || stack_push(stack, (int32_t)value) < 0) {
+        if ((value == -1 && PyErr_Occurred()) || stack_push(stack, (int32_t)value) != RESULT_OK) {
             Py_DECREF(iterator);
-            return -1;
+            return RESULT_ERROR;
         }
     }
     Py_DECREF(iterator);
-    return PyErr_Occurred() ? -1 : 0;
+    return PyErr_Occurred() ? RESULT_ERROR : RESULT_OK;
 }
 
 PyDoc_STRVAR(forward_doc,
@@ -1257,7 +1472,7 @@ static PyObject *forward(PyObject *Py_UNUSED(module), PyObject *args) {
         goto done;
     }
     PyObject *found = PyList_New(0);
-    if (found == NULL || seed(&stack, seeds) < 0) {
+    if (found == NULL || seed(&stack, seeds) != RESULT_OK) {
         Py_XDECREF(found);
         goto done;
     }
@@ -1274,12 +1489,12 @@ static PyObject *forward(PyObject *Py_UNUSED(module), PyObject *args) {
             if (consumer < 0 || consumer >= size)
                 continue;
             hit[consumer] = 1;
-            if (!seen[consumer] && stack_push(&stack, consumer) < 0) {
+            if (!seen[consumer] && stack_push(&stack, consumer) != RESULT_OK) {
                 Py_DECREF(found);
                 goto done;
             }
         }
-        if (calls[current] && append_new(found, PyLong_FromLong(current)) < 0) {
+        if (calls[current] && append_new(found, PyLong_FromLong(current)) != RESULT_OK) {
             Py_DECREF(found);
             goto done;
         }
@@ -1321,7 +1536,7 @@ static PyObject *backward(PyObject *Py_UNUSED(module), PyObject *args) {
         goto done;
     }
     found = PyList_New(0);
-    if (found == NULL || seed(&stack, edges) < 0)
+    if (found == NULL || seed(&stack, edges) != RESULT_OK)
         goto done;
     while (stack.size) {
         int32_t edge = stack.data[--stack.size];
@@ -1331,20 +1546,20 @@ static PyObject *backward(PyObject *Py_UNUSED(module), PyObject *args) {
         if (current < 0 || current >= size)
             continue;
         if (kinds[current] != PLAIN) {
-            if (append_new(found, Py_BuildValue("(ii)", current, index[edge])) < 0)
+            if (append_new(found, Py_BuildValue("(ii)", current, index[edge])) != RESULT_OK)
                 goto done;
             continue;
         }
         if (stamps[current] == mark)
             continue;
         stamps[current] = mark;
-        if (append_new(visited, PyLong_FromLong(current)) < 0)
+        if (append_new(visited, PyLong_FromLong(current)) != RESULT_OK)
             goto done;
         int32_t low = starts[current], high = starts[current + 1];
         if (low < 0 || high > count || low > high)
             continue;
         for (int32_t e = high - 1; e >= low; e--)
-            if (stack_push(&stack, e) < 0)
+            if (stack_push(&stack, e) != RESULT_OK)
                 goto done;
     }
     result = found;
@@ -1407,24 +1622,36 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, "speclint._wire",
-    "The graph index read straight from a SavedModel's wire format (an optional accelerator).", -1, methods,
-    NULL, NULL, NULL, NULL,
-};
-
-PyMODINIT_FUNC PyInit__wire(void) {
+/* The module's state: a fresh SipHash key per module object (os.urandom, as Python keys its
+ * str hash), so no two processes, nor two interpreters, share one. */
+static int wire_exec(PyObject *module) {
+    WireState *state = PyModule_GetState(module);
     PyObject *os = PyImport_ImportModule("os");
     PyObject *key = os ? PyObject_CallMethod(os, "urandom", "i", 16) : NULL;
     Py_XDECREF(os);
     if (key == NULL)
-        return NULL;
+        return -1;
     if (!PyBytes_Check(key) || PyBytes_GET_SIZE(key) != 16) {
         Py_DECREF(key);
         PyErr_SetString(PyExc_RuntimeError, "os.urandom gave no 16-byte key");
-        return NULL;
+        return -1;
     }
-    memcpy(hash_key, PyBytes_AS_STRING(key), 16);
+    memcpy(state->hash_key, PyBytes_AS_STRING(key), 16);
     Py_DECREF(key);
-    return PyModule_Create(&module_def);
+    return 0;
 }
+
+static PyModuleDef_Slot slots[] = {
+    /* through an integer: ISO C converts no function pointer to void * (-pedantic) */
+    {Py_mod_exec, (void *)(uintptr_t)wire_exec},
+    {0, NULL},
+};
+
+/* Multi-phase initialisation (PEP 489): the key lives in the module's state, not in a global. */
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "speclint._wire",
+    "The graph index read straight from a SavedModel's wire format (an optional accelerator).",
+    sizeof(WireState), methods, slots, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__wire(void) { return PyModuleDef_Init(&module_def); }

@@ -127,6 +127,21 @@ def test_ci_runs_every_python_and_the_protobuf_range_pyproject_promises() -> Non
     assert jobs["protobuf"]["strategy"]["matrix"]["protobuf"] == [f"protobuf=={floor}", newest]
 
 
+def test_ci_runs_the_sanitizer_build_with_gcc_and_clang() -> None:
+    """scripts/sanitize.sh (speclint/_wire.c under ASan and UBSan) once ran only by hand: both CI
+    entry points run it with both compilers, `.ci/run` after README's test command."""
+    jobs = _yaml(REPO / ".github" / "workflows" / "ci.yml")["jobs"]
+    sanitizer = jobs["sanitizer"]
+    assert sanitizer["strategy"]["matrix"]["cc"] == ["gcc", "clang"]
+    (step,) = [step for step in sanitizer["steps"] if "scripts/sanitize.sh" in step.get("run", "")]
+    assert step["env"]["CC"] == "${{ matrix.cc }}"
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    _, _, after = ci.partition('bash -euo pipefail -c "$command"')
+    assert after and "for cc in gcc clang; do" in after
+    assert 'PYTHON="$python" CC="$cc" scripts/sanitize.sh; then' in after
+    assert "exit 1" in after.split("scripts/sanitize.sh; then", 1)[1].split("fi", 1)[0]
+
+
 def test_release_installs_the_tool_versions_of_the_dist_extra() -> None:
     """The wheels CI publishes are built by the cibuildwheel, build and twine this checkout tests."""
     extra = _pyproject()["project"]["optional-dependencies"]["dist"]
