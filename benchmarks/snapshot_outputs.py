@@ -41,7 +41,7 @@ CHECK_ONLY = ["--fail-level", "info", "--jobs", "1", "--no-progress", "--color",
 
 
 def _mutations(target: Path, count: int = 300) -> None:
-    """Seeded byte mutations of the small golden models, as tests/read/test_native.py makes."""
+    """Seeded byte mutations of the small golden models, as tests/read/test_accelerator.py makes."""
     seeds = [p for p in sorted((REPO / "golden" / "models").glob("*/saved_model.pb")) if p.stat().st_size < 300_000]
     rng = random.Random(20261207)
     for number in range(count):

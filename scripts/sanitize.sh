@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the tests that drive the C accelerator against a build of speclint/_wire.c with
 # AddressSanitizer and UndefinedBehaviorSanitizer: the native reader's own tests, the hostile
-# corpus and the fuzzer (tests/read/test_native.py tests/read/graph tests/hostile tests/fuzz).
+# corpus and the fuzzer (tests/read/test_accelerator.py tests/read/graph tests/hostile tests/fuzz).
 #
 #   scripts/sanitize.sh [PYTEST ARGS...]        CC=clang scripts/sanitize.sh   (default: gcc)
 #
@@ -53,4 +53,4 @@ case "$built" in "$work"/*) ;; *) fail "the tests would import $built, not the s
 linked=$(ldd "$built")
 grep -q 'libasan\|libclang_rt.asan' <<<"$linked" || fail "$built is not linked with the AddressSanitizer runtime"
 say "testing with $built"
-"$python" -m pytest -q -p no:cacheprovider tests/read/test_native.py tests/read/graph tests/hostile tests/fuzz "$@"
+"$python" -m pytest -q -p no:cacheprovider tests/read/test_accelerator.py tests/read/graph tests/hostile tests/fuzz "$@"

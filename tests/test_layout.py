@@ -3,7 +3,7 @@
 A package's own code (``speclint/x/__init__.py``) is tested in ``tests/x/test_x.py``. A module
 without its mirrored test file fails here unless ``EXEMPT`` says why it needs none, so a new
 module comes with its test and a deleted test file is noticed. Only Python modules count: the C
-accelerator ``speclint/_wire.c`` is held to the pure-Python reader by ``tests/read/test_native.py``.
+accelerator ``speclint/_wire.c`` is held to the pure-Python reader by ``tests/read/test_accelerator.py``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ EXEMPT = {
     "speclint/read/__init__.py": "re-exports read_model and FACTS_VERSION from read/facts.py",
     "speclint/proto/keras_messages.py": "names two message classes of messages.py's pool, nothing else",
     "speclint/read/graph/__init__.py": "a docstring only: the map of the package's modules, each tested on its own",
-    "speclint/read/accelerator.py": "TODO(issue 24): tests/read/test_native.py, to be renamed test_accelerator.py",
 }
 
 

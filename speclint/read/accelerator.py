@@ -1,6 +1,6 @@
 """Which reader runs: the C accelerator ``speclint._wire`` when it was built, else pure Python.
 
-Both give the same facts (``tests/read/test_native.py`` compares them on every model); the
+Both give the same facts (``tests/read/test_accelerator.py`` compares them on every model); the
 accelerator reads a big graph at the speed of the protobuf parse. ``SPECLINT_PURE_PYTHON=1``
 forces the pure-Python reader, for comparison and for debugging.
 """

@@ -3,7 +3,7 @@
 ``lazy_read.load`` either gives the skeleton and one index per meta graph, whose nodes are parsed
 only when read, or None, and the caller parses the whole file. Every NodeDef is still checked by
 protobuf, a few MB at a time: a node protobuf refuses hands the file back whatever the size of
-the pieces. ``tests/read/test_native.py`` holds the facts of this path to the pure reader's on
+the pieces. ``tests/read/test_accelerator.py`` holds the facts of this path to the pure reader's on
 every model.
 """
 

@@ -4,7 +4,7 @@ Both builders of the index tables (``from_messages`` over parsed NodeDefs, ``fro
 the file's bytes in C) decide the same four things about every node: its kind (may it run a
 function?), whether it declares a channels-first layout, whether its ``value`` may be a string
 tensor, and which output an input names. The Python functions here are those rules; the C
-side mirrors them, and ``tests/read/graph/test_node_rules.py`` and ``tests/read/test_native.py``
+side mirrors them, and ``tests/read/graph/test_node_rules.py`` and ``tests/read/test_accelerator.py``
 hold it to them.
 """
 

@@ -1,7 +1,7 @@
 """speclint/read/graph/from_messages.py: the index tables of parsed NodeDefs, checked by hand on small graphs.
 
 The reference builder: ``from_wire`` is held to it on every model (``test_tables.py``,
-``tests/read/test_native.py``); here its own answers are written out id by id, edge by edge.
+``tests/read/test_accelerator.py``); here its own answers are written out id by id, edge by edge.
 """
 
 from __future__ import annotations

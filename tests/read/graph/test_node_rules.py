@@ -29,7 +29,7 @@ from speclint.read.graph.tables import ScopeTables
 from tests.conftest import MODELS
 from tests.read.graph import models
 
-# every binary fixture the accelerator reads (protobuf refuses broken-truncated: tests/read/test_native.py)
+# every binary fixture the accelerator reads (protobuf refuses broken-truncated: tests/read/test_accelerator.py)
 FIXTURES = sorted(p for p in MODELS.glob("*/saved_model.pb") if p.parent.name != "broken-truncated")
 
 
