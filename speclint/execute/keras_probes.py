@@ -64,11 +64,9 @@ def keras_modules() -> tuple[Any, Any] | str:
 
 def keras_layer(ctx: Any) -> Json:
     """The model inside a tf_keras model, as ``hub.KerasLayer``: it builds, infers and runs."""
-    if not ctx.job.get("path"):
-        return _no_directory()
-    modules = keras_modules()
-    if isinstance(modules, str):
-        return _missing_extra(modules)
+    modules = _keras_for(ctx)
+    if isinstance(modules, dict):
+        return modules  # the probe's result: no directory, or no tf_keras / tensorflow_hub
     hub, tf_keras = modules
     import tensorflow as tf
 
@@ -137,11 +135,9 @@ def keras_fine_tuning(ctx: Any) -> Json:
 
 
 def _fine_tuning(ctx: Any) -> Json:
-    if not ctx.job.get("path"):
-        return _no_directory()
-    modules = keras_modules()
-    if isinstance(modules, str):
-        return _missing_extra(modules)
+    modules = _keras_for(ctx)
+    if isinstance(modules, dict):
+        return modules  # the probe's result: no directory, or no tf_keras / tensorflow_hub
     hub, tf_keras = modules
     import tensorflow as tf
 
@@ -344,6 +340,17 @@ def _inferred_problem(inferred: Json, declared: Json | None) -> str | None:
     ):
         return f"Keras infers {shown} for the hub layer but the model declares {wanted}"
     return None
+
+
+def _keras_for(ctx: Any) -> tuple[Any, Any] | Json:
+    """``tensorflow_hub`` and ``tf_keras`` for a probe of a model directory, or the result that
+    says why the probe cannot run (no directory to load; the Keras extra missing or broken)."""
+    if not ctx.job.get("path"):
+        return _no_directory()
+    modules = keras_modules()
+    if isinstance(modules, str):
+        return _missing_extra(modules)
+    return modules
 
 
 def _no_directory() -> Json:
