@@ -6,7 +6,7 @@ Hand-built graphs scanned for the file a ``ReadFile`` opens (the finding's ``arg
 
 from __future__ import annotations
 
-from speclint.read.security.values import ASSET, FED, LITERAL, Value, literals, shown
+from speclint.read.security.values import ASSET, FED, LITERAL, Value, literals, values_text
 from tests.read.security.test_security import const, one_graph, scan_of, serve
 
 
@@ -43,8 +43,8 @@ def test_a_fed_value_is_unresolved_and_still_a_finding() -> None:
 
 
 def test_values_are_shown_sorted_up_to_three() -> None:
-    assert shown(None) is None and shown(frozenset()) is None
-    assert shown(literals([b"d", b"a", b"c", b"b"])) == "a, b, c, ..."
+    assert values_text(None) is None and values_text(frozenset()) is None
+    assert values_text(literals([b"d", b"a", b"c", b"b"])) == "a, b, c, ..."
     assert Value(ASSET, b"vocab.txt").text() == "assets/vocab.txt"
     assert Value(FED, b"save/Const:0").text() == "the variables/ path the loader feeds to save/Const:0"
     assert Value(LITERAL, b"\xff").text() == "\\xff"
