@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -317,6 +318,7 @@ def test_ctrl_c_exits_130_after_writing_what_is_done(tmp_path: Path, jobs: str) 
         stderr=subprocess.PIPE,
         env=env,
         text=True,
+        preexec_fn=_as_a_shell_starts_it,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and (not out.exists() or out.read_text().count("\n") < 30):
@@ -329,6 +331,14 @@ def test_ctrl_c_exits_130_after_writing_what_is_done(tmp_path: Path, jobs: str) 
     assert len(lines) == 30 and all(json.loads(line)["path"] for line in lines)
     time.sleep(0.5)
     assert not [pid for pid in os.listdir("/proc") if pid.isdigit() and str(tmp_path) in _cmdline(pid)]
+
+
+def _as_a_shell_starts_it() -> None:
+    """SIGINT at its default and unblocked in the child, as a shell starts a foreground command: a
+    child inherits an ignored or blocked SIGINT, and something earlier in the test process (a
+    library's thread or handler) may leave it so, which would make the child deaf to Ctrl-C."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _cmdline(pid: str) -> str:
